@@ -1,0 +1,77 @@
+# 满意台账 — build, run and test. `make run` and `make test` are all a newcomer needs.
+
+PKGS     := libmicrohttpd sqlite3 jansson libsodium
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror
+CPPFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude
+DEPFLAGS  = -MMD -MP
+
+BUILD    ?= build
+SAN      :=
+SRC      := $(wildcard src/*.c)
+LIBSRC   := $(filter-out src/main.c,$(SRC))
+TESTS    := test_tmpl test_router test_migrate test_util
+DB       ?= ledger.db
+PORT     ?= 8080
+
+.PHONY: all run test asan asan-test deps test-deps clean unit http
+
+all: $(BUILD)/ledger
+
+# Missing packages are installed once; the stamp is refreshed when the script changes.
+$(BUILD)/.deps: scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@scripts/deps.sh build
+	@touch $@
+
+$(BUILD)/.test-deps: scripts/deps.sh tests/http/package.json
+	@mkdir -p $(BUILD)
+	@scripts/deps.sh test
+	@cd tests/http && npm install --no-audit --no-fund --silent
+	@touch $@
+
+deps: $(BUILD)/.deps
+test-deps: $(BUILD)/.test-deps
+
+# Flags from pkg-config are read only after the dependencies are installed.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(CFLAGS) $(SAN) $(WARN) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tobj/%.o: tests/%.c $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(CFLAGS) $(SAN) $(WARN) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libledger.a: $(LIBSRC:src/%.c=$(BUILD)/obj/%.o)
+	ar rcs $@ $^
+
+$(BUILD)/ledger: $(BUILD)/obj/main.o $(BUILD)/libledger.a
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/test_%: $(BUILD)/tobj/test_%.o $(BUILD)/libledger.a
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tobj/*.d)
+
+# Build, create ledger.db with the demo district if it is missing, and serve.
+run: $(BUILD)/ledger
+	@test -f $(DB) || ./$(BUILD)/ledger init --db $(DB) --demo
+	@test -f $(DB) && ./$(BUILD)/ledger init --db $(DB) --demo | tail -n +2
+	@echo "打开 http://127.0.0.1:$(PORT)/ （Ctrl-C 停止）"
+	./$(BUILD)/ledger serve --db $(DB) --port $(PORT)
+
+# Every test: unit tests of the core, then HTTP tests against the real server.
+test: $(BUILD)/ledger $(TESTS:%=$(BUILD)/%) $(BUILD)/.test-deps
+	@BUILD=$(BUILD) tests/run.sh
+
+# The same tests on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+clean:
+	rm -rf build

@@ -1,0 +1,59 @@
+/*
+ * db.h — the thin SQLite layer.
+ *
+ * A struct db is one connection with its own cache of prepared statements, keyed by the
+ * address of the SQL text (statements are `static const char[]` beside their use).
+ *
+ * In the server, reads go through db_reader(): one connection per thread, opened on first
+ * use, with query_only set so that a read path can never write. Every write goes through
+ * db_write(): the function runs on the single writer thread, inside a transaction that it
+ * may share with other queued writes (group commit: many requests, one fsync). Why one
+ * writer: SQLite 3.40's WAL-reset race needs two connections writing or checkpointing at
+ * once; with one writer it cannot happen.
+ */
+#ifndef LEDGER_DB_H
+#define LEDGER_DB_H
+
+#include <sqlite3.h>
+
+#include "util.h"
+
+struct db;
+
+/* Opens path with WAL, foreign keys, a busy timeout and synchronous=FULL. NULL on failure. */
+struct db *db_open(const char *path, struct err *e);
+void db_close(struct db *db);
+sqlite3 *db_handle(struct db *db);
+
+/*
+ * The prepared statement for sql on this connection, reset and with bindings cleared, or
+ * NULL (logged) if it does not compile. sql must be a string that lives for the program's
+ * life. After stepping, call db_done() so no read transaction stays open.
+ */
+sqlite3_stmt *db_prepare(struct db *db, const char *sql);
+void db_done(sqlite3_stmt *st);
+
+/* Runs a script of statements without results (migrations, PRAGMAs). 0 or -1 with e set. */
+int db_exec(struct db *db, const char *sql, struct err *e);
+
+/* Text column as a C string, "" for NULL: saves a NULL check at every use. */
+const char *db_text(sqlite3_stmt *st, int col);
+
+/* ---- server-wide connections ---- */
+
+/* Remembers path and starts the writer thread with its own connection. */
+int db_pool_start(const char *path, struct err *e);
+/* Stops the writer after the queued writes and closes every connection. */
+void db_pool_stop(void);
+/* This thread's read connection (opened on first use), or NULL if it cannot be opened. */
+struct db *db_reader(void);
+
+/*
+ * A write: runs on the writer thread inside a savepoint of a shared transaction; returns 0
+ * or -1 with e set (the savepoint is then rolled back and nothing of it remains). db_write
+ * returns once the transaction holding the write has committed (durably) or failed.
+ */
+typedef int (*db_write_fn)(struct db *w, void *arg, struct err *e);
+int db_write(db_write_fn fn, void *arg, struct err *e);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * handlers.h — every handler the route table (routes.c) names, grouped by the file that
+ * defines it.
+ */
+#ifndef LEDGER_HANDLERS_H
+#define LEDGER_HANDLERS_H
+
+#include "http.h"
+
+/* pages.c */
+void page_home(struct req *r);
+void api_healthz(struct req *r);
+
+/* static.c */
+void static_file(struct req *r);
+/* 1 if rel is a plain relative path: no empty, "." or ".." segments, no backslash or control bytes. */
+int static_path_ok(const char *rel);
+/* The Content-Type for a file name, by its extension. */
+const char *static_content_type(const char *name);
+
+#endif

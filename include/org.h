@@ -1,0 +1,26 @@
+/*
+ * org.h — org units (the tree of district, streets, departments, communities) and users.
+ * The functions write through the connection they are given: the writer's in the server,
+ * the command line's own in `ledger init` and `ledger user add`.
+ */
+#ifndef LEDGER_ORG_H
+#define LEDGER_ORG_H
+
+#include "db.h"
+
+/* Valid unit kinds and roles, for validation and for the admin forms. */
+int org_kind_ok(const char *kind);
+int org_role_ok(const char *role);
+
+/*
+ * Adds a unit under parent_code (NULL for the root). Refuses a second root, an unknown parent,
+ * a duplicate code and a kind that cannot sit under the parent's kind. Returns the id or -1.
+ */
+long long org_unit_add(struct db *db, const char *code, const char *name, const char *kind, const char *parent_code,
+		       int sort, struct err *e);
+
+/* Adds a user after checking login, role, unit and the password policy. Returns the id or -1. */
+long long org_user_add(struct db *db, const char *login, const char *name, const char *phone, const char *role,
+		       const char *unit_code, const char *password, struct err *e);
+
+#endif

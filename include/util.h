@@ -1,0 +1,87 @@
+/*
+ * util.h — small shared pieces: growable buffers, checked allocation, errors as values,
+ * the application clock (LEDGER_NOW) and the log line format.
+ */
+#ifndef LEDGER_UTIL_H
+#define LEDGER_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation that cannot return NULL: out of memory aborts, as nothing sensible can follow. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* A growable byte buffer, always NUL-terminated after any append. The owner frees with buf_free. */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+void buf_init(struct buf *b);
+void buf_reserve(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Appends s with & < > " ' replaced by HTML entities. */
+void buf_html_escape(struct buf *b, const char *s, size_t n);
+/* Hands the bytes to the caller (who frees them) and resets the buffer. */
+char *buf_take(struct buf *b);
+void buf_free(struct buf *b);
+
+/*
+ * An error travels up the stack as a value: a stable code for machines, a Chinese message
+ * for a person, the field at fault (or empty) and the HTTP status it maps to.
+ */
+struct err {
+	int status;
+	char code[48];
+	char field[48];
+	char message[256];
+};
+void err_set(struct err *e, int status, const char *code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Reads a whole file; returns NULL (errno set) on failure. Caller frees. */
+char *read_file(const char *path, size_t *len_out);
+
+/*
+ * The application clock. LEDGER_NOW (RFC 3339, e.g. 2023-09-26T10:00:00+08:00) fixes it
+ * for tests and drills; otherwise the system clock. All calendar logic is in Asia/Shanghai
+ * (UTC+8, no daylight saving), whatever the machine's zone.
+ */
+time_t clock_now(void);
+/* Parses RFC 3339 with a numeric offset or Z; returns 0 on success. */
+int time_parse_rfc3339(const char *s, time_t *out);
+/* Formats t as RFC 3339 in +08:00 into out (at least 26 bytes). */
+void time_format_rfc3339(time_t t, char *out, size_t n);
+/* Formats the Shanghai calendar date of t as YYYY-MM-DD into out (at least 11 bytes). */
+void time_format_date(time_t t, char *out, size_t n);
+/* Validates YYYY-MM-DD and returns its day number (days since 1970-01-01); -1 if invalid. */
+long date_parse_days(const char *s);
+/* Today's Shanghai day number according to clock_now(). */
+long date_today_days(void);
+
+/* Monotonic milliseconds, for durations in logs. */
+double mono_ms(void);
+
+/* One log line to stderr: time, level, message. Thread-safe (one write per line). */
+void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_info(...) log_msg("info", __VA_ARGS__)
+#define log_warn(...) log_msg("warn", __VA_ARGS__)
+#define log_error(...) log_msg("error", __VA_ARGS__)
+
+/* The folder holding templates/, static/ and migrations/ (see util.c for how it is found). */
+const char *resource_root(void);
+void resource_root_set(const char *dir);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * db.c — connections, the statement cache, per-thread readers and the writer thread.
+ */
+#include "db.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMT_CACHE 192
+#define WRITE_BATCH 512
+
+struct db {
+	sqlite3 *h;
+	int nstmt;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];
+};
+
+static const char connection_pragmas[] =
+	"PRAGMA foreign_keys=ON;"
+	"PRAGMA busy_timeout=5000;"
+	"PRAGMA synchronous=FULL;"
+	"PRAGMA temp_store=MEMORY;"
+	"PRAGMA cache_size=-16000;";
+
+struct db *db_open(const char *path, struct err *e)
+{
+	sqlite3 *h = NULL;
+	int rc = sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err_set(e, 500, "db_open", NULL, "无法打开数据库 %s：%s", path, h ? sqlite3_errmsg(h) : "内存不足");
+		sqlite3_close(h);
+		return NULL;
+	}
+	struct db *db = xcalloc(1, sizeof *db);
+	db->h = h;
+	/* WAL is a property of the file; setting it again is cheap and idempotent. */
+	if (db_exec(db, "PRAGMA journal_mode=WAL;", e) != 0 || db_exec(db, connection_pragmas, e) != 0) {
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < db->nstmt; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+sqlite3 *db_handle(struct db *db)
+{
+	return db->h;
+}
+
+sqlite3_stmt *db_prepare(struct db *db, const char *sql)
+{
+	for (int i = 0; i < db->nstmt; i++) {
+		if (db->cache[i].sql == sql) {
+			sqlite3_stmt *st = db->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		log_error("sql prepare failed: %s: %.200s", sqlite3_errmsg(db->h), sql);
+		return NULL;
+	}
+	if (db->nstmt < STMT_CACHE) {
+		db->cache[db->nstmt].sql = sql;
+		db->cache[db->nstmt].st = st;
+		db->nstmt++;
+	} else {
+		/* Never expected (the cache outnumbers our statements); keep working, log once per call. */
+		log_warn("statement cache full");
+		sqlite3_finalize(db->cache[0].st);
+		db->cache[0].sql = sql;
+		db->cache[0].st = st;
+	}
+	return st;
+}
+
+void db_done(sqlite3_stmt *st)
+{
+	if (st)
+		sqlite3_reset(st);
+}
+
+int db_exec(struct db *db, const char *sql, struct err *e)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, 500, "db_error", NULL, "数据库错误：%s", msg ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+const char *db_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return t ? (const char *)t : "";
+}
+
+/* ---------------------------------------------------------------- pool */
+
+struct write_job {
+	db_write_fn fn;
+	void *arg;
+	struct err *e;
+	int rc;
+	int done;
+	struct write_job *next;
+};
+
+static struct {
+	char *path;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;  /* the writer: jobs arrived or stop */
+	pthread_cond_t done;  /* callers: some job finished */
+	struct write_job *head, *tail;
+	int stopping;
+	int running;
+	pthread_t writer;
+	struct db *wdb;
+	struct db **readers;
+	int nreaders, capreaders;
+} pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER };
+
+static __thread struct db *thread_reader;
+
+static void run_batch(struct write_job *batch)
+{
+	struct err e = { 0 };
+	int began = db_exec(pool.wdb, "BEGIN IMMEDIATE", &e) == 0;
+	for (struct write_job *j = batch; j; j = j->next) {
+		if (!began) {
+			j->rc = -1;
+			if (j->e)
+				*j->e = e;
+			continue;
+		}
+		db_exec(pool.wdb, "SAVEPOINT job", NULL);
+		struct err je = { 0 };
+		j->rc = j->fn(pool.wdb, j->arg, &je);
+		if (j->rc != 0)
+			db_exec(pool.wdb, "ROLLBACK TO job", NULL);
+		db_exec(pool.wdb, "RELEASE job", NULL);
+		if (j->e)
+			*j->e = je;
+	}
+	if (began && db_exec(pool.wdb, "COMMIT", &e) != 0) {
+		db_exec(pool.wdb, "ROLLBACK", NULL);
+		for (struct write_job *j = batch; j; j = j->next) {
+			j->rc = -1;
+			if (j->e)
+				*j->e = e;
+		}
+	}
+}
+
+static void *writer_main(void *unused)
+{
+	(void)unused;
+	pthread_mutex_lock(&pool.mu);
+	for (;;) {
+		while (!pool.head && !pool.stopping)
+			pthread_cond_wait(&pool.wake, &pool.mu);
+		if (!pool.head && pool.stopping)
+			break;
+		/* Take up to WRITE_BATCH queued jobs: they share one transaction and one fsync. */
+		struct write_job *batch = pool.head, *last = batch;
+		int n = 1;
+		while (last->next && n < WRITE_BATCH) {
+			last = last->next;
+			n++;
+		}
+		pool.head = last->next;
+		if (!pool.head)
+			pool.tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&pool.mu);
+
+		run_batch(batch);
+
+		pthread_mutex_lock(&pool.mu);
+		for (struct write_job *j = batch, *next; j; j = next) {
+			next = j->next;
+			j->done = 1;
+		}
+		pthread_cond_broadcast(&pool.done);
+	}
+	pthread_mutex_unlock(&pool.mu);
+	return NULL;
+}
+
+int db_pool_start(const char *path, struct err *e)
+{
+	pool.path = xstrdup(path);
+	pool.wdb = db_open(path, e);
+	if (!pool.wdb)
+		return -1;
+	pool.stopping = 0;
+	if (pthread_create(&pool.writer, NULL, writer_main, NULL) != 0) {
+		err_set(e, 500, "thread", NULL, "无法启动写入线程");
+		db_close(pool.wdb);
+		return -1;
+	}
+	pool.running = 1;
+	return 0;
+}
+
+void db_pool_stop(void)
+{
+	if (!pool.running)
+		return;
+	pthread_mutex_lock(&pool.mu);
+	pool.stopping = 1;
+	pthread_cond_signal(&pool.wake);
+	pthread_mutex_unlock(&pool.mu);
+	pthread_join(pool.writer, NULL);
+	pool.running = 0;
+	/* A final checkpoint folds the WAL back so the file is whole on its own. */
+	sqlite3_wal_checkpoint_v2(db_handle(pool.wdb), NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	db_close(pool.wdb);
+	pool.wdb = NULL;
+	pthread_mutex_lock(&pool.mu);
+	for (int i = 0; i < pool.nreaders; i++)
+		db_close(pool.readers[i]);
+	free(pool.readers);
+	pool.readers = NULL;
+	pool.nreaders = pool.capreaders = 0;
+	pthread_mutex_unlock(&pool.mu);
+	free(pool.path);
+	pool.path = NULL;
+}
+
+struct db *db_reader(void)
+{
+	if (thread_reader)
+		return thread_reader;
+	struct err e = { 0 };
+	struct db *db = db_open(pool.path, &e);
+	if (!db) {
+		log_error("%s", e.message);
+		return NULL;
+	}
+	db_exec(db, "PRAGMA query_only=1", NULL);
+	pthread_mutex_lock(&pool.mu);
+	if (pool.nreaders == pool.capreaders) {
+		pool.capreaders = pool.capreaders ? pool.capreaders * 2 : 16;
+		pool.readers = xrealloc(pool.readers, (size_t)pool.capreaders * sizeof *pool.readers);
+	}
+	pool.readers[pool.nreaders++] = db;
+	pthread_mutex_unlock(&pool.mu);
+	thread_reader = db;
+	return db;
+}
+
+int db_write(db_write_fn fn, void *arg, struct err *e)
+{
+	struct write_job job = { .fn = fn, .arg = arg, .e = e };
+	pthread_mutex_lock(&pool.mu);
+	if (!pool.running || pool.stopping) {
+		pthread_mutex_unlock(&pool.mu);
+		err_set(e, 503, "shutting_down", NULL, "服务正在停止，请稍后重试");
+		return -1;
+	}
+	if (pool.tail)
+		pool.tail->next = &job;
+	else
+		pool.head = &job;
+	pool.tail = &job;
+	pthread_cond_signal(&pool.wake);
+	while (!job.done)
+		pthread_cond_wait(&pool.done, &pool.mu);
+	pthread_mutex_unlock(&pool.mu);
+	return job.rc;
+}

@@ -1,0 +1,134 @@
+/*
+ * demo.c — the demo district. The names follow the seeds: 枣庄高新区 and its 社会事务综合服务中心
+ * issue the water-affairs "双月攻坚" campaign (seed 000) to the street offices.
+ */
+#include "demo.h"
+
+#include <string.h>
+
+#include "org.h"
+
+static const struct {
+	const char *code, *name, *kind, *parent;
+} demo_units[] = {
+	{ "GX", "高新区", "district", NULL },
+	{ "XR", "兴仁街道", "street", "GX" },
+	{ "XC", "兴城街道", "street", "GX" },
+	{ "ZF", "张范街道", "street", "GX" },
+	{ "SWZX", "区社会事务综合服务中心", "department", "GX" },
+	{ "DCKH", "区督查考核办", "department", "GX" },
+	{ "SWJ", "区城乡水务局", "department", "GX" },
+	{ "XR01", "光明路社区", "community", "XR" },
+	{ "XR02", "复元社区", "community", "XR" },
+	{ "XR03", "前进村", "village", "XR" },
+	{ "XC01", "长江路社区", "community", "XC" },
+	{ "XC02", "泰山路社区", "community", "XC" },
+	{ "XC03", "蒋庄村", "village", "XC" },
+	{ "ZF01", "张范社区", "community", "ZF" },
+	{ "ZF02", "古邵村", "village", "ZF" },
+	{ "ZF03", "孙庄村", "village", "ZF" },
+};
+
+static const struct {
+	const char *login, *name, *phone, *role, *unit, *what;
+} demo_users[] = {
+	{ "admin", "系统管理员", "", "admin", "GX", "系统管理员" },
+	{ "zhongxin", "王主任", "13800000001", "reviewer", "SWZX", "区社会事务综合服务中心（派单、调度）" },
+	{ "ducha", "李督导", "13800000002", "supervisor", "DCKH", "督导验收（验收、回访）" },
+	{ "xingren", "张专员", "13800000003", "staff", "XR", "兴仁街道工作专班" },
+	{ "xingcheng", "赵专员", "13800000004", "staff", "XC", "兴城街道工作专班" },
+};
+
+/* Seed 000: 自查 until 09-05 (ledger due), 集中整改 09-06 – 09-25 (progress report due),
+ * 督导验收 09-05 – 10-15, 巩固提升 10-16 – 10-31. The directive is dated 2023-08-31. */
+static const struct {
+	const char *name, *kind, *start, *end, *due;
+} demo_phases[] = {
+	{ "街道全面自查", "self_check", "2023-08-31", "2023-09-05", "9月5日前报送问题台账" },
+	{ "集中整改", "rectify", "2023-09-06", "2023-09-25", "9月25日前报送整改进展" },
+	{ "督导验收", "verify", "2023-09-05", "2023-10-15", "" },
+	{ "巩固提升", "consolidate", "2023-10-16", "2023-10-31", "" },
+};
+
+#define DEMO_CAMPAIGN_CODE "SW2023"
+#define DEMO_CAMPAIGN_NAME "水务系统群众满意度“双月攻坚”行动"
+
+static int insert_campaign(struct db *db, struct err *e)
+{
+	static const char q_campaign[] = "INSERT INTO campaigns (code, name, unit_id) "
+					 "SELECT ?1, ?2, id FROM units WHERE code = 'SWZX'";
+	static const char q_phase[] = "INSERT INTO campaign_phases (campaign_id, seq, name, kind, start_date, end_date, "
+				      "due_note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	sqlite3_stmt *st = db_prepare(db, q_campaign);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, DEMO_CAMPAIGN_CODE, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, DEMO_CAMPAIGN_NAME, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	long long cid = sqlite3_last_insert_rowid(db_handle(db));
+	for (size_t i = 0; i < ARRAY_LEN(demo_phases); i++) {
+		st = db_prepare(db, q_phase);
+		if (!st)
+			goto dberr;
+		sqlite3_bind_int64(st, 1, cid);
+		sqlite3_bind_int(st, 2, (int)i + 1);
+		sqlite3_bind_text(st, 3, demo_phases[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, demo_phases[i].kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, demo_phases[i].start, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, demo_phases[i].end, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, demo_phases[i].due, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		db_done(st);
+		if (rc != SQLITE_DONE)
+			goto dberr;
+	}
+	return 0;
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
+	return -1;
+}
+
+void demo_print_logins(FILE *out)
+{
+	fprintf(out, "演示账号（密码均为 %s）：\n", DEMO_PASSWORD);
+	for (size_t i = 0; i < ARRAY_LEN(demo_users); i++)
+		fprintf(out, "  %-10s %-10s %s\n", demo_users[i].login, demo_users[i].role, demo_users[i].what);
+}
+
+int demo_install(struct db *db, FILE *out, struct err *e)
+{
+	static const char q_exists[] = "SELECT 1 FROM units WHERE code = 'GX'";
+	sqlite3_stmt *st = db_prepare(db, q_exists);
+	if (!st) {
+		err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
+		return -1;
+	}
+	int exists = sqlite3_step(st) == SQLITE_ROW;
+	db_done(st);
+	if (exists)
+		return 0;
+
+	if (db_exec(db, "BEGIN IMMEDIATE", e) != 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_LEN(demo_units); i++)
+		if (org_unit_add(db, demo_units[i].code, demo_units[i].name, demo_units[i].kind, demo_units[i].parent,
+				 (int)i, e) < 0)
+			goto fail;
+	if (insert_campaign(db, e) != 0)
+		goto fail;
+	for (size_t i = 0; i < ARRAY_LEN(demo_users); i++)
+		if (org_user_add(db, demo_users[i].login, demo_users[i].name, demo_users[i].phone, demo_users[i].role,
+				 demo_users[i].unit, DEMO_PASSWORD, e) < 0)
+			goto fail;
+	if (db_exec(db, "COMMIT", e) != 0)
+		goto fail;
+	fprintf(out, "已创建演示数据：高新区（GX）及其街道、部门、社区，%s。\n", DEMO_CAMPAIGN_NAME);
+	demo_print_logins(out);
+	return 1;
+fail:
+	db_exec(db, "ROLLBACK", NULL);
+	return -1;
+}

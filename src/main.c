@@ -1,0 +1,354 @@
+/*
+ * main.c — the `ledger` command line: init, seed, user add, serve, backup, audit-verify.
+ * Each subcommand declares its options in a table; `--help` prints them.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "demo.h"
+#include "http.h"
+#include "migrate.h"
+#include "org.h"
+
+struct opt {
+	const char *name;
+	int takes_value;
+	const char *help;
+	const char *value; /* filled by parse_opts; "1" for flags that were given */
+};
+
+struct command {
+	const char *name;
+	const char *summary;
+	int (*run)(struct opt *opts);
+	struct opt opts[10];
+};
+
+static const char *opt_get(struct opt *opts, const char *name)
+{
+	for (struct opt *o = opts; o->name; o++)
+		if (strcmp(o->name, name) == 0)
+			return o->value;
+	return NULL;
+}
+
+static void usage_command(FILE *f, const struct command *c)
+{
+	fprintf(f, "usage: ledger %s", c->name);
+	for (const struct opt *o = c->opts; o->name; o++)
+		fprintf(f, " [--%s%s]", o->name, o->takes_value ? " VALUE" : "");
+	fprintf(f, "\n\n%s\n\noptions:\n", c->summary);
+	for (const struct opt *o = c->opts; o->name; o++)
+		fprintf(f, "  --%-12s %s\n", o->name, o->help);
+	fprintf(f, "  --%-12s %s\n", "help", "show this help");
+}
+
+/* Returns 0, 1 when --help was asked (and printed), or -1 on a bad option (reported). */
+static int parse_opts(const struct command *c, struct opt *opts, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage_command(stdout, c);
+			return 1;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			fprintf(stderr, "ledger %s: unexpected argument '%s'\n", c->name, a);
+			return -1;
+		}
+		const char *name = a + 2, *eq = strchr(name, '=');
+		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+		struct opt *o = opts;
+		while (o->name && !(strlen(o->name) == nl && strncmp(o->name, name, nl) == 0))
+			o++;
+		if (!o->name) {
+			fprintf(stderr, "ledger %s: unknown option '%s' (see --help)\n", c->name, a);
+			return -1;
+		}
+		if (!o->takes_value) {
+			o->value = "1";
+		} else if (eq) {
+			o->value = eq + 1;
+		} else if (i + 1 < argc) {
+			o->value = argv[++i];
+		} else {
+			fprintf(stderr, "ledger %s: option --%s needs a value\n", c->name, o->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int need(struct opt *opts, const char *cmd, const char *name)
+{
+	if (opt_get(opts, name))
+		return 1;
+	fprintf(stderr, "ledger %s: --%s is required (see --help)\n", cmd, name);
+	return 0;
+}
+
+static struct db *open_migrated(const char *path)
+{
+	struct err e = { 0 };
+	struct db *db = db_open(path, &e);
+	if (!db) {
+		fprintf(stderr, "%s\n", e.message);
+		return NULL;
+	}
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/migrations", resource_root());
+	if (migrate_run(db, dir, &e) < 0) {
+		fprintf(stderr, "%s\n", e.message);
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* ---------------------------------------------------------------- subcommands */
+
+static int cmd_init(struct opt *opts)
+{
+	if (!need(opts, "init", "db"))
+		return 2;
+	struct db *db = open_migrated(opt_get(opts, "db"));
+	if (!db)
+		return 1;
+	int rc = 0;
+	printf("数据库 %s 已就绪（结构版本 %d）。\n", opt_get(opts, "db"), migrate_version(db));
+	if (opt_get(opts, "demo")) {
+		struct err e = { 0 };
+		int r = demo_install(db, stdout, &e);
+		if (r < 0) {
+			fprintf(stderr, "%s\n", e.message);
+			rc = 1;
+		} else if (r == 0) {
+			printf("演示数据已存在，未重复创建。\n");
+			demo_print_logins(stdout);
+		}
+	}
+	db_close(db);
+	return rc;
+}
+
+static int cmd_seed(struct opt *opts)
+{
+	(void)opts;
+	fprintf(stderr, "ledger seed: not available yet — synthetic tickets need the ticket ledger, "
+			"which this version does not have. Nothing was changed.\n");
+	return 3;
+}
+
+/* Reads one line (the password) from standard input, without its line ending. */
+static int read_password(char *out, size_t n)
+{
+	if (!fgets(out, (int)n, stdin))
+		return -1;
+	size_t l = strlen(out);
+	if (l == n - 1 && out[l - 1] != '\n')
+		return -1; /* longer than we accept */
+	while (l && (out[l - 1] == '\n' || out[l - 1] == '\r'))
+		out[--l] = '\0';
+	return 0;
+}
+
+static int cmd_user_add(struct opt *opts)
+{
+	if (!need(opts, "user add", "db") || !need(opts, "user add", "login") || !need(opts, "user add", "role") ||
+	    !need(opts, "user add", "unit"))
+		return 2;
+	char password[300];
+	if (read_password(password, sizeof password) != 0) {
+		fprintf(stderr, "ledger user add: read the password as one line on standard input\n");
+		return 2;
+	}
+	struct db *db = open_migrated(opt_get(opts, "db"));
+	if (!db)
+		return 1;
+	struct err e = { 0 };
+	const char *login = opt_get(opts, "login");
+	const char *name = opt_get(opts, "name") ? opt_get(opts, "name") : login;
+	long long id = org_user_add(db, login, name, opt_get(opts, "phone"), opt_get(opts, "role"),
+				    opt_get(opts, "unit"), password, &e);
+	sodium_memzero(password, sizeof password);
+	db_close(db);
+	if (id < 0) {
+		fprintf(stderr, "无法添加用户：%s\n", e.message);
+		return 1;
+	}
+	printf("已添加用户 %s（%s，单位 %s）。\n", login, opt_get(opts, "role"), opt_get(opts, "unit"));
+	return 0;
+}
+
+static int cmd_serve(struct opt *opts)
+{
+	if (!need(opts, "serve", "db"))
+		return 2;
+	const char *db = opt_get(opts, "db");
+	char data_default[4096];
+	const char *data = opt_get(opts, "data");
+	if (!data) {
+		const char *slash = strrchr(db, '/');
+		snprintf(data_default, sizeof data_default, "%.*sdata", slash ? (int)(slash - db + 1) : 0, db);
+		data = data_default;
+	}
+	if (mkdir(data, 0750) != 0 && errno != EEXIST) {
+		fprintf(stderr, "ledger serve: cannot create data folder %s: %s\n", data, strerror(errno));
+		return 1;
+	}
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct server_config cfg = {
+		.db_path = db,
+		.bind = opt_get(opts, "bind") ? opt_get(opts, "bind") : "127.0.0.1",
+		.port = opt_get(opts, "port") ? atoi(opt_get(opts, "port")) : 8080,
+		.data_dir = data,
+		.threads = opt_get(opts, "threads") ? (unsigned)atoi(opt_get(opts, "threads"))
+						     : (unsigned)(cores > 1 ? cores * 2 : 2),
+		.max_body = 1024 * 1024,
+		.conn_per_ip = opt_get(opts, "per-ip") ? (unsigned)atoi(opt_get(opts, "per-ip")) : 64,
+		.idle_timeout = opt_get(opts, "idle") ? (unsigned)atoi(opt_get(opts, "idle")) : 30,
+	};
+	if (cfg.port < 0 || cfg.port > 65535 || cfg.threads < 1 || cfg.threads > 64 || cfg.conn_per_ip < 1 ||
+	    cfg.idle_timeout < 1) {
+		fprintf(stderr, "ledger serve: invalid --port, --threads, --per-ip or --idle\n");
+		return 2;
+	}
+	return server_run(&cfg);
+}
+
+static int cmd_backup(struct opt *opts)
+{
+	if (!need(opts, "backup", "db") || !need(opts, "backup", "out"))
+		return 2;
+	const char *out = opt_get(opts, "out");
+	if (access(out, F_OK) == 0) {
+		fprintf(stderr, "ledger backup: %s exists; choose a new file name\n", out);
+		return 1;
+	}
+	sqlite3 *src = NULL, *dst = NULL;
+	int rc = 1;
+	if (sqlite3_open_v2(opt_get(opts, "db"), &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "ledger backup: cannot open %s: %s\n", opt_get(opts, "db"), sqlite3_errmsg(src));
+		goto done;
+	}
+	sqlite3_busy_timeout(src, 5000);
+	if (sqlite3_open_v2(out, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		fprintf(stderr, "ledger backup: cannot create %s: %s\n", out, sqlite3_errmsg(dst));
+		goto done;
+	}
+	/* One step over all pages: the copy is one consistent snapshot, while writers go on (WAL). */
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+	if (!b) {
+		fprintf(stderr, "ledger backup: %s\n", sqlite3_errmsg(dst));
+		goto done;
+	}
+	int step;
+	while ((step = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || step == SQLITE_LOCKED)
+		sqlite3_sleep(50);
+	sqlite3_backup_finish(b);
+	if (step != SQLITE_DONE) {
+		fprintf(stderr, "ledger backup: copy failed: %s\n", sqlite3_errstr(step));
+		goto done;
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(dst, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0) {
+		printf("备份完成：%s\n", out);
+		rc = 0;
+	} else {
+		fprintf(stderr, "ledger backup: the copy failed its integrity check\n");
+	}
+	sqlite3_finalize(st);
+done:
+	sqlite3_close(dst);
+	sqlite3_close(src);
+	if (rc != 0 && dst)
+		unlink(out);
+	return rc;
+}
+
+static int cmd_audit_verify(struct opt *opts)
+{
+	(void)opts;
+	fprintf(stderr, "ledger audit-verify: not available yet — this version records no event chain, "
+			"so there is nothing to verify.\n");
+	return 3;
+}
+
+static struct command commands[] = {
+	{ "init", "Create or migrate the database; --demo adds the demo district, campaign and users.", cmd_init,
+	  { { "db", 1, "database file (created if missing)", NULL }, { "demo", 0, "add the demo data", NULL } } },
+	{ "seed", "Add N synthetic tickets over the demo units (not available yet).", cmd_seed,
+	  { { "db", 1, "database file", NULL }, { "tickets", 1, "how many tickets", NULL } } },
+	{ "user add", "Add a user; the password is read as one line from standard input.", cmd_user_add,
+	  { { "db", 1, "database file", NULL },
+	    { "login", 1, "login name", NULL },
+	    { "role", 1, "staff, reviewer, supervisor or admin", NULL },
+	    { "unit", 1, "unit code, e.g. XR", NULL },
+	    { "name", 1, "display name (default: the login)", NULL },
+	    { "phone", 1, "phone number", NULL } } },
+	{ "serve", "Serve the web application and the JSON API.", cmd_serve,
+	  { { "db", 1, "database file (migrated at start)", NULL },
+	    { "port", 1, "TCP port (default 8080; 0 picks a free one)", NULL },
+	    { "bind", 1, "address to listen on (default 127.0.0.1)", NULL },
+	    { "data", 1, "folder for attachments (default: data/ beside the database)", NULL },
+	    { "threads", 1, "worker threads (default: 2 per core)", NULL },
+	    { "per-ip", 1, "connections allowed per client address (default 64)", NULL },
+	    { "idle", 1, "seconds before an idle connection is closed (default 30)", NULL } } },
+	{ "backup", "Copy the database online into a new file (SQLite backup API).", cmd_backup,
+	  { { "db", 1, "database file", NULL }, { "out", 1, "new file to write", NULL } } },
+	{ "audit-verify", "Check the event hash chain (not available yet).", cmd_audit_verify,
+	  { { "db", 1, "database file", NULL } } },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "满意台账 · Satisfaction Ledger\n\nusage: ledger COMMAND [options]\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'ledger COMMAND --help' describes each command's options.\n"
+		   "LEDGER_NOW=2023-09-26T10:00:00+08:00 fixes the clock; LEDGER_ROOT names the folder with "
+		   "templates/, static/ and migrations/.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0) {
+		fprintf(stderr, "ledger: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	/* "user add" is two words; everything else is one. */
+	int words = strcmp(argv[1], "user") == 0 ? 2 : 1;
+	char name[64];
+	if (words == 2) {
+		if (argc < 3 || strcmp(argv[2], "add") != 0) {
+			fprintf(stderr, "usage: ledger user add --db FILE --login L --role ROLE --unit UNIT < password\n");
+			return (argc >= 3 && (strcmp(argv[2], "--help") == 0)) ? 0 : 2;
+		}
+		snprintf(name, sizeof name, "user add");
+	} else {
+		snprintf(name, sizeof name, "%s", argv[1]);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+		struct command *c = &commands[i];
+		if (strcmp(c->name, name) != 0)
+			continue;
+		int pr = parse_opts(c, c->opts, argc - 1 - words, argv + 1 + words);
+		if (pr != 0)
+			return pr > 0 ? 0 : 2;
+		return c->run(c->opts);
+	}
+	fprintf(stderr, "ledger: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

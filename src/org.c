@@ -1,0 +1,223 @@
+/*
+ * org.c — storage and rules for org units and users.
+ */
+#include "org.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth.h"
+
+static const char *const unit_kinds[] = { "district", "street", "department", "community", "village" };
+static const char *const roles[] = { "staff", "reviewer", "supervisor", "admin" };
+
+static int in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int org_kind_ok(const char *kind)
+{
+	return in_list(kind, unit_kinds, ARRAY_LEN(unit_kinds));
+}
+
+int org_role_ok(const char *role)
+{
+	return in_list(role, roles, ARRAY_LEN(roles));
+}
+
+/* Which kind may sit under which: the district holds streets and departments; streets hold
+ * communities and villages. */
+static int kind_fits(const char *parent_kind, const char *kind)
+{
+	if (!parent_kind)
+		return strcmp(kind, "district") == 0;
+	if (strcmp(parent_kind, "district") == 0)
+		return strcmp(kind, "street") == 0 || strcmp(kind, "department") == 0;
+	if (strcmp(parent_kind, "street") == 0)
+		return strcmp(kind, "community") == 0 || strcmp(kind, "village") == 0;
+	return 0;
+}
+
+static int code_ok(const char *code)
+{
+	size_t n = strlen(code);
+	if (n < 1 || n > 32)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = code[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+long long org_unit_add(struct db *db, const char *code, const char *name, const char *kind, const char *parent_code,
+		       int sort, struct err *e)
+{
+	static const char q_parent[] = "SELECT id, kind, path FROM units WHERE code = ?1";
+	static const char q_root[] = "SELECT count(*) FROM units WHERE parent_id IS NULL";
+	static const char q_insert[] =
+		"INSERT INTO units (code, name, kind, parent_id, path, sort) VALUES (?1, ?2, ?3, ?4, '', ?5)";
+	static const char q_path[] = "UPDATE units SET path = ?1 WHERE id = ?2";
+
+	if (!code || !code_ok(code)) {
+		err_set(e, 422, "invalid", "code", "单位代码须为 1-32 位大写字母、数字或下划线");
+		return -1;
+	}
+	if (!name || !*name || strlen(name) > 100) {
+		err_set(e, 422, "invalid", "name", "请填写单位名称（不超过 100 个字符）");
+		return -1;
+	}
+	if (!org_kind_ok(kind)) {
+		err_set(e, 422, "invalid", "kind", "单位类型须为区、街道、部门、社区或村之一");
+		return -1;
+	}
+	long long parent_id = 0;
+	char parent_kind[16] = "", parent_path[512] = "";
+	if (parent_code && *parent_code) {
+		sqlite3_stmt *st = db_prepare(db, q_parent);
+		if (!st)
+			goto dberr;
+		sqlite3_bind_text(st, 1, parent_code, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			parent_id = sqlite3_column_int64(st, 0);
+			snprintf(parent_kind, sizeof parent_kind, "%s", db_text(st, 1));
+			snprintf(parent_path, sizeof parent_path, "%s", db_text(st, 2));
+		}
+		db_done(st);
+		if (!parent_id) {
+			err_set(e, 422, "invalid", "parent", "上级单位 %s 不存在", parent_code);
+			return -1;
+		}
+	} else {
+		sqlite3_stmt *st = db_prepare(db, q_root);
+		if (!st)
+			goto dberr;
+		int roots = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+		db_done(st);
+		if (roots > 0) {
+			err_set(e, 422, "invalid", "parent", "已有区级单位，请选择上级单位");
+			return -1;
+		}
+	}
+	if (!kind_fits(parent_id ? parent_kind : NULL, kind)) {
+		err_set(e, 422, "invalid", "kind", "该类型的单位不能设在所选上级单位之下");
+		return -1;
+	}
+	sqlite3_stmt *st = db_prepare(db, q_insert);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	if (parent_id)
+		sqlite3_bind_int64(st, 4, parent_id);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int(st, 5, sort);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc == SQLITE_CONSTRAINT) {
+		err_set(e, 422, "duplicate", "code", "单位代码 %s 已存在", code);
+		return -1;
+	}
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	long long id = sqlite3_last_insert_rowid(db_handle(db));
+	char path[600];
+	snprintf(path, sizeof path, "%s%lld/", parent_id ? parent_path : "/", id);
+	st = db_prepare(db, q_path);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	return id;
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
+	return -1;
+}
+
+static int login_ok(const char *login)
+{
+	size_t n = strlen(login);
+	if (n < 2 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = login[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+long long org_user_add(struct db *db, const char *login, const char *name, const char *phone, const char *role,
+		       const char *unit_code, const char *password, struct err *e)
+{
+	static const char q_unit[] = "SELECT id FROM units WHERE code = ?1 AND active = 1";
+	static const char q_insert[] = "INSERT INTO users (login, name, phone, role, unit_id, password_hash, created_at) "
+				       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+	if (!login || !login_ok(login)) {
+		err_set(e, 422, "invalid", "login", "登录名须为 2-64 位字母、数字或 . _ -");
+		return -1;
+	}
+	if (!name || !*name || strlen(name) > 64) {
+		err_set(e, 422, "invalid", "name", "请填写姓名（不超过 64 个字符）");
+		return -1;
+	}
+	if (!org_role_ok(role)) {
+		err_set(e, 422, "invalid", "role", "角色须为 staff、reviewer、supervisor 或 admin");
+		return -1;
+	}
+	if (!auth_password_ok(password ? password : "", e))
+		return -1;
+	sqlite3_stmt *st = db_prepare(db, q_unit);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, unit_code ? unit_code : "", -1, SQLITE_STATIC);
+	long long unit_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_done(st);
+	if (!unit_id) {
+		err_set(e, 422, "invalid", "unit", "单位 %s 不存在", unit_code ? unit_code : "");
+		return -1;
+	}
+	char hash[crypto_pwhash_STRBYTES];
+	if (auth_password_hash(password, hash, sizeof hash) != 0) {
+		err_set(e, 500, "hash_failed", NULL, "密码处理失败（内存不足）");
+		return -1;
+	}
+	char now[32];
+	time_format_rfc3339(clock_now(), now, sizeof now);
+	st = db_prepare(db, q_insert);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, phone ? phone : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, unit_id);
+	sqlite3_bind_text(st, 6, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, now, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc == SQLITE_CONSTRAINT) {
+		err_set(e, 422, "duplicate", "login", "登录名 %s 已被使用", login);
+		return -1;
+	}
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	return sqlite3_last_insert_rowid(db_handle(db));
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
+	return -1;
+}

@@ -1,0 +1,70 @@
+/*
+ * pages.c — the home page and the health check.
+ */
+#include <string.h>
+
+#include "db.h"
+#include "handlers.h"
+
+/* GET /healthz — 200 when the database answers; for load balancers and `make run` scripts. */
+void api_healthz(struct req *r)
+{
+	static const char q[] = "SELECT 1";
+	struct db *db = db_reader();
+	sqlite3_stmt *st = db ? db_prepare(db, q) : NULL;
+	int ok = st && sqlite3_step(st) == SQLITE_ROW;
+	db_done(st);
+	r->is_api = 1;
+	if (ok)
+		http_json(r, 200, json_pack("{s:s}", "status", "ok"));
+	else
+		http_error(r, 503, "db_unavailable", "数据库暂不可用");
+}
+
+/*
+ * The campaigns with their phases and where today stands in each: the rhythm a street
+ * office works to (seed 000: self-inspection, rectification, acceptance, consolidation).
+ */
+static json_t *campaigns_today(struct db *db)
+{
+	static const char q[] = "SELECT c.code, c.name, p.name, p.kind, p.start_date, p.end_date, p.due_note "
+				"FROM campaigns c JOIN campaign_phases p ON p.campaign_id = c.id "
+				"WHERE c.active = 1 ORDER BY c.id, p.seq";
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_prepare(db, q);
+	if (!st)
+		return list;
+	long today = date_today_days();
+	json_t *cur = NULL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *code = db_text(st, 0);
+		if (!cur || strcmp(json_string_value(json_object_get(cur, "code")), code) != 0) {
+			cur = json_pack("{s:s,s:s,s:[],s:[]}", "code", code, "name", db_text(st, 1), "phases",
+					"current");
+			json_array_append_new(list, cur);
+		}
+		long start = date_parse_days(db_text(st, 4)), end = date_parse_days(db_text(st, 5));
+		const char *state = today < start ? "未开始" : today > end ? "已结束" : "进行中";
+		json_t *ph = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "name", db_text(st, 2), "kind", db_text(st, 3),
+				       "start", db_text(st, 4), "end", db_text(st, 5), "due", db_text(st, 6), "state",
+				       state, "active", today >= start && today <= end);
+		if (today >= start && today <= end) {
+			json_object_set_new(ph, "days_left", json_integer(end - today));
+			json_array_append(json_object_get(cur, "current"), ph);
+		}
+		json_array_append_new(json_object_get(cur, "phases"), ph);
+	}
+	db_done(st);
+	return list;
+}
+
+/* GET / — the working overview. */
+void page_home(struct req *r)
+{
+	struct db *db = db_reader();
+	if (!db) {
+		http_error(r, 503, "db_unavailable", "数据库暂不可用");
+		return;
+	}
+	http_page(r, 200, "home", json_pack("{s:o}", "campaigns", campaigns_today(db)));
+}

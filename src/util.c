@@ -1,0 +1,377 @@
+/*
+ * util.c — buffers, checked allocation, errors, the application clock and logging.
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void buf_init(struct buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void buf_reserve(struct buf *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+void buf_append(struct buf *b, const void *p, size_t n)
+{
+	buf_reserve(b, n);
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+void buf_putc(struct buf *b, char c)
+{
+	buf_append(b, &c, 1);
+}
+
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	buf_reserve(b, (size_t)n);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void buf_html_escape(struct buf *b, const char *s, size_t n)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *rep = NULL;
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		buf_append(b, s + start, i - start);
+		buf_puts(b, rep);
+		start = i + 1;
+	}
+	buf_append(b, s + start, n - start);
+}
+
+char *buf_take(struct buf *b)
+{
+	if (!b->data)
+		buf_reserve(b, 0), b->data[0] = '\0';
+	char *p = b->data;
+	buf_init(b);
+	return p;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	buf_init(b);
+}
+
+void err_set(struct err *e, int status, const char *code, const char *field, const char *fmt, ...)
+{
+	if (!e)
+		return;
+	e->status = status;
+	snprintf(e->code, sizeof e->code, "%s", code);
+	snprintf(e->field, sizeof e->field, "%s", field ? field : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+}
+
+char *read_file(const char *path, size_t *len_out)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct buf b;
+	buf_init(&b);
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		buf_free(&b);
+		errno = EIO;
+		return NULL;
+	}
+	if (len_out)
+		*len_out = b.len;
+	return buf_take(&b);
+}
+
+/* ---- clock ---- */
+
+#define SHANGHAI_OFFSET (8 * 3600)
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long yy = (long)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned dd = doy - (153 * mp + 2) / 5 + 1;
+	unsigned mm = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yy + (mm <= 2));
+	*m = (int)mm;
+	*d = (int)dd;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return dm[m - 1];
+}
+
+static int parse_digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+long date_parse_days(const char *s)
+{
+	int y, m, d;
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	if (parse_digits(s, 4, &y) || parse_digits(s + 5, 2, &m) || parse_digits(s + 8, 2, &d))
+		return -1;
+	if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+		return -1;
+	return days_from_civil(y, (unsigned)m, (unsigned)d);
+}
+
+int time_parse_rfc3339(const char *s, time_t *out)
+{
+	int y, mo, d, h, mi, se;
+	if (!s || strlen(s) < 20)
+		return -1;
+	if (parse_digits(s, 4, &y) || s[4] != '-' || parse_digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    parse_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || parse_digits(s + 11, 2, &h) ||
+	    s[13] != ':' || parse_digits(s + 14, 2, &mi) || s[16] != ':' || parse_digits(s + 17, 2, &se))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60)
+		return -1;
+	const char *p = s + 19;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	long off = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om;
+		if (parse_digits(p + 1, 2, &oh) || p[3] != ':' || parse_digits(p + 4, 2, &om))
+			return -1;
+		off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
+		p += 6;
+	} else {
+		return -1;
+	}
+	if (*p)
+		return -1;
+	long days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+	*out = (time_t)(days * 86400L + h * 3600L + mi * 60L + se - off);
+	return 0;
+}
+
+time_t clock_now(void)
+{
+	const char *fixed = getenv("LEDGER_NOW");
+	time_t t;
+	if (fixed && *fixed && time_parse_rfc3339(fixed, &t) == 0)
+		return t;
+	return time(NULL);
+}
+
+void time_format_rfc3339(time_t t, char *out, size_t n)
+{
+	long local = (long)t + SHANGHAI_OFFSET;
+	long days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	long secs = local - days * 86400;
+	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
+	snprintf(out, n, "%04d-%02d-%02dT%02ld:%02ld:%02ld+08:00", y, m, d, secs / 3600, secs / 60 % 60,
+		 secs % 60);
+}
+
+void time_format_date(time_t t, char *out, size_t n)
+{
+	long local = (long)t + SHANGHAI_OFFSET;
+	long days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
+	snprintf(out, n, "%04d-%02d-%02d", y, m, d);
+}
+
+long date_today_days(void)
+{
+	long local = (long)clock_now() + SHANGHAI_OFFSET;
+	return local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+}
+
+double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void log_msg(const char *level, const char *fmt, ...)
+{
+	char stamp[32];
+	time_format_rfc3339(time(NULL), stamp, sizeof stamp);
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "%s %s ", stamp, level);
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	buf_putc(&b, '\n');
+	ssize_t w = write(STDERR_FILENO, b.data, b.len);
+	(void)w;
+	buf_free(&b);
+}
+
+/* ---- resources ---- */
+
+static char g_root[PATH_MAX];
+
+void resource_root_set(const char *dir)
+{
+	snprintf(g_root, sizeof g_root, "%s", dir);
+}
+
+/*
+ * LEDGER_ROOT wins; otherwise the folder above the running binary (build/ledger lives in
+ * the source tree), falling back to the current directory.
+ */
+const char *resource_root(void)
+{
+	if (g_root[0])
+		return g_root;
+	const char *env = getenv("LEDGER_ROOT");
+	if (env && *env) {
+		resource_root_set(env);
+		return g_root;
+	}
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		for (int up = 0; up < 2; up++) {
+			char *slash = strrchr(exe, '/');
+			if (slash)
+				*slash = '\0';
+		}
+		char probe[PATH_MAX + 32];
+		snprintf(probe, sizeof probe, "%s/templates", exe);
+		if (access(probe, R_OK) == 0) {
+			resource_root_set(exe);
+			return g_root;
+		}
+	}
+	resource_root_set(".");
+	return g_root;
+}

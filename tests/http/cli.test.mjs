@@ -1,0 +1,92 @@
+// The `ledger` command line of SPEC section 7.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ledger, tempDir } from './helpers.mjs';
+
+const sql = (db, q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
+
+test('--help for the tool and every subcommand', () => {
+  const top = ledger(['--help']);
+  assert.equal(top.code, 0);
+  for (const c of ['init', 'seed', 'user add', 'serve', 'backup', 'audit-verify']) assert.match(top.stdout, new RegExp(c));
+  for (const c of [['init'], ['seed'], ['user', 'add'], ['serve'], ['backup'], ['audit-verify']]) {
+    const r = ledger([...c, '--help']);
+    assert.equal(r.code, 0, c.join(' '));
+    assert.match(r.stdout, /usage: ledger/);
+    assert.match(r.stdout, /--db/);
+  }
+  assert.equal(ledger([]).code, 2);
+  assert.equal(ledger(['frobnicate']).code, 2);
+  assert.equal(ledger(['init', '--bogus']).code, 2);
+  assert.equal(ledger(['init']).code, 2); // --db is required
+});
+
+test('init --demo creates the demo district once; init again migrates and keeps data', () => {
+  const dir = tempDir();
+  const db = join(dir, 'd.db');
+  const r = ledger(['init', '--db', db, '--demo']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /admin/);
+  assert.match(r.stdout, /Demo#2023/);
+  assert.equal(sql(db, "SELECT name FROM units WHERE code = 'GX'"), '高新区');
+  assert.equal(sql(db, "SELECT count(*) FROM units WHERE kind = 'street'"), '3');
+  assert.equal(sql(db, 'SELECT group_concat(role) FROM (SELECT DISTINCT role FROM users ORDER BY role)'),
+    'admin,reviewer,staff,supervisor');
+  assert.equal(sql(db, "SELECT count(*) FROM campaign_phases WHERE kind = 'rectify' AND end_date = '2023-09-25'"), '1');
+  assert.equal(sql(db, 'PRAGMA journal_mode'), 'wal');
+  assert.match(sql(db, 'SELECT password_hash FROM users LIMIT 1'), /^\$argon2id\$/);
+  const again = ledger(['init', '--db', db, '--demo']);
+  assert.equal(again.code, 0);
+  assert.match(again.stdout, /已存在/);
+  assert.equal(sql(db, 'SELECT count(*) FROM users'), '5');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('user add: password from standard input, checked by the policy', () => {
+  const dir = tempDir();
+  const db = join(dir, 'u.db');
+  ledger(['init', '--db', db, '--demo']);
+  const add = (login, pw, unit = 'XR', role = 'staff') =>
+    ledger(['user', 'add', '--db', db, '--login', login, '--role', role, '--unit', unit], { input: `${pw}\n` });
+  assert.equal(add('newstaff', 'Strong#Pass1').code, 0);
+  assert.equal(sql(db, "SELECT role || ' ' || (SELECT code FROM units WHERE id = unit_id) FROM users WHERE login = 'newstaff'"), 'staff XR');
+  const weak = add('weakling', 'password');
+  assert.equal(weak.code, 1);
+  assert.match(weak.stderr, /密码至少 8 位/);
+  assert.match(add('newstaff', 'Strong#Pass1').stderr, /已被使用/);
+  assert.match(add('other', 'Strong#Pass1', 'NOPE').stderr, /单位 NOPE 不存在/);
+  assert.match(add('other', 'Strong#Pass1', 'XR', 'boss').stderr, /角色/);
+  assert.equal(sql(db, "SELECT count(*) FROM users WHERE login IN ('weakling', 'other')"), '0');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('backup makes a consistent copy and will not overwrite a file', () => {
+  const dir = tempDir();
+  const db = join(dir, 'b.db');
+  const out = join(dir, 'copy.db');
+  ledger(['init', '--db', db, '--demo']);
+  const r = ledger(['backup', '--db', db, '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(existsSync(out));
+  assert.equal(sql(out, 'PRAGMA integrity_check'), 'ok');
+  assert.equal(sql(out, 'SELECT count(*) FROM units'), sql(db, 'SELECT count(*) FROM units'));
+  assert.equal(sql(out, 'PRAGMA user_version'), sql(db, 'PRAGMA user_version'));
+  assert.equal(ledger(['backup', '--db', db, '--out', out]).code, 1);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('subcommands of later work say so plainly and change nothing', () => {
+  const dir = tempDir();
+  const db = join(dir, 's.db');
+  ledger(['init', '--db', db, '--demo']);
+  const seed = ledger(['seed', '--db', db, '--tickets', '10']);
+  assert.notEqual(seed.code, 0);
+  assert.match(seed.stderr, /not available yet/);
+  const audit = ledger(['audit-verify', '--db', db]);
+  assert.notEqual(audit.code, 0);
+  assert.match(audit.stderr, /not available yet/);
+  rmSync(dir, { recursive: true, force: true });
+});

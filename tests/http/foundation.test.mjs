@@ -1,0 +1,221 @@
+// The foundation against the real server: pages, errors, static files, limits, the access
+// log and an orderly stop.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startServer, raw, get, sleep, tempDir, ROOT } from './helpers.mjs';
+
+let srv;
+before(async () => { srv = await startServer(); });
+after(async () => { await srv.stop(); });
+
+test('healthz answers 200 with JSON', async () => {
+  const r = await fetch(`${srv.base}/healthz`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /application\/json/);
+  assert.deepEqual(await r.json(), { status: 'ok' });
+});
+
+test('home page: Chinese layout, current phase of the demo campaign, days left', async () => {
+  const r = await fetch(`${srv.base}/`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /text\/html; charset=utf-8/);
+  const html = await r.text();
+  assert.match(html, /<html lang="zh-CN">/);
+  assert.match(html, /满意台账/);
+  assert.match(html, /水务系统群众满意度“双月攻坚”行动/);
+  // LEDGER_NOW is 2023-09-10: inside 集中整改 (09-06 – 09-25), 15 days left.
+  assert.match(html, /当前阶段：<strong>集中整改<\/strong>（2023-09-06 至 2023-09-25），还剩 <strong>15<\/strong> 天/);
+  assert.match(html, /今天是 2023-09-10/);
+  assert.match(html, /<link rel="stylesheet" href="\/static\/css\/app.css">/);
+});
+
+test('security headers on pages, errors and static files', async () => {
+  for (const path of ['/', '/nope', '/static/css/app.css', '/api/v1/nope']) {
+    const r = await fetch(`${srv.base}${path}`);
+    const csp = r.headers.get('content-security-policy');
+    assert.ok(csp, path);
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(r.headers.get('x-frame-options'), 'DENY');
+    assert.equal(r.headers.get('referrer-policy'), 'same-origin');
+  }
+});
+
+test('static files: type, ETag, revalidation, caching', async () => {
+  const r = await fetch(`${srv.base}/static/css/app.css`);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'text/css; charset=utf-8');
+  assert.match(r.headers.get('cache-control'), /max-age=\d+/);
+  const etag = r.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f-]+"$/);
+  assert.match(await r.text(), /--red:/);
+  const again = await fetch(`${srv.base}/static/css/app.css`, { headers: { 'If-None-Match': etag } });
+  assert.equal(again.status, 304);
+  assert.equal(await again.text(), '');
+  const svg = await fetch(`${srv.base}/static/img/favicon.svg`);
+  assert.equal(svg.headers.get('content-type'), 'image/svg+xml');
+  const stale = await fetch(`${srv.base}/static/css/app.css`, { headers: { 'If-None-Match': '"other"' } });
+  assert.equal(stale.status, 200);
+});
+
+test('no way out of static/: dot segments, encoded slashes and dots', async () => {
+  const paths = [
+    '/static/../Makefile', '/static/%2e%2e/Makefile', '/static/%2E%2E/%2E%2E/etc/passwd',
+    '/static/css/../../Makefile', '/static/css%2f..%2f..%2fMakefile', '/static/..%2fMakefile',
+    '/static/./css/app.css', '/static//etc/passwd', '/static/css//app.css', '/static/css/app.css%00.png',
+    '/static/..\\Makefile', '/static/css',
+  ];
+  for (const p of paths) {
+    const r = await raw(srv.port, get(p));
+    assert.match(r.text, /^HTTP\/1\.1 (404|400)/, p);
+    assert.doesNotMatch(r.text, /PKGS|root:x:0/, p);
+  }
+});
+
+test('symbolic links inside static/ are not followed', async () => {
+  // A copy of the resource folders whose static/ holds links to outside files.
+  const root = tempDir();
+  for (const d of ['templates', 'static', 'migrations']) cpSync(join(ROOT, d), join(root, d), { recursive: true });
+  writeFileSync(join(root, 'secret.txt'), 'SECRET-CONTENT');
+  symlinkSync(join(root, 'secret.txt'), join(root, 'static/leak.txt'));
+  symlinkSync(root, join(root, 'static/up'));
+  const s = await startServer({ root });
+  try {
+    for (const p of ['/static/leak.txt', '/static/up/secret.txt', '/static/up/static/css/app.css']) {
+      const r = await fetch(`${s.base}${p}`);
+      assert.equal(r.status, 404, p);
+      assert.doesNotMatch(await r.text(), /SECRET-CONTENT/);
+    }
+    assert.equal((await fetch(`${s.base}/static/css/app.css`)).status, 200);
+  } finally {
+    await s.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('404 and 405 in Chinese: HTML for pages, JSON for the API', async () => {
+  const page = await fetch(`${srv.base}/no/such/page`);
+  assert.equal(page.status, 404);
+  assert.match(page.headers.get('content-type'), /text\/html/);
+  const html = await page.text();
+  assert.match(html, /页面不存在/);
+  assert.match(html, /返回工作台/);
+
+  const api = await fetch(`${srv.base}/api/v1/no-such-thing`);
+  assert.equal(api.status, 404);
+  const body = await api.json();
+  assert.equal(body.error.code, 'not_found');
+  assert.match(body.error.message, /不存在/);
+
+  const wrong = await fetch(`${srv.base}/healthz`, { method: 'DELETE' });
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.headers.get('allow'), 'GET, HEAD');
+  assert.match(await wrong.text(), /不支持/);
+});
+
+test('HEAD answers like GET without a body', async () => {
+  const r = await fetch(`${srv.base}/`, { method: 'HEAD' });
+  assert.equal(r.status, 200);
+  assert.equal(await r.text(), '');
+});
+
+test('bodies over the limit get 413, declared or chunked', async () => {
+  const big = 'x'.repeat(2 * 1024 * 1024);
+  const r = await fetch(`${srv.base}/`, { method: 'POST', body: big });
+  assert.equal(r.status, 413);
+  assert.match(await r.text(), /超过了允许的大小/);
+
+  const chunk = 'y'.repeat(64 * 1024);
+  const stream = new ReadableStream({
+    pull(ctrl) {
+      ctrl.enqueue(new TextEncoder().encode(chunk));
+      if (++this.n >= 20) ctrl.close();
+    },
+    start() { this.n = 0; },
+  });
+  const c = await fetch(`${srv.base}/api/v1/anything`, { method: 'POST', body: stream, duplex: 'half' });
+  assert.equal(c.status, 413);
+  assert.equal((await c.json()).error.code, 'payload_too_large');
+
+  // A small body is read and the request goes on to routing.
+  const small = await fetch(`${srv.base}/healthz`, { method: 'POST', body: 'a=1' });
+  assert.equal(small.status, 405);
+});
+
+test('oversized headers are refused', async () => {
+  const r = await raw(srv.port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100000)}\r\n\r\n`);
+  assert.match(r.text, /^HTTP\/1\.1 4\d\d/);
+});
+
+test('keep-alive: two requests on one connection', async () => {
+  const two = `GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
+  const r = await raw(srv.port, two);
+  assert.equal((r.text.match(/HTTP\/1\.1 200 OK/g) || []).length, 2);
+});
+
+test('one access-log line per request: method, path, status, milliseconds', async () => {
+  await fetch(`${srv.base}/healthz?probe=log`);
+  await fetch(`${srv.base}/missing-for-log`);
+  await sleep(100);
+  assert.match(srv.log(), /info GET \/healthz 200 \d+\.\d\dms/);
+  assert.match(srv.log(), /info GET \/missing-for-log 404 \d+\.\d\dms/);
+});
+
+test('connections per client address are limited', async () => {
+  const s = await startServer({ args: ['--per-ip', '3'] });
+  try {
+    const net = await import('node:net');
+    const held = [];
+    for (let i = 0; i < 3; i++) {
+      held.push(await new Promise((res) => { const c = net.connect(s.port, '127.0.0.1', () => res(c)); }));
+    }
+    await sleep(100);
+    const refused = await raw(s.port, get('/healthz'), { timeout: 2000 });
+    assert.doesNotMatch(refused.text, /200 OK/);
+    held.forEach((c) => c.destroy());
+    await sleep(200);
+    const ok = await raw(s.port, get('/healthz'));
+    assert.match(ok.text, /200 OK/);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('idle connections are closed after the idle time', async () => {
+  const s = await startServer({ args: ['--idle', '1'] });
+  try {
+    const t0 = Date.now();
+    const r = await raw(s.port, null, { timeout: 5000 });
+    assert.equal(r.closed, true);
+    assert.ok(Date.now() - t0 < 4500);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('SIGTERM lets a request in flight finish, then stops cleanly', async () => {
+  const s = await startServer();
+  const net = await import('node:net');
+  const sock = net.connect(s.port, '127.0.0.1');
+  let got = '';
+  sock.on('data', (d) => { got += d; });
+  await new Promise((res) => sock.on('connect', res));
+  sock.write('POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n12345');
+  await sleep(200);
+  s.child.kill('SIGTERM');
+  await sleep(300);
+  sock.write('67890');
+  await new Promise((res) => sock.on('close', res));
+  assert.match(got, /^HTTP\/1\.1 405/);
+  const { code } = await s.exited;
+  assert.equal(code, 0);
+  assert.match(s.log(), /stopped cleanly/);
+  const check = execFileSync('sqlite3', [s.db, 'PRAGMA integrity_check;'], { encoding: 'utf8' });
+  assert.equal(check.trim(), 'ok');
+  await s.stop();
+});

@@ -1,0 +1,92 @@
+// Starting the real server on a free 127.0.0.1 port with a temporary database, and raw
+// HTTP over a socket for what fetch() would normalise away.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = process.env.LEDGER_BIN || join(ROOT, 'build/ledger');
+
+export function tempDir() {
+  return mkdtempSync(join(tmpdir(), 'ledger-http-'));
+}
+
+export function ledger(args, { input, env } = {}) {
+  try {
+    const stdout = execFileSync(BIN, args, {
+      input, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    return { code: 0, stdout, stderr: '' };
+  } catch (e) {
+    return { code: e.status, stdout: e.stdout || '', stderr: e.stderr || '' };
+  }
+}
+
+// Starts `ledger serve` on port 0 and resolves once it prints its URL.
+export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = [], env = {}, root } = {}) {
+  const dir = tempDir();
+  const db = join(dir, 'test.db');
+  const e = { ...process.env, LEDGER_NOW: now, ...(root ? { LEDGER_ROOT: root } : {}), ...env };
+  const init = ledger(['init', '--db', db, '--demo'], { env: e });
+  if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
+  const child = spawn(BIN, ['serve', '--db', db, '--port', '0', ...args], { env: e });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  const base = await new Promise((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new Error(`server did not start: ${stderr}`)), 10000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (m) { clearTimeout(timer); res(m[1]); }
+    });
+    child.on('exit', () => { clearTimeout(timer); rej(new Error(`server exited: ${stderr}`)); });
+  });
+  const port = Number(new URL(base).port);
+  return {
+    base, port, db, dir, child, exited,
+    log: () => stderr,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const r = await exited;
+      rmSync(dir, { recursive: true, force: true });
+      return r;
+    },
+  };
+}
+
+// Sends bytes on a fresh connection and collects everything until the server closes it or
+// `until` matches what arrived. Resolves with the text and whether the server closed.
+export function raw(port, data, { until, timeout = 3000 } = {}) {
+  return new Promise((res) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let got = '';
+    let done = false;
+    const finish = (closed) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      res({ text: got, closed });
+    };
+    const timer = setTimeout(() => finish(false), timeout);
+    sock.on('data', (d) => {
+      got += d.toString('utf8');
+      if (until && until.test(got)) finish(false);
+    });
+    sock.on('end', () => finish(true));
+    sock.on('close', () => finish(true));
+    sock.on('error', () => finish(true));
+    sock.on('connect', () => { if (data) sock.write(data); });
+  });
+}
+
+export function get(path, host = 'localhost') {
+  return `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every test and ends with one summary line: "N passed, M failed".
+# BUILD names the build folder (build, or build/asan for the sanitizer build).
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export LEDGER_BIN="$PWD/$BUILD/ledger"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+SPEC=${MUSTACHE_SPEC:-../shared/mustache-spec}
+
+passed=0
+failed=0
+suites_failed=()
+
+count() {
+  # Adds the last "N passed, M failed" line of a suite's output to the totals.
+  local line
+  line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+  if [ -z "$line" ]; then
+    failed=$((failed + 1))
+    return
+  fi
+  passed=$((passed + $(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')))
+  failed=$((failed + $(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')))
+}
+
+run_suite() {
+  local name=$1; shift
+  local out
+  out=$(mktemp)
+  echo "== $name"
+  if "$@" >"$out" 2>&1; then :; else suites_failed+=("$name"); fi
+  grep -E '(passed, [0-9]+ failed|^FAIL|check failed|: got|  want|not ok|ERROR|Sanitizer|runtime error)' "$out" | head -n 60
+  count "$out"
+  rm -f "$out"
+}
+
+run_suite test_tmpl "$BUILD/test_tmpl" "$SPEC" .
+run_suite test_router "$BUILD/test_router"
+run_suite test_migrate "$BUILD/test_migrate" migrations
+run_suite test_util "$BUILD/test_util"
+run_suite http node tests/http/run.mjs
+
+echo
+if [ ${#suites_failed[@]} -gt 0 ]; then
+  echo "failing suites: ${suites_failed[*]}"
+  [ "$failed" -eq 0 ] && failed=${#suites_failed[@]}
+fi
+echo "all tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,182 @@
+/*
+ * test_util.c — the clock (LEDGER_NOW, Shanghai dates), date validation, buffers and escaping,
+ * org rules (unit tree, users, password policy) and the writer thread's group commit.
+ */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "db.h"
+#include "demo.h"
+#include "migrate.h"
+#include "org.h"
+#include "test.h"
+
+static void test_dates(void)
+{
+	CHECK(date_parse_days("1970-01-01") == 0);
+	CHECK(date_parse_days("2023-09-25") - date_parse_days("2023-09-06") == 19);
+	CHECK(date_parse_days("2024-02-29") > 0);
+	CHECK(date_parse_days("2023-02-29") == -1);
+	CHECK(date_parse_days("2023-13-01") == -1);
+	CHECK(date_parse_days("2023-9-1") == -1);
+	CHECK(date_parse_days("2023-09-01x") == -1);
+	CHECK(date_parse_days("") == -1);
+	CHECK(date_parse_days(NULL) == -1);
+
+	time_t t;
+	CHECK(time_parse_rfc3339("2023-09-26T10:00:00+08:00", &t) == 0);
+	CHECK(t == 1695693600);
+	CHECK(time_parse_rfc3339("2023-09-26T02:00:00Z", &t) == 0 && t == 1695693600);
+	CHECK(time_parse_rfc3339("2023-09-26 10:00:00", &t) == -1);
+	CHECK(time_parse_rfc3339("2023-09-26T25:00:00+08:00", &t) == -1);
+
+	/* 23:30 UTC is already the next day in Shanghai. */
+	char s[32];
+	CHECK(time_parse_rfc3339("2023-09-25T23:30:00Z", &t) == 0);
+	time_format_date(t, s, sizeof s);
+	CHECK_STR(s, "2023-09-26");
+	time_format_rfc3339(t, s, sizeof s);
+	CHECK_STR(s, "2023-09-26T07:30:00+08:00");
+
+	setenv("LEDGER_NOW", "2023-09-26T10:00:00+08:00", 1);
+	CHECK(clock_now() == 1695693600);
+	CHECK(date_today_days() == date_parse_days("2023-09-26"));
+	setenv("LEDGER_NOW", "garbage", 1);
+	CHECK(clock_now() > 1695693600); /* an unreadable value falls back to the real clock */
+	unsetenv("LEDGER_NOW");
+}
+
+static void test_buf(void)
+{
+	struct buf b;
+	buf_init(&b);
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, "%d,", i);
+	CHECK(b.len == 3890);
+	CHECK(strncmp(b.data, "0,1,2,", 6) == 0);
+	buf_free(&b);
+	buf_html_escape(&b, "<script>alert('x&y')</script>", 29);
+	CHECK_STR(b.data, "&lt;script&gt;alert(&#39;x&amp;y&#39;)&lt;/script&gt;");
+	buf_free(&b);
+}
+
+static void test_password_policy(void)
+{
+	struct err e;
+	CHECK(!auth_password_ok("short1A", &e));
+	CHECK(!auth_password_ok("alllowercase", &e));
+	CHECK(!auth_password_ok("lowerUPPER", &e));
+	CHECK(auth_password_ok("lowerUPPER1", &e));
+	CHECK(auth_password_ok("lower123#", &e));
+	CHECK(auth_password_ok(DEMO_PASSWORD, &e));
+	char h[crypto_pwhash_STRBYTES];
+	CHECK(auth_password_hash("Secret#123", h, sizeof h) == 0);
+	CHECK(strncmp(h, "$argon2id$", 10) == 0);
+	CHECK(auth_password_verify(h, "Secret#123"));
+	CHECK(!auth_password_verify(h, "Secret#124"));
+	CHECK(!auth_password_needs_rehash(h));
+}
+
+static int insert_one(struct db *w, void *arg, struct err *e)
+{
+	static const char q[] = "INSERT INTO t (v) VALUES (?1)";
+	sqlite3_stmt *st = db_prepare(w, q);
+	sqlite3_bind_int(st, 1, *(int *)arg);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		err_set(e, 422, "constraint", "v", "rejected");
+		return -1;
+	}
+	return 0;
+}
+
+static void *writer_client(void *arg)
+{
+	int base = *(int *)arg;
+	for (int i = 0; i < 50; i++) {
+		int v = base + i;
+		struct err e;
+		db_write(insert_one, &v, &e);
+	}
+	return NULL;
+}
+
+static void test_org_and_writer(void)
+{
+	char dir[] = "/tmp/ledger-test-util-XXXXXX";
+	if (!mkdtemp(dir))
+		return;
+	char path[128];
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	struct err e = { 0 };
+	struct db *db = db_open(path, &e);
+	CHECK(migrate_run(db, "migrations", &e) >= 1);
+
+	CHECK(org_unit_add(db, "GX", "高新区", "district", NULL, 0, &e) > 0);
+	CHECK(org_unit_add(db, "GX2", "第二个区", "district", NULL, 0, &e) == -1); /* one root */
+	CHECK(org_unit_add(db, "XR", "兴仁街道", "street", "GX", 0, &e) > 0);
+	CHECK(org_unit_add(db, "XR01", "光明路社区", "community", "XR", 0, &e) > 0);
+	CHECK(org_unit_add(db, "XR", "重复", "street", "GX", 0, &e) == -1);
+	CHECK_STR(e.field, "code");
+	CHECK(org_unit_add(db, "C1", "社区", "community", "GX", 0, &e) == -1); /* communities sit under streets */
+	CHECK_STR(e.field, "kind");
+	CHECK(org_unit_add(db, "bad code", "x", "street", "GX", 0, &e) == -1);
+	CHECK(org_unit_add(db, "Y1", "x", "street", "NOPE", 0, &e) == -1);
+	CHECK_STR(e.field, "parent");
+	static const char q_path[] = "SELECT path FROM units WHERE code = 'XR01'";
+	sqlite3_stmt *st = db_prepare(db, q_path);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && strcmp(db_text(st, 0), "/1/2/3/") == 0);
+	db_done(st);
+
+	CHECK(org_user_add(db, "xingren", "张专员", "", "staff", "XR", "Good#pass1", &e) > 0);
+	CHECK(org_user_add(db, "XINGREN", "重名", "", "staff", "XR", "Good#pass1", &e) == -1); /* case-insensitive */
+	CHECK(org_user_add(db, "u2", "x", "", "boss", "XR", "Good#pass1", &e) == -1);
+	CHECK_STR(e.field, "role");
+	CHECK(org_user_add(db, "u2", "x", "", "staff", "NOPE", "Good#pass1", &e) == -1);
+	CHECK_STR(e.field, "unit");
+	CHECK(org_user_add(db, "u2", "x", "", "staff", "XR", "weak", &e) == -1);
+	CHECK_STR(e.field, "password");
+	db_exec(db, "CREATE TABLE t (v INTEGER UNIQUE)", &e);
+	db_close(db);
+
+	/* Four threads write through the one writer; a failing write leaves the others intact. */
+	CHECK(db_pool_start(path, &e) == 0);
+	pthread_t th[4];
+	int bases[4] = { 0, 1000, 2000, 0 }; /* the last repeats the first: all 50 rejected */
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, writer_client, &bases[i]);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	int dup = 5;
+	CHECK(db_write(insert_one, &dup, &e) == -1);
+	CHECK_STR(e.field, "v");
+	static const char q_count[] = "SELECT count(*) FROM t";
+	struct db *r = db_reader();
+	st = db_prepare(r, q_count);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 150);
+	db_done(st);
+	/* A read connection cannot write. */
+	CHECK(db_exec(r, "INSERT INTO t (v) VALUES (99999)", &e) == -1);
+	db_pool_stop();
+	CHECK(db_write(insert_one, &dup, &e) == -1 && e.status == 503);
+
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_dates();
+	test_buf();
+	test_password_policy();
+	test_org_and_writer();
+	return test_summary("test_util");
+}
