@@ -15,7 +15,7 @@ TESTS    := test_tmpl test_router test_migrate test_util
 DB       ?= ledger.db
 PORT     ?= 8080
 
-.PHONY: all run test asan asan-test deps test-deps clean unit http
+.PHONY: all run test asan valgrind deps test-deps clean
 
 all: $(BUILD)/ledger
 
@@ -72,6 +72,14 @@ test: $(BUILD)/ledger $(TESTS:%=$(BUILD)/%) $(BUILD)/.test-deps
 asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+# Unit tests and the HTTP suite with everything under valgrind's leak checker (slower).
+valgrind: $(BUILD)/ledger $(TESTS:%=$(BUILD)/%) $(BUILD)/.test-deps
+	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_tmpl ../shared/mustache-spec .
+	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_router
+	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_migrate migrations
+	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_util
+	LEDGER_VALGRIND=1 node tests/http/run.mjs
 
 clean:
 	rm -rf build

@@ -899,7 +899,8 @@ static void render_nodes(struct render *r, const struct node *nodes, size_t n, c
 			for (size_t k = 0; k < nd->nkids; k++)
 				nb += nd->kids[k].kind == K_BLOCK;
 			struct override *all = xmalloc((ov.n + nb + 1) * sizeof *all);
-			memcpy(all, ov.v, ov.n * sizeof *all);
+			if (ov.n)
+				memcpy(all, ov.v, ov.n * sizeof *all);
 			size_t m = ov.n;
 			for (size_t k = 0; k < nd->nkids; k++)
 				if (nd->kids[k].kind == K_BLOCK)

@@ -344,8 +344,9 @@ void resource_root_set(const char *dir)
 }
 
 /*
- * LEDGER_ROOT wins; otherwise the folder above the running binary (build/ledger lives in
- * the source tree), falling back to the current directory.
+ * LEDGER_ROOT wins; otherwise the nearest folder above the running binary that holds
+ * templates/ (build/ledger and build/asan/ledger live in the source tree); otherwise the
+ * current directory.
  */
 const char *resource_root(void)
 {
@@ -356,20 +357,21 @@ const char *resource_root(void)
 		resource_root_set(env);
 		return g_root;
 	}
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char dir[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
 	if (n > 0) {
-		exe[n] = '\0';
-		for (int up = 0; up < 2; up++) {
-			char *slash = strrchr(exe, '/');
-			if (slash)
-				*slash = '\0';
-		}
-		char probe[PATH_MAX + 32];
-		snprintf(probe, sizeof probe, "%s/templates", exe);
-		if (access(probe, R_OK) == 0) {
-			resource_root_set(exe);
-			return g_root;
+		dir[n] = '\0';
+		for (int up = 0; up < 4; up++) {
+			char *slash = strrchr(dir, '/');
+			if (!slash || slash == dir)
+				break;
+			*slash = '\0';
+			char probe[PATH_MAX + 32];
+			snprintf(probe, sizeof probe, "%s/templates", dir);
+			if (access(probe, R_OK) == 0) {
+				resource_root_set(dir);
+				return g_root;
+			}
 		}
 	}
 	resource_root_set(".");

@@ -32,13 +32,17 @@ export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = []
   const e = { ...process.env, LEDGER_NOW: now, ...(root ? { LEDGER_ROOT: root } : {}), ...env };
   const init = ledger(['init', '--db', db, '--demo'], { env: e });
   if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
-  const child = spawn(BIN, ['serve', '--db', db, '--port', '0', ...args], { env: e });
+  // LEDGER_VALGRIND=1 (make valgrind) runs the server under valgrind's leak checker.
+  const serveArgs = ['serve', '--db', db, '--port', '0', ...args];
+  const child = process.env.LEDGER_VALGRIND
+    ? spawn('valgrind', ['--leak-check=full', '--errors-for-leak-kinds=definite,indirect', '--error-exitcode=9', '-q', BIN, ...serveArgs], { env: e })
+    : spawn(BIN, serveArgs, { env: e });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
   const base = await new Promise((res, rej) => {
     let out = '';
-    const timer = setTimeout(() => rej(new Error(`server did not start: ${stderr}`)), 10000);
+    const timer = setTimeout(() => rej(new Error(`server did not start: ${stderr}`)), 30000);
     child.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
@@ -54,6 +58,10 @@ export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = []
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const r = await exited;
       rmSync(dir, { recursive: true, force: true });
+      // Under `make asan` the server reports memory errors, leaks and undefined behaviour
+      // on its standard error; any such report fails the test that stopped it.
+      const report = stderr.match(/(ERROR: (Address|Leak)Sanitizer|runtime error:|definitely lost|indirectly lost|Invalid (read|write)|uninitialised)[^\n]*/);
+      if (report) throw new Error(`sanitizer report from the server: ${report[0]}\n${stderr.slice(-4000)}`);
       return r;
     },
   };
