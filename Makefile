@@ -59,8 +59,7 @@ $(BUILD)/test_%: $(BUILD)/tobj/test_%.o $(BUILD)/libledger.a
 
 # Build, create ledger.db with the demo district if it is missing, and serve.
 run: $(BUILD)/ledger
-	@test -f $(DB) || ./$(BUILD)/ledger init --db $(DB) --demo
-	@test -f $(DB) && ./$(BUILD)/ledger init --db $(DB) --demo | tail -n +2
+	@./$(BUILD)/ledger init --db $(DB) --demo
 	@echo "打开 http://127.0.0.1:$(PORT)/ （Ctrl-C 停止）"
 	./$(BUILD)/ledger serve --db $(DB) --port $(PORT)
 
