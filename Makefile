@@ -16,6 +16,7 @@ DB       ?= ledger.db
 PORT     ?= 8080
 
 .PHONY: all run test asan valgrind deps test-deps clean
+.SECONDARY:
 
 all: $(BUILD)/ledger
 
