@@ -219,3 +219,31 @@ test('SIGTERM lets a request in flight finish, then stops cleanly', async () => 
   assert.equal(check.trim(), 'ok');
   await s.stop();
 });
+
+test('a failing page answers 500 in Chinese and the server goes on', async () => {
+  // A copy of the resources without the home template: rendering "/" fails.
+  const root = tempDir();
+  for (const d of ['templates', 'static', 'migrations']) cpSync(join(ROOT, d), join(root, d), { recursive: true });
+  rmSync(join(root, 'templates/home.mustache'));
+  const s = await startServer({ root });
+  try {
+    const r = await fetch(`${s.base}/`);
+    assert.equal(r.status, 500);
+    assert.match(r.headers.get('content-type'), /text\/html/);
+    assert.match(await r.text(), /服务器内部错误[\s\S]*页面模板缺失/);
+    assert.equal((await fetch(`${s.base}/healthz`)).status, 200);
+  } finally {
+    await s.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('SIGINT stops the server cleanly too', async () => {
+  const s = await startServer();
+  assert.equal((await fetch(`${s.base}/healthz`)).status, 200);
+  s.child.kill('SIGINT');
+  const { code } = await s.exited;
+  assert.equal(code, 0);
+  assert.match(s.log(), /signal 2: finishing requests in flight[\s\S]*stopped cleanly/);
+  await s.stop();
+});
