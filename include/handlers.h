@@ -11,6 +11,27 @@
 void page_home(struct req *r);
 void api_healthz(struct req *r);
 
+/* account.c */
+void page_login(struct req *r);
+void page_login_post(struct req *r);
+void page_logout(struct req *r);
+void api_session_create(struct req *r);
+void api_session_get(struct req *r);
+void api_session_delete(struct req *r);
+
+/* admin.c */
+void api_units(struct req *r);
+void page_admin_users(struct req *r);
+void page_admin_user_new(struct req *r);
+void page_admin_user_create(struct req *r);
+void page_admin_user_edit(struct req *r);
+void page_admin_user_update(struct req *r);
+void page_admin_user_password(struct req *r);
+void page_admin_units(struct req *r);
+void page_admin_unit_create(struct req *r);
+void page_admin_unit_edit(struct req *r);
+void page_admin_unit_update(struct req *r);
+
 /* static.c */
 void static_file(struct req *r);
 /* 1 if rel is a plain relative path: no empty, "." or ".." segments, no backslash or control bytes. */

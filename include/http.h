@@ -12,7 +12,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "audit.h"
+#include "authz.h"
+#include "form.h"
 #include "router.h"
+#include "session.h"
 #include "util.h"
 
 struct MHD_Connection;
@@ -21,9 +25,14 @@ struct server;
 
 typedef void (*handler_fn)(struct req *r);
 
-/* Who may reach a route at all; finer rules (role, unit scope) are in the handler's first line. */
+/*
+ * Who may reach a route at all; the finer rules (role, unit scope) are the handler's first
+ * line, a call to http_authorize().
+ */
 enum access {
-	ACCESS_PUBLIC, /* anyone, logged in or not */
+	ACCESS_PUBLIC, /* anyone, signed in or not */
+	ACCESS_USER,   /* signed in: pages send others to /login, the API answers 401 */
+	ACCESS_SIGN_IN, /* sign-in itself: carries credentials, so no CSRF token is asked */
 };
 
 /* One row of the route table (routes.c). */
@@ -64,6 +73,15 @@ struct req {
 	char header_names[HTTP_MAX_HEADERS][40];
 	char header_values[HTTP_MAX_HEADERS][512];
 	int answered;
+
+	/* who asks */
+	char client_ip[64];
+	int signed_in;
+	struct session_user user;
+
+	/* an urlencoded body, parsed on first use */
+	int form_state; /* 0 not yet, 1 parsed, -1 not a valid form */
+	struct form form;
 };
 
 /* Request data. */
@@ -80,6 +98,22 @@ void http_fail(struct req *r, const struct err *e);
 void http_redirect(struct req *r, const char *location);
 void http_file(struct req *r, int fd, off_t size, const char *content_type);
 void http_not_modified(struct req *r);
+
+/*
+ * The first line of every handler: may the requester take act (on ticket, or NULL)? Returns 1
+ * if so; otherwise answers (401 or a redirect to /login, 403, 404) and returns 0.
+ */
+int http_authorize(struct req *r, enum action act, const struct ticket_scope *ticket);
+struct subject http_subject(struct req *r);
+struct actor http_actor(struct req *r);
+
+/* The urlencoded body as a form (empty for other bodies); NULL if malformed. */
+const struct form *http_form(struct req *r);
+/* The JSON body; NULL after answering 400 when it is missing or invalid. Caller decrefs. */
+json_t *http_json_body(struct req *r);
+
+/* Sets (value) or clears (NULL) the session cookie on the answer. */
+void http_session_cookie(struct req *r, const char *value);
 
 /* Where static files and uploaded data live (read-only after start). */
 const char *http_static_dir(struct req *r);

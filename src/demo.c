@@ -114,13 +114,13 @@ int demo_install(struct db *db, FILE *out, struct err *e)
 	if (db_exec(db, "BEGIN IMMEDIATE", e) != 0)
 		return -1;
 	for (size_t i = 0; i < ARRAY_LEN(demo_units); i++)
-		if (org_unit_add(db, demo_units[i].code, demo_units[i].name, demo_units[i].kind, demo_units[i].parent,
+		if (org_unit_add(db, &ACTOR_SYSTEM, demo_units[i].code, demo_units[i].name, demo_units[i].kind, demo_units[i].parent,
 				 (int)i, e) < 0)
 			goto fail;
 	if (insert_campaign(db, e) != 0)
 		goto fail;
 	for (size_t i = 0; i < ARRAY_LEN(demo_users); i++)
-		if (org_user_add(db, demo_users[i].login, demo_users[i].name, demo_users[i].phone, demo_users[i].role,
+		if (org_user_add(db, &ACTOR_SYSTEM, demo_users[i].login, demo_users[i].name, demo_users[i].phone, demo_users[i].role,
 				 demo_users[i].unit, DEMO_PASSWORD, e) < 0)
 			goto fail;
 	if (db_exec(db, "COMMIT", e) != 0)

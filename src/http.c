@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 #include "db.h"
 #include "migrate.h"
 #include "tmpl.h"
+
+#define SESSION_COOKIE "sid"
 
 struct server {
 	const struct server_config *cfg;
@@ -106,18 +109,28 @@ static const char *status_title(int status)
 	}
 }
 
-/* The navigation every page shows; later modules add their entries here. */
-static json_t *nav_items(const char *path)
+/* The navigation every page shows: an entry appears for those who may use it. */
+static json_t *nav_items(struct req *r)
 {
 	static const struct {
 		const char *href, *label;
+		enum action act;
 	} items[] = {
-		{ "/", "工作台" },
+		{ "/", "工作台", ACT_SIGNED_IN },
+		{ "/admin/users", "用户管理", ACT_ADMIN },
+		{ "/admin/units", "组织机构", ACT_ADMIN },
 	};
 	json_t *nav = json_array();
-	for (size_t i = 0; i < ARRAY_LEN(items); i++)
+	struct subject who = http_subject(r);
+	for (size_t i = 0; i < ARRAY_LEN(items); i++) {
+		if (authz_check(&who, items[i].act, NULL) != AUTHZ_OK)
+			continue;
+		size_t hl = strlen(items[i].href);
+		int current = strcmp(r->path, items[i].href) == 0 ||
+			      (hl > 1 && strncmp(r->path, items[i].href, hl) == 0 && r->path[hl] == '/');
 		json_array_append_new(nav, json_pack("{s:s,s:s,s:b}", "href", items[i].href, "label", items[i].label,
-						     "current", strcmp(path, items[i].href) == 0));
+						     "current", current));
+	}
 	return nav;
 }
 
@@ -133,7 +146,14 @@ void http_page(struct req *r, int status, const char *tmpl, json_t *ctx)
 	time_format_date(clock_now(), today, sizeof today);
 	json_object_set_new(ctx, "app_name", json_string("满意台账"));
 	json_object_set_new(ctx, "today", json_string(today));
-	json_object_set_new(ctx, "nav", nav_items(r->path));
+	json_object_set_new(ctx, "nav", nav_items(r));
+	if (r->signed_in) {
+		json_object_set_new(ctx, "user",
+				    json_pack("{s:s,s:s,s:s,s:s,s:s}", "login", r->user.login, "name", r->user.name,
+					      "role", role_code(r->user.role), "role_label", role_label(r->user.role),
+					      "unit_name", r->user.unit_name));
+		json_object_set_new(ctx, "csrf_token", json_string(r->user.csrf));
+	}
 	struct buf out;
 	buf_init(&out);
 	int rc = tmpl_render(r->srv->templates, tmpl, ctx, &out);
@@ -214,6 +234,165 @@ void http_not_modified(struct req *r)
 	r->content_type = NULL;
 }
 
+/* ---------------------------------------------------------------- who asks */
+
+struct subject http_subject(struct req *r)
+{
+	struct subject s = { ROLE_NONE, "" };
+	if (r->signed_in) {
+		s.role = r->user.role;
+		s.unit_path = r->user.unit_path;
+	}
+	return s;
+}
+
+struct actor http_actor(struct req *r)
+{
+	struct actor a = { 0, "anonymous" };
+	if (r->signed_in) {
+		a.id = r->user.user_id;
+		a.login = r->user.login;
+	}
+	return a;
+}
+
+static void ask_to_sign_in(struct req *r)
+{
+	if (r->is_api) {
+		http_error(r, 401, "unauthenticated", "请先登录");
+		return;
+	}
+	/* Back to this page after signing in (GET only: a form's body cannot be replayed). */
+	struct buf loc;
+	buf_init(&loc);
+	buf_puts(&loc, "/login");
+	if (strcmp(r->method, "GET") == 0 && strcmp(r->path, "/") != 0) {
+		buf_puts(&loc, "?next=");
+		for (const char *p = r->path; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
+			    c == '-' || c == '_' || c == '.')
+				buf_putc(&loc, (char)c);
+			else
+				buf_printf(&loc, "%%%02X", c);
+		}
+	}
+	http_redirect(r, loc.data);
+	buf_free(&loc);
+}
+
+int http_authorize(struct req *r, enum action act, const struct ticket_scope *ticket)
+{
+	struct subject who = http_subject(r);
+	switch (authz_check(&who, act, ticket)) {
+	case AUTHZ_OK:
+		return 1;
+	case AUTHZ_LOGIN:
+		ask_to_sign_in(r);
+		return 0;
+	case AUTHZ_NOT_FOUND:
+		http_error(r, 404, "not_found", "您访问的问题不存在");
+		return 0;
+	case AUTHZ_FORBIDDEN:
+	default:
+		log_warn("forbidden: %s (%s) %s %s", r->user.login, role_code(r->user.role), action_name(act), r->path);
+		http_error(r, 403, "forbidden", "您的账号无权进行此操作");
+		return 0;
+	}
+}
+
+const struct form *http_form(struct req *r)
+{
+	if (r->form_state == 0) {
+		const char *ct = http_request_header(r, "Content-Type");
+		r->form_state = 1;
+		if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
+		    form_parse(r->body.data ? r->body.data : "", r->body.len, &r->form) != 0)
+			r->form_state = -1;
+	}
+	return r->form_state == 1 ? &r->form : NULL;
+}
+
+json_t *http_json_body(struct req *r)
+{
+	json_error_t jerr;
+	json_t *v = r->body.len ? json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	if (!v || !json_is_object(v)) {
+		json_decref(v);
+		http_error(r, 400, "bad_json", "请求内容不是有效的 JSON 对象");
+		return NULL;
+	}
+	return v;
+}
+
+void http_session_cookie(struct req *r, const char *value)
+{
+	char c[256];
+	if (value)
+		snprintf(c, sizeof c, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", SESSION_COOKIE, value,
+			 SESSION_MAX_SECONDS);
+	else
+		snprintf(c, sizeof c, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", SESSION_COOKIE);
+	http_header(r, "Set-Cookie", c);
+}
+
+static void load_session(struct req *r)
+{
+	const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SESSION_COOKIE);
+	if (!token)
+		return;
+	struct db *db = db_reader();
+	long long expired = 0;
+	if (!db)
+		return;
+	if (session_lookup(db, token, &r->user, &expired)) {
+		r->signed_in = 1;
+		if ((long long)clock_now() - r->user.last_seen >= SESSION_TOUCH_SECONDS) {
+			struct err e;
+			db_write(session_touch_job, &r->user.session_id, &e);
+		}
+	} else if (expired) {
+		struct err e;
+		db_write(session_delete_job, &expired, &e);
+		memset(&r->user, 0, sizeof r->user);
+	}
+}
+
+static int is_safe_method(const char *m)
+{
+	return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0;
+}
+
+/*
+ * A state-changing request of a session must carry the session's CSRF token: the
+ * X-CSRF-Token header (API) or the csrf_token form field (pages).
+ */
+static int csrf_ok(struct req *r)
+{
+	if (!r->signed_in || is_safe_method(r->method) || r->route->access == ACCESS_SIGN_IN)
+		return 1;
+	const char *given = http_request_header(r, "X-CSRF-Token");
+	if (!given) {
+		const struct form *f = http_form(r);
+		given = f ? form_get(f, "csrf_token") : NULL;
+	}
+	size_t n = strlen(r->user.csrf);
+	return given && strlen(given) == n && n > 0 && sodium_memcmp(given, r->user.csrf, n) == 0;
+}
+
+static void client_address(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(r->client_ip, sizeof r->client_ip, "unknown");
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client_ip, sizeof r->client_ip);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client_ip, sizeof r->client_ip);
+}
+
 /* ---------------------------------------------------------------- dispatch */
 
 static void method_not_allowed(struct req *r)
@@ -291,6 +470,16 @@ static void run_handler(struct req *r)
 	route_request(r);
 	if (r->answered)
 		return;
+	load_session(r);
+	if (r->route->access == ACCESS_USER && !r->signed_in) {
+		ask_to_sign_in(r);
+		return;
+	}
+	if (!csrf_ok(r)) {
+		log_warn("csrf refused: %s %s from %s", r->method, r->path, r->client_ip);
+		http_error(r, 403, "csrf", "页面已过期或请求来源无法确认，请刷新页面后重试");
+		return;
+	}
 	r->route->handler(r);
 	if (!r->answered) {
 		log_error("handler for %s %s gave no answer", r->method, r->path);
@@ -318,6 +507,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		r->body_limit = srv->cfg->max_body;
 		buf_init(&r->body);
 		buf_init(&r->out);
+		client_address(r);
 		atomic_fetch_add(&srv->in_flight, 1);
 		*con_cls = r;
 		/* A declared body over the limit is refused before it is read. */
@@ -360,6 +550,9 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 		close(r->file_fd);
 	buf_free(&r->body);
 	buf_free(&r->out);
+	if (r->form_state == 1)
+		form_free(&r->form);
+	sodium_memzero(&r->user, sizeof r->user);
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->in_flight, 1);

@@ -56,8 +56,8 @@ static int code_ok(const char *code)
 	return 1;
 }
 
-long long org_unit_add(struct db *db, const char *code, const char *name, const char *kind, const char *parent_code,
-		       int sort, struct err *e)
+long long org_unit_add(struct db *db, const struct actor *who, const char *code, const char *name, const char *kind,
+		       const char *parent_code, int sort, struct err *e)
 {
 	static const char q_parent[] = "SELECT id, kind, path FROM units WHERE code = ?1";
 	static const char q_root[] = "SELECT count(*) FROM units WHERE parent_id IS NULL";
@@ -140,7 +140,11 @@ long long org_unit_add(struct db *db, const char *code, const char *name, const 
 	db_done(st);
 	if (rc != SQLITE_DONE)
 		goto dberr;
-	return id;
+	json_t *after = json_pack("{s:s,s:s,s:s,s:s*}", "code", code, "name", name, "kind", kind, "parent",
+				  parent_id ? parent_code : NULL);
+	long long ev = audit_append(db, who, "unit", id, "create", NULL, after, e);
+	json_decref(after);
+	return ev < 0 ? -1 : id;
 dberr:
 	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
 	return -1;
@@ -160,8 +164,8 @@ static int login_ok(const char *login)
 	return 1;
 }
 
-long long org_user_add(struct db *db, const char *login, const char *name, const char *phone, const char *role,
-		       const char *unit_code, const char *password, struct err *e)
+long long org_user_add(struct db *db, const struct actor *who, const char *login, const char *name, const char *phone,
+		       const char *role, const char *unit_code, const char *password, struct err *e)
 {
 	static const char q_unit[] = "SELECT id FROM units WHERE code = ?1 AND active = 1";
 	static const char q_insert[] = "INSERT INTO users (login, name, phone, role, unit_id, password_hash, created_at) "
@@ -216,7 +220,209 @@ long long org_user_add(struct db *db, const char *login, const char *name, const
 	}
 	if (rc != SQLITE_DONE)
 		goto dberr;
-	return sqlite3_last_insert_rowid(db_handle(db));
+	long long id = sqlite3_last_insert_rowid(db_handle(db));
+	/* The event records who the user is, never the password hash. */
+	json_t *after = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "login", login, "name", name, "phone", phone ? phone : "",
+				  "role", role, "unit", unit_code, "active", 1);
+	long long ev = audit_append(db, who, "user", id, "create", NULL, after, e);
+	json_decref(after);
+	return ev < 0 ? -1 : id;
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
+	return -1;
+}
+
+/* The user's fields as an event sees them. NULL if there is no such user. */
+static json_t *user_snapshot(struct db *db, long long id)
+{
+	static const char q[] = "SELECT u.login, u.name, u.phone, u.role, un.code, u.active FROM users u "
+				"JOIN units un ON un.id = u.unit_id WHERE u.id = ?1";
+	sqlite3_stmt *st = db_prepare(db, q);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	json_t *v = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "login", db_text(st, 0), "name", db_text(st, 1), "phone",
+			      db_text(st, 2), "role", db_text(st, 3), "unit", db_text(st, 4), "active",
+			      sqlite3_column_int(st, 5));
+	db_done(st);
+	return v;
+}
+
+static int end_sessions(struct db *db, long long user_id, struct err *e)
+{
+	static const char q[] = "DELETE FROM sessions WHERE user_id = ?1";
+	sqlite3_stmt *st = db_prepare(db, q);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, user_id);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
+	return -1;
+}
+
+int org_user_update(struct db *db, const struct actor *who, long long id, const char *name, const char *phone,
+		    const char *role, const char *unit_code, int active, struct err *e)
+{
+	static const char q_unit[] = "SELECT id FROM units WHERE code = ?1 AND active = 1";
+	static const char q_update[] = "UPDATE users SET name = ?2, phone = ?3, role = ?4, unit_id = ?5, active = ?6 "
+				       "WHERE id = ?1";
+	if (!name || !*name || strlen(name) > 64) {
+		err_set(e, 422, "invalid", "name", "请填写姓名（不超过 64 个字符）");
+		return -1;
+	}
+	if (phone && strlen(phone) > 32) {
+		err_set(e, 422, "invalid", "phone", "电话号码过长");
+		return -1;
+	}
+	if (!org_role_ok(role)) {
+		err_set(e, 422, "invalid", "role", "角色须为 staff、reviewer、supervisor 或 admin");
+		return -1;
+	}
+	if (who->id == id && (!active || strcmp(role, "admin") != 0)) {
+		err_set(e, 422, "invalid", "role", "不能停用自己的账号或取消自己的管理员角色");
+		return -1;
+	}
+	json_t *before = user_snapshot(db, id);
+	if (!before) {
+		err_set(e, 404, "not_found", NULL, "用户不存在");
+		return -1;
+	}
+	sqlite3_stmt *st = db_prepare(db, q_unit);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, unit_code ? unit_code : "", -1, SQLITE_STATIC);
+	long long unit_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_done(st);
+	if (!unit_id) {
+		json_decref(before);
+		err_set(e, 422, "invalid", "unit", "单位 %s 不存在或已停用", unit_code ? unit_code : "");
+		return -1;
+	}
+	st = db_prepare(db, q_update);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, phone ? phone : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, unit_id);
+	sqlite3_bind_int(st, 6, active ? 1 : 0);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	json_t *after = user_snapshot(db, id);
+	long long ev = audit_append(db, who, "user", id, "update", before, after, e);
+	json_decref(before);
+	json_decref(after);
+	if (ev < 0)
+		return -1;
+	/* A changed role or unit takes effect at the next sign-in; a deactivated user is out at once. */
+	return end_sessions(db, id, e);
+dberr:
+	json_decref(before);
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
+	return -1;
+}
+
+int org_user_set_password(struct db *db, const struct actor *who, long long id, const char *password, struct err *e)
+{
+	static const char q[] = "UPDATE users SET password_hash = ?2, locked_until = 0 WHERE id = ?1";
+	if (!auth_password_ok(password ? password : "", e))
+		return -1;
+	char hash[crypto_pwhash_STRBYTES];
+	if (auth_password_hash(password, hash, sizeof hash) != 0) {
+		err_set(e, 500, "hash_failed", NULL, "密码处理失败（内存不足）");
+		return -1;
+	}
+	sqlite3_stmt *st = db_prepare(db, q);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	if (sqlite3_changes(db_handle(db)) == 0) {
+		err_set(e, 404, "not_found", NULL, "用户不存在");
+		return -1;
+	}
+	json_t *after = json_pack("{s:s}", "password", "reset");
+	long long ev = audit_append(db, who, "user", id, "password", NULL, after, e);
+	json_decref(after);
+	if (ev < 0)
+		return -1;
+	return end_sessions(db, id, e);
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
+	return -1;
+}
+
+int org_unit_update(struct db *db, const struct actor *who, const char *code, const char *name, int sort, int active,
+		    struct err *e)
+{
+	static const char q_get[] = "SELECT id, name, sort, active FROM units WHERE code = ?1";
+	static const char q_users[] = "SELECT count(*) FROM users WHERE unit_id = ?1 AND active = 1";
+	static const char q_update[] = "UPDATE units SET name = ?2, sort = ?3, active = ?4 WHERE id = ?1";
+	if (!name || !*name || strlen(name) > 100) {
+		err_set(e, 422, "invalid", "name", "请填写单位名称（不超过 100 个字符）");
+		return -1;
+	}
+	sqlite3_stmt *st = db_prepare(db, q_get);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_done(st);
+		err_set(e, 404, "not_found", NULL, "单位不存在");
+		return -1;
+	}
+	long long id = sqlite3_column_int64(st, 0);
+	json_t *before = json_pack("{s:s,s:i,s:b}", "name", db_text(st, 1), "sort", sqlite3_column_int(st, 2), "active",
+				   sqlite3_column_int(st, 3));
+	db_done(st);
+	if (!active) {
+		st = db_prepare(db, q_users);
+		if (!st) {
+			json_decref(before);
+			goto dberr;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		int users = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+		db_done(st);
+		if (users > 0) {
+			json_decref(before);
+			err_set(e, 422, "invalid", "active", "该单位还有 %d 个启用的用户，不能停用", users);
+			return -1;
+		}
+	}
+	st = db_prepare(db, q_update);
+	if (!st) {
+		json_decref(before);
+		goto dberr;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, sort);
+	sqlite3_bind_int(st, 4, active ? 1 : 0);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(before);
+		goto dberr;
+	}
+	json_t *after = json_pack("{s:s,s:i,s:b}", "name", name, "sort", sort, "active", active ? 1 : 0);
+	long long ev = audit_append(db, who, "unit", id, "update", before, after, e);
+	json_decref(before);
+	json_decref(after);
+	return ev < 0 ? -1 : 0;
 dberr:
 	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
 	return -1;

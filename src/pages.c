@@ -10,6 +10,8 @@
 void api_healthz(struct req *r)
 {
 	static const char q[] = "SELECT 1";
+	if (!http_authorize(r, ACT_PUBLIC, NULL))
+		return;
 	struct db *db = db_reader();
 	sqlite3_stmt *st = db ? db_prepare(db, q) : NULL;
 	int ok = st && sqlite3_step(st) == SQLITE_ROW;
@@ -61,6 +63,8 @@ static json_t *campaigns_today(struct db *db)
 /* GET / — the working overview. */
 void page_home(struct req *r)
 {
+	if (!http_authorize(r, ACT_SIGNED_IN, NULL))
+		return;
 	struct db *db = db_reader();
 	if (!db) {
 		http_error(r, 503, "db_unavailable", "数据库暂不可用");

@@ -6,9 +6,32 @@
 
 const struct route route_table[] = {
 	/* method  pattern              handler        access        max body */
-	{ "GET", "/", page_home, ACCESS_PUBLIC, 0 },
 	{ "GET", "/healthz", api_healthz, ACCESS_PUBLIC, 0 },
 	{ "GET", "/static/{*path}", static_file, ACCESS_PUBLIC, 0 },
+
+	/* signing in and out */
+	{ "GET", "/login", page_login, ACCESS_PUBLIC, 0 },
+	{ "POST", "/login", page_login_post, ACCESS_SIGN_IN, 0 },
+	{ "POST", "/logout", page_logout, ACCESS_USER, 0 },
+	{ "POST", "/api/v1/session", api_session_create, ACCESS_SIGN_IN, 0 },
+	{ "GET", "/api/v1/session", api_session_get, ACCESS_USER, 0 },
+	{ "DELETE", "/api/v1/session", api_session_delete, ACCESS_USER, 0 },
+
+	/* pages */
+	{ "GET", "/", page_home, ACCESS_USER, 0 },
+
+	/* administration: users and org units */
+	{ "GET", "/admin/users", page_admin_users, ACCESS_USER, 0 },
+	{ "GET", "/admin/users/new", page_admin_user_new, ACCESS_USER, 0 },
+	{ "POST", "/admin/users", page_admin_user_create, ACCESS_USER, 0 },
+	{ "GET", "/admin/users/{id}", page_admin_user_edit, ACCESS_USER, 0 },
+	{ "POST", "/admin/users/{id}", page_admin_user_update, ACCESS_USER, 0 },
+	{ "POST", "/admin/users/{id}/password", page_admin_user_password, ACCESS_USER, 0 },
+	{ "GET", "/admin/units", page_admin_units, ACCESS_USER, 0 },
+	{ "POST", "/admin/units", page_admin_unit_create, ACCESS_USER, 0 },
+	{ "GET", "/admin/units/{code}", page_admin_unit_edit, ACCESS_USER, 0 },
+	{ "POST", "/admin/units/{code}", page_admin_unit_update, ACCESS_USER, 0 },
+	{ "GET", "/api/v1/units", api_units, ACCESS_USER, 0 },
 };
 
 const size_t route_count = sizeof route_table / sizeof route_table[0];

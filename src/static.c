@@ -67,6 +67,8 @@ const char *static_content_type(const char *name)
 
 void static_file(struct req *r)
 {
+	if (!http_authorize(r, ACT_PUBLIC, NULL))
+		return;
 	const char *rel = http_param(r, "path");
 	if (!static_path_ok(rel)) {
 		http_error(r, 404, "not_found", "您访问的文件不存在");

@@ -116,29 +116,29 @@ static void test_org_and_writer(void)
 	struct db *db = db_open(path, &e);
 	CHECK(migrate_run(db, "migrations", &e) >= 1);
 
-	CHECK(org_unit_add(db, "GX", "高新区", "district", NULL, 0, &e) > 0);
-	CHECK(org_unit_add(db, "GX2", "第二个区", "district", NULL, 0, &e) == -1); /* one root */
-	CHECK(org_unit_add(db, "XR", "兴仁街道", "street", "GX", 0, &e) > 0);
-	CHECK(org_unit_add(db, "XR01", "光明路社区", "community", "XR", 0, &e) > 0);
-	CHECK(org_unit_add(db, "XR", "重复", "street", "GX", 0, &e) == -1);
+	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "GX", "高新区", "district", NULL, 0, &e) > 0);
+	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "GX2", "第二个区", "district", NULL, 0, &e) == -1); /* one root */
+	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "XR", "兴仁街道", "street", "GX", 0, &e) > 0);
+	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "XR01", "光明路社区", "community", "XR", 0, &e) > 0);
+	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "XR", "重复", "street", "GX", 0, &e) == -1);
 	CHECK_STR(e.field, "code");
-	CHECK(org_unit_add(db, "C1", "社区", "community", "GX", 0, &e) == -1); /* communities sit under streets */
+	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "C1", "社区", "community", "GX", 0, &e) == -1); /* communities sit under streets */
 	CHECK_STR(e.field, "kind");
-	CHECK(org_unit_add(db, "bad code", "x", "street", "GX", 0, &e) == -1);
-	CHECK(org_unit_add(db, "Y1", "x", "street", "NOPE", 0, &e) == -1);
+	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "bad code", "x", "street", "GX", 0, &e) == -1);
+	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "Y1", "x", "street", "NOPE", 0, &e) == -1);
 	CHECK_STR(e.field, "parent");
 	static const char q_path[] = "SELECT path FROM units WHERE code = 'XR01'";
 	sqlite3_stmt *st = db_prepare(db, q_path);
 	CHECK(sqlite3_step(st) == SQLITE_ROW && strcmp(db_text(st, 0), "/1/2/3/") == 0);
 	db_done(st);
 
-	CHECK(org_user_add(db, "xingren", "张专员", "", "staff", "XR", "Good#pass1", &e) > 0);
-	CHECK(org_user_add(db, "XINGREN", "重名", "", "staff", "XR", "Good#pass1", &e) == -1); /* case-insensitive */
-	CHECK(org_user_add(db, "u2", "x", "", "boss", "XR", "Good#pass1", &e) == -1);
+	CHECK(org_user_add(db, &ACTOR_SYSTEM, "xingren", "张专员", "", "staff", "XR", "Good#pass1", &e) > 0);
+	CHECK(org_user_add(db, &ACTOR_SYSTEM, "XINGREN", "重名", "", "staff", "XR", "Good#pass1", &e) == -1); /* case-insensitive */
+	CHECK(org_user_add(db, &ACTOR_SYSTEM, "u2", "x", "", "boss", "XR", "Good#pass1", &e) == -1);
 	CHECK_STR(e.field, "role");
-	CHECK(org_user_add(db, "u2", "x", "", "staff", "NOPE", "Good#pass1", &e) == -1);
+	CHECK(org_user_add(db, &ACTOR_SYSTEM, "u2", "x", "", "staff", "NOPE", "Good#pass1", &e) == -1);
 	CHECK_STR(e.field, "unit");
-	CHECK(org_user_add(db, "u2", "x", "", "staff", "XR", "weak", &e) == -1);
+	CHECK(org_user_add(db, &ACTOR_SYSTEM, "u2", "x", "", "staff", "XR", "weak", &e) == -1);
 	CHECK_STR(e.field, "password");
 	db_exec(db, "CREATE TABLE t (v INTEGER UNIQUE)", &e);
 	db_close(db);

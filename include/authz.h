@@ -1,0 +1,71 @@
+/*
+ * authz.h — the one authorization function. Every handler asks it first, pages and API
+ * alike: may this user take this action (on this ticket)? Roles follow SPEC section 2;
+ * staff reach only tickets whose owning or responsible unit lies in their unit's subtree,
+ * and a ticket outside a user's scope does not exist for them (404, never 403).
+ */
+#ifndef LEDGER_AUTHZ_H
+#define LEDGER_AUTHZ_H
+
+enum role { ROLE_NONE, ROLE_STAFF, ROLE_REVIEWER, ROLE_SUPERVISOR, ROLE_ADMIN, ROLE__COUNT };
+
+enum action {
+	ACT_PUBLIC,          /* login page, static files, health check */
+	ACT_SIGNED_IN,       /* anything any signed-in user may see: home, org units */
+	ACT_TICKET_VIEW,     /* a ticket, its evidence and history; lists and search show only these */
+	ACT_TICKET_CREATE,   /* log a problem (scope: the new ticket's units) */
+	ACT_TICKET_EDIT,     /* correct descriptive fields */
+	ACT_TICKET_ASSIGN,   /* responsible unit, person, deadline */
+	ACT_ACCEPT,
+	ACT_PROGRESS,
+	ACT_SUBMIT,
+	ACT_EXTEND_REQUEST,
+	ACT_UPLOAD,
+	ACT_EXTEND_APPROVE,
+	ACT_EXTEND_REJECT,
+	ACT_VERIFY,
+	ACT_RETURN,
+	ACT_CALLBACK,
+	ACT_REOPEN,
+	ACT_SUPERVISE,
+	ACT_PERSONAL_DATA,   /* see the reporter's name and phone unmasked on the ticket page */
+	ACT_DASHBOARD,       /* dashboard and statistics (staff: their own unit's figures) */
+	ACT_REPORTS,         /* ranking, dispatch report, spot-check */
+	ACT_EXPORT,
+	ACT_EXPORT_UNMASKED, /* export with personal data (recorded) */
+	ACT_IMPORT,
+	ACT_ADMIN,           /* users, org units, campaigns, taxonomies */
+	ACT__COUNT
+};
+
+enum authz_result {
+	AUTHZ_OK,
+	AUTHZ_LOGIN,     /* 401: sign in first */
+	AUTHZ_FORBIDDEN, /* 403: the role may not do this */
+	AUTHZ_NOT_FOUND, /* 404: the ticket is outside the user's scope */
+};
+
+/* Who asks: role and the materialised path of their unit ("/1/2/"). role NONE: nobody signed in. */
+struct subject {
+	enum role role;
+	const char *unit_path;
+};
+
+/* The ticket the action is about: the paths of its owning and responsible units. */
+struct ticket_scope {
+	const char *unit_path;
+	const char *responsible_path;
+};
+
+/* ticket may be NULL for actions that are not about one ticket. */
+enum authz_result authz_check(const struct subject *who, enum action act, const struct ticket_scope *ticket);
+
+/* 1 if the user's scope covers the ticket (staff: subtree; reviewer/supervisor: all). */
+int authz_in_scope(const struct subject *who, const struct ticket_scope *ticket);
+
+enum role role_from_code(const char *code);
+const char *role_code(enum role r);
+const char *role_label(enum role r); /* Chinese, for the UI */
+const char *action_name(enum action a);
+
+#endif

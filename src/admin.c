@@ -1,0 +1,433 @@
+/*
+ * admin.c — the administrator's pages for users and org units, and GET /api/v1/units.
+ * Every change goes through the writer as one job that also appends its event.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "handlers.h"
+#include "org.h"
+
+#define USERS_PER_PAGE 50
+
+static const char *const unit_kind_labels[][2] = {
+	{ "district", "区" }, { "street", "街道" }, { "department", "区直部门" }, { "community", "社区" }, { "village", "村" },
+};
+
+static const char *kind_label(const char *kind)
+{
+	for (size_t i = 0; i < ARRAY_LEN(unit_kind_labels); i++)
+		if (strcmp(kind, unit_kind_labels[i][0]) == 0)
+			return unit_kind_labels[i][1];
+	return kind;
+}
+
+/* All units in tree order (by path), with their depth, for lists and selects. */
+static json_t *units_tree(struct db *db, const char *selected, int active_only)
+{
+	static const char q[] = "SELECT u.code, u.name, u.kind, u.path, u.active, p.code, "
+				"(SELECT count(*) FROM users WHERE unit_id = u.id AND active = 1) "
+				"FROM units u LEFT JOIN units p ON p.id = u.parent_id ORDER BY u.path";
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_prepare(db, q);
+	if (!st)
+		return list;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (active_only && !sqlite3_column_int(st, 4))
+			continue;
+		const char *path = db_text(st, 3);
+		int depth = -2;
+		for (const char *p = path; *p; p++)
+			depth += *p == '/';
+		struct buf label;
+		buf_init(&label);
+		for (int i = 0; i < depth; i++)
+			buf_puts(&label, "　　");
+		buf_puts(&label, db_text(st, 1));
+		json_array_append_new(
+			list, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s*,s:i,s:i,s:b}", "code", db_text(st, 0), "name",
+					db_text(st, 1), "label", label.data, "kind", db_text(st, 2), "kind_label",
+					kind_label(db_text(st, 2)), "active", sqlite3_column_int(st, 4), "parent",
+					sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : db_text(st, 5), "depth",
+					depth, "users", sqlite3_column_int(st, 6), "selected",
+					selected && strcmp(selected, db_text(st, 0)) == 0));
+		buf_free(&label);
+	}
+	db_done(st);
+	return list;
+}
+
+static json_t *role_options(const char *selected)
+{
+	json_t *list = json_array();
+	for (int r = ROLE_STAFF; r < ROLE__COUNT; r++)
+		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "code", role_code((enum role)r), "label",
+						      role_label((enum role)r), "selected",
+						      selected && strcmp(selected, role_code((enum role)r)) == 0));
+	return list;
+}
+
+static const char *field(const struct form *f, const char *key)
+{
+	const char *v = f ? form_get(f, key) : NULL;
+	return v ? v : "";
+}
+
+static json_t *error_fields(const struct err *e)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, e->field[0] ? e->field : "form", json_string(e->message));
+	return o;
+}
+
+/* GET /api/v1/units */
+void api_units(struct req *r)
+{
+	static const char q[] = "SELECT u.code, u.name, p.code, u.kind FROM units u "
+				"LEFT JOIN units p ON p.id = u.parent_id WHERE u.active = 1 ORDER BY u.path";
+	if (!http_authorize(r, ACT_SIGNED_IN, NULL))
+		return;
+	struct db *db = db_reader();
+	sqlite3_stmt *st = db ? db_prepare(db, q) : NULL;
+	if (!st) {
+		http_error(r, 503, "db_unavailable", "数据库暂不可用");
+		return;
+	}
+	json_t *list = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s*,s:s}", "code", db_text(st, 0), "name",
+						      db_text(st, 1), "parent",
+						      sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : db_text(st, 2),
+						      "kind", db_text(st, 3)));
+	db_done(st);
+	http_json(r, 200, list);
+}
+
+/* ---------------------------------------------------------------- users */
+
+/* GET /admin/users?page=N */
+void page_admin_users(struct req *r)
+{
+	static const char q[] = "SELECT u.id, u.login, u.name, u.role, un.name, u.active, u.locked_until "
+				"FROM users u JOIN units un ON un.id = u.unit_id "
+				"ORDER BY un.path, u.login LIMIT ?1 OFFSET ?2";
+	static const char q_count[] = "SELECT count(*) FROM users";
+	if (!http_authorize(r, ACT_ADMIN, NULL))
+		return;
+	struct db *db = db_reader();
+	if (!db) {
+		http_error(r, 503, "db_unavailable", "数据库暂不可用");
+		return;
+	}
+	long page = http_query(r, "page") ? strtol(http_query(r, "page"), NULL, 10) : 1;
+	if (page < 1 || page > 100000)
+		page = 1;
+	sqlite3_stmt *st = db_prepare(db, q_count);
+	long total = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_done(st);
+	long pages = total ? (total + USERS_PER_PAGE - 1) / USERS_PER_PAGE : 1;
+	if (page > pages)
+		page = pages;
+	json_t *users = json_array();
+	st = db_prepare(db, q);
+	if (st) {
+		long long now = (long long)clock_now();
+		sqlite3_bind_int(st, 1, USERS_PER_PAGE);
+		sqlite3_bind_int64(st, 2, (page - 1) * USERS_PER_PAGE);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(
+				users, json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:b}", "id", sqlite3_column_int64(st, 0), "login",
+						 db_text(st, 1), "name", db_text(st, 2), "role_label",
+						 role_label(role_from_code(db_text(st, 3))), "unit_name", db_text(st, 4),
+						 "active", sqlite3_column_int(st, 5), "locked",
+						 sqlite3_column_int64(st, 6) > now));
+		db_done(st);
+	}
+	json_t *ctx = json_pack("{s:o,s:i,s:i,s:i,s:s*}", "users", users, "total", (int)total, "page", (int)page,
+				"pages", (int)pages, "notice", http_query(r, "done"));
+	if (page > 1)
+		json_object_set_new(ctx, "prev_page", json_integer(page - 1));
+	if (page < pages)
+		json_object_set_new(ctx, "next_page", json_integer(page + 1));
+	http_page(r, 200, "admin_users", ctx);
+}
+
+static void user_form(struct req *r, int status, json_t *values, json_t *errors, long long id)
+{
+	struct db *db = db_reader();
+	const char *unit = json_string_value(json_object_get(values, "unit"));
+	const char *role = json_string_value(json_object_get(values, "role"));
+	json_t *ctx = json_pack("{s:o,s:o,s:o,s:o}", "v", values, "errors", errors ? errors : json_object(), "units",
+				db ? units_tree(db, unit, 1) : json_array(), "roles", role_options(role));
+	if (id)
+		json_object_set_new(ctx, "id", json_integer(id));
+	http_page(r, status, id ? "admin_user_edit" : "admin_user_new", ctx);
+}
+
+/* GET /admin/users/new */
+void page_admin_user_new(struct req *r)
+{
+	if (!http_authorize(r, ACT_ADMIN, NULL))
+		return;
+	user_form(r, 200, json_pack("{s:s,s:s,s:s,s:s,s:s}", "login", "", "name", "", "phone", "", "role", "staff",
+				    "unit", ""),
+		  NULL, 0);
+}
+
+struct user_job {
+	struct actor who;
+	long long id;
+	const char *login, *name, *phone, *role, *unit, *password;
+	int active;
+};
+
+static int user_create_job(struct db *w, void *arg, struct err *e)
+{
+	struct user_job *j = arg;
+	j->id = org_user_add(w, &j->who, j->login, j->name, j->phone, j->role, j->unit, j->password, e);
+	return j->id < 0 ? -1 : 0;
+}
+
+static int user_update_job(struct db *w, void *arg, struct err *e)
+{
+	struct user_job *j = arg;
+	return org_user_update(w, &j->who, j->id, j->name, j->phone, j->role, j->unit, j->active, e);
+}
+
+static int user_password_job(struct db *w, void *arg, struct err *e)
+{
+	struct user_job *j = arg;
+	return org_user_set_password(w, &j->who, j->id, j->password, e);
+}
+
+/* POST /admin/users */
+void page_admin_user_create(struct req *r)
+{
+	if (!http_authorize(r, ACT_ADMIN, NULL))
+		return;
+	const struct form *f = http_form(r);
+	struct user_job j = { .who = http_actor(r), .login = field(f, "login"), .name = field(f, "name"),
+			      .phone = field(f, "phone"), .role = field(f, "role"), .unit = field(f, "unit"),
+			      .password = field(f, "password"), .active = 1 };
+	struct err e = { 0 };
+	if (db_write(user_create_job, &j, &e) != 0) {
+		/* The form comes back as typed, less the password. */
+		user_form(r, e.status == 422 ? 422 : 500,
+			  json_pack("{s:s,s:s,s:s,s:s,s:s}", "login", j.login, "name", j.name, "phone", j.phone, "role",
+				    j.role, "unit", j.unit),
+			  error_fields(&e), 0);
+		return;
+	}
+	log_info("user created: %s by %s", j.login, r->user.login);
+	http_redirect(r, "/admin/users?done=created");
+}
+
+static int load_user(struct req *r, long long *id, json_t **values)
+{
+	static const char q[] = "SELECT u.login, u.name, u.phone, u.role, un.code, u.active FROM users u "
+				"JOIN units un ON un.id = u.unit_id WHERE u.id = ?1";
+	const char *p = http_param(r, "id");
+	char *end;
+	*id = strtoll(p, &end, 10);
+	struct db *db = db_reader();
+	sqlite3_stmt *st = *end == '\0' && *id > 0 && db ? db_prepare(db, q) : NULL;
+	*values = NULL;
+	if (st) {
+		sqlite3_bind_int64(st, 1, *id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*values = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "login", db_text(st, 0), "name", db_text(st, 1),
+					    "phone", db_text(st, 2), "role", db_text(st, 3), "unit", db_text(st, 4),
+					    "active", sqlite3_column_int(st, 5));
+		db_done(st);
+	}
+	if (!*values) {
+		http_error(r, 404, "not_found", "该用户不存在");
+		return 0;
+	}
+	return 1;
+}
+
+/* GET /admin/users/{id} */
+void page_admin_user_edit(struct req *r)
+{
+	if (!http_authorize(r, ACT_ADMIN, NULL))
+		return;
+	long long id;
+	json_t *values;
+	if (!load_user(r, &id, &values))
+		return;
+	if (http_query(r, "done"))
+		json_object_set_new(values, "notice", json_string(http_query(r, "done")));
+	user_form(r, 200, values, NULL, id);
+}
+
+/* POST /admin/users/{id} */
+void page_admin_user_update(struct req *r)
+{
+	if (!http_authorize(r, ACT_ADMIN, NULL))
+		return;
+	long long id;
+	json_t *values;
+	if (!load_user(r, &id, &values))
+		return;
+	const struct form *f = http_form(r);
+	struct user_job j = { .who = http_actor(r), .id = id, .name = field(f, "name"), .phone = field(f, "phone"),
+			      .role = field(f, "role"), .unit = field(f, "unit"),
+			      .active = strcmp(field(f, "active"), "1") == 0 };
+	struct err e = { 0 };
+	if (db_write(user_update_job, &j, &e) != 0) {
+		json_t *typed = json_pack("{s:O,s:s,s:s,s:s,s:s,s:b}", "login", json_object_get(values, "login"), "name",
+					  j.name, "phone", j.phone, "role", j.role, "unit", j.unit, "active", j.active);
+		json_decref(values);
+		user_form(r, e.status == 422 ? 422 : e.status ? e.status : 500, typed, error_fields(&e), id);
+		return;
+	}
+	json_decref(values);
+	char loc[64];
+	snprintf(loc, sizeof loc, "/admin/users/%lld?done=saved", id);
+	http_redirect(r, loc);
+}
+
+/* POST /admin/users/{id}/password */
+void page_admin_user_password(struct req *r)
+{
+	if (!http_authorize(r, ACT_ADMIN, NULL))
+		return;
+	long long id;
+	json_t *values;
+	if (!load_user(r, &id, &values))
+		return;
+	const struct form *f = http_form(r);
+	struct user_job j = { .who = http_actor(r), .id = id, .password = field(f, "password") };
+	struct err e = { 0 };
+	if (db_write(user_password_job, &j, &e) != 0) {
+		json_t *errors = json_object();
+		json_object_set_new(errors, "password", json_string(e.message));
+		user_form(r, e.status == 422 ? 422 : 500, values, errors, id);
+		return;
+	}
+	json_decref(values);
+	char loc[64];
+	snprintf(loc, sizeof loc, "/admin/users/%lld?done=password", id);
+	http_redirect(r, loc);
+}
+
+/* ---------------------------------------------------------------- units */
+
+static void units_page(struct req *r, int status, json_t *values, json_t *errors)
+{
+	struct db *db = db_reader();
+	json_t *kinds = json_array();
+	const char *kind = values ? json_string_value(json_object_get(values, "kind")) : NULL;
+	for (size_t i = 0; i < ARRAY_LEN(unit_kind_labels); i++)
+		json_array_append_new(kinds, json_pack("{s:s,s:s,s:b}", "code", unit_kind_labels[i][0], "label",
+						       unit_kind_labels[i][1],
+						       "selected", kind && strcmp(kind, unit_kind_labels[i][0]) == 0));
+	const char *parent = values ? json_string_value(json_object_get(values, "parent")) : NULL;
+	json_t *ctx = json_pack("{s:o,s:o,s:o,s:o,s:o,s:s*}", "units", db ? units_tree(db, NULL, 0) : json_array(),
+				"parents", db ? units_tree(db, parent, 1) : json_array(), "kinds", kinds, "v",
+				values ? values : json_object(), "errors", errors ? errors : json_object(), "notice",
+				http_query(r, "done"));
+	http_page(r, status, "admin_units", ctx);
+}
+
+/* GET /admin/units */
+void page_admin_units(struct req *r)
+{
+	if (!http_authorize(r, ACT_ADMIN, NULL))
+		return;
+	units_page(r, 200, NULL, NULL);
+}
+
+struct unit_job {
+	struct actor who;
+	const char *code, *name, *kind, *parent;
+	int sort, active;
+};
+
+static int unit_create_job(struct db *w, void *arg, struct err *e)
+{
+	struct unit_job *j = arg;
+	return org_unit_add(w, &j->who, j->code, j->name, j->kind, j->parent, j->sort, e) < 0 ? -1 : 0;
+}
+
+static int unit_update_job(struct db *w, void *arg, struct err *e)
+{
+	struct unit_job *j = arg;
+	return org_unit_update(w, &j->who, j->code, j->name, j->sort, j->active, e);
+}
+
+/* POST /admin/units */
+void page_admin_unit_create(struct req *r)
+{
+	if (!http_authorize(r, ACT_ADMIN, NULL))
+		return;
+	const struct form *f = http_form(r);
+	struct unit_job j = { .who = http_actor(r), .code = field(f, "code"), .name = field(f, "name"),
+			      .kind = field(f, "kind"), .parent = field(f, "parent"), .sort = atoi(field(f, "sort")) };
+	struct err e = { 0 };
+	if (db_write(unit_create_job, &j, &e) != 0) {
+		units_page(r, e.status == 422 ? 422 : 500,
+			   json_pack("{s:s,s:s,s:s,s:s}", "code", j.code, "name", j.name, "kind", j.kind, "parent", j.parent),
+			   error_fields(&e));
+		return;
+	}
+	http_redirect(r, "/admin/units?done=created");
+}
+
+static json_t *load_unit(struct req *r)
+{
+	static const char q[] = "SELECT u.code, u.name, u.kind, u.sort, u.active, coalesce(p.name, '') FROM units u "
+				"LEFT JOIN units p ON p.id = u.parent_id WHERE u.code = ?1";
+	struct db *db = db_reader();
+	sqlite3_stmt *st = db ? db_prepare(db, q) : NULL;
+	json_t *v = NULL;
+	if (st) {
+		sqlite3_bind_text(st, 1, http_param(r, "code"), -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = json_pack("{s:s,s:s,s:s,s:i,s:b,s:s}", "code", db_text(st, 0), "name", db_text(st, 1),
+				      "kind_label", kind_label(db_text(st, 2)), "sort", sqlite3_column_int(st, 3),
+				      "active", sqlite3_column_int(st, 4), "parent_name", db_text(st, 5));
+		db_done(st);
+	}
+	if (!v)
+		http_error(r, 404, "not_found", "该单位不存在");
+	return v;
+}
+
+/* GET /admin/units/{code} */
+void page_admin_unit_edit(struct req *r)
+{
+	if (!http_authorize(r, ACT_ADMIN, NULL))
+		return;
+	json_t *v = load_unit(r);
+	if (v)
+		http_page(r, 200, "admin_unit_edit",
+			  json_pack("{s:o,s:o,s:s*}", "v", v, "errors", json_object(), "notice", http_query(r, "done")));
+}
+
+/* POST /admin/units/{code} */
+void page_admin_unit_update(struct req *r)
+{
+	if (!http_authorize(r, ACT_ADMIN, NULL))
+		return;
+	json_t *v = load_unit(r);
+	if (!v)
+		return;
+	const struct form *f = http_form(r);
+	struct unit_job j = { .who = http_actor(r), .code = http_param(r, "code"), .name = field(f, "name"),
+			      .sort = atoi(field(f, "sort")), .active = strcmp(field(f, "active"), "1") == 0 };
+	struct err e = { 0 };
+	if (db_write(unit_update_job, &j, &e) != 0) {
+		json_object_set_new(v, "name", json_string(j.name));
+		json_object_set_new(v, "active", json_boolean(j.active));
+		http_page(r, e.status == 422 ? 422 : 500, "admin_unit_edit",
+			  json_pack("{s:o,s:o}", "v", v, "errors", error_fields(&e)));
+		return;
+	}
+	json_decref(v);
+	char loc[128];
+	snprintf(loc, sizeof loc, "/admin/units/%s?done=saved", j.code);
+	http_redirect(r, loc);
+}

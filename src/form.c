@@ -1,0 +1,142 @@
+/*
+ * form.c — urlencoded form parsing and UTF-8 validation.
+ */
+#include "form.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+int utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n;
+		unsigned int cp;
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 2;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 3;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 4;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (i + n > len)
+			return 0;
+		for (size_t k = 1; k < n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes s[0..n) into a new string; NULL if malformed. */
+static char *decode(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1);
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '+') {
+			out[w++] = ' ';
+		} else if (c == '%') {
+			int hi = i + 1 < n ? hexval(s[i + 1]) : -1;
+			int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+				free(out);
+				return NULL;
+			}
+			out[w++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (c == '\0') {
+			free(out);
+			return NULL;
+		} else {
+			out[w++] = c;
+		}
+	}
+	out[w] = '\0';
+	if (!utf8_valid(out, w)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+int form_parse(const char *s, size_t len, struct form *f)
+{
+	f->n = 0;
+	size_t i = 0;
+	while (i < len) {
+		size_t end = i;
+		while (end < len && s[end] != '&')
+			end++;
+		if (end > i) {
+			size_t eq = i;
+			while (eq < end && s[eq] != '=')
+				eq++;
+			if (f->n >= FORM_MAX_PAIRS)
+				goto bad;
+			char *k = decode(s + i, eq - i);
+			char *v = eq < end ? decode(s + eq + 1, end - eq - 1) : xstrdup("");
+			if (!k || !v) {
+				free(k);
+				free(v);
+				goto bad;
+			}
+			f->keys[f->n] = k;
+			f->values[f->n] = v;
+			f->n++;
+		}
+		i = end + 1;
+	}
+	return 0;
+bad:
+	form_free(f);
+	return -1;
+}
+
+void form_free(struct form *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		free(f->keys[i]);
+		free(f->values[i]);
+	}
+	f->n = 0;
+}
+
+const char *form_get(const struct form *f, const char *key)
+{
+	for (int i = 0; i < f->n; i++)
+		if (strcmp(f->keys[i], key) == 0)
+			return f->values[i];
+	return NULL;
+}

@@ -1,0 +1,239 @@
+/*
+ * session.c — sessions, CSRF tokens, lockout and address slow-down.
+ */
+#include "session.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static void token_hash(const char *token, char out[65])
+{
+	unsigned char h[32];
+	crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
+	sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+int session_lookup(struct db *rdb, const char *token, struct session_user *u, long long *expired_id)
+{
+	static const char q[] =
+		"SELECT s.id, s.user_id, s.created_at, s.last_seen, s.csrf_token, u.login, u.name, u.role, "
+		"un.code, un.name, un.path, u.active "
+		"FROM sessions s JOIN users u ON u.id = s.user_id JOIN units un ON un.id = u.unit_id "
+		"WHERE s.token_hash = ?1";
+	*expired_id = 0;
+	if (!token || strlen(token) != 43)
+		return 0;
+	char th[65];
+	token_hash(token, th);
+	sqlite3_stmt *st = db_prepare(rdb, q);
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
+	int found = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		long long now = (long long)clock_now();
+		u->session_id = sqlite3_column_int64(st, 0);
+		u->user_id = sqlite3_column_int64(st, 1);
+		u->created_at = sqlite3_column_int64(st, 2);
+		u->last_seen = sqlite3_column_int64(st, 3);
+		copy(u->csrf, sizeof u->csrf, db_text(st, 4));
+		copy(u->login, sizeof u->login, db_text(st, 5));
+		copy(u->name, sizeof u->name, db_text(st, 6));
+		u->role = role_from_code(db_text(st, 7));
+		copy(u->unit_code, sizeof u->unit_code, db_text(st, 8));
+		copy(u->unit_name, sizeof u->unit_name, db_text(st, 9));
+		copy(u->unit_path, sizeof u->unit_path, db_text(st, 10));
+		int active = sqlite3_column_int(st, 11);
+		if (!active || now - u->last_seen > SESSION_IDLE_SECONDS || now - u->created_at > SESSION_MAX_SECONDS ||
+		    u->role == ROLE_NONE)
+			*expired_id = u->session_id;
+		else
+			found = 1;
+	}
+	db_done(st);
+	return found;
+}
+
+int session_create_job(struct db *w, void *arg, struct err *e)
+{
+	static const char q_insert[] = "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, ip) "
+				       "VALUES (?1, ?2, ?3, ?4, ?4, ?5)";
+	static const char q_clear[] = "DELETE FROM login_failures WHERE login = ?1";
+	static const char q_unlock[] = "UPDATE users SET locked_until = 0 WHERE id = ?1";
+	static const char q_rehash[] = "UPDATE users SET password_hash = ?2 WHERE id = ?1";
+	static const char q_prune[] = "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2";
+	struct session_new *s = arg;
+	unsigned char raw[32];
+	char th[65];
+	long long now = (long long)clock_now();
+
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(s->token, sizeof s->token, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(s->csrf, sizeof s->csrf, raw, sizeof raw);
+	sodium_memzero(raw, sizeof raw);
+	token_hash(s->token, th);
+
+	sqlite3_stmt *st = db_prepare(w, q_insert);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, s->user_id);
+	sqlite3_bind_text(st, 3, s->csrf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_text(st, 5, s->ip ? s->ip : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	const struct {
+		const char *sql;
+	} tidy[] = { { q_clear }, { q_unlock }, { q_rehash }, { q_prune } };
+	for (size_t i = 0; i < ARRAY_LEN(tidy); i++) {
+		if (tidy[i].sql == q_rehash && !s->rehash)
+			continue;
+		st = db_prepare(w, tidy[i].sql);
+		if (!st)
+			goto dberr;
+		if (tidy[i].sql == q_clear) {
+			sqlite3_bind_text(st, 1, s->login, -1, SQLITE_STATIC);
+		} else if (tidy[i].sql == q_prune) {
+			sqlite3_bind_int64(st, 1, now - SESSION_IDLE_SECONDS);
+			sqlite3_bind_int64(st, 2, now - SESSION_MAX_SECONDS);
+		} else {
+			sqlite3_bind_int64(st, 1, s->user_id);
+			if (tidy[i].sql == q_rehash)
+				sqlite3_bind_text(st, 2, s->rehash, -1, SQLITE_STATIC);
+		}
+		rc = sqlite3_step(st);
+		db_done(st);
+		if (rc != SQLITE_DONE)
+			goto dberr;
+	}
+	return 0;
+dberr:
+	err_set(e, 500, "db_error", NULL, "无法建立会话：%s", sqlite3_errmsg(db_handle(w)));
+	return -1;
+}
+
+static int exec_id(struct db *w, const char *sql, long long id, long long now, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(w, sql);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, id);
+	if (now)
+		sqlite3_bind_int64(st, 2, now);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
+	return -1;
+}
+
+int session_delete_job(struct db *w, void *arg, struct err *e)
+{
+	static const char q[] = "DELETE FROM sessions WHERE id = ?1";
+	return exec_id(w, q, *(long long *)arg, 0, e);
+}
+
+int session_touch_job(struct db *w, void *arg, struct err *e)
+{
+	static const char q[] = "UPDATE sessions SET last_seen = ?2 WHERE id = ?1";
+	return exec_id(w, q, *(long long *)arg, (long long)clock_now(), e);
+}
+
+int login_failure_job(struct db *w, void *arg, struct err *e)
+{
+	static const char q_insert[] = "INSERT INTO login_failures (login, ip, at) VALUES (?1, ?2, ?3)";
+	static const char q_count[] = "SELECT count(*) FROM login_failures WHERE login = ?1 AND at > ?2";
+	static const char q_lock[] = "UPDATE users SET locked_until = ?2 WHERE login = ?1 AND locked_until <= ?3";
+	static const char q_prune[] = "DELETE FROM login_failures WHERE at < ?1";
+	struct login_failure *f = arg;
+	long long now = (long long)clock_now();
+	f->locked_now = 0;
+	sqlite3_stmt *st = db_prepare(w, q_insert);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, f->login, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	int rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	st = db_prepare(w, q_count);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, f->login, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now - LOCKOUT_WINDOW_SECONDS);
+	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	db_done(st);
+	if (n >= LOCKOUT_FAILURES) {
+		st = db_prepare(w, q_lock);
+		if (!st)
+			goto dberr;
+		sqlite3_bind_text(st, 1, f->login, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now + LOCKOUT_SECONDS);
+		sqlite3_bind_int64(st, 3, now);
+		rc = sqlite3_step(st);
+		db_done(st);
+		if (rc != SQLITE_DONE)
+			goto dberr;
+		f->locked_now = sqlite3_changes(db_handle(w)) > 0;
+	}
+	/* Failures older than a day serve nothing. */
+	st = db_prepare(w, q_prune);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, now - 86400);
+	sqlite3_step(st);
+	db_done(st);
+	return 0;
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
+	return -1;
+}
+
+int login_gate_read(struct db *rdb, const char *login, const char *ip, struct login_gate *g)
+{
+	static const char q_user[] = "SELECT id, password_hash, locked_until FROM users WHERE login = ?1 AND active = 1";
+	static const char q_ip[] = "SELECT count(*), coalesce(max(at), 0) FROM login_failures WHERE ip = ?1 AND at > ?2";
+	long long now = (long long)clock_now();
+	memset(g, 0, sizeof *g);
+	sqlite3_stmt *st = db_prepare(rdb, q_user);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		g->user_id = sqlite3_column_int64(st, 0);
+		copy(g->hash, sizeof g->hash, db_text(st, 1));
+		g->locked_until = sqlite3_column_int64(st, 2);
+	}
+	db_done(st);
+	st = db_prepare(rdb, q_ip);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now - LOCKOUT_WINDOW_SECONDS);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		long long n = sqlite3_column_int64(st, 0), last = sqlite3_column_int64(st, 1);
+		if (n >= IP_FREE_FAILURES) {
+			/* 2 s after the 10th failure, 4 s after the 11th, ... up to a minute. */
+			long long wait = 2 * (n - IP_FREE_FAILURES + 1);
+			if (wait > 60)
+				wait = 60;
+			g->ip_wait = last + wait > now ? last + wait - now : 0;
+		}
+	}
+	db_done(st);
+	return 0;
+}
