@@ -96,7 +96,7 @@ void api_units(struct req *r)
 	}
 	json_t *list = json_array();
 	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("{s:s,s:s,s:s*,s:s}", "code", db_text(st, 0), "name",
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s?,s:s}", "code", db_text(st, 0), "name",
 						      db_text(st, 1), "parent",
 						      sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : db_text(st, 2),
 						      "kind", db_text(st, 3)));

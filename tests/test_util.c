@@ -10,6 +10,8 @@
 #include "auth.h"
 #include "db.h"
 #include "demo.h"
+#include "form.h"
+#include "mask.h"
 #include "migrate.h"
 #include "org.h"
 #include "test.h"
@@ -78,6 +80,11 @@ static void test_password_policy(void)
 	CHECK(auth_password_verify(h, "Secret#123"));
 	CHECK(!auth_password_verify(h, "Secret#124"));
 	CHECK(!auth_password_needs_rehash(h));
+	/* A hash made under other limits is flagged for rehashing at the next sign-in. */
+	char old[crypto_pwhash_STRBYTES];
+	CHECK(crypto_pwhash_str_alg(old, "Secret#123", 10, 3, 8 * 1024 * 1024, crypto_pwhash_ALG_ARGON2ID13) == 0);
+	CHECK(auth_password_verify(old, "Secret#123"));
+	CHECK(auth_password_needs_rehash(old));
 }
 
 static int insert_one(struct db *w, void *arg, struct err *e)
@@ -170,6 +177,69 @@ static void test_org_and_writer(void)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
+static void test_mask(void)
+{
+	const struct {
+		const char *in, *name, *phone;
+	} cases[] = {
+		{ "张三", "张*", NULL },
+		{ "欧阳娜娜", "欧***", NULL },
+		{ "王", "王*", NULL },
+		{ "Li Lei", "L*****", NULL },
+		{ "", "", NULL },
+		{ "13812345678", NULL, "138****5678" },
+		{ "0632-3311234", NULL, "063*****1234" },
+		{ "3311234", NULL, "***1234" },
+		{ "110", NULL, "***" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct buf b;
+		buf_init(&b);
+		if (cases[i].name) {
+			mask_name(cases[i].in, &b);
+			CHECK_STR(b.data ? b.data : "", cases[i].name);
+		} else {
+			mask_phone(cases[i].in, &b);
+			CHECK_STR(b.data ? b.data : "", cases[i].phone);
+		}
+		buf_free(&b);
+	}
+}
+
+static void test_form(void)
+{
+	struct form f;
+	const char *body = "login=xingren&password=Demo%232023&name=%E5%BC%A0+%E4%B8%89&empty=&flag&login=second";
+	CHECK(form_parse(body, strlen(body), &f) == 0);
+	CHECK_STR(form_get(&f, "login"), "xingren");
+	CHECK_STR(form_get(&f, "password"), "Demo#2023");
+	CHECK_STR(form_get(&f, "name"), "张 三");
+	CHECK_STR(form_get(&f, "empty"), "");
+	CHECK_STR(form_get(&f, "flag"), "");
+	CHECK(form_get(&f, "missing") == NULL);
+	CHECK(f.n == 6);
+	form_free(&f);
+
+	const char *bad[] = { "a=%zz", "a=%4", "a=%", "a=%00", "a=%FF%FE", "a=%C0%AF", "a=%ED%A0%80" };
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		CHECK(form_parse(bad[i], strlen(bad[i]), &f) == -1);
+		CHECK(f.n == 0);
+	}
+	CHECK(form_parse("", 0, &f) == 0 && f.n == 0);
+	CHECK(form_parse("&&&", 3, &f) == 0 && f.n == 0);
+	/* More pairs than we hold is refused rather than cut. */
+	struct buf many;
+	buf_init(&many);
+	for (int i = 0; i < FORM_MAX_PAIRS + 1; i++)
+		buf_printf(&many, "k%d=v&", i);
+	CHECK(form_parse(many.data, many.len, &f) == -1);
+	buf_free(&many);
+
+	CHECK(utf8_valid("问题整改台账", strlen("问题整改台账")));
+	CHECK(!utf8_valid("\xe9\x97", 2));
+	CHECK(!utf8_valid("\xf5\x80\x80\x80", 4));
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -177,6 +247,8 @@ int main(void)
 	test_dates();
 	test_buf();
 	test_password_policy();
+	test_mask();
+	test_form();
 	test_org_and_writer();
 	return test_summary("test_util");
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { cpSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, raw, get, sleep, tempDir, ROOT } from './helpers.mjs';
+import { startServer, raw, get, sleep, tempDir, ROOT, apiLogin, as } from './helpers.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
@@ -19,7 +19,7 @@ test('healthz answers 200 with JSON', async () => {
 });
 
 test('home page: Chinese layout, current phase of the demo campaign, days left', async () => {
-  const r = await fetch(`${srv.base}/`);
+  const r = await as(await apiLogin(srv.base, 'zhongxin'))(`${srv.base}/`);
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /text\/html; charset=utf-8/);
   const html = await r.text();
@@ -33,7 +33,7 @@ test('home page: Chinese layout, current phase of the demo campaign, days left',
 });
 
 test('security headers on pages, errors and static files', async () => {
-  for (const path of ['/', '/nope', '/static/css/app.css', '/api/v1/nope']) {
+  for (const path of ['/', '/login', '/nope', '/static/css/app.css', '/api/v1/nope']) {
     const r = await fetch(`${srv.base}${path}`);
     const csp = r.headers.get('content-security-policy');
     assert.ok(csp, path);
@@ -119,7 +119,7 @@ test('404 and 405 in Chinese: HTML for pages, JSON for the API', async () => {
 });
 
 test('HEAD answers like GET without a body', async () => {
-  const r = await fetch(`${srv.base}/`, { method: 'HEAD' });
+  const r = await fetch(`${srv.base}/login`, { method: 'HEAD' });
   assert.equal(r.status, 200);
   assert.equal(await r.text(), '');
 });
@@ -227,7 +227,7 @@ test('a failing page answers 500 in Chinese and the server goes on', async () =>
   rmSync(join(root, 'templates/home.mustache'));
   const s = await startServer({ root });
   try {
-    const r = await fetch(`${s.base}/`);
+    const r = await as(await apiLogin(s.base, 'zhongxin'))(`${s.base}/`);
     assert.equal(r.status, 500);
     assert.match(r.headers.get('content-type'), /text\/html/);
     assert.match(await r.text(), /服务器内部错误[\s\S]*页面模板缺失/);

@@ -98,3 +98,35 @@ export function get(path, host = 'localhost') {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Signs in through the API; returns the cookie header value and the CSRF token.
+export async function apiLogin(base, login, password = 'Demo#2023') {
+  const r = await fetch(`${base}/api/v1/session`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password }),
+  });
+  if (r.status !== 200) throw new Error(`login ${login}: ${r.status} ${await r.text()}`);
+  const body = await r.json();
+  const cookie = r.headers.get('set-cookie').split(';')[0];
+  return { cookie, csrf: body.csrf_token, body, setCookie: r.headers.get('set-cookie') };
+}
+
+// fetch with a session: { cookie, csrf } adds the cookie, and the CSRF header when csrf is set.
+export function as(session, { csrf = true } = {}) {
+  return (url, opts = {}) => fetch(url, {
+    redirect: 'manual',
+    ...opts,
+    headers: {
+      Cookie: session.cookie,
+      ...(csrf && session.csrf ? { 'X-CSRF-Token': session.csrf } : {}),
+      ...(opts.headers || {}),
+    },
+  });
+}
+
+export function form(fields) {
+  return { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() };
+}
+
+export function sql(db, q) {
+  return execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
+}

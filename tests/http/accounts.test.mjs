@@ -1,0 +1,244 @@
+// Accounts: signing in and out, session expiry, lockout, address slow-down, CSRF, roles on
+// the admin pages, user deactivation, and the event chain seen from the command line.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, apiLogin, as, form, sql, ledger, sleep } from './helpers.mjs';
+
+let srv;
+before(async () => { srv = await startServer(); });
+after(async () => { await srv.stop(); });
+
+test('without a session: pages send to /login, the API answers 401', async () => {
+  const home = await fetch(`${srv.base}/`, { redirect: 'manual' });
+  assert.equal(home.status, 303);
+  assert.equal(home.headers.get('location'), '/login');
+  const admin = await fetch(`${srv.base}/admin/users`, { redirect: 'manual' });
+  assert.equal(admin.headers.get('location'), '/login?next=/admin/users');
+  for (const p of ['/api/v1/units', '/api/v1/session']) {
+    const r = await fetch(`${srv.base}${p}`);
+    assert.equal(r.status, 401, p);
+    assert.equal((await r.json()).error.code, 'unauthenticated');
+  }
+  const page = await fetch(`${srv.base}/login`);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /<form method="post" action="\/login"/);
+  assert.match(html, /autocomplete="current-password"/);
+});
+
+test('page sign-in: wrong password keeps the login name; right one sets a strict cookie and follows next', async () => {
+  const bad = await fetch(`${srv.base}/login`, { ...form({ login: 'xingren', password: 'wrong#Pass1', next: '/admin/users' }), redirect: 'manual' });
+  assert.equal(bad.status, 401);
+  const html = await bad.text();
+  assert.match(html, /登录名或密码错误/);
+  assert.match(html, /value="xingren"/);
+  assert.equal(bad.headers.get('set-cookie'), null);
+
+  const ok = await fetch(`${srv.base}/login`, { ...form({ login: 'admin', password: 'Demo#2023', next: '/admin/users' }), redirect: 'manual' });
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get('location'), '/admin/users');
+  const cookie = ok.headers.get('set-cookie');
+  assert.match(cookie, /^sid=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict/);
+  const token = cookie.match(/^sid=([^;]+)/)[1];
+  // The database keeps only a hash of the token.
+  assert.equal(sql(srv.db, `SELECT count(*) FROM sessions WHERE token_hash = '${token}' OR csrf_token = '${token}'`), '0');
+  assert.match(sql(srv.db, 'SELECT token_hash FROM sessions ORDER BY id DESC LIMIT 1'), /^[0-9a-f]{64}$/);
+
+  const page = await fetch(`${srv.base}/admin/users`, { headers: { Cookie: `sid=${token}` } });
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /系统管理员[\s\S]*退出/);
+
+  // An outside "next" is not followed.
+  const evil = await fetch(`${srv.base}/login`, { ...form({ login: 'admin', password: 'Demo#2023', next: '//evil.example/' }), redirect: 'manual' });
+  assert.equal(evil.headers.get('location'), '/');
+});
+
+test('API sign-in: user, role, unit and a CSRF token; errors as the contract says', async () => {
+  const s = await apiLogin(srv.base, 'xingren');
+  assert.deepEqual(s.body.user, { login: 'xingren', name: '张专员', role: 'staff', unit: 'XR' });
+  assert.match(s.body.csrf_token, /^[0-9a-f]{64}$/);
+  assert.match(s.setCookie, /HttpOnly; SameSite=Strict/);
+  const who = await as(s)(`${srv.base}/api/v1/session`);
+  assert.equal((await who.json()).user.login, 'xingren');
+
+  const bad = await fetch(`${srv.base}/api/v1/session`, { method: 'POST', body: JSON.stringify({ login: 'xingren', password: 'nope' }) });
+  assert.equal(bad.status, 401);
+  assert.equal((await bad.json()).error.code, 'bad_credentials');
+  const missing = await fetch(`${srv.base}/api/v1/session`, { method: 'POST', body: JSON.stringify({ login: '' }) });
+  assert.equal(missing.status, 422);
+  const fields = (await missing.json()).error.fields;
+  assert.ok(fields.login && fields.password);
+  const notJson = await fetch(`${srv.base}/api/v1/session`, { method: 'POST', body: 'login=x' });
+  assert.equal(notJson.status, 400);
+  const unknown = await fetch(`${srv.base}/api/v1/session`, { method: 'POST', body: JSON.stringify({ login: 'nobody', password: 'Demo#2023' }) });
+  assert.equal(unknown.status, 401);
+});
+
+test('logout really ends the session (API and page)', async () => {
+  const s = await apiLogin(srv.base, 'zhongxin');
+  const noToken = await as(s, { csrf: false })(`${srv.base}/api/v1/session`, { method: 'DELETE' });
+  assert.equal(noToken.status, 403);
+  assert.equal((await noToken.json()).error.code, 'csrf');
+  assert.equal((await as(s)(`${srv.base}/api/v1/session`)).status, 200); // still signed in
+  const out = await as(s)(`${srv.base}/api/v1/session`, { method: 'DELETE' });
+  assert.equal(out.status, 200);
+  assert.match(out.headers.get('set-cookie'), /sid=; .*Max-Age=0/);
+  assert.equal((await as(s)(`${srv.base}/api/v1/session`)).status, 401);
+
+  const p = await apiLogin(srv.base, 'ducha');
+  const bye = await as(p, { csrf: false })(`${srv.base}/logout`, form({ csrf_token: p.csrf }));
+  assert.equal(bye.status, 303);
+  assert.equal(bye.headers.get('location'), '/login');
+  const home = await as(p)(`${srv.base}/`);
+  assert.equal(home.status, 303);
+});
+
+test('sessions expire after 30 idle minutes and after 12 hours', async () => {
+  const idle = await apiLogin(srv.base, 'xingcheng');
+  sql(srv.db, `UPDATE sessions SET last_seen = last_seen - 1700 WHERE csrf_token = '${idle.csrf}'`);
+  assert.equal((await as(idle)(`${srv.base}/api/v1/session`)).status, 200); // 28 minutes: still fine
+  sql(srv.db, `UPDATE sessions SET last_seen = last_seen - 1900 WHERE csrf_token = '${idle.csrf}'`);
+  assert.equal((await as(idle)(`${srv.base}/api/v1/session`)).status, 401);
+  await sleep(100);
+  assert.equal(sql(srv.db, `SELECT count(*) FROM sessions WHERE csrf_token = '${idle.csrf}'`), '0');
+
+  const old = await apiLogin(srv.base, 'xingcheng');
+  sql(srv.db, `UPDATE sessions SET created_at = created_at - 43201 WHERE csrf_token = '${old.csrf}'`);
+  assert.equal((await as(old)(`${srv.base}/api/v1/session`)).status, 401);
+});
+
+test('CSRF: a form without the token is refused with 403 and changes nothing', async () => {
+  const a = await apiLogin(srv.base, 'admin');
+  const fields = { login: 'csrfuser', name: '测试', role: 'staff', unit: 'XR', password: 'Strong#Pass1' };
+  const none = await as(a, { csrf: false })(`${srv.base}/admin/users`, form(fields));
+  assert.equal(none.status, 403);
+  assert.match(await none.text(), /页面已过期/);
+  const wrong = await as(a, { csrf: false })(`${srv.base}/admin/users`, form({ ...fields, csrf_token: 'f'.repeat(64) }));
+  assert.equal(wrong.status, 403);
+  assert.equal(sql(srv.db, "SELECT count(*) FROM users WHERE login = 'csrfuser'"), '0');
+  const ok = await as(a, { csrf: false })(`${srv.base}/admin/users`, form({ ...fields, csrf_token: a.csrf }));
+  assert.equal(ok.status, 303);
+  assert.equal(sql(srv.db, "SELECT count(*) FROM users WHERE login = 'csrfuser'"), '1');
+  assert.match(srv.log(), /csrf refused: POST \/admin\/users/);
+});
+
+test('admin pages are for admins only; the units API is for everyone signed in', async () => {
+  const staff = await apiLogin(srv.base, 'xingren');
+  for (const p of ['/admin/users', '/admin/units', '/admin/users/1', '/admin/users/new']) {
+    const r = await as(staff)(`${srv.base}${p}`);
+    assert.equal(r.status, 403, p);
+    assert.match(await r.text(), /无权/);
+  }
+  const post = await as(staff)(`${srv.base}/admin/units`, form({ code: 'HACK', name: 'x', kind: 'street', parent: 'GX', csrf_token: staff.csrf }));
+  assert.equal(post.status, 403);
+  assert.equal(sql(srv.db, "SELECT count(*) FROM units WHERE code = 'HACK'"), '0');
+
+  const units = await (await as(staff)(`${srv.base}/api/v1/units`)).json();
+  const gx = units.find((u) => u.code === 'GX');
+  assert.deepEqual(gx, { code: 'GX', name: '高新区', parent: null, kind: 'district' });
+  assert.deepEqual(units.find((u) => u.code === 'XR01'), { code: 'XR01', name: '光明路社区', parent: 'XR', kind: 'community' });
+  assert.ok(units.some((u) => u.kind === 'department') && units.some((u) => u.kind === 'village'));
+});
+
+test('admin: validation in Chinese keeps what was typed; units and users are managed with events', async () => {
+  const a = await apiLogin(srv.base, 'admin');
+  const post = (path, fields) => as(a)(`${srv.base}${path}`, form({ ...fields, csrf_token: a.csrf }));
+  const weak = await post('/admin/users', { login: 'weakpw', name: '弱密码', role: 'staff', unit: 'XR', password: 'abc' });
+  assert.equal(weak.status, 422);
+  const html = await weak.text();
+  assert.match(html, /密码至少 8 位/);
+  assert.match(html, /value="weakpw"/);
+  assert.match(html, /value="弱密码"/);
+  assert.equal(sql(srv.db, "SELECT count(*) FROM users WHERE login = 'weakpw'"), '0');
+
+  const unit = await post('/admin/units', { code: 'XR04', name: '新建社区', kind: 'community', parent: 'XR' });
+  assert.equal(unit.status, 303);
+  assert.equal(sql(srv.db, "SELECT path LIKE (SELECT path FROM units WHERE code = 'XR') || '%' FROM units WHERE code = 'XR04'"), '1');
+  const dup = await post('/admin/units', { code: 'XR04', name: '重复', kind: 'community', parent: 'XR' });
+  assert.equal(dup.status, 422);
+  assert.match(await dup.text(), /单位代码 XR04 已存在/);
+  const wrongKind = await post('/admin/units', { code: 'XR05', name: '错层', kind: 'community', parent: 'GX' });
+  assert.equal(wrongKind.status, 422);
+
+  const created = await post('/admin/users', { login: 'newbie', name: '新人', role: 'staff', unit: 'XR04', password: 'Strong#Pass1' });
+  assert.equal(created.status, 303);
+  const events = sql(srv.db, "SELECT action || ':' || entity FROM events WHERE actor = 'admin' ORDER BY id");
+  assert.match(events, /create:unit[\s\S]*create:user/);
+  assert.equal(sql(srv.db, "SELECT count(*) FROM events WHERE after LIKE '%argon2%' OR after LIKE '%Strong#Pass1%'"), '0');
+});
+
+test('deactivating a user signs them out at once; the chain records it and stays intact', async () => {
+  const victim = await apiLogin(srv.base, 'xingcheng');
+  const a = await apiLogin(srv.base, 'admin');
+  const id = sql(srv.db, "SELECT id FROM users WHERE login = 'xingcheng'");
+  const r = await as(a)(`${srv.base}/admin/users/${id}`, form({ name: '赵专员', phone: '13800000004', role: 'staff', unit: 'XC', csrf_token: a.csrf }));
+  assert.equal(r.status, 303);
+  assert.equal((await as(victim)(`${srv.base}/api/v1/session`)).status, 401);
+  const relogin = await fetch(`${srv.base}/api/v1/session`, { method: 'POST', body: JSON.stringify({ login: 'xingcheng', password: 'Demo#2023' }) });
+  assert.equal(relogin.status, 401);
+  const ev = JSON.parse(sql(srv.db, `SELECT json_object('b', json(before), 'a', json(after)) FROM events WHERE entity = 'user' AND entity_id = ${id} AND action = 'update'`));
+  assert.equal(ev.b.active, true);
+  assert.equal(ev.a.active, false);
+
+  // Self-lockout is refused.
+  const me = sql(srv.db, "SELECT id FROM users WHERE login = 'admin'");
+  const self = await as(a)(`${srv.base}/admin/users/${me}`, form({ name: 'x', role: 'admin', unit: 'GX', csrf_token: a.csrf }));
+  assert.equal(self.status, 422);
+
+  const ok = ledger(['audit-verify', '--db', srv.db]);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /事件链完整/);
+});
+
+test('audit-verify names the first event edited behind the application', async () => {
+  const s = await startServer();
+  try {
+    const n = Number(sql(s.db, 'SELECT count(*) FROM events'));
+    assert.ok(n >= 20);
+    assert.equal(ledger(['audit-verify', '--db', s.db]).code, 0);
+    sql(s.db, "UPDATE events SET after = replace(after, '张专员', '李专员') WHERE entity = 'user' AND after LIKE '%张专员%'");
+    const bad = ledger(['audit-verify', '--db', s.db]);
+    assert.equal(bad.code, 1);
+    const id = sql(s.db, "SELECT id FROM events WHERE after LIKE '%李专员%'");
+    assert.match(bad.stdout, new RegExp(`#${id}[^0-9]`));
+  } finally {
+    await s.stop();
+  }
+});
+
+test('five failed logins lock the account for 15 minutes (429), logged', async () => {
+  const s = await startServer();
+  try {
+    const attempt = (password) => fetch(`${s.base}/api/v1/session`, { method: 'POST', body: JSON.stringify({ login: 'xingren', password }) });
+    for (let i = 0; i < 5; i++) assert.equal((await attempt('Wrong#pass1')).status, 401, `attempt ${i + 1}`);
+    const locked = await attempt('Demo#2023'); // even the right password
+    assert.equal(locked.status, 429);
+    assert.equal(locked.headers.get('retry-after'), '900');
+    assert.match((await locked.json()).error.message, /锁定/);
+    const page = await fetch(`${s.base}/login`, form({ login: 'xingren', password: 'Demo#2023' }));
+    assert.equal(page.status, 429);
+    assert.match(await page.text(), /已被锁定，请 15 分钟后再试/);
+    assert.match(s.log(), /account locked: xingren after 5 failed logins/);
+    // Other accounts are not affected.
+    await apiLogin(s.base, 'zhongxin');
+  } finally {
+    await s.stop();
+  }
+});
+
+test('an address that keeps failing is slowed down, logged', async () => {
+  const s = await startServer();
+  try {
+    for (let i = 0; i < 10; i++) {
+      const r = await fetch(`${s.base}/api/v1/session`, { method: 'POST', body: JSON.stringify({ login: `guess${i}`, password: 'x' }) });
+      assert.equal(r.status, 401);
+    }
+    const slowed = await fetch(`${s.base}/api/v1/session`, { method: 'POST', body: JSON.stringify({ login: 'admin', password: 'Demo#2023' }) });
+    assert.equal(slowed.status, 429);
+    assert.ok(Number(slowed.headers.get('retry-after')) > 0);
+    assert.equal((await slowed.json()).error.code, 'too_many_attempts');
+    assert.match(s.log(), /login slowed down: address 127\.0\.0\.1/);
+  } finally {
+    await s.stop();
+  }
+});
