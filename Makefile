@@ -11,7 +11,7 @@ BUILD    ?= build
 SAN      :=
 SRC      := $(wildcard src/*.c)
 LIBSRC   := $(filter-out src/main.c,$(SRC))
-TESTS    := test_tmpl test_router test_migrate test_util test_authz test_audit
+TESTS    := test_tmpl test_router test_migrate test_util test_authz test_audit test_workflow
 DB       ?= ledger.db
 PORT     ?= 8080
 
@@ -81,6 +81,7 @@ valgrind: $(BUILD)/ledger $(TESTS:%=$(BUILD)/%) $(BUILD)/.test-deps
 	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_util
 	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_authz
 	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_audit
+	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_workflow
 	LEDGER_VALGRIND=1 node tests/http/run.mjs
 
 clean:

@@ -1,0 +1,123 @@
+/*
+ * workflow.c — the transition table and the date rules. To change a workflow rule, change
+ * a row here.
+ */
+#include "workflow.h"
+
+#include <string.h>
+
+#define OPEN ST_BIT(ST_OPEN)
+#define RECT ST_BIT(ST_RECTIFYING)
+#define VERI ST_BIT(ST_VERIFYING)
+#define CLOSED ST_BIT(ST_CLOSED)
+#define UNCLOSED (OPEN | RECT | VERI)
+
+const struct transition workflow[] = {
+	/* name            label        authz action         from      to              required fields */
+	{ "accept", "签收", ACT_ACCEPT, OPEN, ST_RECTIFYING, { NULL, NULL }, 0 },
+	{ "progress", "报告进展", ACT_PROGRESS, RECT, ST_UNCHANGED, { "note", NULL }, 0 },
+	{ "submit", "申请销号", ACT_SUBMIT, RECT, ST_VERIFYING, { "statement", NULL }, 0 },
+	{ "verify", "验收通过", ACT_VERIFY, VERI, ST_CLOSED, { "note", NULL }, 0 },
+	{ "return", "退回重办", ACT_RETURN, VERI, ST_RECTIFYING, { "reason", NULL }, 0 },
+	{ "callback", "回访", ACT_CALLBACK, CLOSED, ST_BY_RESULT, { "result", "method" }, 0 },
+	{ "reopen", "反弹重开", ACT_REOPEN, CLOSED, ST_RECTIFYING, { "reason", NULL }, 0 },
+	{ "extend-request", "申请延期", ACT_EXTEND_REQUEST, OPEN | RECT, ST_UNCHANGED, { "deadline", "reason" }, 0 },
+	{ "extend-approve", "批准延期", ACT_EXTEND_APPROVE, UNCLOSED, ST_UNCHANGED, { NULL, NULL }, 1 },
+	{ "extend-reject", "驳回延期", ACT_EXTEND_REJECT, UNCLOSED, ST_UNCHANGED, { "reason", NULL }, 1 },
+	{ "supervise", "列入督办", ACT_SUPERVISE, UNCLOSED | CLOSED, ST_UNCHANGED, { "reason", NULL }, 0 },
+};
+const int workflow_count = sizeof workflow / sizeof workflow[0];
+
+const struct transition *workflow_find(const char *name)
+{
+	for (int i = 0; name && i < workflow_count; i++)
+		if (strcmp(workflow[i].name, name) == 0)
+			return &workflow[i];
+	return NULL;
+}
+
+int workflow_applies(const struct transition *t, enum status s, int extension_pending)
+{
+	if ((unsigned)s >= ST__COUNT || !(t->from & ST_BIT(s)))
+		return 0;
+	if (t->needs_pending_extension && !extension_pending)
+		return 0;
+	/* A second request while one is pending would silently replace it. */
+	if (strcmp(t->name, "extend-request") == 0 && extension_pending)
+		return 0;
+	return 1;
+}
+
+static const char *const status_codes[ST__COUNT] = { "open", "rectifying", "verifying", "closed" };
+static const char *const status_labels[ST__COUNT] = { "待整改", "整改中", "待验收", "已销号" };
+
+const char *status_code(enum status s)
+{
+	return (unsigned)s < ST__COUNT ? status_codes[s] : "";
+}
+
+const char *status_label(enum status s)
+{
+	return (unsigned)s < ST__COUNT ? status_labels[s] : "";
+}
+
+int status_from_code(const char *code)
+{
+	for (int i = 0; code && i < ST__COUNT; i++)
+		if (strcmp(code, status_codes[i]) == 0)
+			return i;
+	return -1;
+}
+
+int urgency_rank(const char *u)
+{
+	if (!u)
+		return -1;
+	if (strcmp(u, "urgent") == 0)
+		return 0;
+	if (strcmp(u, "complex") == 0)
+		return 1;
+	if (strcmp(u, "normal") == 0)
+		return 2;
+	return -1;
+}
+
+const char *urgency_label(const char *u)
+{
+	switch (urgency_rank(u)) {
+	case 0: return "紧急";
+	case 1: return "复杂";
+	case 2: return "一般";
+	default: return "";
+	}
+}
+
+const char *deadline_light(long deadline, long today, int closed, int warn_days)
+{
+	if (closed)
+		return NULL;
+	if (today > deadline)
+		return "red";
+	if (deadline - today <= warn_days)
+		return "yellow";
+	return "green";
+}
+
+const char *callback_color(int unsatisfied_count, int callback_count)
+{
+	if (unsatisfied_count >= 2)
+		return "red";
+	if (unsatisfied_count == 1)
+		return "yellow";
+	return callback_count > 0 ? "green" : NULL;
+}
+
+int is_stale(long last_progress, long today, int closed)
+{
+	return !closed && today - last_progress > STALE_DAYS;
+}
+
+int deadline_needs_commitment(long deadline, long rectify_end)
+{
+	return rectify_end > 0 && deadline > rectify_end;
+}

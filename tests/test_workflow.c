@@ -1,0 +1,110 @@
+/*
+ * test_workflow.c — the transition table (every state × action × role, through authz), the
+ * deadline light, callback colours, staleness and the complex-case rule.
+ */
+#include "test.h"
+#include "util.h"
+#include "workflow.h"
+
+/*
+ * Expected next state for each action from each state; "-" refused. Written out from SPEC
+ * section 4, not derived from the table. Columns: open, rectifying, verifying, closed.
+ * "=" stays in its state; "?" depends on the callback's result.
+ */
+static const struct {
+	const char *action;
+	const char *next[ST__COUNT];
+	const char *role; /* the one role that may act (besides "supervise") */
+} expect[] = {
+	{ "accept", { "rectifying", "-", "-", "-" }, "staff" },
+	{ "progress", { "-", "=", "-", "-" }, "staff" },
+	{ "submit", { "-", "verifying", "-", "-" }, "staff" },
+	{ "verify", { "-", "-", "closed", "-" }, "supervisor" },
+	{ "return", { "-", "-", "rectifying", "-" }, "supervisor" },
+	{ "callback", { "-", "-", "-", "?" }, "supervisor" },
+	{ "reopen", { "-", "-", "-", "rectifying" }, "supervisor" },
+	{ "extend-request", { "=", "=", "-", "-" }, "staff" },
+	{ "extend-approve", { "=", "=", "=", "-" }, "reviewer" },
+	{ "extend-reject", { "=", "=", "=", "-" }, "reviewer" },
+	{ "supervise", { "=", "=", "=", "=" }, "reviewer+supervisor" },
+};
+
+int main(void)
+{
+	CHECK((int)(sizeof expect / sizeof expect[0]) == workflow_count);
+	const struct ticket_scope scope = { "/1/2/", "/1/2/" };
+	int cases = 0;
+	for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+		const struct transition *t = workflow_find(expect[i].action);
+		CHECK(t != NULL);
+		if (!t)
+			continue;
+		for (int s = 0; s < ST__COUNT; s++) {
+			const char *want = expect[i].next[s];
+			/* Extension decisions apply only with a request pending. */
+			int applies = workflow_applies(t, (enum status)s, t->needs_pending_extension);
+			CHECK(applies == (want[0] != '-'));
+			if (applies && want[0] != '=' && want[0] != '?')
+				CHECK(t->to >= 0 && strcmp(status_code((enum status)t->to), want) == 0);
+			if (applies && want[0] == '=')
+				CHECK(t->to == ST_UNCHANGED);
+			if (applies && want[0] == '?')
+				CHECK(t->to == ST_BY_RESULT);
+			for (int role = ROLE_STAFF; role < ROLE__COUNT; role++) {
+				struct subject who = { (enum role)role, "/1/2/" };
+				int may = authz_check(&who, t->act, &scope) == AUTHZ_OK;
+				int expected = strstr(expect[i].role, role_code((enum role)role)) != NULL;
+				if (may != expected)
+					fprintf(stderr, "%s by %s: %d\n", t->name, role_code((enum role)role), may);
+				CHECK(may == expected);
+				cases++;
+			}
+		}
+	}
+	printf("transition cases (state x action x role): %d\n", cases);
+
+	/* Extension decisions without a pending request, and a second request while one is pending. */
+	CHECK(!workflow_applies(workflow_find("extend-approve"), ST_RECTIFYING, 0));
+	CHECK(!workflow_applies(workflow_find("extend-reject"), ST_OPEN, 0));
+	CHECK(!workflow_applies(workflow_find("extend-request"), ST_RECTIFYING, 1));
+	CHECK(workflow_find("delete") == NULL);
+	CHECK(workflow_find(NULL) == NULL);
+	CHECK(strcmp(workflow_find("submit")->fields[0], "statement") == 0);
+	CHECK(strcmp(workflow_find("callback")->fields[1], "method") == 0);
+
+	/* Deadline light: the deadline is 2023-09-25 (rectification phase end). */
+	long dl = date_parse_days("2023-09-25");
+	CHECK_STR(deadline_light(dl, date_parse_days("2023-09-10"), 0, DUE_SOON_DAYS), "green");
+	CHECK_STR(deadline_light(dl, date_parse_days("2023-09-21"), 0, DUE_SOON_DAYS), "green");
+	CHECK_STR(deadline_light(dl, date_parse_days("2023-09-22"), 0, DUE_SOON_DAYS), "yellow");
+	CHECK_STR(deadline_light(dl, date_parse_days("2023-09-25"), 0, DUE_SOON_DAYS), "yellow");
+	CHECK_STR(deadline_light(dl, date_parse_days("2023-09-26"), 0, DUE_SOON_DAYS), "red");
+	CHECK(deadline_light(dl, date_parse_days("2023-09-26"), 1, DUE_SOON_DAYS) == NULL);
+	CHECK_STR(deadline_light(dl, date_parse_days("2023-09-20"), 0, 5), "yellow"); /* configurable */
+
+	/* Callback colours (seed 002). */
+	CHECK(callback_color(0, 0) == NULL);
+	CHECK_STR(callback_color(0, 1), "green");
+	CHECK_STR(callback_color(0, 3), "green");
+	CHECK_STR(callback_color(1, 1), "yellow");
+	CHECK_STR(callback_color(1, 2), "yellow");
+	CHECK_STR(callback_color(2, 2), "red");
+	CHECK_STR(callback_color(5, 6), "red");
+
+	/* Weekly progress: a note every 7 days. */
+	long d = date_parse_days("2023-09-10");
+	CHECK(!is_stale(d, d + 7, 0));
+	CHECK(is_stale(d, d + 8, 0));
+	CHECK(!is_stale(d, d + 30, 1));
+
+	/* Complex cases: beyond the rectification phase's end. */
+	CHECK(!deadline_needs_commitment(dl, dl));
+	CHECK(deadline_needs_commitment(dl + 1, dl));
+	CHECK(!deadline_needs_commitment(dl + 100, 0)); /* no campaign phase: nothing required */
+
+	CHECK(urgency_rank("urgent") < urgency_rank("complex") && urgency_rank("complex") < urgency_rank("normal"));
+	CHECK(urgency_rank("whatever") == -1);
+	CHECK(status_from_code("verifying") == ST_VERIFYING && status_from_code("done") == -1);
+	CHECK_STR(status_label(ST_CLOSED), "已销号");
+	return test_summary("test_workflow");
+}
