@@ -32,6 +32,22 @@ void page_admin_unit_create(struct req *r);
 void page_admin_unit_edit(struct req *r);
 void page_admin_unit_update(struct req *r);
 
+/* ticket_api.c */
+void api_ticket_create(struct req *r);
+void api_ticket_get(struct req *r);
+void api_ticket_list(struct req *r);
+void api_ticket_patch(struct req *r);
+void api_ticket_action(struct req *r);
+void api_campaigns(struct req *r);
+void api_taxonomy(struct req *r);
+struct ticket_ref;
+struct ticket_filter;
+struct subject;
+/* Loads {id} and authorizes act on it; answers 404/403/401 itself and returns 0. */
+int ticket_for(struct req *r, enum action act, struct ticket_ref *t);
+int ticket_may_see_personal(struct req *r, const struct ticket_ref *t);
+void ticket_filter_from_query(struct req *r, struct ticket_filter *f, const struct subject *who);
+
 /* static.c */
 void static_file(struct req *r);
 /* 1 if rel is a plain relative path: no empty, "." or ".." segments, no backslash or control bytes. */

@@ -119,6 +119,11 @@ int demo_install(struct db *db, FILE *out, struct err *e)
 			goto fail;
 	if (insert_campaign(db, e) != 0)
 		goto fail;
+	/* Water problems usually go to the water bureau (seed 000). */
+	if (db_exec(db, "UPDATE domains SET default_unit_id = (SELECT id FROM units WHERE code = 'SWJ') "
+			"WHERE code IN ('rural_water', 'river_lake', 'urban_water')",
+		    e) != 0)
+		goto fail;
 	for (size_t i = 0; i < ARRAY_LEN(demo_users); i++)
 		if (org_user_add(db, &ACTOR_SYSTEM, demo_users[i].login, demo_users[i].name, demo_users[i].phone, demo_users[i].role,
 				 demo_users[i].unit, DEMO_PASSWORD, e) < 0)

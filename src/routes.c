@@ -32,6 +32,15 @@ const struct route route_table[] = {
 	{ "GET", "/admin/units/{code}", page_admin_unit_edit, ACCESS_USER, 0 },
 	{ "POST", "/admin/units/{code}", page_admin_unit_update, ACCESS_USER, 0 },
 	{ "GET", "/api/v1/units", api_units, ACCESS_USER, 0 },
+
+	/* the ledger API */
+	{ "GET", "/api/v1/campaigns", api_campaigns, ACCESS_USER, 0 },
+	{ "GET", "/api/v1/taxonomy", api_taxonomy, ACCESS_USER, 0 },
+	{ "POST", "/api/v1/tickets", api_ticket_create, ACCESS_USER, 0 },
+	{ "GET", "/api/v1/tickets", api_ticket_list, ACCESS_USER, 0 },
+	{ "GET", "/api/v1/tickets/{id}", api_ticket_get, ACCESS_USER, 0 },
+	{ "PATCH", "/api/v1/tickets/{id}", api_ticket_patch, ACCESS_USER, 0 },
+	{ "POST", "/api/v1/tickets/{id}/actions/{action}", api_ticket_action, ACCESS_USER, 0 },
 };
 
 const size_t route_count = sizeof route_table / sizeof route_table[0];

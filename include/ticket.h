@@ -1,0 +1,110 @@
+/*
+ * ticket.h — tickets: validation of input (one field table for pages and API), creation
+ * with its readable code, the workflow actions, optimistic edits, reading as JSON, and the
+ * ledger list with its filters. Writes are writer jobs that append their event.
+ */
+#ifndef LEDGER_TICKET_H
+#define LEDGER_TICKET_H
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "authz.h"
+#include "db.h"
+#include "workflow.h"
+
+/* What authorization and the workflow need to know of a ticket. */
+struct ticket_ref {
+	long long id;
+	enum status status;
+	int version;
+	int extension_pending;
+	char unit_path[256];
+	char responsible_path[256];
+};
+
+/* 1 if found. */
+int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t);
+struct ticket_scope ticket_ref_scope(const struct ticket_ref *t);
+
+/* Reading: the ticket as the API shows it; children adds progress, attachments, callbacks, events. */
+enum { TICKET_MASKED = 0, TICKET_UNMASKED = 1 };
+json_t *ticket_json(struct db *db, long long id, int unmasked, int children);
+
+/*
+ * Creation. ticket_prepare validates `in` (field name → string) on a read connection,
+ * resolves codes and applies defaults (campaign, deadline, responsible unit, urgency);
+ * on failure it fills errors (field → Chinese message) and returns -1.
+ */
+struct ticket_input {
+	json_t *in; /* borrowed: the strings below point into it */
+	long long campaign_id, source_id, category_id, domain_id, location_unit_id, unit_id, responsible_unit_id;
+	const char *source_ref, *title, *description, *address, *reporter_name, *reporter_phone;
+	const char *responsible_person, *responsible_phone, *urgency, *measures, *requirement;
+	const char *commitment, *interim_measures;
+	char deadline[11];
+	char unit_code[33];
+	char unit_path[256], responsible_path[256];
+	struct actor who;
+	long long id; /* out */
+};
+int ticket_prepare(struct db *rdb, json_t *in, struct ticket_input *t, json_t *errors);
+int ticket_create_job(struct db *w, void *arg, struct err *e); /* arg: struct ticket_input */
+
+/* Actions of the workflow (section 4). body holds the action's fields as strings. */
+struct ticket_action {
+	long long id;
+	const struct transition *tr;
+	json_t *body;
+	struct actor who;
+	json_t *errors; /* out: field errors (422) */
+};
+int ticket_action_job(struct db *w, void *arg, struct err *e);
+
+/* Edits with optimistic concurrency: version must be the one the person read. */
+struct ticket_patch {
+	long long id;
+	long long version;
+	json_t *changes; /* field → new value (strings) */
+	int may_assign;  /* responsible unit/person/deadline may change */
+	struct actor who;
+	json_t *errors;  /* out */
+	json_t *conflict; /* out on 409: the fields changed meanwhile */
+};
+int ticket_patch_job(struct db *w, void *arg, struct err *e);
+
+/* A stored attachment's record (the file is already in the data folder). */
+struct ticket_attachment {
+	long long ticket_id;
+	const char *sha256, *name, *mime;
+	long long size;
+	int has_thumb;
+	struct actor who;
+	long long id; /* out */
+};
+int ticket_attach_job(struct db *w, void *arg, struct err *e);
+
+/* The ledger list. */
+struct ticket_filter {
+	const char *status, *unit, *responsible_unit, *domain, *source, *category, *light, *color, *campaign, *q;
+	int supervised; /* -1 any, 0, 1 */
+	int stale;      /* -1 any, 1 */
+	const struct subject *who;
+};
+/* Keyset position: urgency rank, deadline, id. */
+struct ticket_cursor {
+	int rank;
+	char deadline[11];
+	long long id;
+};
+enum list_dir { LIST_FIRST, LIST_AFTER, LIST_BEFORE, LIST_LAST };
+
+/*
+ * One page of the list, sorted urgent first, then by deadline. Offset pages (API `page`)
+ * when dir is LIST_FIRST and offset > 0; keyset pages otherwise, as fast deep as at the top.
+ * Returns the items (masked) and sets *total (if non-NULL) and *more (another page that way).
+ */
+json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir dir, const struct ticket_cursor *at,
+		    long offset, int limit, long long *total, int *more);
+
+#endif

@@ -1,0 +1,1383 @@
+/*
+ * ticket.c — ticket storage and rules: validation, creation, actions, edits, attachments,
+ * reading and listing.
+ */
+#include "ticket.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "form.h"
+#include "mask.h"
+
+/* ---------------------------------------------------------------- reading */
+
+#define TICKET_COLUMNS                                                                                          \
+	"t.id, t.code, c.code, s.code, t.source_ref, cat.code, d.code, t.title, t.description, lu.code, "          \
+	"t.address, t.reporter_name, t.reporter_phone, u.code, ru.code, t.responsible_person, "                   \
+	"t.responsible_phone, t.urgency, t.measures, t.requirement, t.deadline, t.original_deadline, "            \
+	"t.commitment, t.interim_measures, t.status, t.return_count, t.unsatisfied_count, t.callback_count, "     \
+	"t.color, t.supervised, t.relapsed, t.extension_deadline, t.extension_reason, t.last_progress_on, "       \
+	"t.closed_on, t.created_at, t.updated_at, t.version, u.name, ru.name, lu.name, d.name, s.name, cat.name, " \
+	"c.name, t.urgency_rank "
+#define TICKET_JOINS                                                                                      \
+	"FROM tickets t JOIN sources s ON s.id = t.source_id JOIN categories cat ON cat.id = t.category_id " \
+	"JOIN domains d ON d.id = t.domain_id JOIN units u ON u.id = t.unit_id "                            \
+	"JOIN units ru ON ru.id = t.responsible_unit_id LEFT JOIN units lu ON lu.id = t.location_unit_id "   \
+	"LEFT JOIN campaigns c ON c.id = t.campaign_id "
+
+static json_t *text_or_null(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() : json_string(db_text(st, col));
+}
+
+static json_t *masked(const char *s, int is_phone, int unmasked)
+{
+	if (unmasked)
+		return json_string(s);
+	struct buf b;
+	buf_init(&b);
+	if (is_phone)
+		mask_phone(s, &b);
+	else
+		mask_name(s, &b);
+	json_t *v = json_string(b.data ? b.data : "");
+	buf_free(&b);
+	return v;
+}
+
+/* One row of TICKET_COLUMNS as the API's ticket object. */
+static json_t *row_json(sqlite3_stmt *st, int unmasked)
+{
+	long today = date_today_days();
+	int closed = strcmp(db_text(st, 24), "closed") == 0;
+	long deadline = date_parse_days(db_text(st, 20));
+	long last = date_parse_days(db_text(st, 33));
+	const char *light = deadline_light(deadline, today, closed, DUE_SOON_DAYS);
+	json_t *t = json_object();
+	json_object_set_new(t, "id", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(t, "code", json_string(db_text(st, 1)));
+	json_object_set_new(t, "campaign", text_or_null(st, 2));
+	json_object_set_new(t, "source", json_string(db_text(st, 3)));
+	json_object_set_new(t, "source_ref", text_or_null(st, 4));
+	json_object_set_new(t, "category", json_string(db_text(st, 5)));
+	json_object_set_new(t, "domain", json_string(db_text(st, 6)));
+	json_object_set_new(t, "title", json_string(db_text(st, 7)));
+	json_object_set_new(t, "description", json_string(db_text(st, 8)));
+	json_object_set_new(t, "location_unit", text_or_null(st, 9));
+	json_object_set_new(t, "address", json_string(db_text(st, 10)));
+	json_object_set_new(t, "reporter_name", masked(db_text(st, 11), 0, unmasked));
+	json_object_set_new(t, "reporter_phone", masked(db_text(st, 12), 1, unmasked));
+	json_object_set_new(t, "unit", json_string(db_text(st, 13)));
+	json_object_set_new(t, "responsible_unit", json_string(db_text(st, 14)));
+	json_object_set_new(t, "responsible_person", json_string(db_text(st, 15)));
+	json_object_set_new(t, "responsible_phone", json_string(db_text(st, 16)));
+	json_object_set_new(t, "urgency", json_string(db_text(st, 17)));
+	json_object_set_new(t, "measures", json_string(db_text(st, 18)));
+	json_object_set_new(t, "requirement", json_string(db_text(st, 19)));
+	json_object_set_new(t, "deadline", json_string(db_text(st, 20)));
+	json_object_set_new(t, "original_deadline", json_string(db_text(st, 21)));
+	json_object_set_new(t, "commitment", json_string(db_text(st, 22)));
+	json_object_set_new(t, "interim_measures", json_string(db_text(st, 23)));
+	json_object_set_new(t, "status", json_string(db_text(st, 24)));
+	json_object_set_new(t, "return_count", json_integer(sqlite3_column_int(st, 25)));
+	json_object_set_new(t, "unsatisfied_count", json_integer(sqlite3_column_int(st, 26)));
+	json_object_set_new(t, "callback_count", json_integer(sqlite3_column_int(st, 27)));
+	json_object_set_new(t, "color", text_or_null(st, 28));
+	json_object_set_new(t, "supervised", json_boolean(sqlite3_column_int(st, 29)));
+	json_object_set_new(t, "relapsed", json_boolean(sqlite3_column_int(st, 30)));
+	json_object_set_new(t, "extension_request",
+			    sqlite3_column_type(st, 31) == SQLITE_NULL
+				    ? json_null()
+				    : json_pack("{s:s,s:s}", "deadline", db_text(st, 31), "reason", db_text(st, 32)));
+	json_object_set_new(t, "last_progress_on", json_string(db_text(st, 33)));
+	json_object_set_new(t, "closed_on", text_or_null(st, 34));
+	json_object_set_new(t, "light", light ? json_string(light) : json_null());
+	json_object_set_new(t, "stale", json_boolean(is_stale(last, today, closed)));
+	json_object_set_new(t, "created_at", json_string(db_text(st, 35)));
+	json_object_set_new(t, "updated_at", json_string(db_text(st, 36)));
+	json_object_set_new(t, "version", json_integer(sqlite3_column_int(st, 37)));
+	json_object_set_new(t, "names",
+			    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "unit", db_text(st, 38),
+				      "responsible_unit", db_text(st, 39), "location_unit", db_text(st, 40), "domain",
+				      db_text(st, 41), "source", db_text(st, 42), "category", db_text(st, 43), "campaign",
+				      db_text(st, 44), "status", status_label((enum status)status_from_code(db_text(st, 24))),
+				      "urgency", urgency_label(db_text(st, 17))));
+	return t;
+}
+
+int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t)
+{
+	static const char q[] = "SELECT status, version, extension_deadline IS NOT NULL, unit_path, responsible_path "
+				"FROM tickets WHERE id = ?1";
+	sqlite3_stmt *st = db_prepare(db, q);
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		t->id = id;
+		t->status = (enum status)status_from_code(db_text(st, 0));
+		t->version = sqlite3_column_int(st, 1);
+		t->extension_pending = sqlite3_column_int(st, 2);
+		snprintf(t->unit_path, sizeof t->unit_path, "%s", db_text(st, 3));
+		snprintf(t->responsible_path, sizeof t->responsible_path, "%s", db_text(st, 4));
+	}
+	db_done(st);
+	return found;
+}
+
+struct ticket_scope ticket_ref_scope(const struct ticket_ref *t)
+{
+	return (struct ticket_scope){ t->unit_path, t->responsible_path };
+}
+
+/* Masks the reporter's fields inside an event's before/after. */
+static json_t *event_side(const char *text, int unmasked)
+{
+	if (!text)
+		return json_null();
+	json_t *v = json_loads(text, 0, NULL);
+	if (!v)
+		return json_null();
+	if (!unmasked && json_is_object(v)) {
+		const char *n = json_string_value(json_object_get(v, "reporter_name"));
+		const char *p = json_string_value(json_object_get(v, "reporter_phone"));
+		if (n)
+			json_object_set_new(v, "reporter_name", masked(n, 0, 0));
+		if (p)
+			json_object_set_new(v, "reporter_phone", masked(p, 1, 0));
+	}
+	return v;
+}
+
+static void add_children(struct db *db, long long id, json_t *t, int unmasked)
+{
+	static const char q_progress[] = "SELECT p.on_date, p.at, coalesce(u.name, ''), p.kind, p.note FROM progress p "
+					 "LEFT JOIN users u ON u.id = p.author_id WHERE p.ticket_id = ?1 ORDER BY p.id";
+	static const char q_att[] = "SELECT id, name, mime, size, has_thumb, at, sha256 FROM attachments "
+				    "WHERE ticket_id = ?1 ORDER BY id";
+	static const char q_cb[] = "SELECT c.at, c.result, c.method, c.note, coalesce(u.name, '') FROM callbacks c "
+				   "LEFT JOIN users u ON u.id = c.by_id WHERE c.ticket_id = ?1 ORDER BY c.id";
+	static const char q_ev[] = "SELECT id, at, actor, action, before, after FROM events "
+				   "WHERE entity = 'ticket' AND entity_id = ?1 ORDER BY id";
+	static const char q_links[] = "SELECT t.id, t.code, t.title FROM ticket_links l JOIN tickets t ON t.id = l.other_id "
+				      "WHERE l.ticket_id = ?1 ORDER BY t.id";
+	json_t *progress = json_array(), *att = json_array(), *cbs = json_array(), *evs = json_array(),
+	       *links = json_array();
+	sqlite3_stmt *st = db_prepare(db, q_progress);
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(progress, json_pack("{s:s,s:s,s:s,s:s,s:s}", "date", db_text(st, 0), "at",
+								  db_text(st, 1), "author", db_text(st, 2), "kind",
+								  db_text(st, 3), "note", db_text(st, 4)));
+		db_done(st);
+	}
+	st = db_prepare(db, q_att);
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			long long aid = sqlite3_column_int64(st, 0);
+			char url[64], thumb[80];
+			snprintf(url, sizeof url, "/api/v1/attachments/%lld", aid);
+			snprintf(thumb, sizeof thumb, "/api/v1/attachments/%lld/thumb", aid);
+			json_array_append_new(att, json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s?,s:s}", "id", aid, "name",
+							     db_text(st, 1), "mime", db_text(st, 2), "size",
+							     sqlite3_column_int64(st, 3), "at", db_text(st, 5), "url", url,
+							     "thumb_url", sqlite3_column_int(st, 4) ? thumb : NULL, "sha256",
+							     db_text(st, 6)));
+		}
+		db_done(st);
+	}
+	st = db_prepare(db, q_cb);
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(cbs, json_pack("{s:s,s:s,s:s,s:s,s:s}", "at", db_text(st, 0), "result",
+							     db_text(st, 1), "method", db_text(st, 2), "note",
+							     db_text(st, 3), "by", db_text(st, 4)));
+		db_done(st);
+	}
+	st = db_prepare(db, q_ev);
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(
+				evs, json_pack("{s:I,s:s,s:s,s:s,s:o,s:o}", "id", sqlite3_column_int64(st, 0), "at",
+					       db_text(st, 1), "actor", db_text(st, 2), "action", db_text(st, 3), "before",
+					       event_side(sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : db_text(st, 4),
+							  unmasked),
+					       "after",
+					       event_side(sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : db_text(st, 5),
+							  unmasked)));
+		db_done(st);
+	}
+	st = db_prepare(db, q_links);
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(links, json_pack("{s:I,s:s,s:s}", "id", sqlite3_column_int64(st, 0), "code",
+							       db_text(st, 1), "title", db_text(st, 2)));
+		db_done(st);
+	}
+	json_object_set_new(t, "progress", progress);
+	json_object_set_new(t, "attachments", att);
+	json_object_set_new(t, "callbacks", cbs);
+	json_object_set_new(t, "events", evs);
+	json_object_set_new(t, "links", links);
+}
+
+json_t *ticket_json(struct db *db, long long id, int unmasked, int children)
+{
+	static const char q[] = "SELECT " TICKET_COLUMNS TICKET_JOINS "WHERE t.id = ?1";
+	sqlite3_stmt *st = db_prepare(db, q);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	json_t *t = sqlite3_step(st) == SQLITE_ROW ? row_json(st, unmasked) : NULL;
+	db_done(st);
+	if (t && children)
+		add_children(db, id, t, unmasked);
+	return t;
+}
+
+/* The ticket as an event records it: every field, unmasked, without derived or child data. */
+static json_t *snapshot(struct db *w, long long id)
+{
+	json_t *t = ticket_json(w, id, TICKET_UNMASKED, 0);
+	if (t) {
+		json_object_del(t, "names");
+		json_object_del(t, "light");
+		json_object_del(t, "stale");
+	}
+	return t;
+}
+
+/* ---------------------------------------------------------------- validation */
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* The text fields of a ticket: name, Chinese label, required, maximum characters. */
+static const struct text_field {
+	const char *name, *label;
+	int required;
+	size_t max;
+} text_fields[] = {
+	{ "title", "问题标题", 1, 200 },
+	{ "description", "问题描述", 1, 5000 },
+	{ "source_ref", "原工单号", 0, 64 },
+	{ "address", "详细地址", 0, 200 },
+	{ "reporter_name", "反映人", 0, 64 },
+	{ "reporter_phone", "反映人电话", 0, 32 },
+	{ "responsible_person", "责任人", 0, 64 },
+	{ "responsible_phone", "责任人电话", 0, 32 },
+	{ "measures", "整改措施", 0, 5000 },
+	{ "requirement", "整改要求", 0, 2000 },
+	{ "commitment", "整改承诺", 0, 2000 },
+	{ "interim_measures", "应急措施", 0, 2000 },
+};
+
+static void field_error(json_t *errors, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void field_error(json_t *errors, const char *field, const char *fmt, ...)
+{
+	if (json_object_get(errors, field))
+		return;
+	char msg[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_object_set_new(errors, field, json_string(msg));
+}
+
+/* The string value of key: "" when absent or null; NULL (and an error) for other types. */
+static const char *str_in(json_t *in, const char *key, json_t *errors)
+{
+	json_t *v = json_object_get(in, key);
+	if (!v || json_is_null(v))
+		return "";
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		if (!utf8_valid(s, json_string_length(v)) || strlen(s) != json_string_length(v)) {
+			field_error(errors, key, "含有无效字符");
+			return NULL;
+		}
+		return s;
+	}
+	field_error(errors, key, "须为文本");
+	return NULL;
+}
+
+static int check_text(const struct text_field *f, const char *v, json_t *errors)
+{
+	if (!v)
+		return 0;
+	const char *p = v;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (f->required && !*p) {
+		field_error(errors, f->name, "请填写%s", f->label);
+		return 0;
+	}
+	if (utf8_chars(v) > f->max) {
+		field_error(errors, f->name, "%s不能超过 %zu 个字", f->label, f->max);
+		return 0;
+	}
+	if (strstr(f->name, "phone")) {
+		for (p = v; *p; p++)
+			if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == ' ')) {
+				field_error(errors, f->name, "%s只能包含数字和 - + 号", f->label);
+				return 0;
+			}
+	}
+	return 1;
+}
+
+static const struct text_field *text_field(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(text_fields); i++)
+		if (strcmp(text_fields[i].name, name) == 0)
+			return &text_fields[i];
+	return NULL;
+}
+
+static long long lookup_id(struct db *db, const char *sql, const char *code)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	long long id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_done(st);
+	return id;
+}
+
+static const char q_source[] = "SELECT id FROM sources WHERE code = ?1 AND active = 1";
+static const char q_category[] = "SELECT id FROM categories WHERE code = ?1 AND active = 1";
+static const char q_domain[] = "SELECT id FROM domains WHERE code = ?1 AND active = 1";
+static const char q_campaign[] = "SELECT id FROM campaigns WHERE code = ?1";
+static const char q_unit_info[] = "SELECT u.id, u.kind, u.path, coalesce(p.code, '') FROM units u "
+				  "LEFT JOIN units p ON p.id = u.parent_id WHERE u.code = ?1 AND u.active = 1";
+
+struct unit_info {
+	long long id;
+	char kind[16], path[256], parent[33];
+};
+
+static int unit_info(struct db *db, const char *code, struct unit_info *u)
+{
+	sqlite3_stmt *st = db_prepare(db, q_unit_info);
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		u->id = sqlite3_column_int64(st, 0);
+		snprintf(u->kind, sizeof u->kind, "%s", db_text(st, 1));
+		snprintf(u->path, sizeof u->path, "%s", db_text(st, 2));
+		snprintf(u->parent, sizeof u->parent, "%s", db_text(st, 3));
+	}
+	db_done(st);
+	return found;
+}
+
+/* The end of a campaign's rectification phase as a day number, 0 if it has none. */
+static long rectify_end(struct db *db, long long campaign_id)
+{
+	static const char q[] = "SELECT max(end_date) FROM campaign_phases WHERE campaign_id = ?1 AND kind = 'rectify'";
+	sqlite3_stmt *st = db_prepare(db, q);
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, campaign_id);
+	long end = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
+			   ? date_parse_days(db_text(st, 0))
+			   : 0;
+	db_done(st);
+	return end > 0 ? end : 0;
+}
+
+int ticket_prepare(struct db *db, json_t *in, struct ticket_input *t, json_t *errors)
+{
+	static const char q_default_campaign[] = "SELECT id FROM campaigns WHERE active = 1 ORDER BY id DESC LIMIT 1";
+	static const char q_domain_unit[] = "SELECT coalesce(u.code, '') FROM domains d LEFT JOIN units u "
+					    "ON u.id = d.default_unit_id WHERE d.id = ?1";
+	t->in = in;
+	const char **slots[] = { &t->title, &t->description, &t->source_ref, &t->address, &t->reporter_name,
+				 &t->reporter_phone, &t->responsible_person, &t->responsible_phone, &t->measures,
+				 &t->requirement, &t->commitment, &t->interim_measures };
+	for (size_t i = 0; i < ARRAY_LEN(text_fields); i++) {
+		const char *v = str_in(in, text_fields[i].name, errors);
+		check_text(&text_fields[i], v, errors);
+		*slots[i] = v ? v : "";
+	}
+	const char *source = str_in(in, "source", errors), *category = str_in(in, "category", errors);
+	const char *domain = str_in(in, "domain", errors), *campaign = str_in(in, "campaign", errors);
+	const char *unit = str_in(in, "unit", errors), *resp = str_in(in, "responsible_unit", errors);
+	const char *loc = str_in(in, "location_unit", errors), *urgency = str_in(in, "urgency", errors);
+	const char *deadline = str_in(in, "deadline", errors);
+
+	if (source && !(t->source_id = lookup_id(db, q_source, source)))
+		field_error(errors, "source", *source ? "问题来源“%s”不存在" : "请选择问题来源", source);
+	if (category && !(t->category_id = lookup_id(db, q_category, category)))
+		field_error(errors, "category", *category ? "类别“%s”不存在" : "请选择类别", category);
+	if (domain && !(t->domain_id = lookup_id(db, q_domain, domain)))
+		field_error(errors, "domain", *domain ? "领域“%s”不存在" : "请选择领域", domain);
+	if (campaign && *campaign) {
+		if (!(t->campaign_id = lookup_id(db, q_campaign, campaign)))
+			field_error(errors, "campaign", "行动“%s”不存在", campaign);
+	} else {
+		sqlite3_stmt *st = db_prepare(db, q_default_campaign);
+		t->campaign_id = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		db_done(st);
+	}
+
+	struct unit_info ui = { 0 }, ri = { 0 }, li = { 0 };
+	if (unit && !*unit) {
+		field_error(errors, "unit", "请选择属地单位");
+	} else if (unit && (!unit_info(db, unit, &ui) || (strcmp(ui.kind, "street") && strcmp(ui.kind, "department")))) {
+		field_error(errors, "unit", "属地单位须为街道或区直部门");
+	} else if (unit) {
+		t->unit_id = ui.id;
+		snprintf(t->unit_code, sizeof t->unit_code, "%s", unit);
+		snprintf(t->unit_path, sizeof t->unit_path, "%s", ui.path);
+	}
+	if (loc && *loc) {
+		if (!unit_info(db, loc, &li) || (strcmp(li.kind, "community") && strcmp(li.kind, "village")))
+			field_error(errors, "location_unit", "所在社区/村不存在");
+		else if (unit && strcmp(li.parent, unit) != 0)
+			field_error(errors, "location_unit", "所在社区/村须属于属地单位");
+		else
+			t->location_unit_id = li.id;
+	}
+	/* The responsible unit: as given, else the domain's usual one, else the owning unit. */
+	char resp_code[33] = "";
+	if (resp && *resp) {
+		snprintf(resp_code, sizeof resp_code, "%s", resp);
+	} else if (t->domain_id) {
+		sqlite3_stmt *st = db_prepare(db, q_domain_unit);
+		if (st) {
+			sqlite3_bind_int64(st, 1, t->domain_id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				snprintf(resp_code, sizeof resp_code, "%s", db_text(st, 0));
+			db_done(st);
+		}
+	}
+	if (!resp_code[0] && unit)
+		snprintf(resp_code, sizeof resp_code, "%s", unit);
+	if (resp_code[0]) {
+		if (!unit_info(db, resp_code, &ri) || strcmp(ri.kind, "district") == 0) {
+			field_error(errors, "responsible_unit", "责任单位“%s”不存在", resp_code);
+		} else {
+			t->responsible_unit_id = ri.id;
+			snprintf(t->responsible_path, sizeof t->responsible_path, "%s", ri.path);
+		}
+	}
+
+	t->urgency = urgency && *urgency ? urgency : "normal";
+	if (urgency_rank(t->urgency) < 0)
+		field_error(errors, "urgency", "缓急须为紧急、一般或复杂");
+
+	/* The deadline: as given (a past one is accepted: backlogs arrive overdue), else the
+	 * end of the rectification phase. Beyond that end the case is complex by definition. */
+	long end = t->campaign_id ? rectify_end(db, t->campaign_id) : 0;
+	if (deadline && *deadline) {
+		if (date_parse_days(deadline) < 0)
+			field_error(errors, "deadline", "整改时限须为有效日期（YYYY-MM-DD）");
+		else
+			snprintf(t->deadline, sizeof t->deadline, "%s", deadline);
+	} else if (end > 0) {
+		time_format_date((time_t)end * 86400 - 8 * 3600, t->deadline, sizeof t->deadline);
+	} else if (deadline) {
+		field_error(errors, "deadline", "请填写整改时限");
+	}
+	if (t->deadline[0] && deadline_needs_commitment(date_parse_days(t->deadline), end)) {
+		char end_s[11];
+		time_format_date((time_t)end * 86400 - 8 * 3600, end_s, sizeof end_s);
+		t->urgency = "complex";
+		if (!*t->commitment)
+			field_error(errors, "commitment", "整改时限超出集中整改阶段（截至 %s），须填写向群众公开的整改承诺",
+				    end_s);
+		if (!*t->interim_measures)
+			field_error(errors, "interim_measures", "整改时限超出集中整改阶段（截至 %s），须填写应急措施", end_s);
+	}
+	return json_object_size(errors) ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- writing */
+
+static int step_done(struct db *w, sqlite3_stmt *st, struct err *e)
+{
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+	db_done(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
+	return -1;
+}
+
+/* Rewrites the ticket's search row from its title, description and notes. */
+static int fts_refresh(struct db *w, long long id, struct err *e)
+{
+	static const char q_del[] = "DELETE FROM tickets_fts WHERE rowid = ?1";
+	static const char q_ins[] = "INSERT INTO tickets_fts (rowid, title, description, notes) "
+				    "SELECT t.id, t.title, t.description, coalesce((SELECT group_concat(note, ' ') "
+				    "FROM progress WHERE ticket_id = t.id), '') FROM tickets t WHERE t.id = ?1";
+	sqlite3_stmt *st = db_prepare(w, q_del);
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	if (step_done(w, st, e) != 0)
+		return -1;
+	st = db_prepare(w, q_ins);
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	return step_done(w, st, e);
+}
+
+int ticket_create_job(struct db *w, void *arg, struct err *e)
+{
+	static const char q_seq[] = "INSERT INTO ticket_seq (unit_id, year, next) VALUES (?1, ?2, 2) "
+				    "ON CONFLICT (unit_id, year) DO UPDATE SET next = next + 1 RETURNING next - 1";
+	static const char q_dup[] = "SELECT code FROM tickets WHERE source_id = ?1 AND source_ref = ?2";
+	static const char q_insert[] =
+		"INSERT INTO tickets (code, campaign_id, source_id, source_ref, category_id, domain_id, title, "
+		"description, location_unit_id, address, reporter_name, reporter_phone, unit_id, responsible_unit_id, "
+		"responsible_person, responsible_phone, urgency, urgency_rank, measures, requirement, deadline, "
+		"original_deadline, commitment, interim_measures, status, last_progress_on, created_at, created_by, "
+		"updated_at, unit_path, responsible_path) VALUES (?1, ?2, ?3, nullif(?4, ''), ?5, ?6, ?7, ?8, ?9, ?10, "
+		"?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, ?25, ?26, ?25, ?27, "
+		"?28)";
+	static const char q_repeat[] = "SELECT id FROM tickets WHERE location_unit_id = ?1 AND domain_id = ?2 AND id <> ?3 "
+				       "AND created_at >= ?4";
+	static const char q_link[] = "INSERT OR IGNORE INTO ticket_links (ticket_id, other_id, reason) VALUES (?1, ?2, ?3)";
+	static const char q_supervise[] = "UPDATE tickets SET supervised = 1 WHERE id = ?1";
+	struct ticket_input *t = arg;
+	time_t now = clock_now();
+	char at[32], today[11], since[32];
+	time_format_rfc3339(now, at, sizeof at);
+	time_format_date(now, today, sizeof today);
+	time_format_rfc3339(now - 90 * 86400, since, sizeof since);
+
+	if (*t->source_ref) {
+		sqlite3_stmt *st = db_prepare(w, q_dup);
+		if (st) {
+			sqlite3_bind_int64(st, 1, t->source_id);
+			sqlite3_bind_text(st, 2, t->source_ref, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				err_set(e, 409, "duplicate", "source_ref", "原工单号 %s 已登记为问题 %s", t->source_ref,
+					db_text(st, 0));
+				db_done(st);
+				return -1;
+			}
+			db_done(st);
+		}
+	}
+	sqlite3_stmt *st = db_prepare(w, q_seq);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, t->unit_id);
+	sqlite3_bind_int(st, 2, atoi(today));
+	long long seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_done(st);
+	if (!seq)
+		goto dberr;
+	char code[80];
+	snprintf(code, sizeof code, "%s-%.4s-%06lld", t->unit_code, today, seq);
+
+	st = db_prepare(w, q_insert);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (t->campaign_id)
+		sqlite3_bind_int64(st, 2, t->campaign_id);
+	sqlite3_bind_int64(st, 3, t->source_id);
+	sqlite3_bind_text(st, 4, t->source_ref, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, t->category_id);
+	sqlite3_bind_int64(st, 6, t->domain_id);
+	sqlite3_bind_text(st, 7, t->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, t->description, -1, SQLITE_STATIC);
+	if (t->location_unit_id)
+		sqlite3_bind_int64(st, 9, t->location_unit_id);
+	sqlite3_bind_text(st, 10, t->address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, t->reporter_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, t->reporter_phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, t->unit_id);
+	sqlite3_bind_int64(st, 14, t->responsible_unit_id);
+	sqlite3_bind_text(st, 15, t->responsible_person, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, t->responsible_phone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, t->urgency, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 18, urgency_rank(t->urgency));
+	sqlite3_bind_text(st, 19, t->measures, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 20, t->requirement, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 21, t->deadline, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 22, t->commitment, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 23, t->interim_measures, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 24, today, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 25, at, -1, SQLITE_STATIC);
+	if (t->who.id)
+		sqlite3_bind_int64(st, 26, t->who.id);
+	sqlite3_bind_text(st, 27, t->unit_path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 28, t->responsible_path, -1, SQLITE_STATIC);
+	if (step_done(w, st, e) != 0)
+		return -1;
+	t->id = sqlite3_last_insert_rowid(db_handle(w));
+	if (fts_refresh(w, t->id, e) != 0)
+		return -1;
+
+	/* A repeat complaint (same place and domain within 90 days) is linked and supervised. */
+	int repeats = 0;
+	if (t->location_unit_id) {
+		st = db_prepare(w, q_repeat);
+		if (!st)
+			goto dberr;
+		sqlite3_bind_int64(st, 1, t->location_unit_id);
+		sqlite3_bind_int64(st, 2, t->domain_id);
+		sqlite3_bind_int64(st, 3, t->id);
+		sqlite3_bind_text(st, 4, since, -1, SQLITE_STATIC);
+		long long others[64];
+		int n = 0;
+		while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
+			others[n++] = sqlite3_column_int64(st, 0);
+		db_done(st);
+		for (int i = 0; i < n; i++) {
+			for (int dir = 0; dir < 2; dir++) {
+				st = db_prepare(w, q_link);
+				if (!st)
+					goto dberr;
+				sqlite3_bind_int64(st, 1, dir ? others[i] : t->id);
+				sqlite3_bind_int64(st, 2, dir ? t->id : others[i]);
+				sqlite3_bind_text(st, 3, "repeat", -1, SQLITE_STATIC);
+				if (step_done(w, st, e) != 0)
+					return -1;
+			}
+		}
+		repeats = n;
+		if (n > 0) {
+			st = db_prepare(w, q_supervise);
+			if (st)
+				sqlite3_bind_int64(st, 1, t->id);
+			if (step_done(w, st, e) != 0)
+				return -1;
+		}
+	}
+	json_t *after = snapshot(w, t->id);
+	if (repeats)
+		json_object_set_new(after, "repeat_of", json_integer(repeats));
+	long long ev = audit_append(w, &t->who, "ticket", t->id, "create", NULL, after, e);
+	json_decref(after);
+	return ev < 0 ? -1 : 0;
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
+	return -1;
+}
+
+/* ---------------------------------------------------------------- actions */
+
+static const char *const callback_results[][2] = {
+	{ "satisfied", "满意" }, { "basically_satisfied", "基本满意" }, { "unsatisfied", "不满意" },
+};
+static const char *const callback_methods[][2] = {
+	{ "phone", "电话" }, { "visit", "走访" }, { "sms", "短信" }, { "other", "其他" },
+};
+
+static int in_pairs(const char *v, const char *const (*pairs)[2], size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		if (strcmp(v, pairs[i][0]) == 0)
+			return 1;
+	return 0;
+}
+
+static int add_note(struct db *w, long long id, const char *kind, const char *note, const struct actor *who,
+		    struct err *e)
+{
+	static const char q[] = "INSERT INTO progress (ticket_id, on_date, at, author_id, kind, note) "
+				"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	char at[32], today[11];
+	time_format_rfc3339(clock_now(), at, sizeof at);
+	time_format_date(clock_now(), today, sizeof today);
+	sqlite3_stmt *st = db_prepare(w, q);
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+		if (who->id)
+			sqlite3_bind_int64(st, 4, who->id);
+		sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
+	}
+	return step_done(w, st, e);
+}
+
+int ticket_action_job(struct db *w, void *arg, struct err *e)
+{
+	static const char q_state[] = "SELECT status, extension_deadline IS NOT NULL, deadline, unsatisfied_count, "
+				      "callback_count, coalesce(closed_on, '') FROM tickets WHERE id = ?1";
+	static const char q_attachments[] = "SELECT count(*) FROM attachments WHERE ticket_id = ?1";
+	static const char q_update[] =
+		"UPDATE tickets SET status = ?2, return_count = return_count + ?3, unsatisfied_count = ?4, "
+		"callback_count = ?5, color = ?6, supervised = max(supervised, ?7), relapsed = max(relapsed, ?8), "
+		"deadline = coalesce(?9, deadline), "
+		"extension_deadline = CASE WHEN ?15 THEN extension_deadline ELSE ?10 END, "
+		"extension_reason = CASE WHEN ?15 THEN extension_reason ELSE ?11 END, "
+		"last_progress_on = coalesce(?12, last_progress_on), closed_on = ?13, updated_at = ?14, "
+		"version = version + 1 WHERE id = ?1";
+	static const char q_keep_ext[] = "SELECT extension_deadline, extension_reason, closed_on FROM tickets WHERE id = ?1";
+	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, by_id, result, method, note) "
+					 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	struct ticket_action *a = arg;
+	const struct transition *tr = a->tr;
+	sqlite3_stmt *st = db_prepare(w, q_state);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, a->id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_done(st);
+		err_set(e, 404, "not_found", NULL, "您访问的问题不存在");
+		return -1;
+	}
+	int status = status_from_code(db_text(st, 0));
+	int pending = sqlite3_column_int(st, 1);
+	long deadline = date_parse_days(db_text(st, 2));
+	int unsatisfied = sqlite3_column_int(st, 3), callbacks = sqlite3_column_int(st, 4);
+	char was_closed_on[11];
+	snprintf(was_closed_on, sizeof was_closed_on, "%s", db_text(st, 5));
+	db_done(st);
+
+	/* Checked here, in the writer, so that two people acting at once cannot both pass. */
+	if (!workflow_applies(tr, (enum status)status, pending)) {
+		if (tr->needs_pending_extension && !pending && (tr->from & ST_BIT(status)))
+			err_set(e, 409, "invalid_transition", NULL, "该问题没有待审批的延期申请，不能%s", tr->label);
+		else if (!strcmp(tr->name, "extend-request") && pending && (tr->from & ST_BIT(status)))
+			err_set(e, 409, "invalid_transition", NULL, "该问题已有待审批的延期申请，请等待审批");
+		else
+			err_set(e, 409, "invalid_transition", NULL, "问题当前状态为“%s”，不能进行“%s”操作",
+				status_label((enum status)status), tr->label);
+		return -1;
+	}
+	/* Required fields, then the action's own rules. */
+	const char *f0 = NULL, *f1 = NULL;
+	for (int i = 0; i < 2; i++) {
+		const char *name = tr->fields[i];
+		if (!name)
+			continue;
+		const char *v = str_in(a->body, name, a->errors);
+		if (v && !*v)
+			field_error(a->errors, name, "请填写此项");
+		if (v && utf8_chars(v) > 5000)
+			field_error(a->errors, name, "不能超过 5000 个字");
+		if (i == 0)
+			f0 = v;
+		else
+			f1 = v;
+	}
+	const char *note_opt = str_in(a->body, "note", a->errors);
+	if (!strcmp(tr->name, "callback")) {
+		if (f0 && *f0 && !in_pairs(f0, callback_results, ARRAY_LEN(callback_results)))
+			field_error(a->errors, "result", "回访结果须为满意、基本满意或不满意");
+		if (f1 && *f1 && !in_pairs(f1, callback_methods, ARRAY_LEN(callback_methods)))
+			field_error(a->errors, "method", "回访方式须为电话、走访、短信或其他");
+	}
+	long new_deadline = -1;
+	if (!strcmp(tr->name, "extend-request") && f0 && *f0) {
+		new_deadline = date_parse_days(f0);
+		if (new_deadline < 0)
+			field_error(a->errors, "deadline", "延期后的时限须为有效日期（YYYY-MM-DD）");
+		else if (new_deadline <= deadline)
+			field_error(a->errors, "deadline", "延期后的时限须晚于当前时限");
+	}
+	if (json_object_size(a->errors)) {
+		err_set(e, 422, "validation", NULL, "填写的内容有误，请按提示修改");
+		return -1;
+	}
+	if (!strcmp(tr->name, "submit")) {
+		st = db_prepare(w, q_attachments);
+		if (!st)
+			goto dberr;
+		sqlite3_bind_int64(st, 1, a->id);
+		int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+		db_done(st);
+		if (n == 0) {
+			field_error(a->errors, "file", "申请销号须上传至少一份证明材料");
+			err_set(e, 422, "evidence_required", "file", "申请销号须上传至少一份证明材料");
+			return -1;
+		}
+	}
+
+	json_t *before = snapshot(w, a->id);
+	char at[32], today[11];
+	time_format_rfc3339(clock_now(), at, sizeof at);
+	time_format_date(clock_now(), today, sizeof today);
+
+	int next = tr->to == ST_UNCHANGED ? status : tr->to;
+	int returned = 0, supervise = 0, relapse = 0, keep_ext = 1;
+	const char *set_deadline = NULL, *ext_deadline = NULL, *ext_reason = NULL, *progress_on = NULL;
+	const char *name = tr->name;
+	if (!strcmp(name, "accept")) {
+		progress_on = today;
+	} else if (!strcmp(name, "progress")) {
+		if (add_note(w, a->id, "progress", f0, &a->who, e) != 0)
+			goto fail;
+		progress_on = today;
+	} else if (!strcmp(name, "submit")) {
+		if (add_note(w, a->id, "statement", f0, &a->who, e) != 0)
+			goto fail;
+		progress_on = today;
+	} else if (!strcmp(name, "verify")) {
+		if (add_note(w, a->id, "verification", f0, &a->who, e) != 0)
+			goto fail;
+	} else if (!strcmp(name, "return")) {
+		returned = 1;
+	} else if (!strcmp(name, "callback")) {
+		st = db_prepare(w, q_callback);
+		if (st) {
+			sqlite3_bind_int64(st, 1, a->id);
+			sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+			if (a->who.id)
+				sqlite3_bind_int64(st, 3, a->who.id);
+			sqlite3_bind_text(st, 4, f0, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, f1, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 6, note_opt ? note_opt : "", -1, SQLITE_STATIC);
+		}
+		if (step_done(w, st, e) != 0)
+			goto fail;
+		callbacks++;
+		if (!strcmp(f0, "unsatisfied")) {
+			unsatisfied++;
+			next = ST_RECTIFYING;
+		} else {
+			next = ST_CLOSED;
+		}
+	} else if (!strcmp(name, "reopen")) {
+		relapse = 1;
+	} else if (!strcmp(name, "extend-request")) {
+		keep_ext = 0;
+		ext_deadline = f0;
+		ext_reason = f1;
+	} else if (!strcmp(name, "extend-approve")) {
+		st = db_prepare(w, q_keep_ext);
+		char dl[11] = "";
+		if (st) {
+			sqlite3_bind_int64(st, 1, a->id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				snprintf(dl, sizeof dl, "%s", db_text(st, 0));
+			db_done(st);
+		}
+		keep_ext = 0;
+		set_deadline = dl[0] ? strcpy(xmalloc(11), dl) : NULL;
+	} else if (!strcmp(name, "extend-reject")) {
+		keep_ext = 0;
+	} else if (!strcmp(name, "supervise")) {
+		supervise = 1;
+	}
+	const char *color = callback_color(unsatisfied, callbacks);
+	if (color && !strcmp(color, "red"))
+		supervise = 1; /* a red ticket goes on the supervision list by itself */
+
+	st = db_prepare(w, q_update);
+	if (!st) {
+		free((char *)set_deadline);
+		goto dberr;
+	}
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, status_code((enum status)next), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, returned);
+	sqlite3_bind_int(st, 4, unsatisfied);
+	sqlite3_bind_int(st, 5, callbacks);
+	if (color)
+		sqlite3_bind_text(st, 6, color, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, supervise);
+	sqlite3_bind_int(st, 8, relapse);
+	if (set_deadline)
+		sqlite3_bind_text(st, 9, set_deadline, -1, SQLITE_TRANSIENT);
+	if (ext_deadline)
+		sqlite3_bind_text(st, 10, ext_deadline, -1, SQLITE_STATIC);
+	if (ext_reason)
+		sqlite3_bind_text(st, 11, ext_reason, -1, SQLITE_STATIC);
+	if (progress_on)
+		sqlite3_bind_text(st, 12, progress_on, -1, SQLITE_STATIC);
+	/* Closed now: today; still closed: the day it was closed; reopened: no closing day. */
+	if (next == ST_CLOSED)
+		sqlite3_bind_text(st, 13, status == ST_CLOSED && was_closed_on[0] ? was_closed_on : today, -1,
+				  SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 14, at, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 15, keep_ext);
+	free((char *)set_deadline);
+	if (step_done(w, st, e) != 0)
+		goto fail;
+	if ((!strcmp(name, "progress") || !strcmp(name, "submit") || !strcmp(name, "verify")) &&
+	    fts_refresh(w, a->id, e) != 0)
+		goto fail;
+
+	json_t *after = snapshot(w, a->id);
+	/* The event names the action's own input (reason, note, result) beside the new state. */
+	json_t *input = json_deep_copy(a->body);
+	json_object_set_new(after, "input", input ? input : json_object());
+	long long ev = audit_append(w, &a->who, "ticket", a->id, name, before, after, e);
+	json_decref(before);
+	json_decref(after);
+	return ev < 0 ? -1 : 0;
+fail:
+	json_decref(before);
+	return -1;
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
+	return -1;
+}
+
+/* ---------------------------------------------------------------- edits */
+
+int ticket_patch_job(struct db *w, void *arg, struct err *e)
+{
+	static const char q_version[] = "SELECT version, status, unit_id FROM tickets WHERE id = ?1";
+	struct ticket_patch *p = arg;
+	sqlite3_stmt *st = db_prepare(w, q_version);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, p->id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_done(st);
+		err_set(e, 404, "not_found", NULL, "您访问的问题不存在");
+		return -1;
+	}
+	long long version = sqlite3_column_int64(st, 0);
+	int status = status_from_code(db_text(st, 1));
+	db_done(st);
+	if (version != p->version) {
+		p->conflict = ticket_json(w, p->id, TICKET_UNMASKED, 0);
+		err_set(e, 409, "conflict", NULL, "该问题在您编辑期间已被他人修改（当前版本 %lld），请查看最新内容后再保存",
+			version);
+		return -1;
+	}
+	json_t *before = snapshot(w, p->id);
+	const char *key;
+	json_t *val;
+	int changed = 0;
+	json_object_foreach(p->changes, key, val)
+	{
+		if (!strcmp(key, "version"))
+			continue;
+		if (!json_is_string(val) && !json_is_null(val)) {
+			field_error(p->errors, key, "须为文本");
+			continue;
+		}
+		const char *v = json_is_null(val) ? "" : json_string_value(val);
+		const struct text_field *tf = text_field(key);
+		char sql[200];
+		long long ref = 0;
+		const char *column = key;
+		int assign = !strcmp(key, "responsible_unit") || !strcmp(key, "responsible_person") ||
+			     !strcmp(key, "responsible_phone") || !strcmp(key, "deadline");
+		if (assign && !p->may_assign) {
+			field_error(p->errors, key, "只有区级调度人员可以调整责任单位、责任人和整改时限");
+			continue;
+		}
+		if (tf) {
+			if (!check_text(tf, v, p->errors))
+				continue;
+		} else if (!strcmp(key, "category")) {
+			if (!(ref = lookup_id(w, q_category, v))) {
+				field_error(p->errors, key, "类别“%s”不存在", v);
+				continue;
+			}
+			column = "category_id";
+		} else if (!strcmp(key, "domain")) {
+			if (!(ref = lookup_id(w, q_domain, v))) {
+				field_error(p->errors, key, "领域“%s”不存在", v);
+				continue;
+			}
+			column = "domain_id";
+		} else if (!strcmp(key, "urgency")) {
+			if (urgency_rank(v) < 0) {
+				field_error(p->errors, key, "缓急须为紧急、一般或复杂");
+				continue;
+			}
+		} else if (!strcmp(key, "deadline")) {
+			if (date_parse_days(v) < 0) {
+				field_error(p->errors, key, "整改时限须为有效日期（YYYY-MM-DD）");
+				continue;
+			}
+		} else if (!strcmp(key, "responsible_unit")) {
+			struct unit_info ri;
+			if (!unit_info(w, v, &ri) || !strcmp(ri.kind, "district")) {
+				field_error(p->errors, key, "责任单位“%s”不存在", v);
+				continue;
+			}
+			ref = ri.id;
+			column = "responsible_unit_id";
+		} else if (!strcmp(key, "location_unit")) {
+			struct unit_info li;
+			if (*v && (!unit_info(w, v, &li) || (strcmp(li.kind, "community") && strcmp(li.kind, "village")))) {
+				field_error(p->errors, key, "所在社区/村不存在");
+				continue;
+			}
+			ref = *v ? li.id : 0;
+			column = "location_unit_id";
+		} else {
+			field_error(p->errors, key, "该字段不能修改");
+			continue;
+		}
+		if (json_object_size(p->errors))
+			continue;
+		/* The column name comes from our own list above, never from the request. */
+		snprintf(sql, sizeof sql, "UPDATE tickets SET %s = ?2 WHERE id = ?1", column);
+		sqlite3_stmt *u = NULL;
+		if (sqlite3_prepare_v2(db_handle(w), sql, -1, &u, NULL) != SQLITE_OK)
+			goto dberr_before;
+		sqlite3_bind_int64(u, 1, p->id);
+		if (ref)
+			sqlite3_bind_int64(u, 2, ref);
+		else if (!strcmp(key, "location_unit"))
+			sqlite3_bind_null(u, 2);
+		else if (!strcmp(key, "source_ref") && !*v)
+			sqlite3_bind_null(u, 2);
+		else
+			sqlite3_bind_text(u, 2, v, -1, SQLITE_TRANSIENT);
+		int rc = sqlite3_step(u);
+		sqlite3_finalize(u);
+		if (rc != SQLITE_DONE) {
+			if (rc == SQLITE_CONSTRAINT)
+				field_error(p->errors, key, "与已有问题重复");
+			else
+				goto dberr_before;
+		}
+		changed++;
+	}
+	if (json_object_size(p->errors)) {
+		json_decref(before);
+		err_set(e, 422, "validation", NULL, "填写的内容有误，请按提示修改");
+		return -1;
+	}
+	/* Derived columns follow the edited ones; a deadline set before acceptance is the original. */
+	static const char q_derive[] =
+		"UPDATE tickets SET urgency_rank = CASE urgency WHEN 'urgent' THEN 0 WHEN 'complex' THEN 1 ELSE 2 END, "
+		"responsible_path = (SELECT path FROM units WHERE id = responsible_unit_id), "
+		"original_deadline = CASE WHEN status = 'open' THEN deadline ELSE original_deadline END, "
+		"updated_at = ?2, version = version + 1 WHERE id = ?1";
+	char at[32];
+	time_format_rfc3339(clock_now(), at, sizeof at);
+	st = db_prepare(w, q_derive);
+	if (st) {
+		sqlite3_bind_int64(st, 1, p->id);
+		sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+	}
+	if (step_done(w, st, e) != 0 || fts_refresh(w, p->id, e) != 0) {
+		json_decref(before);
+		return -1;
+	}
+	(void)status;
+	(void)changed;
+	json_t *after = snapshot(w, p->id);
+	long long ev = audit_append(w, &p->who, "ticket", p->id, "edit", before, after, e);
+	json_decref(before);
+	json_decref(after);
+	return ev < 0 ? -1 : 0;
+dberr_before:
+	json_decref(before);
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
+	return -1;
+}
+
+int ticket_attach_job(struct db *w, void *arg, struct err *e)
+{
+	static const char q[] = "INSERT INTO attachments (ticket_id, sha256, name, mime, size, has_thumb, at, uploaded_by) "
+				"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	static const char q_touch[] = "UPDATE tickets SET version = version + 1, updated_at = ?2 WHERE id = ?1";
+	struct ticket_attachment *a = arg;
+	char at[32];
+	time_format_rfc3339(clock_now(), at, sizeof at);
+	sqlite3_stmt *st = db_prepare(w, q);
+	if (st) {
+		sqlite3_bind_int64(st, 1, a->ticket_id);
+		sqlite3_bind_text(st, 2, a->sha256, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, a->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, a->mime, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, a->size);
+		sqlite3_bind_int(st, 6, a->has_thumb);
+		sqlite3_bind_text(st, 7, at, -1, SQLITE_STATIC);
+		if (a->who.id)
+			sqlite3_bind_int64(st, 8, a->who.id);
+	}
+	if (step_done(w, st, e) != 0)
+		return -1;
+	a->id = sqlite3_last_insert_rowid(db_handle(w));
+	st = db_prepare(w, q_touch);
+	if (st) {
+		sqlite3_bind_int64(st, 1, a->ticket_id);
+		sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+	}
+	if (step_done(w, st, e) != 0)
+		return -1;
+	json_t *after = json_pack("{s:I,s:s,s:s,s:s,s:I}", "attachment", a->id, "name", a->name, "mime", a->mime,
+				  "sha256", a->sha256, "size", a->size);
+	long long ev = audit_append(w, &a->who, "ticket", a->ticket_id, "attach", NULL, after, e);
+	json_decref(after);
+	return ev < 0 ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- listing */
+
+struct sqlq {
+	struct buf sql;
+	int n;
+	const char *text[24];
+	long long num[24];
+	int is_num[24];
+};
+
+static void bind_text(struct sqlq *q, const char *v)
+{
+	q->is_num[q->n] = 0;
+	q->text[q->n++] = v;
+	buf_printf(&q->sql, "?%d", q->n);
+}
+
+static void bind_num(struct sqlq *q, long long v)
+{
+	q->is_num[q->n] = 1;
+	q->num[q->n++] = v;
+	buf_printf(&q->sql, "?%d", q->n);
+}
+
+static void bind_all(struct sqlq *q, sqlite3_stmt *st)
+{
+	for (int i = 0; i < q->n; i++) {
+		if (q->is_num[i])
+			sqlite3_bind_int64(st, i + 1, q->num[i]);
+		else
+			sqlite3_bind_text(st, i + 1, q->text[i], -1, SQLITE_TRANSIENT);
+	}
+}
+
+/* path → its subtree's upper bound: "/1/2/" → "/1/20" ('0' follows '/'). */
+static void path_end(const char *path, char *out, size_t n)
+{
+	snprintf(out, n, "%s", path);
+	size_t l = strlen(out);
+	if (l)
+		out[l - 1] = '0';
+}
+
+static int unit_path_of(struct db *db, const char *code, char *path, size_t n)
+{
+	struct unit_info u;
+	if (!unit_info(db, code, &u))
+		return 0;
+	snprintf(path, n, "%s", u.path);
+	return 1;
+}
+
+/* The WHERE clause for f; returns 0 if the filter can match nothing (unknown unit, say). */
+static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq *q, char paths[4][2][256],
+		       char *qbuf, size_t qlen, char dates[3][11])
+{
+	long today = date_today_days();
+	time_format_date((time_t)today * 86400, dates[0], 11);
+	time_format_date((time_t)(today + DUE_SOON_DAYS) * 86400, dates[1], 11);
+	time_format_date((time_t)(today - STALE_DAYS) * 86400, dates[2], 11);
+	buf_puts(&q->sql, "WHERE 1");
+	if (f->who && f->who->role == ROLE_STAFF) {
+		snprintf(paths[0][0], 256, "%s", f->who->unit_path);
+		path_end(paths[0][0], paths[0][1], 256);
+		buf_puts(&q->sql, " AND ((t.unit_path >= ");
+		bind_text(q, paths[0][0]);
+		buf_puts(&q->sql, " AND t.unit_path < ");
+		bind_text(q, paths[0][1]);
+		buf_puts(&q->sql, ") OR (t.responsible_path >= ");
+		bind_text(q, paths[0][0]);
+		buf_puts(&q->sql, " AND t.responsible_path < ");
+		bind_text(q, paths[0][1]);
+		buf_puts(&q->sql, "))");
+	}
+	const struct {
+		const char *value, *column;
+		int slot;
+	} subtree[] = { { f->unit, "t.unit_path", 1 }, { f->responsible_unit, "t.responsible_path", 2 } };
+	for (size_t i = 0; i < ARRAY_LEN(subtree); i++) {
+		if (!subtree[i].value || !*subtree[i].value)
+			continue;
+		char *lo = paths[subtree[i].slot][0], *hi = paths[subtree[i].slot][1];
+		if (!unit_path_of(db, subtree[i].value, lo, 256))
+			return 0;
+		path_end(lo, hi, 256);
+		buf_printf(&q->sql, " AND %s >= ", subtree[i].column);
+		bind_text(q, lo);
+		buf_printf(&q->sql, " AND %s < ", subtree[i].column);
+		bind_text(q, hi);
+	}
+	if (f->status && *f->status) {
+		if (status_from_code(f->status) < 0)
+			return 0;
+		buf_puts(&q->sql, " AND t.status = ");
+		bind_text(q, f->status);
+	}
+	if (f->domain && *f->domain) {
+		buf_puts(&q->sql, " AND t.domain_id IN (SELECT id FROM domains WHERE code = ");
+		bind_text(q, f->domain);
+		buf_puts(&q->sql, " OR parent_id = (SELECT id FROM domains WHERE code = ");
+		bind_text(q, f->domain);
+		buf_puts(&q->sql, "))");
+	}
+	if (f->source && *f->source) {
+		buf_puts(&q->sql, " AND t.source_id = (SELECT id FROM sources WHERE code = ");
+		bind_text(q, f->source);
+		buf_puts(&q->sql, ")");
+	}
+	if (f->category && *f->category) {
+		buf_puts(&q->sql, " AND t.category_id = (SELECT id FROM categories WHERE code = ");
+		bind_text(q, f->category);
+		buf_puts(&q->sql, ")");
+	}
+	if (f->campaign && *f->campaign) {
+		buf_puts(&q->sql, " AND t.campaign_id = (SELECT id FROM campaigns WHERE code = ");
+		bind_text(q, f->campaign);
+		buf_puts(&q->sql, ")");
+	}
+	if (f->color && *f->color) {
+		buf_puts(&q->sql, " AND t.color = ");
+		bind_text(q, f->color);
+	}
+	if (f->light && *f->light) {
+		buf_puts(&q->sql, " AND t.status <> 'closed' AND ");
+		if (!strcmp(f->light, "red")) {
+			buf_puts(&q->sql, "t.deadline < ");
+			bind_text(q, dates[0]);
+		} else if (!strcmp(f->light, "yellow")) {
+			buf_puts(&q->sql, "t.deadline >= ");
+			bind_text(q, dates[0]);
+			buf_puts(&q->sql, " AND t.deadline <= ");
+			bind_text(q, dates[1]);
+		} else if (!strcmp(f->light, "green")) {
+			buf_puts(&q->sql, "t.deadline > ");
+			bind_text(q, dates[1]);
+		} else {
+			return 0;
+		}
+	}
+	if (f->supervised >= 0) {
+		buf_puts(&q->sql, " AND t.supervised = ");
+		bind_num(q, f->supervised);
+	}
+	if (f->stale == 1) {
+		buf_puts(&q->sql, " AND t.status <> 'closed' AND t.last_progress_on < ");
+		bind_text(q, dates[2]);
+	}
+	if (f->q && *f->q) {
+		/* Three characters or more go through the trigram index as a phrase; shorter words
+		 * (many Chinese words have two) are matched by a scan of the same table. */
+		if (utf8_chars(f->q) >= 3) {
+			struct buf phrase;
+			buf_init(&phrase);
+			buf_putc(&phrase, '"');
+			for (const char *p = f->q; *p; p++) {
+				if (*p == '"')
+					buf_putc(&phrase, '"');
+				buf_putc(&phrase, *p);
+			}
+			buf_putc(&phrase, '"');
+			snprintf(qbuf, qlen, "%s", phrase.data);
+			buf_free(&phrase);
+			buf_puts(&q->sql, " AND t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ");
+			bind_text(q, qbuf);
+			buf_puts(&q->sql, ")");
+		} else {
+			snprintf(qbuf, qlen, "%%%s%%", f->q);
+			buf_puts(&q->sql, " AND t.id IN (SELECT rowid FROM tickets_fts WHERE title LIKE ");
+			bind_text(q, qbuf);
+			buf_puts(&q->sql, " OR description LIKE ");
+			bind_text(q, qbuf);
+			buf_puts(&q->sql, " OR notes LIKE ");
+			bind_text(q, qbuf);
+			buf_puts(&q->sql, ")");
+		}
+	}
+	return 1;
+}
+
+json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir dir, const struct ticket_cursor *at,
+		    long offset, int limit, long long *total, int *more)
+{
+	json_t *items = json_array();
+	char paths[4][2][256], qbuf[600], dates[3][11];
+	*more = 0;
+	if (total)
+		*total = 0;
+	struct sqlq q = { .n = 0 };
+	buf_init(&q.sql);
+	buf_puts(&q.sql, "SELECT " TICKET_COLUMNS TICKET_JOINS);
+	size_t where_at = q.sql.len;
+	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates)) {
+		buf_free(&q.sql);
+		return items;
+	}
+	char *where = xstrdup(q.sql.data + where_at);
+	int nwhere = q.n;
+
+	if (total) {
+		struct sqlq c = q;
+		buf_init(&c.sql);
+		buf_printf(&c.sql, "SELECT count(*) FROM tickets t %s", where);
+		c.n = nwhere;
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db_handle(db), c.sql.data, -1, &st, NULL) == SQLITE_OK) {
+			bind_all(&c, st);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				*total = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_finalize(st);
+		buf_free(&c.sql);
+	}
+	free(where);
+
+	int desc = dir == LIST_BEFORE || dir == LIST_LAST;
+	if ((dir == LIST_AFTER || dir == LIST_BEFORE) && at) {
+		buf_printf(&q.sql, " AND (t.urgency_rank, t.deadline, t.id) %s (", dir == LIST_AFTER ? ">" : "<");
+		bind_num(&q, at->rank);
+		buf_puts(&q.sql, ", ");
+		bind_text(&q, at->deadline);
+		buf_puts(&q.sql, ", ");
+		bind_num(&q, at->id);
+		buf_puts(&q.sql, ")");
+	}
+	buf_printf(&q.sql, desc ? " ORDER BY t.urgency_rank DESC, t.deadline DESC, t.id DESC"
+				: " ORDER BY t.urgency_rank, t.deadline, t.id");
+	buf_puts(&q.sql, " LIMIT ");
+	bind_num(&q, limit + 1);
+	if (offset > 0 && dir == LIST_FIRST) {
+		buf_puts(&q.sql, " OFFSET ");
+		bind_num(&q, offset);
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db_handle(db), q.sql.data, -1, &st, NULL) != SQLITE_OK) {
+		log_error("list query: %s", sqlite3_errmsg(db_handle(db)));
+		buf_free(&q.sql);
+		return items;
+	}
+	bind_all(&q, st);
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == limit) {
+			*more = 1;
+			break;
+		}
+		json_t *row = row_json(st, TICKET_MASKED);
+		json_object_set_new(row, "cursor", json_pack("{s:i,s:s,s:I}", "rank", sqlite3_column_int(st, 45), "deadline",
+							     db_text(st, 20), "id", sqlite3_column_int64(st, 0)));
+		if (desc)
+			json_array_insert_new(items, 0, row);
+		else
+			json_array_append_new(items, row);
+		n++;
+	}
+	sqlite3_finalize(st);
+	buf_free(&q.sql);
+	return items;
+}

@@ -1,0 +1,279 @@
+/*
+ * ticket_api.c — the ticket endpoints of the JSON API (SPEC section 7), campaigns and the
+ * taxonomy. The rules live in ticket.c and workflow.c; this file maps HTTP onto them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "ticket.h"
+
+/* 422 naming each bad field, or the error's own status. Steals fields. */
+static void fail_fields(struct req *r, const struct err *e, json_t *fields)
+{
+	if (fields && json_object_size(fields)) {
+		http_json(r, 422, json_pack("{s:{s:s,s:s,s:o}}", "error", "code", "validation", "message",
+					    "填写的内容有误，请按提示修改", "fields", fields));
+		return;
+	}
+	json_decref(fields);
+	http_fail(r, e);
+}
+
+/* Parses {id}; loads the ticket and authorizes act on it (404 when out of scope). */
+int ticket_for(struct req *r, enum action act, struct ticket_ref *t)
+{
+	const char *p = http_param(r, "id");
+	char *end;
+	long long id = p ? strtoll(p, &end, 10) : 0;
+	struct db *db = db_reader();
+	if (!p || *end || id <= 0 || !db || !ticket_ref_load(db, id, t)) {
+		/* Unknown and out of scope look alike; ask for sign-in first, as for any ticket. */
+		if (!http_authorize(r, ACT_SIGNED_IN, NULL))
+			return 0;
+		http_error(r, 404, "not_found", "您访问的问题不存在");
+		return 0;
+	}
+	struct ticket_scope scope = ticket_ref_scope(t);
+	return http_authorize(r, act, &scope);
+}
+
+int ticket_may_see_personal(struct req *r, const struct ticket_ref *t)
+{
+	struct subject who = http_subject(r);
+	struct ticket_scope scope = ticket_ref_scope(t);
+	return authz_check(&who, ACT_PERSONAL_DATA, &scope) == AUTHZ_OK;
+}
+
+/* POST /api/v1/tickets */
+void api_ticket_create(struct req *r)
+{
+	/* Role first; the unit scope of the new ticket is checked once its units are known. */
+	if (!http_authorize(r, ACT_TICKET_CREATE, NULL))
+		return;
+	json_t *in = http_json_body(r);
+	if (!in)
+		return;
+	struct db *db = db_reader();
+	struct ticket_input t = { .who = http_actor(r) };
+	json_t *errors = json_object();
+	if (!db || ticket_prepare(db, in, &t, errors) != 0) {
+		struct err e = { .status = 422 };
+		fail_fields(r, &e, errors);
+		json_decref(in);
+		return;
+	}
+	json_decref(errors);
+	struct ticket_scope scope = { t.unit_path, t.responsible_path };
+	if (!http_authorize(r, ACT_TICKET_CREATE, &scope)) {
+		json_decref(in);
+		return;
+	}
+	struct err e = { 0 };
+	int rc = db_write(ticket_create_job, &t, &e);
+	json_decref(in);
+	if (rc != 0) {
+		http_fail(r, &e);
+		return;
+	}
+	char loc[64];
+	snprintf(loc, sizeof loc, "/api/v1/tickets/%lld", t.id);
+	http_header(r, "Location", loc);
+	http_json(r, 201, ticket_json(db, t.id, TICKET_UNMASKED, 1));
+}
+
+/* GET /api/v1/tickets/{id} */
+void api_ticket_get(struct req *r)
+{
+	struct ticket_ref t;
+	if (!ticket_for(r, ACT_TICKET_VIEW, &t))
+		return;
+	json_t *v = ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), 1);
+	if (!v) {
+		http_error(r, 404, "not_found", "您访问的问题不存在");
+		return;
+	}
+	http_json(r, 200, v);
+}
+
+/* The list filters from the query string (pages and API share them). */
+void ticket_filter_from_query(struct req *r, struct ticket_filter *f, const struct subject *who)
+{
+	memset(f, 0, sizeof *f);
+	f->who = who;
+	f->status = http_query(r, "status");
+	f->unit = http_query(r, "unit");
+	f->responsible_unit = http_query(r, "responsible_unit");
+	f->domain = http_query(r, "domain");
+	f->source = http_query(r, "source");
+	f->category = http_query(r, "category");
+	f->light = http_query(r, "light");
+	f->color = http_query(r, "color");
+	f->campaign = http_query(r, "campaign");
+	f->q = http_query(r, "q");
+	const char *sup = http_query(r, "supervised"), *stale = http_query(r, "stale");
+	f->supervised = sup && *sup ? (!strcmp(sup, "1") || !strcmp(sup, "true")) : -1;
+	f->stale = stale && (!strcmp(stale, "1") || !strcmp(stale, "true")) ? 1 : -1;
+}
+
+/* GET /api/v1/tickets?...&page=&per_page= */
+void api_ticket_list(struct req *r)
+{
+	if (!http_authorize(r, ACT_TICKET_VIEW, NULL))
+		return;
+	struct subject who = http_subject(r);
+	struct ticket_filter f;
+	ticket_filter_from_query(r, &f, &who);
+	long page = 1, per_page = 50;
+	const char *p = http_query(r, "page"), *pp = http_query(r, "per_page");
+	char *end;
+	if (p && *p) {
+		page = strtol(p, &end, 10);
+		if (*end || page < 1 || page > 1000000) {
+			http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message",
+						    "页码无效", "fields", "page", "页码须为 1 到 1000000 之间的整数"));
+			return;
+		}
+	}
+	if (pp && *pp) {
+		per_page = strtol(pp, &end, 10);
+		if (*end || per_page < 1 || per_page > 200) {
+			http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message",
+						    "每页条数无效", "fields", "per_page", "每页条数须为 1 到 200 之间的整数"));
+			return;
+		}
+	}
+	struct db *db = db_reader();
+	long long total = 0;
+	int more = 0;
+	json_t *items = ticket_list(db, &f, LIST_FIRST, NULL, (page - 1) * per_page, (int)per_page, &total, &more);
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it) json_object_del(it, "cursor");
+	http_json(r, 200, json_pack("{s:o,s:I,s:i,s:i}", "items", items, "total", total, "page", (int)page, "per_page",
+				    (int)per_page));
+}
+
+/* PATCH /api/v1/tickets/{id} {version, field: value, ...} */
+void api_ticket_patch(struct req *r)
+{
+	struct ticket_ref t;
+	if (!ticket_for(r, ACT_TICKET_EDIT, &t))
+		return;
+	json_t *in = http_json_body(r);
+	if (!in)
+		return;
+	json_t *version = json_object_get(in, "version");
+	if (!json_is_integer(version)) {
+		json_decref(in);
+		http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message",
+					    "请提供读取时的版本号", "fields", "version", "须为整数"));
+		return;
+	}
+	struct subject who = http_subject(r);
+	struct ticket_scope scope = ticket_ref_scope(&t);
+	struct ticket_patch p = { .id = t.id, .version = json_integer_value(version), .changes = in,
+				  .may_assign = authz_check(&who, ACT_TICKET_ASSIGN, &scope) == AUTHZ_OK,
+				  .who = http_actor(r), .errors = json_object() };
+	struct err e = { 0 };
+	if (db_write(ticket_patch_job, &p, &e) != 0) {
+		if (e.status == 409 && p.conflict) {
+			http_json(r, 409, json_pack("{s:{s:s,s:s,s:o}}", "error", "code", "conflict", "message", e.message,
+						    "current", p.conflict));
+			json_decref(p.errors);
+		} else {
+			json_decref(p.conflict);
+			fail_fields(r, &e, p.errors);
+		}
+		json_decref(in);
+		return;
+	}
+	json_decref(p.errors);
+	json_decref(in);
+	http_json(r, 200, ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), 1));
+}
+
+/* POST /api/v1/tickets/{id}/actions/{action} */
+void api_ticket_action(struct req *r)
+{
+	const struct transition *tr = workflow_find(http_param(r, "action"));
+	struct ticket_ref t;
+	if (!ticket_for(r, tr ? tr->act : ACT_TICKET_VIEW, &t))
+		return;
+	if (!tr) {
+		http_error(r, 404, "unknown_action", "没有这种操作");
+		return;
+	}
+	json_t *body = r->body.len ? http_json_body(r) : json_object();
+	if (!body)
+		return;
+	struct ticket_action a = { .id = t.id, .tr = tr, .body = body, .who = http_actor(r), .errors = json_object() };
+	struct err e = { 0 };
+	if (db_write(ticket_action_job, &a, &e) != 0) {
+		if (e.status == 422)
+			fail_fields(r, &e, a.errors);
+		else {
+			json_decref(a.errors);
+			http_fail(r, &e);
+		}
+		json_decref(body);
+		return;
+	}
+	json_decref(a.errors);
+	json_decref(body);
+	http_json(r, 200, ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), 1));
+}
+
+/* GET /api/v1/campaigns */
+void api_campaigns(struct req *r)
+{
+	static const char q[] = "SELECT c.code, c.name, p.name, p.start_date, p.end_date, p.kind FROM campaigns c "
+				"LEFT JOIN campaign_phases p ON p.campaign_id = c.id ORDER BY c.id, p.seq";
+	if (!http_authorize(r, ACT_SIGNED_IN, NULL))
+		return;
+	json_t *list = json_array(), *cur = NULL;
+	sqlite3_stmt *st = db_prepare(db_reader(), q);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		if (!cur || strcmp(json_string_value(json_object_get(cur, "code")), db_text(st, 0))) {
+			cur = json_pack("{s:s,s:s,s:[]}", "code", db_text(st, 0), "name", db_text(st, 1), "phases");
+			json_array_append_new(list, cur);
+		}
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			json_array_append_new(json_object_get(cur, "phases"),
+					      json_pack("{s:s,s:s,s:s,s:s}", "name", db_text(st, 2), "start", db_text(st, 3),
+							"end", db_text(st, 4), "kind", db_text(st, 5)));
+	}
+	db_done(st);
+	http_json(r, 200, list);
+}
+
+/* GET /api/v1/taxonomy */
+void api_taxonomy(struct req *r)
+{
+	static const char q_sources[] = "SELECT code, name FROM sources WHERE active = 1 ORDER BY sort, id";
+	static const char q_categories[] = "SELECT code, name FROM categories WHERE active = 1 ORDER BY sort, id";
+	static const char q_domains[] = "SELECT d.code, d.name, p.code, coalesce(u.code, '') FROM domains d "
+					"LEFT JOIN domains p ON p.id = d.parent_id LEFT JOIN units u ON u.id = d.default_unit_id "
+					"WHERE d.active = 1 ORDER BY coalesce(p.sort, d.sort), p.id IS NOT NULL, d.sort, d.id";
+	if (!http_authorize(r, ACT_SIGNED_IN, NULL))
+		return;
+	struct db *db = db_reader();
+	json_t *out = json_pack("{s:[],s:[],s:[]}", "sources", "categories", "domains");
+	const char *qs[2] = { q_sources, q_categories };
+	const char *keys[2] = { "sources", "categories" };
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *st = db_prepare(db, qs[i]);
+		while (st && sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(json_object_get(out, keys[i]),
+					      json_pack("{s:s,s:s}", "code", db_text(st, 0), "name", db_text(st, 1)));
+		db_done(st);
+	}
+	sqlite3_stmt *st = db_prepare(db, q_domains);
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(json_object_get(out, "domains"),
+				      json_pack("{s:s,s:s,s:s?,s:s?}", "code", db_text(st, 0), "name", db_text(st, 1),
+						"parent", sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL : db_text(st, 2),
+						"default_unit", *db_text(st, 3) ? db_text(st, 3) : NULL));
+	db_done(st);
+	http_json(r, 200, out);
+}
