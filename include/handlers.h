@@ -48,6 +48,11 @@ int ticket_for(struct req *r, enum action act, struct ticket_ref *t);
 int ticket_may_see_personal(struct req *r, const struct ticket_ref *t);
 void ticket_filter_from_query(struct req *r, struct ticket_filter *f, const struct subject *who);
 
+/* attachment.c */
+void api_ticket_upload(struct req *r);
+void api_attachment_get(struct req *r);
+void api_attachment_thumb(struct req *r);
+
 /* static.c */
 void static_file(struct req *r);
 /* 1 if rel is a plain relative path: no empty, "." or ".." segments, no backslash or control bytes. */

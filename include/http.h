@@ -9,6 +9,7 @@
 #define LEDGER_HTTP_H
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -41,7 +42,7 @@ struct route {
 	const char *pattern;
 	handler_fn handler;
 	enum access access;
-	size_t max_body; /* 0: the server's default limit */
+	int multipart; /* the body is a multipart upload, streamed to a file as it arrives */
 };
 
 extern const struct route route_table[];
@@ -73,11 +74,25 @@ struct req {
 	char header_names[HTTP_MAX_HEADERS][40];
 	char header_values[HTTP_MAX_HEADERS][512];
 	int answered;
+	int queued;
+	int admitted;
 
 	/* who asks */
 	char client_ip[64];
 	int signed_in;
 	struct session_user user;
+
+	/* a multipart upload: the field "file" goes to a temporary file, other fields to `fields` */
+	struct MHD_PostProcessor *pp;
+	struct {
+		int present, too_large, fd;
+		long long size;
+		char tmp_path[4096];
+		char name[256];
+		char sha256[65];
+		crypto_hash_sha256_state sha;
+	} upload;
+	json_t *fields;
 
 	/* an urlencoded body, parsed on first use */
 	int form_state; /* 0 not yet, 1 parsed, -1 not a valid form */
@@ -118,8 +133,13 @@ void http_session_cookie(struct req *r, const char *value);
 /* Where static files and uploaded data live (read-only after start). */
 const char *http_static_dir(struct req *r);
 
+/* The data folder (attachments) and the largest upload allowed. */
+const char *http_data_dir(struct req *r);
+long long http_max_upload(struct req *r);
+
 struct server_config {
 	const char *db_path;
+	long long max_upload;
 	const char *bind;
 	int port;
 	const char *data_dir;

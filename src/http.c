@@ -59,6 +59,96 @@ const char *http_static_dir(struct req *r)
 	return r->srv->static_dir;
 }
 
+const char *http_data_dir(struct req *r)
+{
+	return r->srv->cfg->data_dir;
+}
+
+long long http_max_upload(struct req *r)
+{
+	return r->srv->cfg->max_upload;
+}
+
+/* ---------------------------------------------------------------- multipart uploads */
+
+/*
+ * Called by libmicrohttpd's post processor for each piece of a multipart body. The "file"
+ * field is hashed (SHA-256) and written to a temporary file in the data folder as it
+ * arrives, never held whole in memory; past the size limit the rest is dropped.
+ */
+static enum MHD_Result upload_piece(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+				    const char *content_type, const char *transfer_encoding, const char *data,
+				    uint64_t off, size_t size)
+{
+	(void)kind;
+	(void)content_type;
+	(void)transfer_encoding;
+	struct req *r = cls;
+	if (strcmp(key, "file") != 0) {
+		/* Small text fields (a note, a CSRF token); anything large is cut off. */
+		if (!r->fields)
+			r->fields = json_object();
+		json_t *old = json_object_get(r->fields, key);
+		const char *prev = old ? json_string_value(old) : "";
+		if (strlen(prev) + size > 20000)
+			return MHD_YES;
+		struct buf b;
+		buf_init(&b);
+		buf_puts(&b, prev);
+		buf_append(&b, data, size);
+		json_object_set_new(r->fields, key, json_stringn_nocheck(b.data, b.len));
+		buf_free(&b);
+		return MHD_YES;
+	}
+	if (!r->upload.present) {
+		if (off != 0)
+			return MHD_YES;
+		r->upload.present = 1;
+		snprintf(r->upload.name, sizeof r->upload.name, "%s", filename && *filename ? filename : "file");
+		snprintf(r->upload.tmp_path, sizeof r->upload.tmp_path, "%s/tmp/upload-XXXXXX", r->srv->cfg->data_dir);
+		r->upload.fd = mkstemp(r->upload.tmp_path);
+		if (r->upload.fd < 0) {
+			log_error("cannot create %s", r->upload.tmp_path);
+			r->upload.tmp_path[0] = '\0';
+			return MHD_NO;
+		}
+		crypto_hash_sha256_init(&r->upload.sha);
+	}
+	if (r->upload.too_large || size == 0)
+		return MHD_YES;
+	if (r->upload.size + (long long)size > r->srv->cfg->max_upload) {
+		r->upload.too_large = 1;
+		return MHD_YES;
+	}
+	const char *p = data;
+	size_t left = size;
+	while (left > 0) {
+		ssize_t w = write(r->upload.fd, p, left);
+		if (w <= 0)
+			return MHD_NO;
+		p += w;
+		left -= (size_t)w;
+	}
+	crypto_hash_sha256_update(&r->upload.sha, (const unsigned char *)data, size);
+	r->upload.size += (long long)size;
+	return MHD_YES;
+}
+
+static void upload_finish(struct req *r)
+{
+	if (r->pp) {
+		MHD_destroy_post_processor(r->pp);
+		r->pp = NULL;
+	}
+	if (r->upload.present && r->upload.fd >= 0) {
+		unsigned char h[crypto_hash_sha256_BYTES];
+		crypto_hash_sha256_final(&r->upload.sha, h);
+		sodium_bin2hex(r->upload.sha256, sizeof r->upload.sha256, h, sizeof h);
+		close(r->upload.fd);
+		r->upload.fd = -1;
+	}
+}
+
 /* ---------------------------------------------------------------- answers */
 
 void http_header(struct req *r, const char *name, const char *value)
@@ -372,6 +462,8 @@ static int csrf_ok(struct req *r)
 	if (!r->signed_in || is_safe_method(r->method) || r->route->access == ACCESS_SIGN_IN)
 		return 1;
 	const char *given = http_request_header(r, "X-CSRF-Token");
+	if (!given && r->route->multipart)
+		given = http_query(r, "csrf_token"); /* a page's upload form carries it in its address */
 	if (!given) {
 		const struct form *f = http_form(r);
 		given = f ? form_get(f, "csrf_token") : NULL;
@@ -465,21 +557,51 @@ static enum MHD_Result queue_answer(struct req *r)
 	return rc;
 }
 
-static void run_handler(struct req *r)
+/* Routing, session, sign-in and CSRF: everything a request passes before its handler. */
+static int admit(struct req *r)
 {
 	route_request(r);
 	if (r->answered)
-		return;
+		return 0;
 	load_session(r);
 	if (r->route->access == ACCESS_USER && !r->signed_in) {
 		ask_to_sign_in(r);
-		return;
+		return 0;
 	}
 	if (!csrf_ok(r)) {
 		log_warn("csrf refused: %s %s from %s", r->method, r->path, r->client_ip);
 		http_error(r, 403, "csrf", "页面已过期或请求来源无法确认，请刷新页面后重试");
-		return;
+		return 0;
 	}
+	r->admitted = 1;
+	return 1;
+}
+
+/*
+ * Upload routes are admitted before their body is read, so that nobody streams 20 MB at a
+ * URL they may not use; the post processor is set up only for admitted requests.
+ */
+static void prepare_upload(struct req *r)
+{
+	int is_upload = 0;
+	for (size_t i = 0; i < route_count; i++) {
+		struct route_params p;
+		if (route_table[i].multipart && strcmp(route_table[i].method, r->method) == 0 &&
+		    route_match(route_table[i].pattern, r->path, &p))
+			is_upload = 1;
+	}
+	if (!is_upload || !admit(r))
+		return;
+	r->body_limit = (size_t)r->srv->cfg->max_upload + 64 * 1024;
+	r->pp = MHD_create_post_processor(r->conn, 64 * 1024, upload_piece, r);
+	if (!r->pp)
+		http_error(r, 400, "bad_upload", "请以 multipart/form-data 方式上传文件（字段名 file）");
+}
+
+static void run_handler(struct req *r)
+{
+	if (!r->admitted && !admit(r))
+		return;
 	r->route->handler(r);
 	if (!r->answered) {
 		log_error("handler for %s %s gave no answer", r->method, r->path);
@@ -508,12 +630,25 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		buf_init(&r->body);
 		buf_init(&r->out);
 		client_address(r);
+		r->upload.fd = -1;
 		atomic_fetch_add(&srv->in_flight, 1);
 		*con_cls = r;
+		prepare_upload(r);
 		/* A declared body over the limit is refused before it is read. */
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > r->body_limit)
 			r->body_too_large = 1;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0 && r->pp) {
+		if (MHD_post_process(r->pp, upload_data, *upload_data_size) != MHD_YES) {
+			MHD_destroy_post_processor(r->pp);
+			r->pp = NULL;
+			if (!r->answered)
+				http_error(r, r->upload.fd < 0 && r->upload.present ? 500 : 400, "bad_upload",
+					   "上传的内容格式有误");
+		}
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -524,12 +659,16 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (r->queued)
+		return MHD_YES;
+	upload_finish(r);
 	if (r->answered)
-		return MHD_YES; /* already queued */
-	if (r->body_too_large)
-		http_error(r, 413, "payload_too_large", "提交的内容超过了允许的大小");
+		; /* refused before the body was read (upload routes) */
+	else if (r->body_too_large || r->upload.too_large)
+		http_error(r, 413, "payload_too_large", r->upload.too_large ? "上传的文件超过了允许的大小" : "提交的内容超过了允许的大小");
 	else
 		run_handler(r);
+	r->queued = 1;
 	return queue_answer(r);
 }
 
@@ -552,6 +691,13 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 	buf_free(&r->out);
 	if (r->form_state == 1)
 		form_free(&r->form);
+	if (r->pp)
+		MHD_destroy_post_processor(r->pp);
+	if (r->upload.fd >= 0)
+		close(r->upload.fd);
+	if (r->upload.tmp_path[0])
+		unlink(r->upload.tmp_path); /* not taken by the handler */
+	json_decref(r->fields);
 	sodium_memzero(&r->user, sizeof r->user);
 	free(r);
 	*con_cls = NULL;

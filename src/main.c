@@ -205,9 +205,14 @@ static int cmd_serve(struct opt *opts)
 		snprintf(data_default, sizeof data_default, "%.*sdata", slash ? (int)(slash - db + 1) : 0, db);
 		data = data_default;
 	}
-	if (mkdir(data, 0750) != 0 && errno != EEXIST) {
-		fprintf(stderr, "ledger serve: cannot create data folder %s: %s\n", data, strerror(errno));
-		return 1;
+	char sub[4200];
+	const char *subs[] = { "", "/tmp", "/thumbs" };
+	for (size_t i = 0; i < ARRAY_LEN(subs); i++) {
+		snprintf(sub, sizeof sub, "%s%s", data, subs[i]);
+		if (mkdir(sub, 0750) != 0 && errno != EEXIST) {
+			fprintf(stderr, "ledger serve: cannot create data folder %s: %s\n", sub, strerror(errno));
+			return 1;
+		}
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	struct server_config cfg = {
@@ -218,6 +223,7 @@ static int cmd_serve(struct opt *opts)
 		.threads = opt_get(opts, "threads") ? (unsigned)atoi(opt_get(opts, "threads"))
 						     : (unsigned)(cores > 1 ? cores * 2 : 2),
 		.max_body = 1024 * 1024,
+		.max_upload = (opt_get(opts, "max-upload") ? atoll(opt_get(opts, "max-upload")) : 20) * 1024 * 1024,
 		.conn_per_ip = opt_get(opts, "per-ip") ? (unsigned)atoi(opt_get(opts, "per-ip")) : 64,
 		.idle_timeout = opt_get(opts, "idle") ? (unsigned)atoi(opt_get(opts, "idle")) : 30,
 	};
@@ -318,7 +324,8 @@ static struct command commands[] = {
 	    { "data", 1, "folder for attachments (default: data/ beside the database)", NULL },
 	    { "threads", 1, "worker threads (default: 2 per core)", NULL },
 	    { "per-ip", 1, "connections allowed per client address (default 64)", NULL },
-	    { "idle", 1, "seconds before an idle connection is closed (default 30)", NULL } } },
+	    { "idle", 1, "seconds before an idle connection is closed (default 30)", NULL },
+	    { "max-upload", 1, "largest attachment in MB (default 20)", NULL } } },
 	{ "backup", "Copy the database online into a new file (SQLite backup API).", cmd_backup,
 	  { { "db", 1, "database file", NULL }, { "out", 1, "new file to write", NULL } } },
 	{ "audit-verify", "Check the event hash chain; exit 0 when intact, 1 naming the first bad event.",

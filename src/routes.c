@@ -5,7 +5,7 @@
 #include "handlers.h"
 
 const struct route route_table[] = {
-	/* method  pattern              handler        access        max body */
+	/* method  pattern              handler        access        multipart upload */
 	{ "GET", "/healthz", api_healthz, ACCESS_PUBLIC, 0 },
 	{ "GET", "/static/{*path}", static_file, ACCESS_PUBLIC, 0 },
 
@@ -41,6 +41,9 @@ const struct route route_table[] = {
 	{ "GET", "/api/v1/tickets/{id}", api_ticket_get, ACCESS_USER, 0 },
 	{ "PATCH", "/api/v1/tickets/{id}", api_ticket_patch, ACCESS_USER, 0 },
 	{ "POST", "/api/v1/tickets/{id}/actions/{action}", api_ticket_action, ACCESS_USER, 0 },
+	{ "POST", "/api/v1/tickets/{id}/attachments", api_ticket_upload, ACCESS_USER, 1 },
+	{ "GET", "/api/v1/attachments/{id}", api_attachment_get, ACCESS_USER, 0 },
+	{ "GET", "/api/v1/attachments/{id}/thumb", api_attachment_thumb, ACCESS_USER, 0 },
 };
 
 const size_t route_count = sizeof route_table / sizeof route_table[0];
