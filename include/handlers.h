@@ -49,9 +49,21 @@ int ticket_may_see_personal(struct req *r, const struct ticket_ref *t);
 void ticket_filter_from_query(struct req *r, struct ticket_filter *f, const struct subject *who);
 
 /* attachment.c */
+json_t *attachment_store(struct req *r, long long ticket_id, struct err *e);
 void api_ticket_upload(struct req *r);
 void api_attachment_get(struct req *r);
 void api_attachment_thumb(struct req *r);
+
+/* ticket_pages.c */
+void page_tickets(struct req *r);
+void page_ticket_new(struct req *r);
+void page_ticket_create(struct req *r);
+void page_ticket(struct req *r);
+void page_ticket_action(struct req *r);
+void page_ticket_upload(struct req *r);
+void page_ticket_edit(struct req *r);
+void page_ticket_update(struct req *r);
+void page_todo(struct req *r);
 
 /* static.c */
 void static_file(struct req *r);

@@ -149,39 +149,37 @@ static void stored_path(const char *data_dir, const char *sha, char *out, size_t
 	snprintf(out, n, "%s/%.2s/%s", data_dir, sha, sha);
 }
 
-/* POST /api/v1/tickets/{id}/attachments (multipart, field "file") */
-void api_ticket_upload(struct req *r)
+/*
+ * Stores the request's uploaded file as evidence of ticket_id (the caller has authorized
+ * the upload). Returns the new attachment as JSON, or NULL with e set (422 for a missing
+ * or refused file).
+ */
+json_t *attachment_store(struct req *r, long long ticket_id, struct err *e)
 {
-	struct ticket_ref t;
-	if (!ticket_for(r, ACT_UPLOAD, &t))
-		return;
 	if (!r->upload.present || r->upload.size == 0) {
-		http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message",
-					    "请选择要上传的文件", "fields", "file", "请选择要上传的文件（字段名 file）"));
-		return;
+		err_set(e, 422, "validation", "file", "请选择要上传的文件");
+		return NULL;
 	}
 	const char *mime = sniff(r->upload.tmp_path);
 	int kind = find_accepted(mime);
 	if (kind < 0) {
-		http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "unsupported_type", "message",
-					    "只能上传 JPEG、PNG 图片，PDF、Word 或 Excel 文档", "fields", "file",
-					    "文件内容不是 JPEG、PNG、PDF、Word 或 Excel"));
 		log_warn("upload refused: %s is %s", r->upload.name, mime ? mime : "unknown");
-		return;
+		err_set(e, 422, "unsupported_type", "file", "文件内容不是 JPEG、PNG 图片，也不是 PDF、Word 或 Excel 文档");
+		return NULL;
 	}
 	/* Stored under its hash: the same file uploaded twice is kept once. */
 	char dir[4200], final[4300];
 	snprintf(dir, sizeof dir, "%s/%.2s", http_data_dir(r), r->upload.sha256);
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-		http_error(r, 500, "storage", "无法保存文件");
-		return;
+		err_set(e, 500, "storage", NULL, "无法保存文件");
+		return NULL;
 	}
 	stored_path(http_data_dir(r), r->upload.sha256, final, sizeof final);
-	if (access(final, F_OK) == 0)
+	if (access(final, F_OK) == 0) {
 		unlink(r->upload.tmp_path);
-	else if (rename(r->upload.tmp_path, final) != 0) {
-		http_error(r, 500, "storage", "无法保存文件");
-		return;
+	} else if (rename(r->upload.tmp_path, final) != 0) {
+		err_set(e, 500, "storage", NULL, "无法保存文件");
+		return NULL;
 	}
 	r->upload.tmp_path[0] = '\0';
 	int thumb = accepted[kind].photo && make_thumb(http_data_dir(r), final, r->upload.sha256, accepted[kind].mime);
@@ -191,19 +189,35 @@ void api_ticket_upload(struct req *r)
 	name = name ? name + 1 : r->upload.name;
 	const char *bs = strrchr(name, '\\');
 	name = bs ? bs + 1 : name;
-	struct ticket_attachment a = { .ticket_id = t.id, .sha256 = r->upload.sha256, .name = *name ? name : "file",
+	struct ticket_attachment a = { .ticket_id = ticket_id, .sha256 = r->upload.sha256, .name = *name ? name : "file",
 				       .mime = accepted[kind].mime, .size = r->upload.size, .has_thumb = thumb,
 				       .who = http_actor(r) };
-	struct err e = { 0 };
-	if (db_write(ticket_attach_job, &a, &e) != 0) {
-		http_fail(r, &e);
-		return;
-	}
+	if (db_write(ticket_attach_job, &a, e) != 0)
+		return NULL;
 	char url[64];
 	snprintf(url, sizeof url, "/api/v1/attachments/%lld", a.id);
-	http_header(r, "Location", url);
-	http_json(r, 201, json_pack("{s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:b}", "id", a.id, "ticket_id", t.id, "name", a.name,
-				    "mime", a.mime, "size", a.size, "sha256", a.sha256, "url", url, "thumbnail", thumb));
+	return json_pack("{s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:b}", "id", a.id, "ticket_id", ticket_id, "name", a.name, "mime",
+			 a.mime, "size", a.size, "sha256", a.sha256, "url", url, "thumbnail", thumb);
+}
+
+/* POST /api/v1/tickets/{id}/attachments (multipart, field "file") */
+void api_ticket_upload(struct req *r)
+{
+	struct ticket_ref t;
+	if (!ticket_for(r, ACT_UPLOAD, &t))
+		return;
+	struct err e = { 0 };
+	json_t *a = attachment_store(r, t.id, &e);
+	if (!a) {
+		if (e.status == 422)
+			http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", e.code, "message", e.message,
+						    "fields", "file", e.message));
+		else
+			http_fail(r, &e);
+		return;
+	}
+	http_header(r, "Location", json_string_value(json_object_get(a, "url")));
+	http_json(r, 201, a);
 }
 
 /* Loads attachment {id} and authorizes viewing its ticket. */

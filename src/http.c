@@ -207,6 +207,9 @@ static json_t *nav_items(struct req *r)
 		enum action act;
 	} items[] = {
 		{ "/", "工作台", ACT_SIGNED_IN },
+		{ "/todo", "待办", ACT_DASHBOARD },
+		{ "/tickets", "问题台账", ACT_TICKET_VIEW },
+		{ "/tickets/new", "登记问题", ACT_TICKET_CREATE },
 		{ "/admin/users", "用户管理", ACT_ADMIN },
 		{ "/admin/units", "组织机构", ACT_ADMIN },
 	};
@@ -217,7 +220,8 @@ static json_t *nav_items(struct req *r)
 			continue;
 		size_t hl = strlen(items[i].href);
 		int current = strcmp(r->path, items[i].href) == 0 ||
-			      (hl > 1 && strncmp(r->path, items[i].href, hl) == 0 && r->path[hl] == '/');
+			      (hl > 1 && strncmp(r->path, items[i].href, hl) == 0 && r->path[hl] == '/' &&
+			       strcmp(r->path, "/tickets/new") != 0);
 		json_array_append_new(nav, json_pack("{s:s,s:s,s:b}", "href", items[i].href, "label", items[i].label,
 						     "current", current));
 	}

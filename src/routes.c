@@ -19,6 +19,15 @@ const struct route route_table[] = {
 
 	/* pages */
 	{ "GET", "/", page_home, ACCESS_USER, 0 },
+	{ "GET", "/todo", page_todo, ACCESS_USER, 0 },
+	{ "GET", "/tickets", page_tickets, ACCESS_USER, 0 },
+	{ "GET", "/tickets/new", page_ticket_new, ACCESS_USER, 0 },
+	{ "POST", "/tickets", page_ticket_create, ACCESS_USER, 1 },
+	{ "GET", "/tickets/{id}", page_ticket, ACCESS_USER, 0 },
+	{ "GET", "/tickets/{id}/edit", page_ticket_edit, ACCESS_USER, 0 },
+	{ "POST", "/tickets/{id}/edit", page_ticket_update, ACCESS_USER, 0 },
+	{ "POST", "/tickets/{id}/actions/{action}", page_ticket_action, ACCESS_USER, 0 },
+	{ "POST", "/tickets/{id}/attachments", page_ticket_upload, ACCESS_USER, 1 },
 
 	/* administration: users and org units */
 	{ "GET", "/admin/users", page_admin_users, ACCESS_USER, 0 },

@@ -1,0 +1,636 @@
+/*
+ * ticket_pages.c — the ledger for people: the list with filters and keyset pages, the
+ * new-ticket form, the ticket page with its timeline and the actions this user may take,
+ * the edit form, and the to-do list. Every form works without JavaScript.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "ticket.h"
+
+#define PAGE_SIZE 50
+
+static const char *const light_labels[][2] = { { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" } };
+static const char *const color_labels[][2] = { { "green", "绿标" }, { "yellow", "黄标" }, { "red", "红标" } };
+
+static const char *label_of(const char *const (*pairs)[2], size_t n, const char *code)
+{
+	for (size_t i = 0; code && i < n; i++)
+		if (!strcmp(pairs[i][0], code))
+			return pairs[i][1];
+	return "";
+}
+
+static const char *action_label(const char *action)
+{
+	static const char *const extra[][2] = {
+		{ "create", "登记问题" }, { "edit", "修改信息" }, { "attach", "上传证明材料" },
+	};
+	const struct transition *t = workflow_find(action);
+	return t ? t->label : label_of(extra, ARRAY_LEN(extra), action);
+}
+
+/* Adds the Chinese labels a page shows beside a ticket's codes. */
+static void add_labels(json_t *t)
+{
+	const char *light = json_string_value(json_object_get(t, "light"));
+	const char *color = json_string_value(json_object_get(t, "color"));
+	json_object_set_new(t, "light_label", json_string(label_of(light_labels, 3, light)));
+	json_object_set_new(t, "color_label", json_string(label_of(color_labels, 3, color)));
+}
+
+/* Options for a <select>: rows of (code, label), the current one marked. */
+static json_t *options(struct db *db, const char *sql, const char *current)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_prepare(db, sql);
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "code", db_text(st, 0), "label", db_text(st, 1),
+						      "selected", current && !strcmp(current, db_text(st, 0))));
+	db_done(st);
+	return list;
+}
+
+static json_t *fixed_options(const char *const (*pairs)[2], size_t n, const char *current)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "code", pairs[i][0], "label", pairs[i][1],
+						      "selected", current && !strcmp(current, pairs[i][0])));
+	return list;
+}
+
+static const char q_opt_streets[] = "SELECT code, name FROM units WHERE kind IN ('street', 'department') AND active = 1 "
+				    "ORDER BY kind DESC, sort, code";
+static const char q_opt_resp[] = "SELECT code, name FROM units WHERE kind <> 'district' AND active = 1 ORDER BY path";
+static const char q_opt_places[] = "SELECT u.code, p.name || ' · ' || u.name FROM units u JOIN units p ON p.id = u.parent_id "
+				   "WHERE u.kind IN ('community', 'village') AND u.active = 1 ORDER BY u.path";
+static const char q_opt_domains[] = "SELECT d.code, CASE WHEN p.id IS NULL THEN d.name ELSE '　' || d.name END "
+				    "FROM domains d LEFT JOIN domains p ON p.id = d.parent_id WHERE d.active = 1 "
+				    "ORDER BY coalesce(p.sort, d.sort), coalesce(p.id, d.id), p.id IS NOT NULL, d.sort";
+static const char q_opt_sources[] = "SELECT code, name FROM sources WHERE active = 1 ORDER BY sort";
+static const char q_opt_categories[] = "SELECT code, name FROM categories WHERE active = 1 ORDER BY sort";
+static const char q_opt_campaigns[] = "SELECT code, name FROM campaigns WHERE active = 1 ORDER BY id DESC";
+
+static const char *const status_options[][2] = {
+	{ "open", "待整改" }, { "rectifying", "整改中" }, { "verifying", "待验收" }, { "closed", "已销号" },
+};
+static const char *const urgency_options[][2] = { { "urgent", "紧急" }, { "normal", "一般" }, { "complex", "复杂" } };
+
+/* ---------------------------------------------------------------- list */
+
+static int parse_cursor(const char *s, struct ticket_cursor *c)
+{
+	/* rank_YYYY-MM-DD_id */
+	if (!s || strlen(s) < 14 || s[1] != '_' || s[12] != '_')
+		return 0;
+	c->rank = s[0] - '0';
+	memcpy(c->deadline, s + 2, 10);
+	c->deadline[10] = '\0';
+	char *end;
+	c->id = strtoll(s + 13, &end, 10);
+	return c->rank >= 0 && c->rank <= 2 && date_parse_days(c->deadline) >= 0 && *end == '\0' && c->id > 0;
+}
+
+/* The list's address with its filters and one more parameter. */
+static void list_link(struct req *r, struct buf *b, const char *extra_key, const char *extra_value)
+{
+	static const char *const keys[] = { "status", "unit", "responsible_unit", "domain", "source", "category",
+					    "light", "color", "supervised", "stale", "campaign", "q" };
+	buf_puts(b, "/tickets?");
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		const char *v = http_query(r, keys[i]);
+		if (!v || !*v)
+			continue;
+		buf_printf(b, "%s=", keys[i]);
+		for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+			    *p == '_')
+				buf_putc(b, (char)*p);
+			else
+				buf_printf(b, "%%%02X", *p);
+		}
+		buf_putc(b, '&');
+	}
+	if (extra_key)
+		buf_printf(b, "%s=%s", extra_key, extra_value);
+	else if (b->len && (b->data[b->len - 1] == '&' || b->data[b->len - 1] == '?'))
+		b->data[--b->len] = '\0';
+}
+
+static void set_link(json_t *ctx, const char *name, struct req *r, const char *key, const char *value)
+{
+	struct buf b;
+	buf_init(&b);
+	list_link(r, &b, key, value);
+	json_object_set_new(ctx, name, json_string(b.data));
+	buf_free(&b);
+}
+
+static void cursor_text(json_t *item, char *out, size_t n)
+{
+	json_t *c = json_object_get(item, "cursor");
+	snprintf(out, n, "%d_%s_%lld", (int)json_integer_value(json_object_get(c, "rank")),
+		 json_string_value(json_object_get(c, "deadline")), (long long)json_integer_value(json_object_get(c, "id")));
+}
+
+/* GET /tickets */
+void page_tickets(struct req *r)
+{
+	if (!http_authorize(r, ACT_TICKET_VIEW, NULL))
+		return;
+	struct subject who = http_subject(r);
+	struct ticket_filter f;
+	ticket_filter_from_query(r, &f, &who);
+	struct ticket_cursor at;
+	enum list_dir dir = LIST_FIRST;
+	if (parse_cursor(http_query(r, "after"), &at))
+		dir = LIST_AFTER;
+	else if (parse_cursor(http_query(r, "before"), &at))
+		dir = LIST_BEFORE;
+	else if (http_query(r, "last"))
+		dir = LIST_LAST;
+	struct db *db = db_reader();
+	long long total = 0;
+	int more = 0;
+	json_t *items = ticket_list(db, &f, dir, &at, 0, PAGE_SIZE, &total, &more);
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it) add_labels(it);
+
+	json_t *ctx = json_pack("{s:o,s:I,s:b}", "items", items, "total", total, "empty", json_array_size(items) == 0);
+	/* Which ways there are more rows: forward has more when going forward and the query said so, etc. */
+	int has_next = dir == LIST_BEFORE ? 1 : dir == LIST_LAST ? 0 : more;
+	int has_prev = dir == LIST_FIRST ? 0 : dir == LIST_AFTER ? 1 : more;
+	if (json_array_size(items)) {
+		char c[64];
+		if (has_next) {
+			cursor_text(json_array_get(items, json_array_size(items) - 1), c, sizeof c);
+			set_link(ctx, "next_link", r, "after", c);
+			set_link(ctx, "last_link", r, "last", "1");
+		}
+		if (has_prev) {
+			cursor_text(json_array_get(items, 0), c, sizeof c);
+			set_link(ctx, "prev_link", r, "before", c);
+			set_link(ctx, "first_link", r, NULL, NULL);
+		}
+	}
+	set_link(ctx, "export_link", r, NULL, NULL);
+	json_object_set_new(ctx, "f",
+			    json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b,s:b}", "statuses",
+				      fixed_options(status_options, 4, f.status), "units", options(db, q_opt_streets, f.unit),
+				      "responsible_units", options(db, q_opt_resp, f.responsible_unit), "domains",
+				      options(db, q_opt_domains, f.domain), "sources", options(db, q_opt_sources, f.source),
+				      "categories", options(db, q_opt_categories, f.category), "lights",
+				      fixed_options(light_labels, 3, f.light), "colors", fixed_options(color_labels, 3, f.color),
+				      "campaigns", options(db, q_opt_campaigns, f.campaign), "q", f.q ? f.q : "",
+				      "supervised", f.supervised == 1, "stale", f.stale == 1));
+	json_object_set_new(ctx, "may_create", json_boolean(authz_check(&who, ACT_TICKET_CREATE, NULL) == AUTHZ_OK));
+	http_page(r, 200, "tickets", ctx);
+}
+
+/* ---------------------------------------------------------------- new */
+
+static json_t *form_options(struct db *db, json_t *v)
+{
+	const char *g[8];
+	const char *keys[] = { "unit", "responsible_unit", "location_unit", "domain", "source", "category", "campaign", "urgency" };
+	for (int i = 0; i < 8; i++)
+		g[i] = json_string_value(json_object_get(v, keys[i]));
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "units", options(db, q_opt_streets, g[0]), "responsible_units",
+			 options(db, q_opt_resp, g[1]), "places", options(db, q_opt_places, g[2]), "domains",
+			 options(db, q_opt_domains, g[3]), "sources", options(db, q_opt_sources, g[4]), "categories",
+			 options(db, q_opt_categories, g[5]), "campaigns", options(db, q_opt_campaigns, g[6]), "urgencies",
+			 fixed_options(urgency_options, 3, g[7]));
+}
+
+static void new_form(struct req *r, int status, json_t *values, json_t *errors)
+{
+	struct db *db = db_reader();
+	json_t *ctx = json_pack("{s:O,s:o,s:o,s:b}", "v", values, "errors", errors ? errors : json_object(), "o",
+				form_options(db, values), "may_assign", 1);
+	json_decref(values);
+	http_page(r, status, "ticket_new", ctx);
+}
+
+/* The street a staff user belongs to (their unit, or its parent for community staff). */
+static void home_street(struct req *r, char *out, size_t n)
+{
+	static const char q[] = "SELECT CASE WHEN u.kind IN ('community', 'village') THEN p.code ELSE u.code END "
+				"FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE u.code = ?1";
+	out[0] = '\0';
+	sqlite3_stmt *st = db_prepare(db_reader(), q);
+	if (st) {
+		sqlite3_bind_text(st, 1, r->user.unit_code, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && r->user.role == ROLE_STAFF)
+			snprintf(out, n, "%s", db_text(st, 0));
+		db_done(st);
+	}
+}
+
+/* GET /tickets/new */
+void page_ticket_new(struct req *r)
+{
+	if (!http_authorize(r, ACT_TICKET_CREATE, NULL))
+		return;
+	char street[33];
+	home_street(r, street, sizeof street);
+	/* Defaults: the user's street, an ordinary complaint, the deadline the campaign sets. */
+	json_t *in = json_pack("{s:s,s:s}", "unit", street, "title", "");
+	struct ticket_input t = { 0 };
+	json_t *errors = json_object();
+	ticket_prepare(db_reader(), in, &t, errors);
+	json_decref(errors);
+	json_t *v = json_pack("{s:s,s:s,s:s,s:s}", "unit", street, "deadline", t.deadline, "urgency", "normal", "category",
+			      "complaint");
+	json_decref(in);
+	new_form(r, 200, v, NULL);
+}
+
+/* POST /tickets (multipart: the fields, and optionally a first piece of evidence) */
+void page_ticket_create(struct req *r)
+{
+	if (!http_authorize(r, ACT_TICKET_CREATE, NULL))
+		return;
+	json_t *in = r->fields ? json_incref(r->fields) : json_object();
+	json_object_del(in, "csrf_token");
+	struct db *db = db_reader();
+	struct ticket_input t = { .who = http_actor(r) };
+	json_t *errors = json_object();
+	if (ticket_prepare(db, in, &t, errors) != 0) {
+		new_form(r, 422, in, errors);
+		return;
+	}
+	struct ticket_scope scope = { t.unit_path, t.responsible_path };
+	if (!http_authorize(r, ACT_TICKET_CREATE, &scope)) {
+		json_decref(errors);
+		json_decref(in);
+		return;
+	}
+	struct err e = { 0 };
+	if (db_write(ticket_create_job, &t, &e) != 0) {
+		json_object_set_new(errors, e.field[0] ? e.field : "form", json_string(e.message));
+		new_form(r, e.status == 409 ? 409 : 500, in, errors);
+		return;
+	}
+	json_decref(errors);
+	json_decref(in);
+	char loc[96];
+	const char *done = "created";
+	if (r->upload.present && r->upload.size > 0) {
+		json_t *a = attachment_store(r, t.id, &e);
+		done = a ? "created" : "created_nofile";
+		json_decref(a);
+	}
+	snprintf(loc, sizeof loc, "/tickets/%lld?done=%s", t.id, done);
+	http_redirect(r, loc);
+}
+
+/* ---------------------------------------------------------------- one ticket */
+
+static const char *const callback_result_opts[][2] = {
+	{ "satisfied", "满意" }, { "basically_satisfied", "基本满意" }, { "unsatisfied", "不满意" },
+};
+static const char *const callback_method_opts[][2] = {
+	{ "phone", "电话" }, { "visit", "走访" }, { "sms", "短信" }, { "other", "其他" },
+};
+
+/* The actions this user may take on this ticket now, each with the fields its form needs. */
+static json_t *available_actions(struct req *r, const struct ticket_ref *t, json_t *errors, const char *failed)
+{
+	static const char *const field_labels[][2] = {
+		{ "note", "说明" }, { "statement", "整改完成情况" }, { "reason", "理由" }, { "deadline", "申请延期至" },
+		{ "result", "回访结果" }, { "method", "回访方式" },
+	};
+	json_t *list = json_array();
+	struct subject who = http_subject(r);
+	struct ticket_scope scope = ticket_ref_scope(t);
+	for (int i = 0; i < workflow_count; i++) {
+		const struct transition *tr = &workflow[i];
+		if (authz_check(&who, tr->act, &scope) != AUTHZ_OK || !workflow_applies(tr, t->status, t->extension_pending))
+			continue;
+		json_t *fields = json_array();
+		int mine = failed && !strcmp(failed, tr->name);
+		for (int k = 0; k < 2; k++) {
+			const char *name = tr->fields[k];
+			if (!name)
+				continue;
+			json_t *fd = json_pack("{s:s,s:s,s:s}", "name", name, "label", label_of(field_labels, 6, name), "id",
+					       tr->name);
+			if (!strcmp(name, "result"))
+				json_object_set_new(fd, "choices", fixed_options(callback_result_opts, 3, NULL));
+			else if (!strcmp(name, "method"))
+				json_object_set_new(fd, "choices", fixed_options(callback_method_opts, 4, "phone"));
+			else if (!strcmp(name, "deadline"))
+				json_object_set_new(fd, "date", json_true());
+			else
+				json_object_set_new(fd, "text", json_true());
+			if (mine && json_object_get(errors, name))
+				json_object_set(fd, "error", json_object_get(errors, name));
+			json_array_append_new(fields, fd);
+		}
+		if (!strcmp(tr->name, "callback"))
+			json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:b}", "name", "note", "label", "回访记录", "id",
+								tr->name, "text", 1));
+		json_t *a = json_pack("{s:s,s:s,s:o,s:b}", "name", tr->name, "label", tr->label, "fields", fields, "danger",
+				      !strcmp(tr->name, "return") || !strcmp(tr->name, "reopen"));
+		if (mine && json_object_get(errors, "form"))
+			json_object_set(a, "error", json_object_get(errors, "form"));
+		json_array_append_new(list, a);
+	}
+	return list;
+}
+
+static void ticket_page(struct req *r, const struct ticket_ref *t, int status, json_t *errors, const char *failed)
+{
+	struct db *db = db_reader();
+	json_t *tk = ticket_json(db, t->id, ticket_may_see_personal(r, t), 1);
+	if (!tk) {
+		json_decref(errors);
+		http_error(r, 404, "not_found", "您访问的问题不存在");
+		return;
+	}
+	add_labels(tk);
+	size_t i;
+	json_t *ev;
+	json_array_foreach(json_object_get(tk, "events"), i, ev)
+	{
+		const char *action = json_string_value(json_object_get(ev, "action"));
+		json_object_set_new(ev, "label", json_string(action_label(action)));
+		json_t *input = json_object_get(json_object_get(ev, "after"), "input");
+		const char *why = NULL;
+		if (input)
+			why = json_string_value(json_object_get(input, "reason"));
+		if (input && !why)
+			why = json_string_value(json_object_get(input, "note"));
+		if (input && !why)
+			why = json_string_value(json_object_get(input, "statement"));
+		if (why)
+			json_object_set_new(ev, "detail", json_string(why));
+		const char *to = json_string_value(json_object_get(json_object_get(ev, "after"), "status"));
+		const char *from = json_string_value(json_object_get(json_object_get(ev, "before"), "status"));
+		if (to && (!from || strcmp(from, to)))
+			json_object_set_new(ev, "to", json_string(status_label((enum status)status_from_code(to))));
+	}
+	json_t *cb;
+	json_array_foreach(json_object_get(tk, "callbacks"), i, cb)
+	{
+		json_object_set_new(cb, "result_label", json_string(label_of(callback_result_opts, 3,
+									     json_string_value(json_object_get(cb, "result")))));
+		json_object_set_new(cb, "method_label", json_string(label_of(callback_method_opts, 4,
+									     json_string_value(json_object_get(cb, "method")))));
+	}
+	struct subject who = http_subject(r);
+	struct ticket_scope scope = ticket_ref_scope(t);
+	json_t *ctx = json_pack("{s:o,s:o,s:b,s:b,s:s*,s:o}", "t", tk, "actions", available_actions(r, t, errors, failed),
+				"may_upload", authz_check(&who, ACT_UPLOAD, &scope) == AUTHZ_OK && t->status != ST_CLOSED,
+				"may_edit", authz_check(&who, ACT_TICKET_EDIT, &scope) == AUTHZ_OK && t->status != ST_CLOSED,
+				"done", http_query(r, "done"), "errors", errors ? errors : json_object());
+	http_page(r, status, "ticket", ctx);
+}
+
+/* GET /tickets/{id} */
+void page_ticket(struct req *r)
+{
+	struct ticket_ref t;
+	if (!ticket_for(r, ACT_TICKET_VIEW, &t))
+		return;
+	ticket_page(r, &t, 200, NULL, NULL);
+}
+
+/* POST /tickets/{id}/actions/{action} (a form) */
+void page_ticket_action(struct req *r)
+{
+	const struct transition *tr = workflow_find(http_param(r, "action"));
+	struct ticket_ref t;
+	if (!ticket_for(r, tr ? tr->act : ACT_TICKET_VIEW, &t))
+		return;
+	if (!tr) {
+		http_error(r, 404, "unknown_action", "没有这种操作");
+		return;
+	}
+	const struct form *f = http_form(r);
+	if (!f) {
+		http_error(r, 400, "bad_form", "提交的表单内容有误");
+		return;
+	}
+	json_t *body = json_object();
+	for (int i = 0; i < f->n; i++)
+		if (strcmp(f->keys[i], "csrf_token") != 0)
+			json_object_set_new(body, f->keys[i], json_string(f->values[i]));
+	struct ticket_action a = { .id = t.id, .tr = tr, .body = body, .who = http_actor(r), .errors = json_object() };
+	struct err e = { 0 };
+	int rc = db_write(ticket_action_job, &a, &e);
+	json_decref(body);
+	if (rc != 0) {
+		if (!json_object_size(a.errors) || e.status != 422)
+			json_object_set_new(a.errors, "form", json_string(e.message));
+		ticket_ref_load(db_reader(), t.id, &t);
+		ticket_page(r, &t, e.status ? e.status : 500, a.errors, tr->name);
+		return;
+	}
+	json_decref(a.errors);
+	char loc[96];
+	snprintf(loc, sizeof loc, "/tickets/%lld?done=%s", t.id, tr->name);
+	http_redirect(r, loc);
+}
+
+/* POST /tickets/{id}/attachments (multipart, from the ticket page) */
+void page_ticket_upload(struct req *r)
+{
+	struct ticket_ref t;
+	if (!ticket_for(r, ACT_UPLOAD, &t))
+		return;
+	struct err e = { 0 };
+	json_t *a = attachment_store(r, t.id, &e);
+	if (!a) {
+		ticket_page(r, &t, e.status ? e.status : 500, json_pack("{s:s}", "file", e.message), NULL);
+		return;
+	}
+	json_decref(a);
+	char loc[96];
+	snprintf(loc, sizeof loc, "/tickets/%lld?done=attach", t.id);
+	http_redirect(r, loc);
+}
+
+/* ---------------------------------------------------------------- edit */
+
+static const char *const editable[] = { "title", "description", "address", "location_unit", "reporter_name",
+					"reporter_phone", "category", "domain", "urgency", "measures", "requirement",
+					"commitment", "interim_measures", "responsible_unit", "responsible_person",
+					"responsible_phone", "deadline" };
+
+static void edit_form(struct req *r, const struct ticket_ref *t, int status, json_t *values, json_t *errors,
+		      json_t *current)
+{
+	struct db *db = db_reader();
+	struct subject who = http_subject(r);
+	struct ticket_scope scope = ticket_ref_scope(t);
+	json_t *ctx = json_pack("{s:I,s:O,s:o,s:o,s:b}", "id", t->id, "v", values, "errors",
+				errors ? errors : json_object(), "o", form_options(db, values), "may_assign",
+				authz_check(&who, ACT_TICKET_ASSIGN, &scope) == AUTHZ_OK);
+	if (current) {
+		/* What changed meanwhile: each field whose saved value differs from what was typed. */
+		json_t *diff = json_array();
+		for (size_t i = 0; i < ARRAY_LEN(editable); i++) {
+			const char *now = json_string_value(json_object_get(current, editable[i]));
+			const char *typed = json_string_value(json_object_get(values, editable[i]));
+			if (now && typed && strcmp(now, typed))
+				json_array_append_new(diff, json_pack("{s:s,s:s,s:s}", "field", editable[i], "now", now,
+								      "typed", typed));
+		}
+		json_object_set_new(ctx, "conflict", diff);
+		json_object_set(ctx, "current_version", json_object_get(current, "version"));
+		json_decref(current);
+	}
+	json_decref(values);
+	http_page(r, status, "ticket_edit", ctx);
+}
+
+/* GET /tickets/{id}/edit */
+void page_ticket_edit(struct req *r)
+{
+	struct ticket_ref t;
+	if (!ticket_for(r, ACT_TICKET_EDIT, &t))
+		return;
+	json_t *v = ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), 0);
+	if (!v) {
+		http_error(r, 404, "not_found", "您访问的问题不存在");
+		return;
+	}
+	edit_form(r, &t, 200, v, NULL, NULL);
+}
+
+/* POST /tickets/{id}/edit */
+void page_ticket_update(struct req *r)
+{
+	struct ticket_ref t;
+	if (!ticket_for(r, ACT_TICKET_EDIT, &t))
+		return;
+	const struct form *f = http_form(r);
+	if (!f) {
+		http_error(r, 400, "bad_form", "提交的表单内容有误");
+		return;
+	}
+	struct subject who = http_subject(r);
+	struct ticket_scope scope = ticket_ref_scope(&t);
+	int may_assign = authz_check(&who, ACT_TICKET_ASSIGN, &scope) == AUTHZ_OK;
+	json_t *current = ticket_json(db_reader(), t.id, TICKET_UNMASKED, 0);
+	json_t *changes = json_object();
+	/* Only fields that differ from the stored ticket are sent, so masked values are not saved. */
+	for (size_t i = 0; i < ARRAY_LEN(editable); i++) {
+		const char *v = form_get(f, editable[i]);
+		const char *now = json_string_value(json_object_get(current, editable[i]));
+		int assign = i >= 13;
+		if (v && (!assign || may_assign) && (!now || strcmp(v, now)))
+			json_object_set_new(changes, editable[i], json_string(v));
+	}
+	json_decref(current);
+	const char *ver = form_get(f, "version");
+	struct ticket_patch p = { .id = t.id, .version = ver ? atoll(ver) : 0, .changes = changes,
+				  .may_assign = may_assign, .who = http_actor(r), .errors = json_object() };
+	struct err e = { 0 };
+	json_t *typed = json_object();
+	for (int i = 0; i < f->n; i++)
+		json_object_set_new(typed, f->keys[i], json_string(f->values[i]));
+	if (db_write(ticket_patch_job, &p, &e) != 0) {
+		if (!json_object_size(p.errors))
+			json_object_set_new(p.errors, "form", json_string(e.message));
+		edit_form(r, &t, e.status ? e.status : 500, typed, p.errors, p.conflict);
+		json_decref(changes);
+		return;
+	}
+	json_decref(typed);
+	json_decref(p.errors);
+	json_decref(changes);
+	char loc[96];
+	snprintf(loc, sizeof loc, "/tickets/%lld?done=edit", t.id);
+	http_redirect(r, loc);
+}
+
+/* ---------------------------------------------------------------- to-do */
+
+struct todo_section {
+	const char *title, *hint;
+	struct ticket_filter f;
+};
+
+/* GET /todo */
+void page_todo(struct req *r)
+{
+	if (!http_authorize(r, ACT_DASHBOARD, NULL))
+		return;
+	struct subject who = http_subject(r);
+	json_t *sections = json_array();
+	struct db *db = db_reader();
+	long long sum = 0;
+	struct todo_section s[4];
+	int n = 0;
+	memset(s, 0, sizeof s);
+	for (int i = 0; i < 4; i++) {
+		s[i].f.who = &who;
+		s[i].f.supervised = -1;
+		s[i].f.stale = -1;
+	}
+	if (who.role == ROLE_STAFF) {
+		s[n].title = "待签收";
+		s[n].hint = "新派来的问题，请尽快签收";
+		s[n++].f.status = "open";
+		s[n].title = "本周未报进展";
+		s[n].hint = "超过 7 天没有报告整改进展";
+		s[n].f.stale = 1;
+		s[n++].f.status = "rectifying";
+		s[n].title = "即将超期";
+		s[n].hint = "整改时限在 3 天之内";
+		s[n].f.status = "rectifying";
+		s[n++].f.light = "yellow";
+		s[n].title = "已超期";
+		s[n].hint = "已过整改时限，请说明情况或申请延期";
+		s[n].f.status = "rectifying";
+		s[n++].f.light = "red";
+	} else if (who.role == ROLE_SUPERVISOR) {
+		s[n].title = "待验收";
+		s[n].hint = "已申请销号，请核实后验收或退回";
+		s[n++].f.status = "verifying";
+		s[n].title = "已销号待回访";
+		s[n].hint = "请回访群众，记录满意度";
+		s[n++].f.status = "closed";
+	} else if (who.role == ROLE_REVIEWER) {
+		s[n].title = "重点督办";
+		s[n].hint = "列入重要问题督办台账、尚未销号的问题";
+		s[n++].f.supervised = 1;
+		s[n].title = "已超期";
+		s[n].hint = "超过整改时限仍未销号";
+		s[n++].f.light = "red";
+	}
+	for (int i = 0; i < n; i++) {
+		long long total = 0;
+		int more = 0;
+		json_t *items = ticket_list(db, &s[i].f, LIST_FIRST, NULL, 0, 20, &total, &more);
+		size_t k;
+		json_t *it;
+		json_array_foreach(items, k, it) add_labels(it);
+		/* Closed tickets wait for a callback only until their first one. */
+		if (who.role == ROLE_SUPERVISOR && s[i].f.status && !strcmp(s[i].f.status, "closed")) {
+			json_t *due = json_array();
+			json_array_foreach(items, k, it) if (json_integer_value(json_object_get(it, "callback_count")) == 0)
+				json_array_append(due, it);
+			json_decref(items);
+			items = due;
+			total = (long long)json_array_size(items);
+		}
+		if (s[i].f.supervised == 1) {
+			json_t *open = json_array();
+			json_array_foreach(items, k, it) if (strcmp(json_string_value(json_object_get(it, "status")), "closed"))
+				json_array_append(open, it);
+			json_decref(items);
+			items = open;
+			total = (long long)json_array_size(items);
+		}
+		sum += total;
+		json_array_append_new(sections, json_pack("{s:s,s:s,s:o,s:I,s:b}", "title", s[i].title, "hint", s[i].hint,
+							  "items", items, "total", total, "more", total > 20));
+	}
+	http_page(r, 200, "todo", json_pack("{s:o,s:I}", "sections", sections, "sum", sum));
+}
