@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <gd.h>
 #include <magic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,22 +35,38 @@ static const struct {
 	{ "application/CDFV2", "Word/Excel 文档", 0 }, /* the legacy Office container */
 };
 
-/* libmagic handles are not thread-safe: one per worker thread, loaded on first use. */
-static __thread magic_t thread_magic;
+/*
+ * libmagic handles are not thread-safe: one per worker thread, loaded on first use and
+ * closed by the key's destructor when the thread ends.
+ */
+static pthread_key_t magic_key;
+static pthread_once_t magic_once = PTHREAD_ONCE_INIT;
+
+static void magic_release(void *m)
+{
+	magic_close((magic_t)m);
+}
+
+static void magic_key_create(void)
+{
+	pthread_key_create(&magic_key, magic_release);
+}
 
 static const char *sniff(const char *path)
 {
-	if (!thread_magic) {
-		thread_magic = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
-		if (!thread_magic || magic_load(thread_magic, NULL) != 0) {
+	pthread_once(&magic_once, magic_key_create);
+	magic_t m = pthread_getspecific(magic_key);
+	if (!m) {
+		m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+		if (!m || magic_load(m, NULL) != 0) {
 			log_error("libmagic: cannot load its database");
-			if (thread_magic)
-				magic_close(thread_magic);
-			thread_magic = NULL;
+			if (m)
+				magic_close(m);
 			return NULL;
 		}
+		pthread_setspecific(magic_key, m);
 	}
-	return magic_file(thread_magic, path);
+	return magic_file(m, path);
 }
 
 static int find_accepted(const char *mime)

@@ -1,0 +1,371 @@
+// The ledger through the API and pages: creation and its defaults, the whole workflow with
+// its refusals, evidence, extensions, optimistic edits, masking, repeat complaints, and
+// what staff of another street can (not) reach: tickets, lists, search, attachments.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflateSync } from 'node:zlib';
+import { startServer, apiLogin, as, sql, ledger } from './helpers.mjs';
+
+let srv, staff, other, reviewer, supervisor, admin;
+
+function png(w, h) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
+  const crc = (buf) => { let c = 0xffffffff; for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4); c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw[y * (w * 3 + 1) + 1 + x * 3] = (x * 255 / w) | 0;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+const base = () => srv.base;
+const json = (s, path, method = 'GET', body) => as(s)(`${base()}${path}`, {
+  method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+});
+const act = (s, id, action, body = {}) => json(s, `/api/v1/tickets/${id}/actions/${action}`, 'POST', body);
+async function upload(s, id, bytes, name = 'photo.png', type = 'image/png') {
+  const fd = new FormData();
+  fd.append('file', new Blob([bytes], { type }), name);
+  return as(s)(`${base()}/api/v1/tickets/${id}/attachments`, { method: 'POST', body: fd });
+}
+const ticketBody = (extra = {}) => ({
+  source: 'hotline12345', category: 'complaint', domain: 'rural_water', title: '前进村自来水每天只供水一次',
+  description: '村民反映每日供水时长不足两小时', unit: 'XR', location_unit: 'XR03', reporter_name: '张三',
+  reporter_phone: '13812345678', ...extra,
+});
+async function create(s, extra) {
+  const r = await json(s, '/api/v1/tickets', 'POST', ticketBody(extra));
+  const body = await r.json();
+  assert.equal(r.status, 201, JSON.stringify(body));
+  return body;
+}
+
+before(async () => {
+  srv = await startServer({ args: ['--max-upload', '1'] });
+  [staff, other, reviewer, supervisor, admin] = await Promise.all(
+    ['xingren', 'xingcheng', 'zhongxin', 'ducha', 'admin'].map((l) => apiLogin(srv.base, l)));
+});
+after(async () => { await srv.stop(); });
+
+test('creation: readable code, defaults from campaign and domain, unmasked for its author', async () => {
+  const t = await create(staff);
+  assert.match(t.code, /^XR-2023-\d{6}$/);
+  assert.equal(t.status, 'open');
+  assert.equal(t.version, 1);
+  assert.equal(t.campaign, 'SW2023');
+  assert.equal(t.deadline, '2023-09-25'); // end of the rectification phase
+  assert.equal(t.original_deadline, '2023-09-25');
+  assert.equal(t.responsible_unit, 'SWJ'); // the water bureau, the domain's default
+  assert.equal(t.urgency, 'normal');
+  assert.equal(t.light, 'green');
+  assert.equal(t.color, null);
+  assert.equal(t.reporter_name, '张三');
+  assert.equal(t.events.length, 1);
+  assert.equal(t.events[0].action, 'create');
+  const next = await create(staff, { source_ref: 'A-2' });
+  assert.equal(Number(next.code.slice(-6)), Number(t.code.slice(-6)) + 1);
+});
+
+test('creation: validation names each bad field in Chinese and stores nothing', async () => {
+  const before = sql(srv.db, 'SELECT count(*) FROM tickets');
+  const r = await json(staff, '/api/v1/tickets', 'POST', ticketBody({ title: '', source: 'nope', deadline: '2023-02-30', unit: 'XR01', reporter_phone: 'abc' }));
+  assert.equal(r.status, 422);
+  const { error } = await r.json();
+  assert.equal(error.code, 'validation');
+  for (const f of ['title', 'source', 'deadline', 'unit', 'reporter_phone']) assert.ok(error.fields[f], f);
+  assert.match(error.fields.title, /请填写问题标题/);
+  assert.equal(sql(srv.db, 'SELECT count(*) FROM tickets'), before);
+  const typed = await json(staff, '/api/v1/tickets', 'POST', { ...ticketBody(), title: 42 });
+  assert.equal(typed.status, 422);
+  assert.equal((await json(staff, '/api/v1/tickets', 'POST')).status, 400);
+});
+
+test('deadlines: a past one is accepted and red at once; beyond the phase needs commitment and interim measures', async () => {
+  const late = await create(staff, { deadline: '2023-08-01' });
+  assert.equal(late.light, 'red');
+  const soon = await create(staff, { deadline: '2023-09-12' });
+  assert.equal(soon.light, 'yellow');
+  const r = await json(staff, '/api/v1/tickets', 'POST', ticketBody({ deadline: '2023-12-31' }));
+  assert.equal(r.status, 422);
+  const { error } = await r.json();
+  assert.match(error.fields.commitment, /整改承诺/);
+  assert.ok(error.fields.interim_measures);
+  const complex = await create(staff, { deadline: '2023-12-31', commitment: '年底前完成管网改造', interim_measures: '每日送水车两次' });
+  assert.equal(complex.urgency, 'complex');
+});
+
+test('the whole workflow, with every refusal changing nothing', async () => {
+  // No place given: not a repeat of the earlier tickets, so supervision comes only from the colour.
+  const t = await create(staff, { location_unit: '' });
+  assert.equal(t.supervised, false);
+  const refuse = async (s, action, body, status, code) => {
+    const r = await act(s, t.id, action, body);
+    assert.equal(r.status, status, `${action}: ${await r.clone().text()}`);
+    if (code) assert.equal((await r.json()).error.code, code);
+  };
+  await refuse(supervisor, 'verify', { note: 'x' }, 409, 'invalid_transition');
+  await refuse(staff, 'verify', { note: 'x' }, 403, 'forbidden');
+  await refuse(reviewer, 'accept', {}, 403);
+  await refuse(staff, 'progress', { note: 'x' }, 409);
+  assert.equal(sql(srv.db, `SELECT status || version FROM tickets WHERE id = ${t.id}`), 'open1');
+
+  let r = await act(staff, t.id, 'accept');
+  assert.equal(r.status, 200);
+  assert.equal((await r.json()).status, 'rectifying');
+  await refuse(staff, 'progress', {}, 422, 'validation');
+  r = await act(staff, t.id, 'progress', { note: '已联系水厂调整供水时段' });
+  assert.equal((await r.json()).progress.length, 1);
+  await refuse(staff, 'submit', { statement: '已恢复' }, 422); // no evidence yet
+  assert.equal((await (await upload(staff, t.id, png(640, 480))).json()).thumbnail, true);
+  r = await act(staff, t.id, 'submit', { statement: '已恢复每日三次供水' });
+  assert.equal((await r.json()).status, 'verifying');
+
+  await refuse(supervisor, 'return', {}, 422);
+  r = await act(supervisor, t.id, 'return', { reason: '照片未显示供水时段公示' });
+  let body = await r.json();
+  assert.equal(body.status, 'rectifying');
+  assert.equal(body.return_count, 1);
+  await act(staff, t.id, 'submit', { statement: '已补充公示照片' });
+  r = await act(supervisor, t.id, 'verify', { note: '现场核实已整改' });
+  body = await r.json();
+  assert.equal(body.status, 'closed');
+  assert.equal(body.closed_on, '2023-09-10');
+  assert.equal(body.light, null);
+
+  // Callbacks: unsatisfied → yellow and back to rectifying; the second time red and supervised.
+  await refuse(supervisor, 'callback', { result: 'so-so', method: 'phone' }, 422);
+  r = await act(supervisor, t.id, 'callback', { result: 'unsatisfied', method: 'phone', note: '仍只供水一次' });
+  body = await r.json();
+  assert.equal(body.status, 'rectifying');
+  assert.equal(body.color, 'yellow');
+  assert.equal(body.unsatisfied_count, 1);
+  assert.equal(body.supervised, false);
+  await act(staff, t.id, 'submit', { statement: '更换水泵' });
+  await act(supervisor, t.id, 'verify', { note: '已核实' });
+  r = await act(supervisor, t.id, 'callback', { result: 'unsatisfied', method: 'visit' });
+  body = await r.json();
+  assert.equal(body.color, 'red');
+  assert.equal(body.supervised, true);
+  await act(staff, t.id, 'submit', { statement: '彻底改造' });
+  await act(supervisor, t.id, 'verify', { note: '已核实' });
+  r = await act(supervisor, t.id, 'callback', { result: 'satisfied', method: 'phone' });
+  body = await r.json();
+  assert.equal(body.status, 'closed');
+  assert.equal(body.color, 'red'); // red stays: two unsatisfied callbacks happened
+  r = await act(supervisor, t.id, 'reopen', { reason: '又停水了' });
+  body = await r.json();
+  assert.equal(body.status, 'rectifying');
+  assert.equal(body.relapsed, true);
+  assert.ok(body.events.length >= 15);
+  assert.equal((await act(staff, t.id, 'no-such-action')).status, 404);
+});
+
+test('a satisfied first callback gives green', async () => {
+  const t = await create(staff);
+  await act(staff, t.id, 'accept');
+  await upload(staff, t.id, png(20, 20));
+  await act(staff, t.id, 'submit', { statement: '完成' });
+  await act(supervisor, t.id, 'verify', { note: '好' });
+  const r = await act(supervisor, t.id, 'callback', { result: 'basically_satisfied', method: 'sms' });
+  const body = await r.json();
+  assert.equal(body.color, 'green');
+  assert.equal(body.status, 'closed');
+  assert.equal(body.callbacks[0].result, 'basically_satisfied');
+});
+
+test('extensions keep the original deadline; decisions need a pending request', async () => {
+  const t = await create(staff);
+  assert.equal((await act(reviewer, t.id, 'extend-approve')).status, 409);
+  let r = await act(staff, t.id, 'extend-request', { deadline: '2023-09-20', reason: '需要更多时间' });
+  assert.equal(r.status, 422); // earlier than the current deadline
+  r = await act(staff, t.id, 'extend-request', { deadline: '2023-10-10', reason: '需采购设备' });
+  assert.deepEqual((await r.json()).extension_request, { deadline: '2023-10-10', reason: '需采购设备' });
+  assert.equal((await act(staff, t.id, 'extend-request', { deadline: '2023-10-20', reason: 'x' })).status, 409);
+  assert.equal((await act(staff, t.id, 'extend-approve')).status, 403);
+  r = await act(reviewer, t.id, 'extend-approve');
+  const body = await r.json();
+  assert.equal(body.deadline, '2023-10-10');
+  assert.equal(body.original_deadline, '2023-09-25');
+  assert.equal(body.extension_request, null);
+  await act(staff, t.id, 'extend-request', { deadline: '2023-10-31', reason: '再延' });
+  const rej = await (await act(reviewer, t.id, 'extend-reject', { reason: '不予延期' })).json();
+  assert.equal(rej.deadline, '2023-10-10');
+  assert.equal(rej.extension_request, null);
+  const sup = await (await act(reviewer, t.id, 'supervise', { reason: '群众反映强烈' })).json();
+  assert.equal(sup.supervised, true);
+});
+
+test('optimistic edits: a stale version gets 409 with the current ticket; staff cannot reassign', async () => {
+  const t = await create(staff);
+  let r = await json(reviewer, `/api/v1/tickets/${t.id}`, 'PATCH', { version: t.version, responsible_person: '王工', deadline: '2023-09-20' });
+  assert.equal(r.status, 200);
+  const v2 = await r.json();
+  assert.equal(v2.version, t.version + 1);
+  assert.equal(v2.deadline, '2023-09-20');
+  assert.equal(v2.original_deadline, '2023-09-20'); // not yet accepted: the deadline is the original
+  r = await json(staff, `/api/v1/tickets/${t.id}`, 'PATCH', { version: t.version, title: '改标题' });
+  assert.equal(r.status, 409);
+  const c = await r.json();
+  assert.equal(c.error.code, 'conflict');
+  assert.equal(c.error.current.responsible_person, '王工');
+  assert.equal(sql(srv.db, `SELECT title FROM tickets WHERE id = ${t.id}`), t.title);
+  r = await json(staff, `/api/v1/tickets/${t.id}`, 'PATCH', { version: v2.version, deadline: '2023-12-01' });
+  assert.equal(r.status, 422);
+  assert.match((await r.json()).error.fields.deadline, /区级调度/);
+  r = await json(staff, `/api/v1/tickets/${t.id}`, 'PATCH', { version: v2.version, title: '更正后的标题' });
+  assert.equal((await r.json()).title, '更正后的标题');
+  assert.equal((await json(staff, `/api/v1/tickets/${t.id}`, 'PATCH', { title: 'x' })).status, 422); // no version
+});
+
+test('staff of another street: no ticket, list row, search hit, attachment or action leaks', async () => {
+  const t = await create(staff, { title: '独一无二的泄露测试问题', source_ref: 'LEAK-1' });
+  await upload(staff, t.id, png(30, 30));
+  const att = sql(srv.db, `SELECT id FROM attachments WHERE ticket_id = ${t.id}`);
+  for (const [path, method, body] of [
+    [`/api/v1/tickets/${t.id}`, 'GET'], [`/api/v1/tickets/${t.id}`, 'PATCH', { version: 1, title: 'x' }],
+    [`/api/v1/tickets/${t.id}/actions/accept`, 'POST', {}], [`/api/v1/attachments/${att}`, 'GET'],
+    [`/api/v1/attachments/${att}/thumb`, 'GET'], [`/tickets/${t.id}`, 'GET'], [`/tickets/${t.id}/edit`, 'GET'],
+    [`/api/v1/tickets/999999`, 'GET'],
+  ]) {
+    const r = await json(other, path, method, body);
+    assert.equal(r.status, 404, `${method} ${path}`);
+    assert.doesNotMatch(await r.text(), /独一无二|LEAK-1|张三/);
+  }
+  const up = await upload(other, t.id, png(10, 10));
+  assert.equal(up.status, 404);
+  const list = await (await json(other, '/api/v1/tickets?per_page=200')).json();
+  assert.ok(!list.items.some((i) => i.id === t.id));
+  assert.ok(list.items.every((i) => i.unit === 'XC' || i.responsible_unit === 'XC'));
+  for (const q of ['独一无二', '泄露']) {
+    const s = await (await json(other, `/api/v1/tickets?q=${encodeURIComponent(q)}`)).json();
+    assert.equal(s.total, 0, q);
+    const page = await (await json(other, `/tickets?q=${encodeURIComponent(q)}`)).text();
+    assert.doesNotMatch(page, new RegExp(`href="/tickets/${t.id}"`)); // the search box echoes q, no row may appear
+    assert.match(page, /共 0 个问题/);
+    const mine = await (await json(staff, `/api/v1/tickets?q=${encodeURIComponent(q)}`)).json();
+    assert.equal(mine.total, 1, q);
+  }
+  // Filtering by the other street's unit code does not widen the scope.
+  const byUnit = await (await json(other, '/api/v1/tickets?unit=XR')).json();
+  assert.equal(byUnit.total, 0);
+  // The admin has no ledger access at all.
+  assert.equal((await json(admin, `/api/v1/tickets/${t.id}`)).status, 403);
+  assert.equal((await json(admin, '/api/v1/tickets')).status, 403);
+});
+
+test('masking: lists mask the reporter; acting users see the ticket page unmasked', async () => {
+  const t = await create(staff, { reporter_name: '欧阳娜娜', reporter_phone: '13912345678' });
+  const list = await (await json(reviewer, `/api/v1/tickets?q=${encodeURIComponent('前进村自来水')}&per_page=200`)).json();
+  const row = list.items.find((i) => i.id === t.id);
+  assert.equal(row.reporter_name, '欧***');
+  assert.equal(row.reporter_phone, '139****5678');
+  for (const s of [staff, reviewer, supervisor]) {
+    const one = await (await json(s, `/api/v1/tickets/${t.id}`)).json();
+    assert.equal(one.reporter_name, '欧阳娜娜');
+  }
+  const page = await (await json(reviewer, '/tickets?per_page=50')).text();
+  assert.doesNotMatch(page, /13912345678/);
+});
+
+test('evidence: type by content, size limit, stored by hash, thumbnail served', async () => {
+  const t = await create(staff);
+  const fake = await upload(staff, t.id, Buffer.from('#!/bin/sh\nrm -rf /\n'), 'report.pdf', 'application/pdf');
+  assert.equal(fake.status, 422);
+  assert.equal((await fake.json()).error.code, 'unsupported_type');
+  const pdf = await upload(staff, t.id, Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'), '整改报告.pdf', 'text/plain');
+  assert.equal(pdf.status, 201);
+  assert.equal((await pdf.json()).mime, 'application/pdf');
+  const big = await upload(staff, t.id, Buffer.alloc(1024 * 1024 + 10, 0x41), 'big.png');
+  assert.equal(big.status, 413);
+  const none = await as(staff)(`${base()}/api/v1/tickets/${t.id}/attachments`, { method: 'POST', body: new FormData() });
+  assert.equal(none.status, 422);
+  const noCsrf = await as(staff, { csrf: false })(`${base()}/api/v1/tickets/${t.id}/attachments`, { method: 'POST', body: (() => { const f = new FormData(); f.append('file', new Blob([png(5, 5)]), 'a.png'); return f; })() });
+  assert.equal(noCsrf.status, 403);
+  assert.equal(sql(srv.db, `SELECT count(*) FROM attachments WHERE ticket_id = ${t.id}`), '1');
+  const photo = await (await upload(staff, t.id, png(800, 600), '现场.png')).json();
+  const file = await as(staff)(`${base()}${photo.url}`);
+  assert.equal(file.status, 200);
+  assert.equal(file.headers.get('content-type'), 'image/png');
+  assert.match(file.headers.get('content-disposition'), /^attachment; .*filename\*=UTF-8''%E7%8E%B0%E5%9C%BA\.png/);
+  assert.equal(file.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(Buffer.from(await file.arrayBuffer()).length, png(800, 600).length);
+  const thumb = await as(staff)(`${base()}${photo.url}/thumb`);
+  assert.equal(thumb.headers.get('content-type'), 'image/jpeg');
+  const jpg = Buffer.from(await thumb.arrayBuffer());
+  assert.equal(jpg[0], 0xff);
+  assert.equal(jpg[1], 0xd8);
+});
+
+test('a repeat complaint at the same place and domain is linked and supervised', async () => {
+  const first = await create(staff, { location_unit: 'XR02', domain: 'property_service', title: '物业不作为' });
+  const again = await create(staff, { location_unit: 'XR02', domain: 'property_service', title: '物业仍不作为' });
+  assert.equal(again.supervised, true);
+  assert.deepEqual(again.links.map((l) => l.id), [first.id]);
+  const firstNow = await (await json(staff, `/api/v1/tickets/${first.id}`)).json();
+  assert.deepEqual(firstNow.links.map((l) => l.id), [again.id]);
+});
+
+test('duplicate source_ref is refused', async () => {
+  await create(staff, { source_ref: 'HL-DUP' });
+  const r = await json(staff, '/api/v1/tickets', 'POST', ticketBody({ source_ref: 'HL-DUP' }));
+  assert.equal(r.status, 409);
+  assert.match((await r.json()).error.message, /已登记为问题 XR-2023-/);
+});
+
+test('list API: filters, pagination bounds, total', async () => {
+  const all = await (await json(reviewer, '/api/v1/tickets?per_page=200')).json();
+  assert.equal(all.page, 1);
+  assert.equal(all.per_page, 200);
+  assert.equal(all.total, Number(sql(srv.db, 'SELECT count(*) FROM tickets')));
+  const red = await (await json(reviewer, '/api/v1/tickets?light=red')).json();
+  assert.ok(red.items.length > 0 && red.items.every((i) => i.light === 'red'));
+  const urgentFirst = await (await json(reviewer, '/api/v1/tickets?per_page=200')).json();
+  const ranks = urgentFirst.items.map((i) => ({ urgent: 0, complex: 1, normal: 2 }[i.urgency]));
+  assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b));
+  for (const bad of ['page=0', 'page=abc', 'per_page=1000', 'page=99999999999']) {
+    assert.equal((await json(reviewer, `/api/v1/tickets?${bad}`)).status, 422, bad);
+  }
+  const far = await (await json(reviewer, '/api/v1/tickets?page=1000000')).json();
+  assert.deepEqual(far.items, []);
+  const none = await (await json(reviewer, '/api/v1/tickets?unit=NOPE')).json();
+  assert.equal(none.total, 0);
+  const tax = await (await json(staff, '/api/v1/taxonomy')).json();
+  assert.ok(tax.sources.some((s) => s.code === 'hotline12345' && s.name === '12345政务服务热线'));
+  assert.deepEqual(tax.categories.map((c) => c.name), ['投诉举报', '咨询', '建议']);
+  assert.equal(tax.domains.find((d) => d.code === 'rural_water').parent, 'water');
+  const camps = await (await json(staff, '/api/v1/campaigns')).json();
+  assert.deepEqual(camps[0].phases.map((p) => p.name), ['街道全面自查', '集中整改', '督导验收', '巩固提升']);
+  assert.equal((await fetch(`${base()}/api/v1/tickets`)).status, 401);
+});
+
+test('the ledger page pages by keyset: next, previous, last', async () => {
+  for (let i = 0; i < 55; i++) await create(staff, { title: `分页测试 ${i}` });
+  const page = async (path) => (await as(reviewer)(`${base()}${path}`)).text();
+  const first = await page('/tickets');
+  const rows = (html) => (html.match(/<tr>\s*<td><a href="\/tickets\/\d+">/g) || []).length;
+  assert.equal(rows(first), 50);
+  const next = first.match(/href="(\/tickets\?after=[^"]+)"/)[1].replace(/&amp;/g, '&');
+  const second = await page(next);
+  assert.ok(rows(second) > 0);
+  const lastHref = first.match(/href="(\/tickets\?last=1)"/)[1];
+  const last = await page(lastHref);
+  assert.ok(rows(last) > 0 && rows(last) <= 50);
+  const prev = second.match(/href="(\/tickets\?before=[^"]+)"/)[1].replace(/&amp;/g, '&');
+  const back = await page(prev);
+  const ids = (html) => [...html.matchAll(/<td><a href="\/tickets\/(\d+)">/g)].map((m) => m[1]);
+  assert.deepEqual(ids(back), ids(first));
+  // Filters travel with the page links.
+  const filtered = await page('/tickets?status=open&q=' + encodeURIComponent('分页测试'));
+  assert.match(filtered, /href="\/tickets\?status=open&amp;q=%E5%88%86[^"]*after=/);
+});
+
+test('the chain is intact after all of it', () => {
+  const r = ledger(['audit-verify', '--db', srv.db]);
+  assert.equal(r.code, 0, r.stdout);
+});
