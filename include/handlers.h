@@ -64,6 +64,8 @@ void page_ticket_upload(struct req *r);
 void page_ticket_edit(struct req *r);
 void page_ticket_update(struct req *r);
 void page_todo(struct req *r);
+/* The number of tickets awaiting this user's action (for the navigation). */
+long long todo_count(struct req *r);
 
 /* static.c */
 void static_file(struct req *r);

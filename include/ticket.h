@@ -89,6 +89,8 @@ struct ticket_filter {
 	const char *status, *unit, *responsible_unit, *domain, *source, *category, *light, *color, *campaign, *q;
 	int supervised; /* -1 any, 0, 1 */
 	int stale;      /* -1 any, 1 */
+	/* to-do queues (0: not asked) */
+	int unclosed, returned, extension_pending, callbacks_due;
 	const struct subject *who;
 };
 /* Keyset position: urgency rank, deadline, id. */
@@ -104,6 +106,9 @@ enum list_dir { LIST_FIRST, LIST_AFTER, LIST_BEFORE, LIST_LAST };
  * when dir is LIST_FIRST and offset > 0; keyset pages otherwise, as fast deep as at the top.
  * Returns the items (masked) and sets *total (if non-NULL) and *more (another page that way).
  */
+/* How many tickets match f. */
+long long ticket_count(struct db *db, const struct ticket_filter *f);
+
 json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir dir, const struct ticket_cursor *at,
 		    long offset, int limit, long long *total, int *more);
 

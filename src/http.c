@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "handlers.h"
 #include "migrate.h"
 #include "tmpl.h"
 
@@ -222,8 +223,11 @@ static json_t *nav_items(struct req *r)
 		int current = strcmp(r->path, items[i].href) == 0 ||
 			      (hl > 1 && strncmp(r->path, items[i].href, hl) == 0 && r->path[hl] == '/' &&
 			       strcmp(r->path, "/tickets/new") != 0);
-		json_array_append_new(nav, json_pack("{s:s,s:s,s:b}", "href", items[i].href, "label", items[i].label,
-						     "current", current));
+		json_t *item = json_pack("{s:s,s:s,s:b}", "href", items[i].href, "label", items[i].label, "current",
+					 current);
+		if (!strcmp(items[i].href, "/todo"))
+			json_object_set_new(item, "count", json_integer(todo_count(r)));
+		json_array_append_new(nav, item);
 	}
 	return nav;
 }

@@ -1270,6 +1270,14 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, " AND t.status <> 'closed' AND t.last_progress_on < ");
 		bind_text(q, dates[2]);
 	}
+	if (f->unclosed)
+		buf_puts(&q->sql, " AND t.status <> 'closed'");
+	if (f->returned)
+		buf_puts(&q->sql, " AND t.status = 'rectifying' AND t.return_count > 0");
+	if (f->extension_pending)
+		buf_puts(&q->sql, " AND t.extension_deadline IS NOT NULL");
+	if (f->callbacks_due)
+		buf_puts(&q->sql, " AND t.status = 'closed' AND t.callback_count = 0");
 	if (f->q && *f->q) {
 		/* Three characters or more go through the trigram index as a phrase; shorter words
 		 * (many Chinese words have two) are matched by a scan of the same table. */
@@ -1300,6 +1308,26 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		}
 	}
 	return 1;
+}
+
+long long ticket_count(struct db *db, const struct ticket_filter *f)
+{
+	char paths[4][2][256], qbuf[600], dates[3][11];
+	struct sqlq q = { .n = 0 };
+	buf_init(&q.sql);
+	buf_puts(&q.sql, "SELECT count(*) FROM tickets t ");
+	long long n = 0;
+	if (build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates)) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db_handle(db), q.sql.data, -1, &st, NULL) == SQLITE_OK) {
+			bind_all(&q, st);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				n = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_finalize(st);
+	}
+	buf_free(&q.sql);
+	return n;
 }
 
 json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir dir, const struct ticket_cursor *at,

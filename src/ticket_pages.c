@@ -556,54 +556,69 @@ struct todo_section {
 	struct ticket_filter f;
 };
 
+/* What awaits this user's action, by role: the page lists these, the navigation counts them. */
+static int todo_sections(const struct subject *who, struct todo_section *s)
+{
+	int n = 0;
+	for (int i = 0; i < 4; i++) {
+		memset(&s[i], 0, sizeof s[i]);
+		s[i].f.who = who;
+		s[i].f.supervised = -1;
+		s[i].f.stale = -1;
+	}
+	if (who->role == ROLE_STAFF) {
+		s[n].title = "待签收";
+		s[n].hint = "新派来的问题，请尽快签收";
+		s[n++].f.status = "open";
+		s[n].title = "被退回重办";
+		s[n].hint = "验收未通过，请按退回理由继续整改";
+		s[n++].f.returned = 1;
+		s[n].title = "本周未报进展";
+		s[n].hint = "超过 7 天没有报告整改进展（周调度要求每周至少一次）";
+		s[n].f.stale = 1;
+		s[n++].f.status = "rectifying";
+	} else if (who->role == ROLE_SUPERVISOR) {
+		s[n].title = "待验收";
+		s[n].hint = "已申请销号，请核实后验收或退回";
+		s[n++].f.status = "verifying";
+		s[n].title = "待回访";
+		s[n].hint = "已销号、尚未回访的问题，请回访群众并记录满意度";
+		s[n++].f.callbacks_due = 1;
+	} else if (who->role == ROLE_REVIEWER) {
+		s[n].title = "延期申请";
+		s[n].hint = "待审批的延期申请";
+		s[n++].f.extension_pending = 1;
+		s[n].title = "重点督办";
+		s[n].hint = "列入重要问题督办台账、尚未销号的问题";
+		s[n].f.supervised = 1;
+		s[n++].f.unclosed = 1;
+	}
+	return n;
+}
+
+long long todo_count(struct req *r)
+{
+	struct subject who = http_subject(r);
+	struct todo_section s[4];
+	int n = todo_sections(&who, s);
+	struct db *db = n ? db_reader() : NULL;
+	long long sum = 0;
+	for (int i = 0; db && i < n; i++)
+		sum += ticket_count(db, &s[i].f);
+	return sum;
+}
+
 /* GET /todo */
 void page_todo(struct req *r)
 {
 	if (!http_authorize(r, ACT_DASHBOARD, NULL))
 		return;
 	struct subject who = http_subject(r);
-	json_t *sections = json_array();
-	struct db *db = db_reader();
-	long long sum = 0;
 	struct todo_section s[4];
-	int n = 0;
-	memset(s, 0, sizeof s);
-	for (int i = 0; i < 4; i++) {
-		s[i].f.who = &who;
-		s[i].f.supervised = -1;
-		s[i].f.stale = -1;
-	}
-	if (who.role == ROLE_STAFF) {
-		s[n].title = "待签收";
-		s[n].hint = "新派来的问题，请尽快签收";
-		s[n++].f.status = "open";
-		s[n].title = "本周未报进展";
-		s[n].hint = "超过 7 天没有报告整改进展";
-		s[n].f.stale = 1;
-		s[n++].f.status = "rectifying";
-		s[n].title = "即将超期";
-		s[n].hint = "整改时限在 3 天之内";
-		s[n].f.status = "rectifying";
-		s[n++].f.light = "yellow";
-		s[n].title = "已超期";
-		s[n].hint = "已过整改时限，请说明情况或申请延期";
-		s[n].f.status = "rectifying";
-		s[n++].f.light = "red";
-	} else if (who.role == ROLE_SUPERVISOR) {
-		s[n].title = "待验收";
-		s[n].hint = "已申请销号，请核实后验收或退回";
-		s[n++].f.status = "verifying";
-		s[n].title = "已销号待回访";
-		s[n].hint = "请回访群众，记录满意度";
-		s[n++].f.status = "closed";
-	} else if (who.role == ROLE_REVIEWER) {
-		s[n].title = "重点督办";
-		s[n].hint = "列入重要问题督办台账、尚未销号的问题";
-		s[n++].f.supervised = 1;
-		s[n].title = "已超期";
-		s[n].hint = "超过整改时限仍未销号";
-		s[n++].f.light = "red";
-	}
+	int n = todo_sections(&who, s);
+	struct db *db = db_reader();
+	json_t *sections = json_array();
+	long long sum = 0;
 	for (int i = 0; i < n; i++) {
 		long long total = 0;
 		int more = 0;
@@ -611,26 +626,9 @@ void page_todo(struct req *r)
 		size_t k;
 		json_t *it;
 		json_array_foreach(items, k, it) add_labels(it);
-		/* Closed tickets wait for a callback only until their first one. */
-		if (who.role == ROLE_SUPERVISOR && s[i].f.status && !strcmp(s[i].f.status, "closed")) {
-			json_t *due = json_array();
-			json_array_foreach(items, k, it) if (json_integer_value(json_object_get(it, "callback_count")) == 0)
-				json_array_append(due, it);
-			json_decref(items);
-			items = due;
-			total = (long long)json_array_size(items);
-		}
-		if (s[i].f.supervised == 1) {
-			json_t *open = json_array();
-			json_array_foreach(items, k, it) if (strcmp(json_string_value(json_object_get(it, "status")), "closed"))
-				json_array_append(open, it);
-			json_decref(items);
-			items = open;
-			total = (long long)json_array_size(items);
-		}
 		sum += total;
 		json_array_append_new(sections, json_pack("{s:s,s:s,s:o,s:I,s:b}", "title", s[i].title, "hint", s[i].hint,
-							  "items", items, "total", total, "more", total > 20));
+							  "items", items, "total", total, "more", more));
 	}
 	http_page(r, 200, "todo", json_pack("{s:o,s:I}", "sections", sections, "sum", sum));
 }

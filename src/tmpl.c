@@ -717,8 +717,19 @@ static json_t *lookup(struct render *r, const struct node *nd)
 		if (json_is_object(f) && (v = json_object_get(f, nd->parts[0])) != NULL)
 			break;
 	}
-	for (int p = 1; v && p < nd->nparts; p++)
-		v = json_is_object(v) ? json_object_get(v, nd->parts[p]) : NULL;
+	/* Past the first part, a number indexes an array: {{#items.0}} tests for a first item. */
+	for (int p = 1; v && p < nd->nparts; p++) {
+		const char *part = nd->parts[p];
+		if (json_is_object(v)) {
+			v = json_object_get(v, part);
+		} else if (json_is_array(v) && part[0] >= '0' && part[0] <= '9') {
+			char *end;
+			unsigned long idx = strtoul(part, &end, 10);
+			v = *end ? NULL : json_array_get(v, idx);
+		} else {
+			v = NULL;
+		}
+	}
 	return v;
 }
 

@@ -83,6 +83,11 @@ static void test_own_rules(void)
 	CHECK_STR(s, "no|no");
 	free(s);
 
+	s = render("{{#list.0}}first: {{list.0.name}}{{/list.0}}{{^list.5}}, no sixth{{/list.5}}{{list.x}}",
+		   "{\"list\":[{\"name\":\"高新区\"}]}");
+	CHECK_STR(s, "first: 高新区, no sixth");
+	free(s);
+
 	s = render("{{#list}}{{name}}，{{/list}}", "{\"list\":[{\"name\":\"高新区\"},{\"name\":\"兴仁街道\"}]}");
 	CHECK_STR(s, "高新区，兴仁街道，");
 	free(s);

@@ -369,3 +369,29 @@ test('the chain is intact after all of it', () => {
   const r = ledger(['audit-verify', '--db', srv.db]);
   assert.equal(r.code, 0, r.stdout);
 });
+
+test('to-do lists by role, with the count in the navigation', async () => {
+  const s = await startServer();
+  try {
+    const [st, rv, sv] = await Promise.all(['xingren', 'zhongxin', 'ducha'].map((l) => apiLogin(s.base, l)));
+    const call = (who, path, method = 'GET', body) => as(who)(`${s.base}${path}`, { method, headers: { 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
+    const mk = async () => (await (await call(st, '/api/v1/tickets', 'POST', ticketBody({ location_unit: '' }))).json()).id;
+    const a = await mk();
+    const b = await mk();
+    await call(st, `/api/v1/tickets/${b}/actions/accept`, 'POST', {});
+    await call(st, `/api/v1/tickets/${b}/actions/extend-request`, 'POST', { deadline: '2023-10-30', reason: '需采购' });
+    const staffTodo = await (await call(st, '/todo')).text();
+    assert.match(staffTodo, /待签收 <span class="badge">1<\/span>/);
+    assert.match(staffTodo, new RegExp(`href="/tickets/${a}"`));
+    assert.match(staffTodo, /href="\/todo"[^>]*>待办 <span class="badge">1<\/span>/);
+    const reviewerTodo = await (await call(rv, '/todo')).text();
+    assert.match(reviewerTodo, /延期申请 <span class="badge">1<\/span>/);
+    assert.match(reviewerTodo, new RegExp(`href="/tickets/${b}"`));
+    const supTodo = await (await call(sv, '/todo')).text();
+    assert.match(supTodo, /待验收 <span class="badge">0<\/span>/);
+    const adminTodo = await as(await apiLogin(s.base, 'admin'))(`${s.base}/todo`);
+    assert.equal(adminTodo.status, 403);
+  } finally {
+    await s.stop();
+  }
+});
