@@ -27,6 +27,9 @@ struct actor {
 long long audit_append(struct db *w, const struct actor *who, const char *entity, long long entity_id,
 		       const char *action, json_t *before, json_t *after, struct err *e);
 
+/* A writer job recording an export of personal data: arg is { struct actor; json_t *detail }. */
+int audit_export_job(struct db *w, void *arg, struct err *e);
+
 /*
  * Walks the chain in id order. Returns 0 when intact (and prints the count and head hash to
  * out), 1 naming the first bad event, -1 if the database cannot be read.

@@ -67,6 +67,9 @@ void page_todo(struct req *r);
 /* The number of tickets awaiting this user's action (for the navigation). */
 long long todo_count(struct req *r);
 
+/* export.c */
+void api_export_csv(struct req *r);
+
 /* static.c */
 void static_file(struct req *r);
 /* 1 if rel is a plain relative path: no empty, "." or ".." segments, no backslash or control bytes. */

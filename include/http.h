@@ -107,6 +107,7 @@ const char *http_param(struct req *r, const char *name);
 /* Answers. Each sets r->answered; the first answer wins. */
 void http_header(struct req *r, const char *name, const char *value);
 void http_json(struct req *r, int status, json_t *v);                      /* steals v */
+void http_send(struct req *r, int status, const char *type, struct buf *body); /* takes body's bytes */
 void http_page(struct req *r, int status, const char *tmpl, json_t *ctx); /* steals ctx */
 void http_error(struct req *r, int status, const char *code, const char *message);
 void http_fail(struct req *r, const struct err *e);

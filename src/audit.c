@@ -172,3 +172,12 @@ int audit_verify(struct db *db, FILE *out)
 	fprintf(out, "事件链完整：共 %lld 条事件，链尾哈希 %s\n", count, prev);
 	return 0;
 }
+
+int audit_export_job(struct db *w, void *arg, struct err *e)
+{
+	struct {
+		struct actor who;
+		json_t *detail;
+	} *ev = arg;
+	return audit_append(w, &ev->who, "export", 0, "export-unmasked", NULL, ev->detail, e) < 0 ? -1 : 0;
+}

@@ -183,6 +183,19 @@ void http_json(struct req *r, int status, json_t *v)
 	free(s);
 }
 
+void http_send(struct req *r, int status, const char *type, struct buf *body)
+{
+	if (!claim(r)) {
+		buf_free(body);
+		return;
+	}
+	r->status = status;
+	r->content_type = type;
+	buf_free(&r->out);
+	r->out = *body;
+	buf_init(body);
+}
+
 static const char *status_title(int status)
 {
 	switch (status) {

@@ -53,6 +53,7 @@ const struct route route_table[] = {
 	{ "POST", "/api/v1/tickets/{id}/attachments", api_ticket_upload, ACCESS_USER, 1 },
 	{ "GET", "/api/v1/attachments/{id}", api_attachment_get, ACCESS_USER, 0 },
 	{ "GET", "/api/v1/attachments/{id}/thumb", api_attachment_thumb, ACCESS_USER, 0 },
+	{ "GET", "/api/v1/export.csv", api_export_csv, ACCESS_USER, 0 },
 };
 
 const size_t route_count = sizeof route_table / sizeof route_table[0];

@@ -395,3 +395,32 @@ test('to-do lists by role, with the count in the navigation', async () => {
     await s.stop();
   }
 });
+
+test('CSV export: reviewers only, BOM and Chinese headers, masked unless asked, the unmasked one recorded', async () => {
+  for (const who of [staff, other, supervisor, admin]) {
+    const r = await json(who, '/api/v1/export.csv');
+    assert.equal(r.status, 403);
+    assert.doesNotMatch(await r.text(), /张三|13812345678/);
+  }
+  const r = await json(reviewer, `/api/v1/export.csv?unit=XR&q=${encodeURIComponent('前进村自来水')}`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/csv; charset=utf-8/);
+  assert.match(r.headers.get('content-disposition'), /attachment; filename="ledger-2023-09-10\.csv"/);
+  const bytes = Buffer.from(await r.arrayBuffer());
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  const text = bytes.subarray(3).toString('utf8');
+  const lines = text.trim().split('\r\n');
+  assert.match(lines[0], /^问题编号,所属行动,问题来源,原工单号,类别,领域,问题标题,问题描述/);
+  assert.ok(lines.length > 5);
+  assert.doesNotMatch(text, /13812345678/);
+  assert.match(text, /138\*\*\*\*5678/);
+  const before = Number(sql(srv.db, "SELECT count(*) FROM events WHERE action = 'export-unmasked'"));
+  const full = await (await json(reviewer, '/api/v1/export.csv?unmasked=1&unit=XR')).text();
+  assert.match(full, /13812345678/);
+  assert.equal(Number(sql(srv.db, "SELECT count(*) FROM events WHERE action = 'export-unmasked'")), before + 1);
+  assert.equal(sql(srv.db, "SELECT actor FROM events WHERE action = 'export-unmasked' ORDER BY id DESC LIMIT 1"), 'zhongxin');
+  // A formula in a title is defused.
+  await create(staff, { title: '=HYPERLINK("http://x")' });
+  const csv = await (await json(reviewer, '/api/v1/export.csv')).text();
+  assert.match(csv, /"'=HYPERLINK\(""http:\/\/x""\)"/);
+});
