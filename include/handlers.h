@@ -67,6 +67,15 @@ void page_todo(struct req *r);
 /* The number of tickets awaiting this user's action (for the navigation). */
 long long todo_count(struct req *r);
 
+/* catalog.c */
+void page_admin_campaigns(struct req *r);
+void page_admin_campaign_create(struct req *r);
+void page_admin_campaign(struct req *r);
+void page_admin_campaign_update(struct req *r);
+void page_admin_phase_save(struct req *r);
+void page_admin_taxonomy(struct req *r);
+void page_admin_taxonomy_save(struct req *r);
+
 /* export.c */
 void api_export_csv(struct req *r);
 

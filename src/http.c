@@ -226,6 +226,8 @@ static json_t *nav_items(struct req *r)
 		{ "/tickets/new", "登记问题", ACT_TICKET_CREATE },
 		{ "/admin/users", "用户管理", ACT_ADMIN },
 		{ "/admin/units", "组织机构", ACT_ADMIN },
+		{ "/admin/campaigns", "专项行动", ACT_ADMIN },
+		{ "/admin/taxonomy", "分类字典", ACT_ADMIN },
 	};
 	json_t *nav = json_array();
 	struct subject who = http_subject(r);

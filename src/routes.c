@@ -40,6 +40,15 @@ const struct route route_table[] = {
 	{ "POST", "/admin/units", page_admin_unit_create, ACCESS_USER, 0 },
 	{ "GET", "/admin/units/{code}", page_admin_unit_edit, ACCESS_USER, 0 },
 	{ "POST", "/admin/units/{code}", page_admin_unit_update, ACCESS_USER, 0 },
+	{ "GET", "/admin/campaigns", page_admin_campaigns, ACCESS_USER, 0 },
+	{ "POST", "/admin/campaigns", page_admin_campaign_create, ACCESS_USER, 0 },
+	{ "GET", "/admin/campaigns/{code}", page_admin_campaign, ACCESS_USER, 0 },
+	{ "POST", "/admin/campaigns/{code}", page_admin_campaign_update, ACCESS_USER, 0 },
+	{ "POST", "/admin/campaigns/{code}/phases", page_admin_phase_save, ACCESS_USER, 0 },
+	{ "POST", "/admin/campaigns/{code}/phases/{seq}", page_admin_phase_save, ACCESS_USER, 0 },
+	{ "GET", "/admin/taxonomy", page_admin_taxonomy, ACCESS_USER, 0 },
+	{ "POST", "/admin/taxonomy/{kind}", page_admin_taxonomy_save, ACCESS_USER, 0 },
+	{ "POST", "/admin/taxonomy/{kind}/{code}", page_admin_taxonomy_save, ACCESS_USER, 0 },
 	{ "GET", "/api/v1/units", api_units, ACCESS_USER, 0 },
 
 	/* the ledger API */

@@ -242,3 +242,48 @@ test('an address that keeps failing is slowed down, logged', async () => {
     await s.stop();
   }
 });
+
+test('admin: campaigns with phases and taxonomies are maintained, checked, and recorded', async () => {
+  const a = await apiLogin(srv.base, 'admin');
+  const post = (path, fields) => as(a)(`${srv.base}${path}`, form({ ...fields, csrf_token: a.csrf }));
+  assert.equal((await as(a)(`${srv.base}/admin/campaigns`)).status, 200);
+  let r = await post('/admin/campaigns', { code: 'HB2024', name: '满意环保提升行动' });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), '/admin/campaigns/HB2024?done=created');
+  assert.equal((await post('/admin/campaigns', { code: 'bad code', name: 'x' })).status, 422);
+  r = await post('/admin/campaigns/HB2024/phases', { phase_name: '集中整改', kind: 'rectify', start: '2024-03-01', end: '2024-02-01' });
+  assert.equal(r.status, 422);
+  assert.match(await r.text(), /结束日期不能早于开始日期/);
+  r = await post('/admin/campaigns/HB2024/phases', { phase_name: '集中整改', kind: 'rectify', start: '2024-03-01', end: '2024-04-30', due: '每周五报送' });
+  assert.equal(r.status, 303);
+  r = await post('/admin/campaigns/HB2024/phases/1', { phase_name: '集中整改', kind: 'rectify', start: '2024-03-01', end: '2024-05-15', due: '' });
+  assert.equal(r.status, 303);
+  assert.equal(sql(srv.db, "SELECT end_date FROM campaign_phases p JOIN campaigns c ON c.id = p.campaign_id WHERE c.code = 'HB2024'"), '2024-05-15');
+  const camps = await (await as(a)(`${srv.base}/api/v1/campaigns`)).json();
+  assert.deepEqual(camps.find((c) => c.code === 'HB2024').phases, [{ name: '集中整改', start: '2024-03-01', end: '2024-05-15', kind: 'rectify' }]);
+  assert.equal((await as(a)(`${srv.base}/admin/campaigns/NOPE`)).status, 404);
+
+  r = await post('/admin/taxonomy/sources', { code: 'wechat', name: '政务微信公众号' });
+  assert.equal(r.status, 303);
+  r = await post('/admin/taxonomy/domains', { code: 'heating', name: '集中供暖', parent: 'livelihood', unit: 'SWJ' });
+  assert.equal(r.status, 303);
+  assert.equal((await post('/admin/taxonomy/domains', { code: 'x1', name: 'x', parent: 'nope' })).status, 422);
+  assert.equal((await post('/admin/taxonomy/colors', { code: 'x', name: 'x' })).status, 404);
+  assert.equal((await post('/admin/taxonomy/sources', { code: 'wechat', name: '重复' })).status, 422);
+  r = await post('/admin/taxonomy/sources/wechat', { name: '政务微信', sort: '11' }); // not active: retired
+  assert.equal(r.status, 303);
+  const tax = await (await as(a)(`${srv.base}/api/v1/taxonomy`)).json();
+  assert.ok(!tax.sources.some((s) => s.code === 'wechat'));
+  assert.deepEqual(tax.domains.find((d) => d.code === 'heating'), { code: 'heating', name: '集中供暖', parent: 'livelihood', default_unit: 'SWJ' });
+  assert.ok(Number(sql(srv.db, "SELECT count(*) FROM events WHERE entity IN ('campaign', 'taxonomy')")) >= 6);
+  const staffSees = await as(await apiLogin(srv.base, 'xingren'))(`${srv.base}/admin/taxonomy`);
+  assert.equal(staffSees.status, 403);
+  assert.equal(ledger(['audit-verify', '--db', srv.db]).code, 0);
+});
+
+test('taxonomy page preselects each domain\'s default unit, so saving a row keeps it', async () => {
+  const a = await apiLogin(srv.base, 'admin');
+  const html = await (await as(a)(`${srv.base}/admin/taxonomy`)).text();
+  const row = html.match(/<select id="u-rural_water"[\s\S]*?<\/select>/)[0];
+  assert.match(row, /<option value="SWJ" selected>/);
+});
