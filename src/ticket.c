@@ -1262,15 +1262,16 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 			return 0;
 		}
 	}
-	if (f->supervised >= 0) {
-		buf_puts(&q->sql, " AND t.supervised = ");
-		bind_num(q, f->supervised);
-	}
+	/* Literal values where a partial index is written for them (004_queue_indexes.sql). */
+	if (f->supervised >= 0)
+		buf_puts(&q->sql, f->supervised ? " AND t.supervised = 1" : " AND t.supervised = 0");
 	if (f->stale == 1) {
 		buf_puts(&q->sql, " AND t.status <> 'closed' AND t.last_progress_on < ");
 		bind_text(q, dates[2]);
 	}
-	if (f->unclosed)
+	if (f->unclosed && f->supervised == 1)
+		buf_puts(&q->sql, " AND t.supervised = 1 AND t.status <> 'closed'");
+	else if (f->unclosed)
 		buf_puts(&q->sql, " AND t.status <> 'closed'");
 	if (f->returned)
 		buf_puts(&q->sql, " AND t.status = 'rectifying' AND t.return_count > 0");
