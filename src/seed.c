@@ -232,10 +232,12 @@ int seed_run(struct db *db, long n, FILE *out, struct err *e)
 		}
 		if (db_exec(db, "COMMIT", e) != 0)
 			return -1;
-		if (done % 100000 == 0 || done == n)
+		if (done % 100000 == 0 || done == n) {
 			fprintf(out, "已生成 %ld / %ld 个问题\n", done, n);
+			fflush(out);
+		}
 	}
-	return 0;
+	return db_exec(db, "PRAGMA analysis_limit=1000; ANALYZE;", e);
 dberr:
 	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
 	db_exec(db, "ROLLBACK", NULL);
