@@ -297,7 +297,8 @@ static const char *const callback_method_opts[][2] = {
 };
 
 /* The actions this user may take on this ticket now, each with the fields its form needs. */
-static json_t *available_actions(struct req *r, const struct ticket_ref *t, json_t *errors, const char *failed)
+static json_t *available_actions(struct req *r, const struct ticket_ref *t, json_t *errors, const char *failed,
+				 json_t *typed)
 {
 	static const char *const field_labels[][2] = {
 		{ "note", "说明" }, { "statement", "整改完成情况" }, { "reason", "理由" }, { "deadline", "申请延期至" },
@@ -328,6 +329,9 @@ static json_t *available_actions(struct req *r, const struct ticket_ref *t, json
 				json_object_set_new(fd, "text", json_true());
 			if (mine && json_object_get(errors, name))
 				json_object_set(fd, "error", json_object_get(errors, name));
+			/* A refused form comes back with what was typed in it. */
+			if (mine && typed && json_is_string(json_object_get(typed, name)))
+				json_object_set(fd, "value", json_object_get(typed, name));
 			json_array_append_new(fields, fd);
 		}
 		if (!strcmp(tr->name, "callback"))
@@ -342,7 +346,8 @@ static json_t *available_actions(struct req *r, const struct ticket_ref *t, json
 	return list;
 }
 
-static void ticket_page(struct req *r, const struct ticket_ref *t, int status, json_t *errors, const char *failed)
+static void ticket_page(struct req *r, const struct ticket_ref *t, int status, json_t *errors, const char *failed,
+			json_t *typed)
 {
 	struct db *db = db_reader();
 	json_t *tk = ticket_json(db, t->id, ticket_may_see_personal(r, t), 1);
@@ -383,7 +388,7 @@ static void ticket_page(struct req *r, const struct ticket_ref *t, int status, j
 	}
 	struct subject who = http_subject(r);
 	struct ticket_scope scope = ticket_ref_scope(t);
-	json_t *ctx = json_pack("{s:o,s:o,s:b,s:b,s:s*,s:o}", "t", tk, "actions", available_actions(r, t, errors, failed),
+	json_t *ctx = json_pack("{s:o,s:o,s:b,s:b,s:s*,s:o}", "t", tk, "actions", available_actions(r, t, errors, failed, typed),
 				"may_upload", authz_check(&who, ACT_UPLOAD, &scope) == AUTHZ_OK && t->status != ST_CLOSED,
 				"may_edit", authz_check(&who, ACT_TICKET_EDIT, &scope) == AUTHZ_OK && t->status != ST_CLOSED,
 				"done", http_query(r, "done"), "errors", errors ? errors : json_object());
@@ -396,7 +401,7 @@ void page_ticket(struct req *r)
 	struct ticket_ref t;
 	if (!ticket_for(r, ACT_TICKET_VIEW, &t))
 		return;
-	ticket_page(r, &t, 200, NULL, NULL);
+	ticket_page(r, &t, 200, NULL, NULL, NULL);
 }
 
 /* POST /tickets/{id}/actions/{action} (a form) */
@@ -422,14 +427,15 @@ void page_ticket_action(struct req *r)
 	struct ticket_action a = { .id = t.id, .tr = tr, .body = body, .who = http_actor(r), .errors = json_object() };
 	struct err e = { 0 };
 	int rc = db_write(ticket_action_job, &a, &e);
-	json_decref(body);
 	if (rc != 0) {
 		if (!json_object_size(a.errors) || e.status != 422)
 			json_object_set_new(a.errors, "form", json_string(e.message));
 		ticket_ref_load(db_reader(), t.id, &t);
-		ticket_page(r, &t, e.status ? e.status : 500, a.errors, tr->name);
+		ticket_page(r, &t, e.status ? e.status : 500, a.errors, tr->name, body);
+		json_decref(body);
 		return;
 	}
+	json_decref(body);
 	json_decref(a.errors);
 	char loc[96];
 	snprintf(loc, sizeof loc, "/tickets/%lld?done=%s", t.id, tr->name);
@@ -445,7 +451,7 @@ void page_ticket_upload(struct req *r)
 	struct err e = { 0 };
 	json_t *a = attachment_store(r, t.id, &e);
 	if (!a) {
-		ticket_page(r, &t, e.status ? e.status : 500, json_pack("{s:s}", "file", e.message), NULL);
+		ticket_page(r, &t, e.status ? e.status : 500, json_pack("{s:s}", "file", e.message), NULL, NULL);
 		return;
 	}
 	json_decref(a);

@@ -424,3 +424,25 @@ test('CSV export: reviewers only, BOM and Chinese headers, masked unless asked, 
   const csv = await (await json(reviewer, '/api/v1/export.csv')).text();
   assert.match(csv, /"'=HYPERLINK\(""http:\/\/x""\)"/);
 });
+
+test('pages: a refused action comes back with its message beside the field and what was typed', async () => {
+  const t = await create(staff, { location_unit: '' });
+  const post = (path, fields) => as(staff)(`${base()}${path}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...fields, csrf_token: staff.csrf }).toString(),
+  });
+  let r = await post(`/tickets/${t.id}/actions/accept`, {});
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), `/tickets/${t.id}?done=accept`);
+  r = await post(`/tickets/${t.id}/actions/extend-request`, { deadline: '2023-09-01', reason: '需要采购水泵' });
+  assert.equal(r.status, 422);
+  const html = await r.text();
+  assert.match(html, /延期后的时限须晚于当前时限/);
+  assert.match(html, />需要采购水泵<\/textarea>/);
+  assert.match(html, /value="2023-09-01"/);
+  r = await post(`/tickets/${t.id}/actions/verify`, { note: 'x' });
+  assert.equal(r.status, 403);
+  const page = await (await as(staff)(`${base()}/tickets/${t.id}`)).text();
+  assert.match(page, /action="\/tickets\/\d+\/actions\/progress"/);
+  assert.doesNotMatch(page, /actions\/verify/); // only what this user may do now
+});
