@@ -26,6 +26,9 @@ void form_free(struct form *f);
 /* The first value of key, or NULL. */
 const char *form_get(const struct form *f, const char *key);
 
+/* The value of a hexadecimal digit, or -1. */
+int hex_digit(char c);
+
 /* 1 if s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t len);
 

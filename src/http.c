@@ -727,17 +727,6 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 	atomic_fetch_sub(&srv->in_flight, 1);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decoding of paths and query values, in place. "%00" stays as it is: a NUL byte
  * would silently cut the C string ("/static/app.css%00.png" would serve app.css).
@@ -749,7 +738,7 @@ static size_t unescape_url(void *cls, struct MHD_Connection *conn, char *s)
 	char *r = s, *w = s;
 	while (*r) {
 		int hi, lo;
-		if (r[0] == '%' && (hi = hex_value(r[1])) >= 0 && (lo = hex_value(r[2])) >= 0 && (hi | lo) != 0) {
+		if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 && (lo = hex_digit(r[2])) >= 0 && (hi | lo) != 0) {
 			*w++ = (char)(hi * 16 + lo);
 			r += 3;
 		} else {
