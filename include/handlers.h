@@ -76,6 +76,11 @@ void page_admin_phase_save(struct req *r);
 void page_admin_taxonomy(struct req *r);
 void page_admin_taxonomy_save(struct req *r);
 
+/* stats.c */
+void api_stats(struct req *r);
+struct db;
+json_t *stats_compute(struct db *db, const struct ticket_filter *f);
+
 /* export.c */
 void api_export_csv(struct req *r);
 

@@ -91,6 +91,8 @@ struct ticket_filter {
 	int stale;      /* -1 any, 1 */
 	/* to-do queues (0: not asked) */
 	int unclosed, returned, extension_pending, callbacks_due;
+	/* logged between these days (YYYY-MM-DD, inclusive), for reports */
+	const char *from, *to;
 	const struct subject *who;
 };
 /* Keyset position: urgency rank, deadline, id. */
@@ -106,6 +108,14 @@ enum list_dir { LIST_FIRST, LIST_AFTER, LIST_BEFORE, LIST_LAST };
  * when dir is LIST_FIRST and offset > 0; keyset pages otherwise, as fast deep as at the top.
  * Returns the items (masked) and sets *total (if non-NULL) and *more (another page that way).
  */
+/*
+ * Runs "SELECT <select> FROM tickets t <join> WHERE <f> <tail>" and calls row() for each
+ * result row. The text may use the parameters ?91 (today), ?92 (today + 3 days) and ?93
+ * (today - 7 days). select/join/tail are the caller's constant SQL, never input.
+ */
+int ticket_aggregate(struct db *db, const struct ticket_filter *f, const char *select, const char *join,
+		     const char *tail, void (*row)(sqlite3_stmt *st, void *arg), void *arg);
+
 /* How many tickets match f. */
 long long ticket_count(struct db *db, const struct ticket_filter *f);
 

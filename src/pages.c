@@ -5,6 +5,7 @@
 
 #include "db.h"
 #include "handlers.h"
+#include "ticket.h"
 
 /* GET /healthz — 200 when the database answers; for load balancers and `make run` scripts. */
 void api_healthz(struct req *r)
@@ -60,9 +61,39 @@ static json_t *campaigns_today(struct db *db)
 	return list;
 }
 
-/* GET / — the working overview. */
+/* "&unit=XR&campaign=SW2023": the dashboard's own filter, carried into every figure's link. */
+static void carry_filter(struct req *r, struct buf *qs)
+{
+	const char *keys[] = { "unit", "campaign", "from", "to" };
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		const char *v = http_query(r, keys[i]);
+		if (!v || !*v)
+			continue;
+		buf_printf(qs, "&%s=", keys[i]);
+		for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+			    *p == '_')
+				buf_putc(qs, (char)*p);
+			else
+				buf_printf(qs, "%%%02X", *p);
+		}
+	}
+}
+
+static json_t *percent(json_t *rate)
+{
+	if (!json_is_real(rate))
+		return json_string("—");
+	char s[16];
+	snprintf(s, sizeof s, "%.1f%%", json_real_value(rate) * 100.0);
+	return json_string(s);
+}
+
+/* GET / — the dashboard (工作台): the campaign's rhythm and the district's figures. */
 void page_home(struct req *r)
 {
+	static const char q_units[] = "SELECT code, name FROM units WHERE kind IN ('street', 'department') AND active = 1 "
+				      "ORDER BY kind DESC, sort";
 	if (!http_authorize(r, ACT_SIGNED_IN, NULL))
 		return;
 	struct db *db = db_reader();
@@ -70,5 +101,34 @@ void page_home(struct req *r)
 		http_error(r, 503, "db_unavailable", "数据库暂不可用");
 		return;
 	}
-	http_page(r, 200, "home", json_pack("{s:o}", "campaigns", campaigns_today(db)));
+	json_t *ctx = json_pack("{s:o}", "campaigns", campaigns_today(db));
+	struct subject who = http_subject(r);
+	if (authz_check(&who, ACT_DASHBOARD, NULL) == AUTHZ_OK) {
+		struct ticket_filter f;
+		memset(&f, 0, sizeof f);
+		f.who = &who;
+		f.supervised = -1;
+		f.stale = -1;
+		f.unit = http_query(r, "unit");
+		f.campaign = http_query(r, "campaign");
+		json_t *s = stats_compute(db, &f);
+		json_object_set_new(s, "closed_rate_text", percent(json_object_get(s, "closed_rate")));
+		json_object_set_new(s, "on_time_rate_text", percent(json_object_get(s, "on_time_rate")));
+		json_object_set_new(s, "satisfaction_rate_text", percent(json_object_get(s, "satisfaction_rate")));
+		struct buf qs;
+		buf_init(&qs);
+		carry_filter(r, &qs);
+		json_object_set_new(ctx, "qs", json_string(qs.data ? qs.data : ""));
+		buf_free(&qs);
+		json_object_set_new(ctx, "s", s);
+		json_object_set_new(ctx, "scoped", json_boolean(who.role == ROLE_STAFF));
+		json_t *units = json_array();
+		sqlite3_stmt *st = db_prepare(db, q_units);
+		while (st && sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(units, json_pack("{s:s,s:s,s:b}", "code", db_text(st, 0), "name", db_text(st, 1),
+							       "selected", f.unit && !strcmp(f.unit, db_text(st, 0))));
+		db_done(st);
+		json_object_set_new(ctx, "units", units);
+	}
+	http_page(r, 200, "home", ctx);
 }

@@ -63,6 +63,7 @@ const struct route route_table[] = {
 	{ "GET", "/api/v1/attachments/{id}", api_attachment_get, ACCESS_USER, 0 },
 	{ "GET", "/api/v1/attachments/{id}/thumb", api_attachment_thumb, ACCESS_USER, 0 },
 	{ "GET", "/api/v1/export.csv", api_export_csv, ACCESS_USER, 0 },
+	{ "GET", "/api/v1/stats", api_stats, ACCESS_USER, 0 },
 };
 
 const size_t route_count = sizeof route_table / sizeof route_table[0];

@@ -1280,6 +1280,19 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, " AND t.status <> 'closed' AND t.last_progress_on < ");
 		bind_text(q, dates[2]);
 	}
+	if (f->from && *f->from) {
+		if (date_parse_days(f->from) < 0)
+			return 0;
+		buf_puts(&q->sql, " AND t.created_at >= ");
+		bind_text(q, f->from);
+	}
+	if (f->to && *f->to) {
+		if (date_parse_days(f->to) < 0)
+			return 0;
+		/* created_at is "YYYY-MM-DDThh:mm:ss+08:00": every time of that day sorts below "YYYY-MM-DDU" */
+		buf_puts(&q->sql, " AND substr(t.created_at, 1, 10) <= ");
+		bind_text(q, f->to);
+	}
 	if (f->unclosed && f->supervised == 1)
 		buf_puts(&q->sql, " AND t.supervised = 1 AND t.status <> 'closed'");
 	else if (f->unclosed)
@@ -1320,6 +1333,44 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		}
 	}
 	return 1;
+}
+
+int ticket_aggregate(struct db *db, const struct ticket_filter *f, const char *select, const char *join,
+		     const char *tail, void (*row)(sqlite3_stmt *st, void *arg), void *arg)
+{
+	char paths[4][2][256], qbuf[600], dates[3][11];
+	struct sqlq q = { .n = 0 };
+	buf_init(&q.sql);
+	buf_printf(&q.sql, "SELECT %s FROM tickets t %s ", select, join ? join : "");
+	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, 0)) {
+		buf_free(&q.sql);
+		return 0;
+	}
+	buf_printf(&q.sql, " %s", tail ? tail : "");
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	if (sqlite3_prepare_v2(db_handle(db), q.sql.data, -1, &st, NULL) == SQLITE_OK) {
+		bind_all(&q, st);
+		long today = date_today_days();
+		char d[3][11];
+		time_format_date((time_t)today * 86400, d[0], 11);
+		time_format_date((time_t)(today + DUE_SOON_DAYS) * 86400, d[1], 11);
+		time_format_date((time_t)(today - STALE_DAYS) * 86400, d[2], 11);
+		/* Fixed numbers far above the filter's own ?1..?N: named parameters would be numbered
+		 * in parse order and collide with them. */
+		int top = sqlite3_bind_parameter_count(st);
+		for (int i = 0; i < 3; i++)
+			if (91 + i <= top)
+				sqlite3_bind_text(st, 91 + i, d[i], -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			row(st, arg);
+		rc = 0;
+	} else {
+		log_error("aggregate: %s", sqlite3_errmsg(db_handle(db)));
+	}
+	sqlite3_finalize(st);
+	buf_free(&q.sql);
+	return rc;
 }
 
 long long ticket_count(struct db *db, const struct ticket_filter *f)

@@ -111,6 +111,8 @@ void ticket_filter_from_query(struct req *r, struct ticket_filter *f, const stru
 	f->color = http_query(r, "color");
 	f->campaign = http_query(r, "campaign");
 	f->q = http_query(r, "q");
+	f->from = http_query(r, "from");
+	f->to = http_query(r, "to");
 	const char *sup = http_query(r, "supervised"), *stale = http_query(r, "stale");
 	f->supervised = sup && *sup ? (!strcmp(sup, "1") || !strcmp(sup, "true")) : -1;
 	f->stale = stale && (!strcmp(stale, "1") || !strcmp(stale, "true")) ? 1 : -1;

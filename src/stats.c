@@ -1,0 +1,214 @@
+/*
+ * stats.c — what the district sees: the dashboard's figures, computed once for the page and
+ * for GET /api/v1/stats, over the same filters and unit scope as the ledger list.
+ *
+ * Definitions (SPEC section 6):
+ *   办结率   closed / all;
+ *   按期办结率 closed by the original deadline / all due, where "due" means the original
+ *            deadline has passed or the ticket is closed (closed early counts for, not against);
+ *   满意率   (满意 + 基本满意) / callbacks;
+ *   overdue / due soon / stale as the ledger's lights and weekly-progress rule define them.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "ticket.h"
+
+#define TREND_WEEKS 8
+
+static json_t *rate(long long num, long long den)
+{
+	return den > 0 ? json_real(round((double)num * 10000.0 / (double)den) / 10000.0) : json_null();
+}
+
+static void row_totals(sqlite3_stmt *st, void *arg)
+{
+	json_t *o = arg;
+	const char *keys[] = { "total", "closed", "due", "closed_on_time", "overdue", "due_soon", "stale", "supervised",
+			       "green", "yellow", "red", "open", "rectifying", "verifying" };
+	for (int i = 0; i < (int)ARRAY_LEN(keys); i++)
+		json_object_set_new(o, keys[i], json_integer(sqlite3_column_int64(st, i)));
+}
+
+static void row_callbacks(sqlite3_stmt *st, void *arg)
+{
+	json_t *o = arg;
+	json_object_set_new(o, "callbacks", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(o, "satisfied", json_integer(sqlite3_column_int64(st, 1)));
+}
+
+static void row_group(sqlite3_stmt *st, void *arg)
+{
+	json_array_append_new((json_t *)arg,
+			      json_pack("{s:s,s:s,s:I,s:I,s:I}", "code", db_text(st, 0), "name", db_text(st, 1), "total",
+					sqlite3_column_int64(st, 2), "closed", sqlite3_column_int64(st, 3), "overdue",
+					sqlite3_column_int64(st, 4)));
+}
+
+static void row_week(sqlite3_stmt *st, void *arg)
+{
+	json_object_set_new((json_t *)arg, db_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
+}
+
+/* Adds closed_rate and bar lengths (0-100, relative to the largest total) to each group row. */
+static void finish_groups(json_t *rows)
+{
+	long long max = 1;
+	size_t i;
+	json_t *g;
+	json_array_foreach(rows, i, g) if (json_integer_value(json_object_get(g, "total")) > max) max =
+		json_integer_value(json_object_get(g, "total"));
+	json_array_foreach(rows, i, g)
+	{
+		long long t = json_integer_value(json_object_get(g, "total"));
+		long long c = json_integer_value(json_object_get(g, "closed"));
+		json_object_set_new(g, "closed_rate", rate(c, t));
+		json_object_set_new(g, "bar", json_integer((json_int_t)(t * 100 / max)));
+		json_object_set_new(g, "bar_closed", json_integer((json_int_t)(c * 100 / max)));
+	}
+}
+
+json_t *stats_compute(struct db *db, const struct ticket_filter *f)
+{
+	static const char sel_totals[] =
+		"count(*), "
+		"coalesce(sum(t.status = 'closed'), 0), "
+		"coalesce(sum(t.original_deadline < ?91 OR t.status = 'closed'), 0), "
+		"coalesce(sum(t.status = 'closed' AND t.closed_on <= t.original_deadline), 0), "
+		"coalesce(sum(t.status <> 'closed' AND t.deadline < ?91), 0), "
+		"coalesce(sum(t.status <> 'closed' AND t.deadline >= ?91 AND t.deadline <= ?92), 0), "
+		"coalesce(sum(t.status <> 'closed' AND t.last_progress_on < ?93), 0), "
+		"coalesce(sum(t.supervised = 1 AND t.status <> 'closed'), 0), "
+		"coalesce(sum(t.color = 'green'), 0), coalesce(sum(t.color = 'yellow'), 0), "
+		"coalesce(sum(t.color = 'red'), 0), coalesce(sum(t.status = 'open'), 0), "
+		"coalesce(sum(t.status = 'rectifying'), 0), coalesce(sum(t.status = 'verifying'), 0)";
+	static const char sel_callbacks[] = "count(*), coalesce(sum(c.result IN ('satisfied', 'basically_satisfied')), 0)";
+	static const char join_callbacks[] = "JOIN callbacks c ON c.ticket_id = t.id";
+	static const char sel_group[] = "g.code, g.name, count(*), coalesce(sum(t.status = 'closed'), 0), "
+					"coalesce(sum(t.status <> 'closed' AND t.deadline < ?91), 0)";
+	static const char join_street[] = "JOIN units g ON g.id = t.unit_id";
+	static const char join_domain[] = "JOIN domains g ON g.id = t.domain_id";
+	static const char join_source[] = "JOIN sources g ON g.id = t.source_id";
+	static const char tail_group[] = "GROUP BY g.id ORDER BY count(*) DESC, g.code";
+	static const char sel_new_week[] = "date(substr(t.created_at, 1, 10), '-6 days', 'weekday 1'), count(*)";
+	static const char sel_closed_week[] = "date(t.closed_on, '-6 days', 'weekday 1'), count(*)";
+	static const char tail_new_week[] = "GROUP BY 1";
+	static const char tail_closed_week[] = "AND t.closed_on IS NOT NULL GROUP BY 1";
+
+	json_t *tot = json_object(), *cb = json_object(), *streets = json_array(), *domains = json_array(),
+	       *sources = json_array(), *new_w = json_object(), *closed_w = json_object();
+	ticket_aggregate(db, f, sel_totals, NULL, NULL, row_totals, tot);
+	ticket_aggregate(db, f, sel_callbacks, join_callbacks, NULL, row_callbacks, cb);
+	ticket_aggregate(db, f, sel_group, join_street, tail_group, row_group, streets);
+	ticket_aggregate(db, f, sel_group, join_domain, tail_group, row_group, domains);
+	ticket_aggregate(db, f, sel_group, join_source, tail_group, row_group, sources);
+	ticket_aggregate(db, f, sel_new_week, NULL, tail_new_week, row_week, new_w);
+	ticket_aggregate(db, f, sel_closed_week, NULL, tail_closed_week, row_week, closed_w);
+	finish_groups(streets);
+	finish_groups(domains);
+	finish_groups(sources);
+
+#define N(o, k) json_integer_value(json_object_get(o, k))
+	long long total = N(tot, "total");
+	json_t *out = json_pack(
+		"{s:I,s:{s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I},s:I,s:I,s:o,s:o,s:o}",
+		"total", total, "by_status", "open", N(tot, "open"), "rectifying", N(tot, "rectifying"), "verifying",
+		N(tot, "verifying"), "closed", N(tot, "closed"), "closed_rate", rate(N(tot, "closed"), total),
+		"on_time_rate", rate(N(tot, "closed_on_time"), N(tot, "due")), "satisfaction_rate",
+		rate(N(cb, "satisfied"), N(cb, "callbacks")), "due", N(tot, "due"), "closed_on_time",
+		N(tot, "closed_on_time"), "overdue", N(tot, "overdue"), "due_soon", N(tot, "due_soon"), "stale",
+		N(tot, "stale"), "supervised", N(tot, "supervised"), "callbacks", N(cb, "callbacks"), "colors", "green",
+		N(tot, "green"), "yellow", N(tot, "yellow"), "red", N(tot, "red"), "satisfied_callbacks", N(cb, "satisfied"),
+		"closed", N(tot, "closed"), "by_street", streets, "by_domain", domains, "by_source", sources);
+#undef N
+	/* The weekly trend: the last TREND_WEEKS weeks (Monday to Sunday) up to this one. */
+	json_t *trend = json_array();
+	long today = date_today_days();
+	long monday = today - ((today + 3) % 7); /* 1970-01-01 was a Thursday */
+	long long max = 1;
+	for (int w = TREND_WEEKS - 1; w >= 0; w--) {
+		char start[11];
+		time_format_date((time_t)(monday - 7L * w) * 86400, start, sizeof start);
+		long long n = json_integer_value(json_object_get(new_w, start));
+		long long c = json_integer_value(json_object_get(closed_w, start));
+		if (n > max)
+			max = n;
+		if (c > max)
+			max = c;
+		json_array_append_new(trend, json_pack("{s:s,s:I,s:I}", "week", start, "new", n, "closed", c));
+	}
+	/* Column geometry for the SVG (a 400 × 120 box): x and heights computed here. */
+	size_t i;
+	json_t *wk;
+	json_array_foreach(trend, i, wk)
+	{
+		long long n = json_integer_value(json_object_get(wk, "new"));
+		long long c = json_integer_value(json_object_get(wk, "closed"));
+		int hn = (int)(n * 100 / max), hc = (int)(c * 100 / max);
+		json_object_set_new(wk, "x", json_integer(10 + (json_int_t)i * 48));
+		json_object_set_new(wk, "x2", json_integer(28 + (json_int_t)i * 48));
+		json_object_set_new(wk, "h_new", json_integer(hn));
+		json_object_set_new(wk, "y_new", json_integer(105 - hn));
+		json_object_set_new(wk, "h_closed", json_integer(hc));
+		json_object_set_new(wk, "y_closed", json_integer(105 - hc));
+		json_object_set_new(wk, "label", json_string(json_string_value(json_object_get(wk, "week")) + 5));
+	}
+	json_object_set_new(out, "trend", trend);
+	json_decref(tot);
+	json_decref(cb);
+	json_decref(new_w);
+	json_decref(closed_w);
+	return out;
+}
+
+/* The filters of the dashboard and the stats API: campaign, unit, from, to (and the scope). */
+static int stats_filter(struct req *r, struct ticket_filter *f, const struct subject *who)
+{
+	memset(f, 0, sizeof *f);
+	f->who = who;
+	f->supervised = -1;
+	f->stale = -1;
+	f->campaign = http_query(r, "campaign");
+	f->unit = http_query(r, "unit");
+	f->from = http_query(r, "from");
+	f->to = http_query(r, "to");
+	const char *dates[2] = { f->from, f->to };
+	for (int i = 0; i < 2; i++)
+		if (dates[i] && *dates[i] && date_parse_days(dates[i]) < 0)
+			return 0;
+	return 1;
+}
+
+/* GET /api/v1/stats?campaign=&unit=&from=&to= */
+void api_stats(struct req *r)
+{
+	if (!http_authorize(r, ACT_DASHBOARD, NULL))
+		return;
+	struct subject who = http_subject(r);
+	struct ticket_filter f;
+	if (!stats_filter(r, &f, &who)) {
+		http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message", "日期无效",
+					    "fields", "from", "日期须为 YYYY-MM-DD"));
+		return;
+	}
+	json_t *s = stats_compute(db_reader(), &f);
+	/* Chart geometry is for the page; the API gives the figures. */
+	size_t i;
+	json_t *g;
+	const char *groups[] = { "by_street", "by_domain", "by_source" };
+	for (int k = 0; k < 3; k++)
+		json_array_foreach(json_object_get(s, groups[k]), i, g)
+		{
+			json_object_del(g, "bar");
+			json_object_del(g, "bar_closed");
+		}
+	json_array_foreach(json_object_get(s, "trend"), i, g)
+	{
+		const char *drop[] = { "x", "x2", "h_new", "y_new", "h_closed", "y_closed", "label" };
+		for (int k = 0; k < 7; k++)
+			json_object_del(g, drop[k]);
+	}
+	http_json(r, 200, s);
+}

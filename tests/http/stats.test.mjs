@@ -1,0 +1,107 @@
+// The dashboard's figures against hand-computed expectations on a small fixed data set.
+// Today is 2023-09-10 (LEDGER_NOW); the week of 2023-09-04 holds everything.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, apiLogin, as, sql } from './helpers.mjs';
+
+let srv, staff, other, reviewer, supervisor;
+const ids = {};
+
+const call = (who, path, method = 'GET', body) => as(who)(`${srv.base}${path}`, {
+  method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+});
+async function make(who, unit, deadline, title) {
+  const r = await call(who, '/api/v1/tickets', 'POST', {
+    source: 'hotline12345', category: 'complaint', domain: unit === 'XR' ? 'rural_water' : 'air', title, description: '统计测试',
+    unit, deadline,
+  });
+  assert.equal(r.status, 201);
+  return (await r.json()).id;
+}
+async function closeIt(id) {
+  await call(staff, `/api/v1/tickets/${id}/actions/accept`, 'POST', {});
+  const fd = new FormData();
+  fd.append('file', new Blob([Buffer.from('%PDF-1.4\n%%EOF\n')]), 'p.pdf');
+  await as(staff)(`${srv.base}/api/v1/tickets/${id}/attachments`, { method: 'POST', body: fd });
+  await call(staff, `/api/v1/tickets/${id}/actions/submit`, 'POST', { statement: '完成' });
+  const r = await call(supervisor, `/api/v1/tickets/${id}/actions/verify`, 'POST', { note: '核实' });
+  assert.equal((await r.json()).status, 'closed');
+}
+
+before(async () => {
+  srv = await startServer();
+  [staff, other, reviewer, supervisor] = await Promise.all(['xingren', 'xingcheng', 'zhongxin', 'ducha'].map((l) => apiLogin(srv.base, l)));
+  ids.t1 = await make(staff, 'XR', '2023-09-25', 'T1 未报进展');
+  ids.t2 = await make(staff, 'XR', '2023-09-12', 'T2 临期');
+  ids.t3 = await make(staff, 'XR', '2023-08-01', 'T3 超期');
+  await call(staff, `/api/v1/tickets/${ids.t3}/actions/accept`, 'POST', {});
+  ids.t4 = await make(staff, 'XR', '2023-09-25', 'T4 按期销号且满意');
+  await closeIt(ids.t4);
+  await call(supervisor, `/api/v1/tickets/${ids.t4}/actions/callback`, 'POST', { result: 'satisfied', method: 'phone' });
+  ids.t5 = await make(staff, 'XR', '2023-09-25', 'T5 不满意重办');
+  await closeIt(ids.t5);
+  await call(supervisor, `/api/v1/tickets/${ids.t5}/actions/callback`, 'POST', { result: 'unsatisfied', method: 'phone' });
+  ids.t6 = await make(other, 'XC', '2023-09-25', 'T6 兴城');
+  sql(srv.db, `UPDATE tickets SET last_progress_on = '2023-08-20' WHERE id = ${ids.t1}`);
+});
+after(async () => { await srv.stop(); });
+
+test('stats API: every figure as computed by hand', async () => {
+  const r = await call(reviewer, '/api/v1/stats');
+  assert.equal(r.status, 200);
+  const s = await r.json();
+  assert.equal(s.total, 6);
+  assert.deepEqual(s.by_status, { open: 3, rectifying: 2, verifying: 0, closed: 1 });
+  assert.equal(s.closed_rate, 0.1667);           // 1 / 6
+  assert.equal(s.due, 2);                        // T3 (deadline passed) and T4 (closed)
+  assert.equal(s.closed_on_time, 1);             // T4
+  assert.equal(s.on_time_rate, 0.5);
+  assert.equal(s.callbacks, 2);
+  assert.equal(s.satisfaction_rate, 0.5);        // T4 satisfied, T5 not
+  assert.equal(s.overdue, 1);                    // T3
+  assert.equal(s.due_soon, 1);                   // T2
+  assert.equal(s.stale, 1);                      // T1
+  assert.deepEqual(s.colors, { green: 1, yellow: 1, red: 0 });
+  assert.equal(s.supervised, 0);
+  const xr = s.by_street.find((g) => g.code === 'XR');
+  assert.deepEqual({ total: xr.total, closed: xr.closed, overdue: xr.overdue }, { total: 5, closed: 1, overdue: 1 });
+  assert.equal(xr.closed_rate, 0.2);
+  assert.equal(s.by_street.find((g) => g.code === 'XC').total, 1);
+  assert.equal(s.by_domain.find((g) => g.code === 'rural_water').total, 5);
+  assert.equal(s.by_source[0].total, 6);
+  assert.equal(s.trend.length, 8);
+  assert.deepEqual(s.trend[7], { week: '2023-09-04', new: 6, closed: 1 }); // T5 was reopened
+  assert.deepEqual(s.trend[6], { week: '2023-08-28', new: 0, closed: 0 });
+});
+
+test('stats follow the filters and the unit scope', async () => {
+  const xc = await (await call(reviewer, '/api/v1/stats?unit=XC')).json();
+  assert.equal(xc.total, 1);
+  const mine = await (await call(staff, '/api/v1/stats')).json();
+  assert.equal(mine.total, 5);                   // staff see their own unit's figures
+  assert.ok(!mine.by_street.some((g) => g.code === 'XC'));
+  const widen = await (await call(other, '/api/v1/stats?unit=XR')).json();
+  assert.equal(widen.total, 0);
+  const later = await (await call(reviewer, '/api/v1/stats?from=2023-09-11')).json();
+  assert.equal(later.total, 0);
+  const day = await (await call(reviewer, '/api/v1/stats?from=2023-09-10&to=2023-09-10&campaign=SW2023')).json();
+  assert.equal(day.total, 6);
+  assert.equal((await call(reviewer, '/api/v1/stats?from=2023-02-30')).status, 422);
+  const admin = await apiLogin(srv.base, 'admin');
+  assert.equal((await call(admin, '/api/v1/stats')).status, 403);
+});
+
+test('the dashboard shows the same figures, each a link to the tickets behind it', async () => {
+  const html = await (await call(reviewer, '/')).text();
+  assert.match(html, /<a class="figure figure-red" href="\/tickets\?light=red"><span class="figure-value">1<\/span>/);
+  assert.match(html, /<span class="figure-value">16\.7%<\/span><span class="figure-label">办结率/);
+  assert.match(html, /<span class="figure-value">50\.0%<\/span><span class="figure-label">按期办结率/);
+  assert.match(html, /href="\/tickets\?stale=1"><span class="figure-value">1</);
+  assert.match(html, /<svg class="trend"/);
+  assert.match(html, /href="\/tickets\?unit=XR">兴仁街道<\/a><\/td><td>5<\/td>/);
+  // Following a figure gives exactly the tickets it counts.
+  const list = await (await call(reviewer, '/api/v1/tickets?light=red')).json();
+  assert.deepEqual(list.items.map((t) => t.id), [ids.t3]);
+  const scoped = await (await call(reviewer, '/?unit=XC')).text();
+  assert.match(scoped, /href="\/tickets\?light=red&amp;unit=XC"/);
+});
