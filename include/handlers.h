@@ -81,6 +81,10 @@ void api_stats(struct req *r);
 struct db;
 json_t *stats_compute(struct db *db, const struct ticket_filter *f);
 
+/* reports.c */
+void page_ranking(struct req *r);
+json_t *ranking_compute(struct db *db, const struct ticket_filter *f);
+
 /* export.c */
 void api_export_csv(struct req *r);
 

@@ -119,6 +119,7 @@ int seed_run(struct db *db, long n, FILE *out, struct err *e)
 		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
 		"?24, ?25, ?26, ?27, ?28, ?29, ?29, ?30, ?30)";
 	static const char q_fts[] = "INSERT INTO tickets_fts (rowid, title, description, notes) VALUES (?1, ?2, ?3, ?4)";
+	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, result, method) VALUES (?1, ?2, ?3, 'phone')";
 
 	struct unit u[MAX_UNITS];
 	int streets[MAX_UNITS], places[MAX_UNITS], ns, np;
@@ -222,6 +223,19 @@ int seed_run(struct db *db, long n, FILE *out, struct err *e)
 				goto dberr;
 			}
 			db_done(st);
+			/* The callbacks behind the counters: the unsatisfied ones first, then a satisfied one. */
+			for (int c = 0; c < callbacks; c++) {
+				st = db_prepare(db, q_callback);
+				sqlite3_bind_int64(st, 1, id);
+				sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, 3, c < unsat ? "unsatisfied" : pick(3) ? "satisfied" : "basically_satisfied", -1,
+						  SQLITE_STATIC);
+				if (sqlite3_step(st) != SQLITE_DONE) {
+					db_done(st);
+					goto dberr;
+				}
+				db_done(st);
+			}
 			json_t *after = json_pack("{s:s,s:s}", "code", code, "status", statuses[status]);
 			long long ev = audit_append(db, &seeder, "ticket", id, "seed", NULL, after, e);
 			json_decref(after);

@@ -94,6 +94,8 @@ test('seed adds realistic tickets with their events; the chain stays intact', ()
   assert.equal(sql(db, 'SELECT count(*) FROM tickets_fts'), '1200');
   assert.equal(sql(db, 'SELECT count(*) FROM (SELECT code FROM tickets GROUP BY code HAVING count(*) > 1)'), '0');
   assert.equal(sql(db, "SELECT count(*) FROM tickets WHERE color = 'red' AND supervised = 0"), '0');
+  assert.equal(sql(db, 'SELECT sum(callback_count) = (SELECT count(*) FROM callbacks) FROM tickets'), '1');
+  assert.equal(sql(db, "SELECT sum(unsatisfied_count) = (SELECT count(*) FROM callbacks WHERE result = 'unsatisfied') FROM tickets"), '1');
   assert.equal(ledger(['audit-verify', '--db', db]).code, 0);
   rmSync(dir, { recursive: true, force: true });
 });

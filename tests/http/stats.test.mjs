@@ -105,3 +105,18 @@ test('the dashboard shows the same figures, each a link to the tickets behind it
   const scoped = await (await call(reviewer, '/?unit=XC')).text();
   assert.match(scoped, /href="\/tickets\?light=red&amp;unit=XC"/);
 });
+
+test('ranking: streets and communities by unsatisfied stock, the last five marked', async () => {
+  // Stock by hand: T5 (XR, unclosed, unsatisfied once) → XR 1; XC 0. Add a closed red ticket in ZF.
+  sql(srv.db, `UPDATE tickets SET unit_id = (SELECT id FROM units WHERE code = 'ZF'), unit_path = (SELECT path FROM units WHERE code = 'ZF'), status = 'closed', color = 'red', unsatisfied_count = 2 WHERE id = ${ids.t6}`);
+  const html = await (await call(reviewer, '/reports/ranking')).text();
+  const rows = [...html.matchAll(/<tr( class="row-bottom")?><td>(\d+)<\/td><td><a href="\/tickets\?unit=(\w+)">[^<]+<\/a>(?: <span class="tag tag-red">末五位<\/span>)?<\/td><td>(\d+)<\/td><td><a[^>]*>(\d+)<\/a><\/td><td>(\d+)<\/td>/g)]
+    .map((m) => ({ place: Number(m[2]), unit: m[3], stock: Number(m[4]), red: Number(m[5]), total: Number(m[6]) }));
+  assert.deepEqual(rows, [
+    { place: 1, unit: 'XR', stock: 1, red: 0, total: 5 },
+    { place: 1, unit: 'ZF', stock: 1, red: 1, total: 1 }, // equal stock, equal place
+  ]);
+  // Fewer than six units ranked: nobody is marked as the last five.
+  assert.doesNotMatch(html, /row-bottom/);
+  assert.equal((await call(staff, '/reports/ranking')).status, 403);
+});
