@@ -224,6 +224,7 @@ static json_t *nav_items(struct req *r)
 		{ "/todo", "待办", ACT_DASHBOARD },
 		{ "/tickets", "问题台账", ACT_TICKET_VIEW },
 		{ "/tickets/new", "登记问题", ACT_TICKET_CREATE },
+		{ "/reports/dispatch", "调度通报", ACT_REPORTS },
 		{ "/reports/ranking", "排名", ACT_REPORTS },
 		{ "/admin/users", "用户管理", ACT_ADMIN },
 		{ "/admin/units", "组织机构", ACT_ADMIN },

@@ -72,3 +72,230 @@ void page_ranking(struct req *r)
 	json_t *ctx = ranking_compute(db_reader(), &f);
 	http_page(r, 200, "ranking", ctx);
 }
+
+/*
+ * The dispatch report (周调度 / 月调度): per street, what happened in the period, from the
+ * event log — new (logged), closed (verified), returned, reopened (relapse or an unsatisfied
+ * callback) — and the state at the period's end: overdue (unclosed, deadline before the end)
+ * and stale (unclosed, no progress in the last 7 days of the period); with the change from
+ * the previous period. Also whether each street filed its ledger by the end of the
+ * self-inspection phase and reported progress on every open ticket by the end of the
+ * rectification phase (seed 000: 9月5日 / 9月25日).
+ */
+struct period {
+	char from[11], to[11], prev_from[11], prev_to[11];
+	char label[64];
+};
+
+static void day_text(long d, char *out)
+{
+	time_format_date((time_t)d * 86400, out, 11);
+}
+
+/* week: Monday to Sunday around day; month: the calendar month. */
+static void make_period(const char *kind, long day, struct period *p)
+{
+	char s[11];
+	day_text(day, s);
+	if (!strcmp(kind, "month")) {
+		int y = 0, m = 0;
+		sscanf(s, "%d-%d", &y, &m);
+		char first[32], next_first[32], prev_first[32];
+		snprintf(first, sizeof first, "%04d-%02d-01", y, m);
+		snprintf(next_first, sizeof next_first, "%04d-%02d-01", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
+		snprintf(prev_first, sizeof prev_first, "%04d-%02d-01", m == 1 ? y - 1 : y, m == 1 ? 12 : m - 1);
+		long f = date_parse_days(first), nf = date_parse_days(next_first), pf = date_parse_days(prev_first);
+		day_text(f, p->from);
+		day_text(nf - 1, p->to);
+		day_text(pf, p->prev_from);
+		day_text(f - 1, p->prev_to);
+		snprintf(p->label, sizeof p->label, "%d年%d月", y, m);
+	} else {
+		long monday = day - ((day + 3) % 7);
+		day_text(monday, p->from);
+		day_text(monday + 6, p->to);
+		day_text(monday - 7, p->prev_from);
+		day_text(monday - 1, p->prev_to);
+		snprintf(p->label, sizeof p->label, "%s 至 %s", p->from, p->to);
+	}
+}
+
+struct street_counts {
+	char code[33], name[101];
+	long long v[2][6]; /* [this, previous][new, closed, returned, reopened, overdue, stale] */
+	long long ledger_first; /* day number of the first ticket, 0 if none */
+	long long progress_missing;
+};
+
+static struct street_counts *find_street(struct street_counts *s, int n, const char *code)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s[i].code, code))
+			return &s[i];
+	return NULL;
+}
+
+json_t *dispatch_compute(struct db *db, const struct subject *who, const char *kind, long day)
+{
+	static const char q_streets[] = "SELECT id, code, name, path FROM units WHERE kind IN ('street', 'department') "
+					"AND active = 1 ORDER BY kind DESC, sort, code";
+	static const char q_events[] =
+		"SELECT u.code, "
+		"coalesce(sum(e.action IN ('create', 'seed')), 0), coalesce(sum(e.action = 'verify'), 0), "
+		"coalesce(sum(e.action = 'return'), 0), "
+		"coalesce(sum(e.action = 'reopen' OR (e.action = 'callback' AND e.after LIKE '%\"status\":\"rectifying\"%')), 0) "
+		"FROM events e JOIN tickets t ON t.id = e.entity_id JOIN units u ON u.id = t.unit_id "
+		"WHERE e.entity = 'ticket' AND substr(e.at, 1, 10) BETWEEN ?1 AND ?2 GROUP BY u.id";
+	static const char q_state[] =
+		"SELECT u.code, "
+		"coalesce(sum(t.status <> 'closed' AND t.deadline < ?1), 0), "
+		"coalesce(sum(t.status <> 'closed' AND t.last_progress_on < ?2), 0) "
+		"FROM tickets t JOIN units u ON u.id = t.unit_id WHERE substr(t.created_at, 1, 10) <= ?1 GROUP BY u.id";
+	static const char q_phases[] = "SELECT kind, max(end_date), min(start_date) FROM campaign_phases p "
+				       "JOIN campaigns c ON c.id = p.campaign_id WHERE c.active = 1 AND kind IN ('self_check', "
+				       "'rectify') GROUP BY kind";
+	static const char q_first[] = "SELECT u.code, min(substr(t.created_at, 1, 10)) FROM tickets t "
+				      "JOIN units u ON u.id = t.unit_id GROUP BY u.id";
+	static const char q_missing[] =
+		"SELECT u.code, count(*) FROM tickets t JOIN units u ON u.id = t.unit_id "
+		"WHERE substr(t.created_at, 1, 10) <= ?1 AND (t.closed_on IS NULL OR t.closed_on > ?1) "
+		"AND NOT EXISTS (SELECT 1 FROM progress p WHERE p.ticket_id = t.id AND p.on_date BETWEEN ?2 AND ?1) "
+		"GROUP BY u.id";
+	struct period p;
+	make_period(kind, day, &p);
+	struct street_counts s[64];
+	int n = 0;
+	sqlite3_stmt *st = db_prepare(db, q_streets);
+	while (st && sqlite3_step(st) == SQLITE_ROW && n < 64) {
+		/* Staff see their own street only. */
+		if (who->role == ROLE_STAFF && strncmp(db_text(st, 3), who->unit_path, strlen(db_text(st, 3))) &&
+		    strncmp(who->unit_path, db_text(st, 3), strlen(who->unit_path)))
+			continue;
+		memset(&s[n], 0, sizeof s[n]);
+		snprintf(s[n].code, sizeof s[n].code, "%s", db_text(st, 1));
+		snprintf(s[n].name, sizeof s[n].name, "%s", db_text(st, 2));
+		n++;
+	}
+	db_done(st);
+	const char *ranges[2][2] = { { p.from, p.to }, { p.prev_from, p.prev_to } };
+	for (int k = 0; k < 2; k++) {
+		st = db_prepare(db, q_events);
+		if (!st)
+			break;
+		sqlite3_bind_text(st, 1, ranges[k][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ranges[k][1], -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			struct street_counts *c = find_street(s, n, db_text(st, 0));
+			for (int i = 0; c && i < 4; i++)
+				c->v[k][i] = sqlite3_column_int64(st, 1 + i);
+		}
+		db_done(st);
+		char stale_day[11];
+		day_text(date_parse_days(ranges[k][1]) - STALE_DAYS, stale_day);
+		st = db_prepare(db, q_state);
+		if (!st)
+			break;
+		sqlite3_bind_text(st, 1, ranges[k][1], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, stale_day, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			struct street_counts *c = find_street(s, n, db_text(st, 0));
+			if (c) {
+				c->v[k][4] = sqlite3_column_int64(st, 1);
+				c->v[k][5] = sqlite3_column_int64(st, 2);
+			}
+		}
+		db_done(st);
+	}
+	/* Filing on time, against the active campaign's phases. */
+	char ledger_due[11] = "", progress_due[11] = "", rect_start[11] = "";
+	st = db_prepare(db, q_phases);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		if (!strcmp(db_text(st, 0), "self_check"))
+			snprintf(ledger_due, sizeof ledger_due, "%s", db_text(st, 1));
+		else {
+			snprintf(progress_due, sizeof progress_due, "%s", db_text(st, 1));
+			snprintf(rect_start, sizeof rect_start, "%s", db_text(st, 2));
+		}
+	}
+	db_done(st);
+	st = db_prepare(db, q_first);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		struct street_counts *c = find_street(s, n, db_text(st, 0));
+		if (c)
+			c->ledger_first = date_parse_days(db_text(st, 1));
+	}
+	db_done(st);
+	if (progress_due[0]) {
+		st = db_prepare(db, q_missing);
+		if (st) {
+			sqlite3_bind_text(st, 1, progress_due, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, rect_start, -1, SQLITE_STATIC);
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				struct street_counts *c = find_street(s, n, db_text(st, 0));
+				if (c)
+					c->progress_missing = sqlite3_column_int64(st, 1);
+			}
+			db_done(st);
+		}
+	}
+	long today = date_today_days();
+	json_t *rows = json_array();
+	long long sum[2][6] = { { 0 } };
+	static const char *const keys[6] = { "new", "closed", "returned", "reopened", "overdue", "stale" };
+	for (int i = 0; i < n; i++) {
+		json_t *row = json_pack("{s:s,s:s}", "code", s[i].code, "name", s[i].name);
+		for (int k = 0; k < 6; k++) {
+			long long d = s[i].v[0][k] - s[i].v[1][k];
+			char ch[24];
+			snprintf(ch, sizeof ch, d > 0 ? "+%lld" : "%lld", d);
+			json_object_set_new(row, keys[k],
+					    json_pack("{s:I,s:I,s:s,s:b,s:b}", "now", s[i].v[0][k], "prev", s[i].v[1][k],
+						      "change", d ? ch : "持平", "up", d > 0, "down", d < 0));
+			sum[0][k] += s[i].v[0][k];
+			sum[1][k] += s[i].v[1][k];
+		}
+		long due = ledger_due[0] ? date_parse_days(ledger_due) : 0;
+		const char *ledger = !due ? "—"
+				     : s[i].ledger_first && s[i].ledger_first <= due ? "按时报送"
+				     : s[i].ledger_first ? "逾期报送"
+				     : today > due ? "未报送" : "尚未到期";
+		long pdue = progress_due[0] ? date_parse_days(progress_due) : 0;
+		const char *progress = !pdue ? "—" : today <= pdue ? "尚未到期" : s[i].progress_missing ? "未全部报送" : "按时报送";
+		json_object_set_new(row, "ledger_filed", json_string(ledger));
+		json_object_set_new(row, "progress_filed", json_string(progress));
+		/* How many lacked a report counts only once the report was due. */
+		json_object_set_new(row, "progress_missing", json_integer(pdue && today > pdue ? s[i].progress_missing : 0));
+		json_object_set_new(row, "late", json_boolean(strcmp(ledger, "按时报送") && strcmp(ledger, "尚未到期") &&
+							      strcmp(ledger, "—")));
+		json_array_append_new(rows, row);
+	}
+	json_t *totals = json_object();
+	for (int k = 0; k < 6; k++)
+		json_object_set_new(totals, keys[k], json_pack("{s:I,s:I}", "now", sum[0][k], "prev", sum[1][k]));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "kind", kind, "label", p.label, "from", p.from, "to",
+			 p.to, "prev_from", p.prev_from, "prev_to", p.prev_to, "streets", rows, "totals", totals,
+			 "ledger_due", ledger_due, "progress_due", progress_due);
+}
+
+/* GET /reports/dispatch?period=week|month&date=YYYY-MM-DD */
+void page_dispatch(struct req *r)
+{
+	if (!http_authorize(r, ACT_REPORTS, NULL))
+		return;
+	const char *kind = http_query(r, "period");
+	if (!kind || strcmp(kind, "month"))
+		kind = "week";
+	const char *date = http_query(r, "date");
+	long day = date && *date ? date_parse_days(date) : date_today_days();
+	if (day < 0) {
+		http_error(r, 422, "validation", "日期须为 YYYY-MM-DD");
+		return;
+	}
+	struct subject who = http_subject(r);
+	json_t *rep = dispatch_compute(db_reader(), &who, kind, day);
+	char d[11];
+	day_text(day, d);
+	json_object_set_new(rep, "date", json_string(d));
+	json_object_set_new(rep, "is_month", json_boolean(!strcmp(kind, "month")));
+	http_page(r, 200, "dispatch", rep);
+}

@@ -120,3 +120,25 @@ test('ranking: streets and communities by unsatisfied stock, the last five marke
   assert.doesNotMatch(html, /row-bottom/);
   assert.equal((await call(staff, '/reports/ranking')).status, 403);
 });
+
+test('dispatch report: the week\'s events per street, change from the week before, filing on time', async () => {
+  const r = await call(reviewer, '/reports/dispatch?period=week&date=2023-09-10');
+  assert.equal(r.status, 200);
+  const html = await r.text();
+  assert.match(html, /统计周期：2023-09-04 至 2023-09-10（与上一周期 2023-08-28 至 2023-09-03 比较）/);
+  const row = (name) => {
+    const m = html.match(new RegExp(`<th scope="row">${name}</th>([\\s\\S]*?)</tr>`));
+    return [...m[1].matchAll(/<td>([^<]*?)(?: <span class="change">([^<]*)<\/span>)?<\/td>/g)].map((x) => [x[1].trim(), x[2] || '']);
+  };
+  // 兴仁街道 by hand: new T1–T5; closed (verified) T4 and T5; reopened T5 (unsatisfied callback);
+  // overdue at the week's end T3; stale T1. The week before: nothing.
+  assert.deepEqual(row('兴仁街道').slice(0, 6), [['5', '+5'], ['2', '+2'], ['0', '持平'], ['1', '+1'], ['1', '+1'], ['1', '+1']]);
+  // The ledger was due on 09-05 (end of self-inspection); its first ticket came on 09-10.
+  assert.equal(row('兴仁街道')[6][0], '逾期报送');
+  assert.equal(row('兴仁街道')[7][0], '尚未到期'); // progress is due on 09-25
+  assert.equal(row('兴城街道')[6][0], '未报送');
+  const month = await (await call(reviewer, '/reports/dispatch?period=month&date=2023-09-10')).text();
+  assert.match(month, /统计周期：2023年9月（与上一周期 2023-08-01 至 2023-08-31 比较）/);
+  assert.equal((await call(reviewer, '/reports/dispatch?date=2023-13-01')).status, 422);
+  assert.equal((await call(staff, '/reports/dispatch')).status, 403);
+});
