@@ -84,6 +84,7 @@ json_t *stats_compute(struct db *db, const struct ticket_filter *f);
 /* reports.c */
 void page_ranking(struct req *r);
 void page_dispatch(struct req *r);
+void page_spotcheck(struct req *r);
 json_t *dispatch_compute(struct db *db, const struct subject *who, const char *kind, long day);
 json_t *ranking_compute(struct db *db, const struct ticket_filter *f);
 

@@ -226,6 +226,7 @@ static json_t *nav_items(struct req *r)
 		{ "/tickets/new", "登记问题", ACT_TICKET_CREATE },
 		{ "/reports/dispatch", "调度通报", ACT_REPORTS },
 		{ "/reports/ranking", "排名", ACT_REPORTS },
+		{ "/reports/spotcheck", "季度抽查", ACT_REPORTS },
 		{ "/admin/users", "用户管理", ACT_ADMIN },
 		{ "/admin/units", "组织机构", ACT_ADMIN },
 		{ "/admin/campaigns", "专项行动", ACT_ADMIN },

@@ -22,6 +22,7 @@ const struct route route_table[] = {
 	{ "GET", "/todo", page_todo, ACCESS_USER, 0 },
 	{ "GET", "/reports/ranking", page_ranking, ACCESS_USER, 0 },
 	{ "GET", "/reports/dispatch", page_dispatch, ACCESS_USER, 0 },
+	{ "GET", "/reports/spotcheck", page_spotcheck, ACCESS_USER, 0 },
 	{ "GET", "/tickets", page_tickets, ACCESS_USER, 0 },
 	{ "GET", "/tickets/new", page_ticket_new, ACCESS_USER, 0 },
 	{ "POST", "/tickets", page_ticket_create, ACCESS_USER, 1 },

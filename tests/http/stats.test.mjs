@@ -2,7 +2,7 @@
 // Today is 2023-09-10 (LEDGER_NOW); the week of 2023-09-04 holds everything.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, apiLogin, as, sql } from './helpers.mjs';
+import { startServer, apiLogin, as, sql, ledger } from './helpers.mjs';
 
 let srv, staff, other, reviewer, supervisor;
 const ids = {};
@@ -141,4 +141,29 @@ test('dispatch report: the week\'s events per street, change from the week befor
   assert.match(month, /统计周期：2023年9月（与上一周期 2023-08-01 至 2023-08-31 比较）/);
   assert.equal((await call(reviewer, '/reports/dispatch?date=2023-13-01')).status, 422);
   assert.equal((await call(staff, '/reports/dispatch')).status, 403);
+});
+
+test('spot-check: a reproducible sample of the quarter\'s closed tickets, with callbacks tracked', async () => {
+  const s = await startServer();
+  try {
+    const rv = await apiLogin(s.base, 'zhongxin');
+    ledger(['seed', '--db', s.db, '--tickets', '400']);
+    const page = async (q) => (await as(rv)(`${s.base}/reports/spotcheck?${q}`)).text();
+    const ids = (html) => [...html.matchAll(/<td><a href="\/tickets\/(\d+)">[A-Z]+-2023-/g)].map((m) => m[1]);
+    const a = await page('quarter=2023Q3&size=15');
+    const b = await page('quarter=2023Q3&size=15');
+    assert.equal(ids(a).length, 15);
+    assert.deepEqual(ids(a), ids(b));
+    const closed = sql(s.db, "SELECT count(*) FROM tickets WHERE status = 'closed' AND closed_on BETWEEN '2023-07-01' AND '2023-09-30'");
+    assert.match(a, new RegExp(`共销号 <strong>${closed}</strong> 件，抽取 <strong>15</strong> 件`));
+    const inSample = ids(a).map(Number);
+    const calledBack = Number(sql(s.db, `SELECT count(*) FROM tickets WHERE id IN (${inSample.join(',')}) AND callback_count > 0`));
+    assert.match(a, new RegExp(`已回访 <strong>${calledBack}</strong> 件，待回访 <strong>${15 - calledBack}</strong> 件`));
+    // A larger sample of the same quarter begins with the same tickets.
+    assert.deepEqual(ids(await page('quarter=2023Q3&size=20')).slice(0, 15), ids(a));
+    assert.notDeepEqual(ids(await page('quarter=2023Q4&size=15')), ids(a));
+    assert.equal((await as(rv)(`${s.base}/reports/spotcheck?quarter=2023Q5`)).status, 422);
+  } finally {
+    await s.stop();
+  }
 });
