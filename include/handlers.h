@@ -90,6 +90,7 @@ json_t *ranking_compute(struct db *db, const struct ticket_filter *f);
 
 /* export.c */
 void api_export_csv(struct req *r);
+void api_export_xlsx(struct req *r);
 
 /* static.c */
 void static_file(struct req *r);

@@ -3,7 +3,13 @@
  * Chinese intact), in the column order of a 问题整改台账, with the list's filters. Personal
  * data is masked unless a reviewer asks for the unmasked file, which is recorded as an event.
  */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
 
 #include "handlers.h"
 #include "ticket.h"
@@ -61,80 +67,67 @@ static const char *text_of(json_t *v, char *num, size_t n)
 	return "";
 }
 
-/* GET /api/v1/export.csv?<list filters>&unmasked=1 */
-void api_export_csv(struct req *r)
+static const char *const lights[][2] = { { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" } };
+static const char *const colors[][2] = { { "red", "红标" }, { "yellow", "黄标" }, { "green", "绿标" } };
+
+/* One export row: the list's ticket plus labels, the latest progress, and unmasked fields if asked. */
+static void prepare_row(struct db *db, json_t *t, int unmasked)
 {
 	static const char q_latest[] = "SELECT note FROM progress WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1";
-	if (!http_authorize(r, ACT_EXPORT, NULL))
-		return;
-	const char *um = http_query(r, "unmasked");
-	int unmasked = um && !strcmp(um, "1");
-	if (unmasked && !http_authorize(r, ACT_EXPORT_UNMASKED, NULL))
-		return;
-	struct subject who = http_subject(r);
-	struct ticket_filter f;
-	ticket_filter_from_query(r, &f, &who);
-	struct db *db = db_reader();
-	struct buf out;
-	buf_init(&out);
-	buf_puts(&out, "\xEF\xBB\xBF");
-	for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
-		if (c)
-			buf_putc(&out, ',');
-		buf_puts(&out, columns[c].header);
+	long long id = json_integer_value(json_object_get(t, "id"));
+	if (unmasked) {
+		json_t *full = ticket_json(db, id, TICKET_UNMASKED, 0);
+		if (full) {
+			json_object_set(t, "reporter_name", json_object_get(full, "reporter_name"));
+			json_object_set(t, "reporter_phone", json_object_get(full, "reporter_phone"));
+			json_decref(full);
+		}
 	}
-	buf_puts(&out, "\r\n");
+	const char *light = json_string_value(json_object_get(t, "light"));
+	const char *color = json_string_value(json_object_get(t, "color"));
+	for (int k = 0; k < 3; k++) {
+		if (light && !strcmp(light, lights[k][0]))
+			json_object_set_new(t, "light_label", json_string(lights[k][1]));
+		if (color && !strcmp(color, colors[k][0]))
+			json_object_set_new(t, "color_label", json_string(colors[k][1]));
+	}
+	json_object_set_new(t, "supervised_label", json_string(json_is_true(json_object_get(t, "supervised")) ? "是" : "否"));
+	sqlite3_stmt *st = db_prepare(db, q_latest);
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			json_object_set_new(t, "latest_progress", json_string(db_text(st, 0)));
+		db_done(st);
+	}
+}
 
-	/* Keyset batches: the database is read a batch at a time, never all at once. */
+static const char *cell(json_t *t, size_t c, char *num, size_t n)
+{
+	json_t *v = json_object_get(t, columns[c].key);
+	if (columns[c].sub)
+		v = json_object_get(v, columns[c].sub);
+	return text_of(v, num, n);
+}
+
+/*
+ * Calls each() for every ticket matching f, in ledger order, reading the database a batch at a
+ * time (keyset), so that memory stays bounded however long the ledger is. Returns the rows.
+ */
+static long long export_each(struct db *db, const struct ticket_filter *f, int unmasked,
+			     void (*each)(json_t *t, long long row, void *arg), void *arg)
+{
 	struct ticket_cursor at = { 0 };
 	enum list_dir dir = LIST_FIRST;
 	long long rows = 0;
 	int more = 1;
 	while (more) {
-		json_t *items = ticket_list(db, &f, dir, &at, 0, EXPORT_BATCH, NULL, &more);
+		json_t *items = ticket_list(db, f, dir, &at, 0, EXPORT_BATCH, NULL, &more);
 		size_t i;
 		json_t *t;
 		json_array_foreach(items, i, t)
 		{
-			long long id = json_integer_value(json_object_get(t, "id"));
-			if (unmasked) {
-				json_t *full = ticket_json(db, id, TICKET_UNMASKED, 0);
-				if (full) {
-					json_object_set(t, "reporter_name", json_object_get(full, "reporter_name"));
-					json_object_set(t, "reporter_phone", json_object_get(full, "reporter_phone"));
-					json_decref(full);
-				}
-			}
-			static const char *const lights[][2] = { { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" } };
-			static const char *const colors[][2] = { { "red", "红标" }, { "yellow", "黄标" }, { "green", "绿标" } };
-			const char *light = json_string_value(json_object_get(t, "light"));
-			const char *color = json_string_value(json_object_get(t, "color"));
-			for (int k = 0; k < 3; k++) {
-				if (light && !strcmp(light, lights[k][0]))
-					json_object_set_new(t, "light_label", json_string(lights[k][1]));
-				if (color && !strcmp(color, colors[k][0]))
-					json_object_set_new(t, "color_label", json_string(colors[k][1]));
-			}
-			json_object_set_new(t, "supervised_label",
-					    json_string(json_is_true(json_object_get(t, "supervised")) ? "是" : "否"));
-			sqlite3_stmt *st = db_prepare(db, q_latest);
-			if (st) {
-				sqlite3_bind_int64(st, 1, id);
-				if (sqlite3_step(st) == SQLITE_ROW)
-					json_object_set_new(t, "latest_progress", json_string(db_text(st, 0)));
-				db_done(st);
-			}
-			for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
-				char num[32];
-				json_t *v = json_object_get(t, columns[c].key);
-				if (columns[c].sub)
-					v = json_object_get(v, columns[c].sub);
-				if (c)
-					buf_putc(&out, ',');
-				csv_field(&out, text_of(v, num, sizeof num));
-			}
-			buf_puts(&out, "\r\n");
-			rows++;
+			prepare_row(db, t, unmasked);
+			each(t, ++rows, arg);
 		}
 		json_t *last = json_array_get(items, json_array_size(items) - 1);
 		if (last) {
@@ -148,28 +141,207 @@ void api_export_csv(struct req *r)
 		}
 		json_decref(items);
 	}
-	if (unmasked) {
-		/* Who took personal data out of the system, when, and with which filter. */
-		struct actor a = http_actor(r);
-		json_t *detail = json_pack("{s:s,s:I,s:s?,s:s?,s:s?}", "format", "csv", "rows", rows, "unit", f.unit, "status",
-					   f.status, "q", f.q);
-		struct export_event {
-			struct actor who;
-			json_t *detail;
-		} ev = { a, detail };
-		struct err e = { 0 };
-		int rc = db_write(audit_export_job, &ev, &e);
-		json_decref(detail);
-		if (rc != 0) {
-			buf_free(&out);
-			http_fail(r, &e);
-			return;
-		}
-		log_info("unmasked export by %s: %lld rows", a.login, rows);
+	return rows;
+}
+
+/*
+ * The common start of both exports: authorization (an unmasked export needs its own right),
+ * the filters. Returns 0 after answering when refused.
+ */
+static int export_begin(struct req *r, struct subject *who, struct ticket_filter *f, int *unmasked)
+{
+	if (!http_authorize(r, ACT_EXPORT, NULL))
+		return 0;
+	const char *um = http_query(r, "unmasked");
+	*unmasked = um && !strcmp(um, "1");
+	if (*unmasked && !http_authorize(r, ACT_EXPORT_UNMASKED, NULL))
+		return 0;
+	*who = http_subject(r);
+	ticket_filter_from_query(r, f, who);
+	return 1;
+}
+
+/* Records an unmasked export: who took personal data out, when, how many rows, which filter. */
+static int export_record(struct req *r, const struct ticket_filter *f, const char *format, long long rows)
+{
+	struct actor a = http_actor(r);
+	json_t *detail = json_pack("{s:s,s:I,s:s?,s:s?,s:s?}", "format", format, "rows", rows, "unit", f->unit, "status",
+				   f->status, "q", f->q);
+	struct {
+		struct actor who;
+		json_t *detail;
+	} ev = { a, detail };
+	struct err e = { 0 };
+	int rc = db_write(audit_export_job, &ev, &e);
+	json_decref(detail);
+	if (rc != 0) {
+		http_fail(r, &e);
+		return 0;
 	}
+	log_info("unmasked %s export by %s: %lld rows", format, a.login, rows);
+	return 1;
+}
+
+static void download_name(struct req *r, const char *ext)
+{
 	char date[16], cd[128];
 	time_format_date(clock_now(), date, sizeof date);
-	snprintf(cd, sizeof cd, "attachment; filename=\"ledger-%s.csv\"", date);
+	snprintf(cd, sizeof cd, "attachment; filename=\"ledger-%s.%s\"", date, ext);
 	http_header(r, "Content-Disposition", cd);
+}
+
+static void csv_row(json_t *t, long long row, void *arg)
+{
+	(void)row;
+	struct buf *out = arg;
+	for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
+		char num[32];
+		if (c)
+			buf_putc(out, ',');
+		csv_field(out, cell(t, c, num, sizeof num));
+	}
+	buf_puts(out, "\r\n");
+}
+
+/* GET /api/v1/export.csv?<list filters>&unmasked=1 */
+void api_export_csv(struct req *r)
+{
+	struct subject who;
+	struct ticket_filter f;
+	int unmasked;
+	if (!export_begin(r, &who, &f, &unmasked))
+		return;
+	struct buf out;
+	buf_init(&out);
+	buf_puts(&out, "\xEF\xBB\xBF");
+	for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
+		if (c)
+			buf_putc(&out, ',');
+		buf_puts(&out, columns[c].header);
+	}
+	buf_puts(&out, "\r\n");
+	long long rows = export_each(db_reader(), &f, unmasked, csv_row, &out);
+	if (unmasked && !export_record(r, &f, "csv", rows)) {
+		buf_free(&out);
+		return;
+	}
+	download_name(r, "csv");
 	http_send(r, 200, "text/csv; charset=utf-8", &out);
+}
+
+/* ---------------------------------------------------------------- Excel */
+
+struct xlsx_state {
+	lxw_worksheet *ws;
+	lxw_format *date, *wrap, *light[3];
+};
+
+/* Column widths in characters, in the order of columns[]. */
+static const double xlsx_widths[] = { 18, 24, 16, 14, 10, 14, 30, 40, 16, 20, 10, 14, 14, 16, 10, 14, 8, 30,
+				      24, 12, 12, 24, 24, 8, 10, 10, 6, 8, 10, 40, 20 };
+
+static void xlsx_row(json_t *t, long long row, void *arg)
+{
+	struct xlsx_state *x = arg;
+	for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
+		char num[32];
+		const char *v = cell(t, c, num, sizeof num);
+		const char *key = columns[c].key;
+		lxw_row_t rr = (lxw_row_t)row;
+		lxw_col_t cc = (lxw_col_t)c;
+		long d;
+		if ((!strcmp(key, "deadline") || !strcmp(key, "original_deadline")) && (d = date_parse_days(v)) >= 0) {
+			lxw_datetime dt = { 0 };
+			sscanf(v, "%d-%d-%d", &dt.year, &dt.month, &dt.day);
+			worksheet_write_datetime(x->ws, rr, cc, &dt, x->date);
+		} else if (!strcmp(key, "return_count") || !strcmp(key, "unsatisfied_count")) {
+			worksheet_write_number(x->ws, rr, cc, atof(v), NULL);
+		} else if (!strcmp(key, "light_label") && *v) {
+			const char *light = json_string_value(json_object_get(t, "light"));
+			int k = !strcmp(light, "red") ? 0 : !strcmp(light, "yellow") ? 1 : 2;
+			worksheet_write_string(x->ws, rr, cc, v, x->light[k]);
+		} else if (*v) {
+			/* A leading = would be a formula to Excel: write_string keeps it text. */
+			worksheet_write_string(x->ws, rr, cc, v, strlen(v) > 40 ? x->wrap : NULL);
+		}
+	}
+}
+
+/* GET /api/v1/export.xlsx?<list filters>&unmasked=1 */
+void api_export_xlsx(struct req *r)
+{
+	struct subject who;
+	struct ticket_filter f;
+	int unmasked;
+	if (!export_begin(r, &who, &f, &unmasked))
+		return;
+	/* Written to a temporary file row by row (constant memory), then sent from the file. */
+	char path[4300], tmpdir[4200];
+	snprintf(tmpdir, sizeof tmpdir, "%s/tmp", http_data_dir(r));
+	snprintf(path, sizeof path, "%s/export-XXXXXX", tmpdir);
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		http_error(r, 500, "storage", "无法生成导出文件");
+		return;
+	}
+	close(fd);
+	/* ZIP64 only where the sheet could pass 4 GB uncompressed (well over a million rows). */
+	lxw_workbook_options opts = { .constant_memory = LXW_TRUE, .tmpdir = tmpdir,
+				      .use_zip64 = ticket_count(db_reader(), &f) > 1000000 ? LXW_TRUE : LXW_FALSE };
+	lxw_workbook *wb = workbook_new_opt(path, &opts);
+	lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, "问题整改台账") : NULL;
+	if (!ws) {
+		if (wb)
+			workbook_close(wb);
+		unlink(path);
+		http_error(r, 500, "storage", "无法生成导出文件");
+		return;
+	}
+	lxw_format *head = workbook_add_format(wb);
+	format_set_bold(head);
+	format_set_bg_color(head, 0xF2DCDB);
+	format_set_border(head, LXW_BORDER_THIN);
+	format_set_text_wrap(head);
+	format_set_align(head, LXW_ALIGN_VERTICAL_CENTER);
+	struct xlsx_state x = { .ws = ws };
+	x.date = workbook_add_format(wb);
+	format_set_num_format(x.date, "yyyy-mm-dd");
+	x.wrap = workbook_add_format(wb);
+	format_set_text_wrap(x.wrap);
+	const lxw_color_t bg[3] = { 0xC00000, 0xFFD966, 0x70AD47 };
+	for (int k = 0; k < 3; k++) {
+		x.light[k] = workbook_add_format(wb);
+		format_set_bg_color(x.light[k], bg[k]);
+		format_set_font_color(x.light[k], k == 1 ? 0x000000 : 0xFFFFFF);
+		format_set_align(x.light[k], LXW_ALIGN_CENTER);
+	}
+	for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
+		worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, c < ARRAY_LEN(xlsx_widths) ? xlsx_widths[c] : 12, NULL);
+		worksheet_write_string(ws, 0, (lxw_col_t)c, columns[c].header, head);
+	}
+	worksheet_freeze_panes(ws, 1, 0);
+	long long rows = export_each(db_reader(), &f, unmasked, xlsx_row, &x);
+	worksheet_autofilter(ws, 0, 0, (lxw_row_t)rows, (lxw_col_t)(ARRAY_LEN(columns) - 1));
+	lxw_error err = workbook_close(wb);
+	if (err != LXW_NO_ERROR) {
+		unlink(path);
+		log_error("xlsx export: %s", lxw_strerror(err));
+		http_error(r, 500, "storage", "无法生成导出文件");
+		return;
+	}
+	if (unmasked && !export_record(r, &f, "xlsx", rows)) {
+		unlink(path);
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	unlink(path); /* the open descriptor keeps it until the answer is sent */
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		http_error(r, 500, "storage", "无法生成导出文件");
+		return;
+	}
+	download_name(r, "xlsx");
+	http_file(r, fd, st.st_size, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
 }

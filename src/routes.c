@@ -66,6 +66,7 @@ const struct route route_table[] = {
 	{ "GET", "/api/v1/attachments/{id}", api_attachment_get, ACCESS_USER, 0 },
 	{ "GET", "/api/v1/attachments/{id}/thumb", api_attachment_thumb, ACCESS_USER, 0 },
 	{ "GET", "/api/v1/export.csv", api_export_csv, ACCESS_USER, 0 },
+	{ "GET", "/api/v1/export.xlsx", api_export_xlsx, ACCESS_USER, 0 },
 	{ "GET", "/api/v1/stats", api_stats, ACCESS_USER, 0 },
 };
 

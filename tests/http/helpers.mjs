@@ -130,3 +130,27 @@ export function form(fields) {
 export function sql(db, q) {
   return execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
 }
+
+// Reads the entries of a (non-ZIP64) zip file, e.g. an .xlsx: { name: Buffer }.
+export async function unzip(buf) {
+  const { inflateRawSync } = await import('node:zlib');
+  let eocd = buf.length - 22;
+  while (eocd >= 0 && buf.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  if (eocd < 0) throw new Error('not a zip file');
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const out = {};
+  for (let i = 0; i < count; i++) {
+    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error('bad central directory');
+    const method = buf.readUInt16LE(p + 10);
+    const csize = buf.readUInt32LE(p + 20);
+    const nlen = buf.readUInt16LE(p + 28), xlen = buf.readUInt16LE(p + 30), clen = buf.readUInt16LE(p + 32);
+    const off = buf.readUInt32LE(p + 42);
+    const name = buf.subarray(p + 46, p + 46 + nlen).toString('utf8');
+    const start = off + 30 + buf.readUInt16LE(off + 26) + buf.readUInt16LE(off + 28);
+    const data = buf.subarray(start, start + csize);
+    out[name] = method === 0 ? data : inflateRawSync(data);
+    p += 46 + nlen + xlen + clen;
+  }
+  return out;
+}

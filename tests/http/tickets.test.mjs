@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
-import { startServer, apiLogin, as, sql, ledger } from './helpers.mjs';
+import { startServer, apiLogin, as, sql, ledger, unzip } from './helpers.mjs';
 
 let srv, staff, other, reviewer, supervisor, admin;
 
@@ -445,4 +445,33 @@ test('pages: a refused action comes back with its message beside the field and w
   const page = await (await as(staff)(`${base()}/tickets/${t.id}`)).text();
   assert.match(page, /action="\/tickets\/\d+\/actions\/progress"/);
   assert.doesNotMatch(page, /actions\/verify/); // only what this user may do now
+});
+
+test('Excel export: Chinese headers, frozen header row, widths, dates as dates, coloured lights, read back', async () => {
+  assert.equal((await json(staff, '/api/v1/export.xlsx')).status, 403);
+  const r = await json(reviewer, '/api/v1/export.xlsx?unit=XR');
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  assert.match(r.headers.get('content-disposition'), /filename="ledger-2023-09-10\.xlsx"/);
+  const files = await unzip(Buffer.from(await r.arrayBuffer()));
+  const sheet = files['xl/worksheets/sheet1.xml'].toString('utf8');
+  const strings = (files['xl/sharedStrings.xml'] || Buffer.alloc(0)).toString('utf8');
+  const text = sheet + strings;
+  for (const h of ['问题编号', '所属行动', '问题描述', '整改时限', '时限标识', '最新进展']) assert.ok(text.includes(h), h);
+  assert.match(sheet, /<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"\/>/);
+  assert.match(sheet, /<col min="8" max="8" width="40/);
+  const rows = (sheet.match(/<row /g) || []).length;
+  const expected = Number(sql(srv.db, "SELECT count(*) FROM tickets WHERE unit_id = (SELECT id FROM units WHERE code = 'XR')"));
+  assert.equal(rows, expected + 1);
+  // 整改时限 (column T) holds date serials, not text: 2023-09-25 is 45194.
+  assert.match(sheet, /<c r="T\d+" s="\d+"><v>45194<\/v><\/c>/);
+  assert.ok(text.includes('138****5678'));
+  assert.ok(!text.includes('13812345678'));
+  // The light column carries a fill: its style differs from plain cells.
+  const styles = files['xl/styles.xml'].toString('utf8');
+  assert.match(styles, /FFC00000/);
+  const before = Number(sql(srv.db, "SELECT count(*) FROM events WHERE action = 'export-unmasked'"));
+  const full = await unzip(Buffer.from(await (await json(reviewer, '/api/v1/export.xlsx?unmasked=1&unit=XR')).arrayBuffer()));
+  assert.ok((full['xl/worksheets/sheet1.xml'].toString() + (full['xl/sharedStrings.xml'] || '')).includes('13812345678'));
+  assert.equal(Number(sql(srv.db, "SELECT count(*) FROM events WHERE action = 'export-unmasked'")), before + 1);
 });
