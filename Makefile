@@ -37,7 +37,7 @@ test-deps: $(BUILD)/.test-deps
 
 # Flags from pkg-config are read only after the dependencies are installed.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
 
 $(BUILD)/obj/%.o: src/%.c $(BUILD)/.deps
 	@mkdir -p $(dir $@)

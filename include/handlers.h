@@ -92,6 +92,11 @@ json_t *ranking_compute(struct db *db, const struct ticket_filter *f);
 void api_export_csv(struct req *r);
 void api_export_xlsx(struct req *r);
 
+/* import.c */
+void api_import(struct req *r);
+void page_import(struct req *r);
+void page_import_post(struct req *r);
+
 /* static.c */
 void static_file(struct req *r);
 /* 1 if rel is a plain relative path: no empty, "." or ".." segments, no backslash or control bytes. */

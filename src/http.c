@@ -227,6 +227,7 @@ static json_t *nav_items(struct req *r)
 		{ "/reports/dispatch", "调度通报", ACT_REPORTS },
 		{ "/reports/ranking", "排名", ACT_REPORTS },
 		{ "/reports/spotcheck", "季度抽查", ACT_REPORTS },
+		{ "/import", "导入", ACT_IMPORT },
 		{ "/admin/users", "用户管理", ACT_ADMIN },
 		{ "/admin/units", "组织机构", ACT_ADMIN },
 		{ "/admin/campaigns", "专项行动", ACT_ADMIN },
@@ -619,6 +620,9 @@ static void prepare_upload(struct req *r)
 	if (!is_upload || !admit(r))
 		return;
 	r->body_limit = (size_t)r->srv->cfg->max_upload + 64 * 1024;
+	const char *ct = http_request_header(r, "Content-Type");
+	if (ct && strncasecmp(ct, "text/csv", 8) == 0)
+		return; /* a plain body (the import API takes one): buffered up to the upload limit */
 	r->pp = MHD_create_post_processor(r->conn, 64 * 1024, upload_piece, r);
 	if (!r->pp)
 		http_error(r, 400, "bad_upload", "请以 multipart/form-data 方式上传文件（字段名 file）");

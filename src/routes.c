@@ -23,6 +23,8 @@ const struct route route_table[] = {
 	{ "GET", "/reports/ranking", page_ranking, ACCESS_USER, 0 },
 	{ "GET", "/reports/dispatch", page_dispatch, ACCESS_USER, 0 },
 	{ "GET", "/reports/spotcheck", page_spotcheck, ACCESS_USER, 0 },
+	{ "GET", "/import", page_import, ACCESS_USER, 0 },
+	{ "POST", "/import", page_import_post, ACCESS_USER, 1 },
 	{ "GET", "/tickets", page_tickets, ACCESS_USER, 0 },
 	{ "GET", "/tickets/new", page_ticket_new, ACCESS_USER, 0 },
 	{ "POST", "/tickets", page_ticket_create, ACCESS_USER, 1 },
@@ -68,6 +70,7 @@ const struct route route_table[] = {
 	{ "GET", "/api/v1/export.csv", api_export_csv, ACCESS_USER, 0 },
 	{ "GET", "/api/v1/export.xlsx", api_export_xlsx, ACCESS_USER, 0 },
 	{ "GET", "/api/v1/stats", api_stats, ACCESS_USER, 0 },
+	{ "POST", "/api/v1/import", api_import, ACCESS_USER, 1 },
 };
 
 const size_t route_count = sizeof route_table / sizeof route_table[0];

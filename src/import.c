@@ -1,0 +1,410 @@
+/*
+ * import.c — hotline tickets from CSV, as Excel in China saves it: UTF-8 (with or without
+ * BOM) or GB18030, with the export's header row. Each row is checked like the new-ticket
+ * form; rows whose 原工单号 is already in the ledger are skipped, so importing a file twice
+ * creates nothing twice; every rejected row is reported with its row number and reason.
+ * Rows go to the writer in batches, each row in its own savepoint.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "ticket.h"
+
+#define IMPORT_BATCH 200
+#define MAX_REJECTED_SHOWN 1000
+
+/* The export's headers that import reads, and the field each fills. */
+static const struct {
+	const char *header, *field;
+	int required;
+} import_columns[] = {
+	{ "所属行动", "campaign", 0 },    { "问题来源", "source", 1 },     { "原工单号", "source_ref", 0 },
+	{ "类别", "category", 1 },        { "领域", "domain", 1 },         { "问题标题", "title", 1 },
+	{ "问题描述", "description", 1 }, { "所在社区/村", "location_unit", 0 }, { "详细地址", "address", 0 },
+	{ "反映人", "reporter_name", 0 }, { "反映人电话", "reporter_phone", 0 }, { "属地单位", "unit", 1 },
+	{ "责任单位", "responsible_unit", 0 }, { "责任人", "responsible_person", 0 },
+	{ "责任人电话", "responsible_phone", 0 }, { "缓急", "urgency", 0 }, { "整改措施", "measures", 0 },
+	{ "整改要求", "requirement", 0 }, { "整改时限", "deadline", 0 }, { "整改承诺", "commitment", 0 },
+	{ "应急措施", "interim_measures", 0 },
+};
+#define NCOL (sizeof import_columns / sizeof import_columns[0])
+
+struct import_batch {
+	struct ticket_input in[IMPORT_BATCH];
+	json_t *json[IMPORT_BATCH];
+	long line[IMPORT_BATCH];
+	int n;
+	/* out */
+	int imported, skipped;
+	json_t *rejected;
+};
+
+struct import_run {
+	struct db *db;
+	struct actor who;
+	const struct subject *subject;
+	int map[NCOL]; /* column index of each import column, -1 if absent */
+	json_t *fields; /* the current record's fields */
+	long record;    /* 1 = the header */
+	int header_done;
+	int bad_header;
+	char missing[300];
+	struct import_batch batch;
+	struct err e;
+	int failed;
+};
+
+static int import_batch_job(struct db *w, void *arg, struct err *e)
+{
+	struct import_batch *b = arg;
+	for (int i = 0; i < b->n; i++) {
+		db_exec(w, "SAVEPOINT row", NULL);
+		struct err re = { 0 };
+		if (ticket_create_job(w, &b->in[i], &re) == 0) {
+			b->imported++;
+		} else {
+			db_exec(w, "ROLLBACK TO row", NULL);
+			if (!strcmp(re.code, "duplicate"))
+				b->skipped++; /* the same source_ref earlier in the ledger or in this file */
+			else if (json_array_size(b->rejected) < MAX_REJECTED_SHOWN)
+				json_array_append_new(b->rejected, json_pack("{s:i,s:s}", "line", (int)b->line[i], "reason",
+									     re.message));
+		}
+		db_exec(w, "RELEASE row", NULL);
+	}
+	(void)e;
+	return 0;
+}
+
+static void flush(struct import_run *run)
+{
+	if (run->batch.n == 0 || run->failed)
+		return;
+	if (db_write(import_batch_job, &run->batch, &run->e) != 0)
+		run->failed = 1;
+	for (int i = 0; i < run->batch.n; i++)
+		json_decref(run->batch.json[i]);
+	run->batch.n = 0;
+}
+
+/* A code given by its Chinese name (as the export writes it) or by its code. */
+static const char *code_for(struct db *db, const char *field, const char *v, char *out, size_t n)
+{
+	static const char q_campaign[] = "SELECT code FROM campaigns WHERE name = ?1 OR code = ?1";
+	static const char q_source[] = "SELECT code FROM sources WHERE name = ?1 OR code = ?1";
+	static const char q_category[] = "SELECT code FROM categories WHERE name = ?1 OR code = ?1";
+	static const char q_domain[] = "SELECT code FROM domains WHERE name = ?1 OR code = ?1 ORDER BY parent_id IS NULL";
+	static const char q_unit[] = "SELECT code FROM units WHERE name = ?1 OR code = ?1";
+	const char *sql = !strcmp(field, "campaign") ? q_campaign
+			  : !strcmp(field, "source") ? q_source
+			  : !strcmp(field, "category") ? q_category
+			  : !strcmp(field, "domain") ? q_domain
+			  : (!strcmp(field, "unit") || !strcmp(field, "responsible_unit") || !strcmp(field, "location_unit"))
+				  ? q_unit
+				  : NULL;
+	if (!sql || !*v)
+		return v;
+	sqlite3_stmt *st = db_prepare(db, sql);
+	if (!st)
+		return v;
+	sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+	const char *found = v;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, n, "%s", db_text(st, 0));
+		found = out;
+	}
+	db_done(st);
+	return found;
+}
+
+/* Dates as Excel writes them: 2023-09-25, 2023/9/25, 2023年9月25日. "" if not a date. */
+static void normalize_date(const char *v, char *out, size_t n)
+{
+	int y, m, d;
+	char tail[8] = "";
+	out[0] = '\0';
+	if (sscanf(v, "%d-%d-%d%7s", &y, &m, &d, tail) >= 3 || sscanf(v, "%d/%d/%d%7s", &y, &m, &d, tail) >= 3 ||
+	    sscanf(v, "%d年%d月%d%7s", &y, &m, &d, tail) >= 3) {
+		if (tail[0] && strcmp(tail, "日"))
+			return;
+		snprintf(out, n, "%04d-%02d-%02d", y, m, d);
+		if (date_parse_days(out) < 0)
+			out[0] = '\0';
+	}
+}
+
+static void end_record(struct import_run *run)
+{
+	json_t *rec = run->fields;
+	run->fields = json_array();
+	run->record++;
+	if (run->failed) {
+		json_decref(rec);
+		return;
+	}
+	if (!run->header_done) {
+		run->header_done = 1;
+		for (size_t c = 0; c < NCOL; c++) {
+			run->map[c] = -1;
+			size_t i;
+			json_t *h;
+			json_array_foreach(rec, i, h)
+			{
+				const char *name = json_string_value(h);
+				if (name && !strcmp(name, import_columns[c].header))
+					run->map[c] = (int)i;
+			}
+			if (run->map[c] < 0 && import_columns[c].required) {
+				run->bad_header = 1;
+				size_t l = strlen(run->missing);
+				snprintf(run->missing + l, sizeof run->missing - l, "%s%s", l ? "、" : "", import_columns[c].header);
+			}
+		}
+		json_decref(rec);
+		return;
+	}
+	if (run->bad_header) {
+		json_decref(rec);
+		return;
+	}
+	/* A row with nothing in it (Excel leaves some at the end) is not a ticket. */
+	int empty = 1;
+	size_t i;
+	json_t *v;
+	json_array_foreach(rec, i, v) if (json_string_length(v)) empty = 0;
+	if (empty) {
+		json_decref(rec);
+		return;
+	}
+	json_t *in = json_object();
+	for (size_t c = 0; c < NCOL; c++) {
+		if (run->map[c] < 0)
+			continue;
+		const char *val = json_string_value(json_array_get(rec, (size_t)run->map[c]));
+		if (!val)
+			val = "";
+		char buf[64], date[16];
+		const char *field = import_columns[c].field;
+		if (!strcmp(field, "deadline") && *val) {
+			normalize_date(val, date, sizeof date);
+			val = date[0] ? date : val; /* a bad date is reported by validation */
+		} else if (!strcmp(field, "urgency")) {
+			val = !strcmp(val, "紧急") ? "urgent" : !strcmp(val, "复杂") ? "complex" : !strcmp(val, "一般") ? "normal" : val;
+		} else {
+			val = code_for(run->db, field, val, buf, sizeof buf);
+		}
+		json_object_set_new(in, field, json_string(val));
+	}
+	json_decref(rec);
+	long line = run->record - 1; /* the header is row 1 */
+	struct import_batch *b = &run->batch;
+	struct ticket_input *t = &b->in[b->n];
+	memset(t, 0, sizeof *t);
+	t->who = run->who;
+	json_t *errors = json_object();
+	if (ticket_prepare(run->db, in, t, errors) != 0) {
+		struct buf reason;
+		buf_init(&reason);
+		const char *k;
+		json_t *m;
+		json_object_foreach(errors, k, m)
+		{
+			if (reason.len)
+				buf_puts(&reason, "；");
+			buf_puts(&reason, json_string_value(m));
+		}
+		if (json_array_size(b->rejected) < MAX_REJECTED_SHOWN)
+			json_array_append_new(b->rejected, json_pack("{s:i,s:s}", "line", (int)line, "reason", reason.data));
+		buf_free(&reason);
+		json_decref(errors);
+		json_decref(in);
+		return;
+	}
+	json_decref(errors);
+	/* Staff import only into their own subtree, like logging by hand. */
+	struct ticket_scope scope = { t->unit_path, t->responsible_path };
+	if (authz_check(run->subject, ACT_TICKET_CREATE, &scope) != AUTHZ_OK) {
+		json_array_append_new(b->rejected, json_pack("{s:i,s:s}", "line", (int)line, "reason", "无权为该属地单位登记问题"));
+		json_decref(in);
+		return;
+	}
+	b->json[b->n] = in;
+	b->line[b->n] = line;
+	b->n++;
+	if (b->n == IMPORT_BATCH)
+		flush(run);
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+	struct import_run *run = data;
+	/* Excel pads cells with spaces now and then: trim them. */
+	const char *p = s ? s : "";
+	while (len && (*p == ' ' || *p == '\t')) {
+		p++;
+		len--;
+	}
+	while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
+		len--;
+	json_t *v = json_stringn(p, len); /* NULL only for invalid UTF-8, which was converted away */
+	json_array_append_new(run->fields, v ? v : json_string(""));
+}
+
+static void on_record(int c, void *data)
+{
+	(void)c;
+	end_record(data);
+}
+
+/* GB18030 → UTF-8. Returns a new buffer (caller frees) or NULL if the bytes are not GB18030. */
+static char *from_gb18030(const char *in, size_t len, size_t *out_len)
+{
+	iconv_t cd = iconv_open("UTF-8", "GB18030");
+	if (cd == (iconv_t)-1)
+		return NULL;
+	size_t cap = len * 2 + 16, left_out = cap, left_in = len;
+	char *out = xmalloc(cap), *o = out;
+	char *i = (char *)in;
+	size_t rc = iconv(cd, &i, &left_in, &o, &left_out);
+	iconv_close(cd);
+	if (rc == (size_t)-1) {
+		free(out);
+		return NULL;
+	}
+	*out_len = cap - left_out;
+	return out;
+}
+
+/*
+ * Imports the CSV in data[0..len). Returns the report {imported, skipped, rejected}, or NULL
+ * with e set when the file as a whole cannot be read.
+ */
+json_t *import_csv(struct db *db, const struct subject *who, struct actor actor, const char *data, size_t len,
+		   struct err *e)
+{
+	char *converted = NULL;
+	if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
+		data += 3;
+		len -= 3;
+	}
+	if (!utf8_valid(data, len)) {
+		size_t n;
+		converted = from_gb18030(data, len, &n);
+		if (!converted) {
+			err_set(e, 422, "bad_encoding", "file", "文件编码无法识别，请保存为 UTF-8 或 GB18030（GBK）编码的 CSV");
+			return NULL;
+		}
+		data = converted;
+		len = n;
+	}
+	struct import_run *run = xcalloc(1, sizeof *run);
+	run->db = db;
+	run->who = actor;
+	run->subject = who;
+	run->fields = json_array();
+	run->record = 1;
+	run->batch.rejected = json_array();
+	struct csv_parser p;
+	csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+	size_t done = csv_parse(&p, data, len, on_field, on_record, run);
+	int parse_error = done != len || csv_fini(&p, on_field, on_record, run) != 0;
+	int csv_err = csv_error(&p);
+	csv_free(&p);
+	flush(run);
+	free(converted);
+	json_t *report = NULL;
+	if (parse_error) {
+		err_set(e, 422, "bad_csv", "file", "CSV 格式有误（第 %ld 行附近：%s），请检查引号是否成对", run->record,
+			csv_strerror(csv_err));
+	} else if (!run->header_done || run->bad_header) {
+		err_set(e, 422, "bad_header", "file", run->missing[0] ? "缺少必需的列：%s（请使用导出文件的表头）" : "文件为空",
+			run->missing);
+	} else if (run->failed) {
+		*e = run->e;
+	} else {
+		report = json_pack("{s:i,s:i,s:O}", "imported", run->batch.imported, "skipped", run->batch.skipped,
+				   "rejected", run->batch.rejected);
+		/* Rows are numbered as Excel shows them: the header is row 1. */
+		json_object_set_new(report, "rows", json_integer(run->record - 2));
+	}
+	for (int i = 0; i < run->batch.n; i++)
+		json_decref(run->batch.json[i]);
+	json_decref(run->batch.rejected);
+	json_decref(run->fields);
+	free(run);
+	return report;
+}
+
+/* The CSV of the request: the multipart field "file" (on disk) or a text/csv body. */
+static char *request_csv(struct req *r, size_t *len)
+{
+	if (r->upload.present) {
+		return read_file(r->upload.tmp_path, len);
+	}
+	*len = r->body.len;
+	return xstrndup(r->body.data ? r->body.data : "", r->body.len);
+}
+
+/* POST /api/v1/import */
+void api_import(struct req *r)
+{
+	if (!http_authorize(r, ACT_IMPORT, NULL))
+		return;
+	size_t len;
+	char *csv = request_csv(r, &len);
+	if (!csv || len == 0) {
+		free(csv);
+		http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message", "请上传 CSV 文件",
+					    "fields", "file", "请上传 CSV 文件（字段名 file，或以 text/csv 提交）"));
+		return;
+	}
+	struct subject who = http_subject(r);
+	struct err e = { 0 };
+	json_t *report = import_csv(db_reader(), &who, http_actor(r), csv, len, &e);
+	free(csv);
+	if (!report) {
+		http_json(r, e.status ? e.status : 500, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", e.code, "message",
+							      e.message, "fields", "file", e.message));
+		return;
+	}
+	json_object_del(report, "rows");
+	log_info("import by %s: %lld imported, %lld skipped, %zu rejected", r->user.login,
+		 (long long)json_integer_value(json_object_get(report, "imported")),
+		 (long long)json_integer_value(json_object_get(report, "skipped")),
+		 json_array_size(json_object_get(report, "rejected")));
+	http_json(r, 200, report);
+}
+
+/* GET /import */
+void page_import(struct req *r)
+{
+	if (!http_authorize(r, ACT_IMPORT, NULL))
+		return;
+	http_page(r, 200, "import", json_object());
+}
+
+/* POST /import (multipart) */
+void page_import_post(struct req *r)
+{
+	if (!http_authorize(r, ACT_IMPORT, NULL))
+		return;
+	size_t len;
+	char *csv = request_csv(r, &len);
+	struct subject who = http_subject(r);
+	struct err e = { 0 };
+	json_t *report = csv && len ? import_csv(db_reader(), &who, http_actor(r), csv, len, &e) : NULL;
+	if (!csv || !len)
+		err_set(&e, 422, "validation", "file", "请选择要导入的 CSV 文件");
+	free(csv);
+	if (!report) {
+		http_page(r, e.status ? e.status : 500, "import", json_pack("{s:s}", "error", e.message));
+		return;
+	}
+	json_object_set_new(report, "rejected_count", json_integer((json_int_t)json_array_size(json_object_get(report, "rejected"))));
+	http_page(r, 200, "import", json_pack("{s:o}", "report", report));
+}

@@ -1,0 +1,114 @@
+// CSV import: encodings, CSV edge cases, row-by-row report, no duplicates on a second import,
+// and the export's own file read back.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { startServer, apiLogin, as, sql } from './helpers.mjs';
+
+let srv, reviewer, staff;
+let header;
+const post = (who, body, type = 'text/csv; charset=utf-8') =>
+  as(who)(`${srv.base}/api/v1/import`, { method: 'POST', headers: { 'Content-Type': type }, body });
+
+const row = (o) => header.map((h) => {
+  const v = o[h] ?? '';
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}).join(',');
+const base = { '问题来源': '12345政务服务热线', '类别': '投诉举报', '领域': '农村供水保障', '属地单位': '兴仁街道', '问题描述': '来电反映' };
+
+before(async () => {
+  srv = await startServer();
+  [reviewer, staff] = await Promise.all([apiLogin(srv.base, 'zhongxin'), apiLogin(srv.base, 'xingren')]);
+  const csv = await (await as(reviewer)(`${srv.base}/api/v1/export.csv`)).text();
+  header = csv.replace(/^\uFEFF/, '').split('\r\n')[0].split(',');
+});
+after(async () => { await srv.stop(); });
+
+test('a file with good and bad rows: each bad row reported with its row number and reason', async () => {
+  const lines = [
+    header.join(','),
+    row({ ...base, '原工单号': 'HL-001', '问题标题': '前进村停水', '所在社区/村': '前进村', '整改时限': '2023/9/20', '缓急': '紧急' }),
+    row({ ...base, '原工单号': 'HL-002', '问题标题': '水质浑浊，有异味', '问题描述': '描述，含逗号, 和 "引号"\n第二行' }),
+    row({ ...base, '原工单号': 'HL-003', '问题标题': '日期错误', '整改时限': '2023-02-30' }),
+    row({ ...base, '原工单号': 'HL-004', '问题标题': '单位错误', '属地单位': '不存在街道' }),
+    row({ ...base, '原工单号': 'HL-001', '问题标题': '同一文件中重复' }),
+    header.map(() => '').join(','),
+    row({ ...base, '原工单号': 'HL-005', '问题标题': '' }),
+  ];
+  const r = await post(reviewer, `\uFEFF${lines.join('\r\n')}\r\n`);
+  assert.equal(r.status, 200);
+  const rep = await r.json();
+  assert.equal(rep.imported, 2);
+  assert.equal(rep.skipped, 1);
+  assert.deepEqual(rep.rejected.map((x) => x.line), [4, 5, 8]);
+  assert.match(rep.rejected[0].reason, /整改时限须为有效日期/);
+  assert.match(rep.rejected[1].reason, /属地单位/);
+  assert.match(rep.rejected[2].reason, /请填写问题标题/);
+  const t = JSON.parse(sql(srv.db, "SELECT json_object('d', description, 'dl', deadline, 'u', urgency, 'loc', (SELECT code FROM units WHERE id = location_unit_id)) FROM tickets WHERE source_ref = 'HL-002'"));
+  assert.equal(t.d, '描述，含逗号, 和 "引号"\n第二行');
+  const t1 = JSON.parse(sql(srv.db, "SELECT json_object('dl', deadline, 'u', urgency, 'loc', (SELECT code FROM units WHERE id = location_unit_id)) FROM tickets WHERE source_ref = 'HL-001'"));
+  assert.deepEqual(t1, { dl: '2023-09-20', u: 'urgent', loc: 'XR03' });
+
+  const again = await (await post(reviewer, `\uFEFF${lines.join('\r\n')}\r\n`)).json();
+  assert.equal(again.imported, 0);
+  assert.equal(again.skipped, 3);
+  assert.equal(sql(srv.db, "SELECT count(*) FROM tickets WHERE source_ref LIKE 'HL-00%'"), '2');
+});
+
+test('GB18030 as Excel saves it, and a multipart upload', async () => {
+  const text = [header.join(','), row({ ...base, '原工单号': 'GB-001', '问题标题': '国标编码：供水管网漏损' })].join('\r\n');
+  const gb = execFileSync('iconv', ['-f', 'UTF-8', '-t', 'GB18030'], { input: text });
+  assert.notDeepEqual(gb, Buffer.from(text)); // really another encoding
+  const fd = new FormData();
+  fd.append('file', new Blob([gb], { type: 'text/csv' }), '热线工单.csv');
+  const r = await as(reviewer)(`${srv.base}/api/v1/import`, { method: 'POST', body: fd });
+  assert.equal(r.status, 200);
+  assert.equal((await r.json()).imported, 1);
+  assert.equal(sql(srv.db, "SELECT title FROM tickets WHERE source_ref = 'GB-001'"), '国标编码：供水管网漏损');
+});
+
+test('whole-file problems: missing columns, broken quotes, unreadable bytes, nothing sent', async () => {
+  let r = await post(reviewer, '标题,描述\r\nx,y\r\n');
+  assert.equal(r.status, 422);
+  assert.match((await r.json()).error.message, /缺少必需的列：问题来源、类别、领域、问题标题、问题描述、属地单位/);
+  r = await post(reviewer, `${header.join(',')}\r\n"unterminated,${'x,'.repeat(5)}\r\n`);
+  assert.equal(r.status, 422);
+  assert.equal((await r.json()).error.code, 'bad_csv');
+  r = await post(reviewer, Buffer.from([0xff, 0xfe, 0xfd, 0x00, 0x81]));
+  assert.equal(r.status, 422);
+  r = await post(reviewer, '');
+  assert.equal(r.status, 422);
+  assert.equal((await post(staff, `${header.join(',')}\r\n`)).status, 403);
+});
+
+test('the export read back by the import, on another server, creates the same tickets', async () => {
+  for (let i = 0; i < 3; i++) {
+    await as(staff)(`${srv.base}/api/v1/tickets`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({
+      source: 'hotline12345', source_ref: `RT-${i}`, category: 'suggestion', domain: 'property_service', title: `往返测试 ${i}`,
+      description: '导出再导入', unit: 'XR', location_unit: 'XR01', reporter_name: '王五', reporter_phone: '13700001111',
+    }) });
+  }
+  const csv = await (await as(reviewer)(`${srv.base}/api/v1/export.csv?unmasked=1`)).text();
+  const other = await startServer();
+  try {
+    const rv = await apiLogin(other.base, 'zhongxin');
+    const r = await as(rv)(`${other.base}/api/v1/import`, { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: csv });
+    const rep = await r.json();
+    const n = Number(sql(srv.db, 'SELECT count(*) FROM tickets'));
+    assert.equal(rep.imported + rep.rejected.length, n, JSON.stringify(rep.rejected.slice(0, 3)));
+    const t = JSON.parse(sql(other.db, "SELECT json_object('t', title, 'c', (SELECT code FROM categories WHERE id = category_id), 'd', (SELECT code FROM domains WHERE id = domain_id), 'p', reporter_phone) FROM tickets WHERE source_ref = 'RT-1'"));
+    assert.deepEqual(t, { t: '往返测试 1', c: 'suggestion', d: 'property_service', p: '13700001111' });
+  } finally {
+    await other.stop();
+  }
+});
+
+test('the import page reports the result in Chinese', async () => {
+  const fd = new FormData();
+  fd.append('file', new Blob([`${header.join(',')}\r\n${row({ ...base, '原工单号': 'PG-1', '问题标题': '页面导入' })}\r\n${row({ ...base, '原工单号': 'PG-2', '问题标题': '' })}\r\n`]), 'a.csv');
+  const r = await as(reviewer)(`${srv.base}/import?csrf_token=${reviewer.csrf}`, { method: 'POST', body: fd });
+  assert.equal(r.status, 200);
+  const html = await r.text();
+  assert.match(html, /新增 <strong>1<\/strong> 件，跳过（原工单号已存在）<strong>0<\/strong> 件，未导入 <strong>1<\/strong> 行/);
+  assert.match(html, /<td>3<\/td><td>请填写问题标题<\/td>/);
+});
