@@ -25,6 +25,8 @@ struct req;
 struct server;
 
 typedef void (*handler_fn)(struct req *r);
+/* Produces the next piece of a streamed answer into out; returns 0 when there is no more. */
+typedef int (*http_produce_fn)(void *state, struct buf *out);
 
 /*
  * Who may reach a route at all; the finer rules (role, unit scope) are the handler's first
@@ -69,6 +71,9 @@ struct req {
 	struct buf out;
 	const char *content_type;
 	int file_fd; /* >= 0: the body is this file (owned, closed by the response) */
+	http_produce_fn produce; /* set: the body is produced piece by piece */
+	void (*release)(void *);
+	void *stream_state;
 	off_t file_size;
 	int nheaders;
 	char header_names[HTTP_MAX_HEADERS][40];
@@ -114,6 +119,14 @@ void http_fail(struct req *r, const struct err *e);
 void http_redirect(struct req *r, const char *location);
 void http_file(struct req *r, int fd, off_t size, const char *content_type);
 void http_not_modified(struct req *r);
+
+/*
+ * A streamed answer: produce() appends the next piece to out and returns 1, or 0 at the end;
+ * it runs on the connection's worker thread as the client reads. release(state) is called
+ * once the answer is done (or the client went away).
+ */
+void http_stream(struct req *r, const char *content_type, http_produce_fn produce, void (*release)(void *),
+		 void *state);
 
 /*
  * The first line of every handler: may the requester take act (on ticket, or NULL)? Returns 1

@@ -203,7 +203,75 @@ static void csv_row(json_t *t, long long row, void *arg)
 	buf_puts(out, "\r\n");
 }
 
-/* GET /api/v1/export.csv?<list filters>&unmasked=1 */
+/* The state of a CSV export being streamed: its own copy of the filter, and where it is. */
+struct csv_stream {
+	struct subject who;
+	char unit_path[256];
+	struct ticket_filter f;
+	char *strings[16];
+	int nstrings;
+	struct ticket_cursor at;
+	enum list_dir dir;
+	int unmasked, header_sent, done;
+};
+
+static const char *keep(struct csv_stream *s, const char *v)
+{
+	if (!v || s->nstrings >= 16)
+		return NULL;
+	return s->strings[s->nstrings++] = xstrdup(v);
+}
+
+static void csv_stream_free(void *arg)
+{
+	struct csv_stream *s = arg;
+	for (int i = 0; i < s->nstrings; i++)
+		free(s->strings[i]);
+	free(s);
+}
+
+/* One batch of rows per call, read on this worker thread's own connection. */
+static int csv_stream_next(void *arg, struct buf *out)
+{
+	struct csv_stream *s = arg;
+	if (!s->header_sent) {
+		s->header_sent = 1;
+		buf_puts(out, "\xEF\xBB\xBF");
+		for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
+			if (c)
+				buf_putc(out, ',');
+			buf_puts(out, columns[c].header);
+		}
+		buf_puts(out, "\r\n");
+		return 1;
+	}
+	if (s->done)
+		return 0;
+	struct db *db = db_reader();
+	int more = 0;
+	json_t *items = db ? ticket_list(db, &s->f, s->dir, &s->at, 0, EXPORT_BATCH, NULL, &more) : json_array();
+	size_t i;
+	json_t *t;
+	json_array_foreach(items, i, t)
+	{
+		prepare_row(db, t, s->unmasked);
+		csv_row(t, 0, out);
+	}
+	json_t *last = json_array_get(items, json_array_size(items) - 1);
+	if (last && more) {
+		json_t *c = json_object_get(last, "cursor");
+		s->at.rank = (int)json_integer_value(json_object_get(c, "rank"));
+		snprintf(s->at.deadline, sizeof s->at.deadline, "%s", json_string_value(json_object_get(c, "deadline")));
+		s->at.id = json_integer_value(json_object_get(c, "id"));
+		s->dir = LIST_AFTER;
+	} else {
+		s->done = 1;
+	}
+	json_decref(items);
+	return out->len > 0 || !s->done;
+}
+
+/* GET /api/v1/export.csv?<list filters>&unmasked=1 — streamed: memory stays one batch. */
 void api_export_csv(struct req *r)
 {
 	struct subject who;
@@ -211,22 +279,22 @@ void api_export_csv(struct req *r)
 	int unmasked;
 	if (!export_begin(r, &who, &f, &unmasked))
 		return;
-	struct buf out;
-	buf_init(&out);
-	buf_puts(&out, "\xEF\xBB\xBF");
-	for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
-		if (c)
-			buf_putc(&out, ',');
-		buf_puts(&out, columns[c].header);
-	}
-	buf_puts(&out, "\r\n");
-	long long rows = export_each(db_reader(), &f, unmasked, csv_row, &out);
-	if (unmasked && !export_record(r, &f, "csv", rows)) {
-		buf_free(&out);
+	if (unmasked && !export_record(r, &f, "csv", ticket_count(db_reader(), &f)))
 		return;
-	}
+	struct csv_stream *s = xcalloc(1, sizeof *s);
+	s->who = who;
+	snprintf(s->unit_path, sizeof s->unit_path, "%s", who.unit_path ? who.unit_path : "");
+	s->who.unit_path = s->unit_path;
+	s->f = f;
+	s->f.who = &s->who;
+	const char **fields[] = { &s->f.status, &s->f.unit, &s->f.responsible_unit, &s->f.domain, &s->f.source,
+				  &s->f.category, &s->f.light, &s->f.color, &s->f.campaign, &s->f.q, &s->f.from, &s->f.to };
+	for (size_t i = 0; i < ARRAY_LEN(fields); i++)
+		*fields[i] = keep(s, *fields[i]);
+	s->dir = LIST_FIRST;
+	s->unmasked = unmasked;
 	download_name(r, "csv");
-	http_send(r, 200, "text/csv; charset=utf-8", &out);
+	http_stream(r, "text/csv; charset=utf-8", csv_stream_next, csv_stream_free, s);
 }
 
 /* ---------------------------------------------------------------- Excel */

@@ -343,6 +343,58 @@ void http_file(struct req *r, int fd, off_t size, const char *content_type)
 	r->content_type = content_type;
 }
 
+void http_stream(struct req *r, const char *content_type, http_produce_fn produce, void (*release)(void *),
+		 void *state)
+{
+	if (!claim(r)) {
+		release(state);
+		return;
+	}
+	r->status = 200;
+	r->content_type = content_type;
+	r->produce = produce;
+	r->release = release;
+	r->stream_state = state;
+}
+
+/* What libmicrohttpd reads a streamed answer through. */
+struct stream {
+	http_produce_fn produce;
+	void (*release)(void *);
+	void *state;
+	struct buf pending;
+	size_t sent;
+	int ended;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	(void)pos;
+	struct stream *s = cls;
+	while (s->sent == s->pending.len) {
+		if (s->ended)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		s->pending.len = 0;
+		s->sent = 0;
+		if (!s->produce(s->state, &s->pending))
+			s->ended = 1;
+	}
+	size_t n = s->pending.len - s->sent;
+	if (n > max)
+		n = max;
+	memcpy(out, s->pending.data + s->sent, n);
+	s->sent += n;
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *s = cls;
+	s->release(s->state);
+	buf_free(&s->pending);
+	free(s);
+}
+
 void http_not_modified(struct req *r)
 {
 	if (!claim(r))
@@ -554,7 +606,19 @@ static void route_request(struct req *r)
 static enum MHD_Result queue_answer(struct req *r)
 {
 	struct MHD_Response *resp;
-	if (r->file_fd >= 0) {
+	if (r->produce) {
+		struct stream *s = xcalloc(1, sizeof *s);
+		s->produce = r->produce;
+		s->release = r->release;
+		s->state = r->stream_state;
+		buf_init(&s->pending);
+		r->produce = NULL; /* the response owns the state now */
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s, stream_free);
+		if (!resp) {
+			stream_free(s);
+			return MHD_NO;
+		}
+	} else if (r->file_fd >= 0) {
 		resp = MHD_create_response_from_fd64((uint64_t)r->file_size, r->file_fd);
 		r->file_fd = -1; /* the response owns it now */
 	} else {
@@ -717,6 +781,8 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 		log_info("%s %s %d %.2fms (connection ended: %d)", r->method, r->path, r->status, ms, (int)toe);
 	if (r->file_fd >= 0)
 		close(r->file_fd);
+	if (r->produce)
+		r->release(r->stream_state); /* answered but never queued */
 	buf_free(&r->body);
 	buf_free(&r->out);
 	if (r->form_state == 1)
