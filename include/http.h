@@ -70,6 +70,7 @@ struct req {
 	int status;
 	struct buf out;
 	const char *content_type;
+	char content_type_copy[128]; /* for types that do not outlive the handler */
 	int file_fd; /* >= 0: the body is this file (owned, closed by the response) */
 	http_produce_fn produce; /* set: the body is produced piece by piece */
 	void (*release)(void *);

@@ -340,7 +340,9 @@ void http_file(struct req *r, int fd, off_t size, const char *content_type)
 	r->status = 200;
 	r->file_fd = fd;
 	r->file_size = size;
-	r->content_type = content_type;
+	/* Callers may pass a buffer of their own (a type read from the database): keep a copy. */
+	snprintf(r->content_type_copy, sizeof r->content_type_copy, "%s", content_type);
+	r->content_type = r->content_type_copy;
 }
 
 void http_stream(struct req *r, const char *content_type, http_produce_fn produce, void (*release)(void *),

@@ -58,6 +58,12 @@ export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = []
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const r = await exited;
       rmSync(dir, { recursive: true, force: true });
+      // LEDGER_SERVER_LOGS=DIR keeps every server's whole log there, for debugging.
+      if (process.env.LEDGER_SERVER_LOGS) {
+        const { writeFileSync, mkdirSync } = await import('node:fs');
+        mkdirSync(process.env.LEDGER_SERVER_LOGS, { recursive: true });
+        writeFileSync(join(process.env.LEDGER_SERVER_LOGS, `server-${port}.log`), stderr);
+      }
       // Under `make asan` the server reports memory errors, leaks and undefined behaviour
       // on its standard error; any such report fails the test that stopped it.
       const report = stderr.match(/(ERROR: (Address|Leak)Sanitizer|runtime error:|definitely lost|indirectly lost|Invalid (read|write)|uninitialised)[^\n]*/);
