@@ -26,10 +26,10 @@ $(BUILD)/.deps: scripts/deps.sh
 	@scripts/deps.sh build
 	@touch $@
 
-$(BUILD)/.test-deps: scripts/deps.sh tests/http/package.json
+$(BUILD)/.test-deps: scripts/deps.sh tests/http/package.json tests/http/package-lock.json
 	@mkdir -p $(BUILD)
 	@scripts/deps.sh test
-	@cd tests/http && npm install --no-audit --no-fund --silent
+	@cd tests/http && npm ci --no-audit --no-fund --silent
 	@touch $@
 
 deps: $(BUILD)/.deps

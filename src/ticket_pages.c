@@ -176,7 +176,13 @@ void page_tickets(struct req *r)
 			set_link(ctx, "first_link", r, NULL, NULL);
 		}
 	}
-	set_link(ctx, "export_link", r, NULL, NULL);
+	/* The exports take the same filters: the list's query string, after "/tickets". */
+	struct buf ql;
+	buf_init(&ql);
+	list_link(r, &ql, NULL, NULL);
+	json_object_set_new(ctx, "export_query", json_string(ql.data ? ql.data + strlen("/tickets") : ""));
+	buf_free(&ql);
+	json_object_set_new(ctx, "may_export", json_boolean(authz_check(&who, ACT_EXPORT, NULL) == AUTHZ_OK));
 	json_object_set_new(ctx, "f",
 			    json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b,s:b}", "statuses",
 				      fixed_options(status_options, 4, f.status), "units", options(db, q_opt_streets, f.unit),
