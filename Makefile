@@ -15,7 +15,7 @@ TESTS    := test_tmpl test_router test_migrate test_util test_authz test_audit t
 DB       ?= ledger.db
 PORT     ?= 8080
 
-.PHONY: all run test asan valgrind deps test-deps clean
+.PHONY: all run test asan valgrind fuzz deps test-deps clean
 .SECONDARY:
 
 all: $(BUILD)/ledger
@@ -58,6 +58,28 @@ $(BUILD)/test_%: $(BUILD)/tobj/test_%.o $(BUILD)/libledger.a
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tobj/*.d)
 
+# Fuzz targets (libFuzzer, clang): every parser of outside input. They have a build of their own.
+FUZZ_BUILD   := build/fuzz
+FUZZ_TARGETS := fuzz_form fuzz_tmpl fuzz_json fuzz_csv
+FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(DEPFLAGS) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(WARN) $(PKG_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+	clang $(CPPFLAGS) -Itests/fuzz -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(WARN) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+-include $(wildcard $(FUZZ_BUILD)/obj/*.d)
+
+# Explore each target for FUZZ_SECONDS; new inputs land in build/fuzz/work-*, crashes in build/fuzz/crashes/.
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+	@for t in $(FUZZ_TARGETS); do n=$${t#fuzz_}; mkdir -p $(FUZZ_BUILD)/work-$$n $(FUZZ_BUILD)/crashes; \
+	  echo "== $$t for $(FUZZ_SECONDS) s"; \
+	  LEDGER_ROOT=$(CURDIR) $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$n- $(FUZZ_BUILD)/work-$$n tests/fuzz/corpus/$$n || exit 1; done
+
 # Build, create ledger.db with the demo district if it is missing, and serve.
 run: $(BUILD)/ledger
 	@./$(BUILD)/ledger init --db $(DB) --demo
@@ -65,8 +87,8 @@ run: $(BUILD)/ledger
 	./$(BUILD)/ledger serve --db $(DB) --port $(PORT)
 
 # Every test: unit tests of the core, then HTTP tests against the real server.
-test: $(BUILD)/ledger $(TESTS:%=$(BUILD)/%) $(BUILD)/.test-deps
-	@BUILD=$(BUILD) tests/run.sh
+test: $(BUILD)/ledger $(TESTS:%=$(BUILD)/%) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%) $(BUILD)/.test-deps
+	@BUILD=$(BUILD) FUZZ_BUILD=$(FUZZ_BUILD) tests/run.sh
 
 # The same tests on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:

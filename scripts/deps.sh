@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
             libxlsxwriter-dev libmagic-dev libgd-dev libcsv-dev)
-test_pkgs=(sqlite3 curl nodejs npm valgrind chromium fonts-noto-cjk)
+test_pkgs=(sqlite3 curl nodejs npm valgrind chromium fonts-noto-cjk clang libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then
