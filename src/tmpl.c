@@ -38,6 +38,9 @@ enum kind {
 #define MAX_DELIM 16
 #define MAX_NESTING 64 /* partial/parent depth; stops runaway recursion */
 #define MAX_STACK 256
+/* Nodes one render may visit: ample for any page, and a template that includes itself twice
+ * per level (2^64 expansions within the nesting limit) stops instead of spinning. */
+#define RENDER_BUDGET 5000000L
 
 struct tok {
 	enum kind kind;
@@ -702,6 +705,7 @@ struct render {
 	int depth;
 	int at_line_start;
 	int nesting;
+	long budget;
 };
 
 static void render_nodes(struct render *r, const struct node *nodes, size_t n, const char *indent,
@@ -850,6 +854,8 @@ static void render_nodes(struct render *r, const struct node *nodes, size_t n, c
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct node *nd = &nodes[i];
+		if (--r->budget < 0)
+			return;
 		switch (nd->kind) {
 		case K_TEXT:
 			emit_text(r, indent, nd->text, nd->len);
@@ -948,7 +954,7 @@ int tmpl_render(const struct tmpl_set *set, const char *name, json_t *ctx, struc
 	const struct tmpl *t = set_find(set, name);
 	if (!t)
 		return -1;
-	struct render r = { .set = set, .out = out, .at_line_start = 1 };
+	struct render r = { .set = set, .out = out, .at_line_start = 1, .budget = RENDER_BUDGET };
 	if (ctx)
 		push(&r, ctx);
 	render_nodes(&r, t->root.kids, t->root.nkids, "", (struct overrides){ NULL, 0 });

@@ -137,6 +137,16 @@ static void test_own_rules(void)
 	buf_free(&deep_t);
 	buf_free(&deep_j);
 
+	/* A partial that includes itself twice per level would expand 2^64 times: the render
+	 * budget stops it (found by fuzz_tmpl). */
+	set = tmpl_set_new();
+	CHECK(tmpl_set_add(set, "twice", "x{{>twice}}{{>twice}}", 21, &e) == 0);
+	buf_init(&out);
+	CHECK(tmpl_render(set, "twice", NULL, &out) == 0);
+	CHECK(out.len > 64 && out.len < 5000000); /* stopped by the budget, not by running out */
+	buf_free(&out);
+	tmpl_set_free(set);
+
 	/* A partial that includes itself stops at the nesting limit instead of crashing. */
 	set = tmpl_set_new();
 	CHECK(tmpl_set_add(set, "loop", "x{{>loop}}", 10, &e) == 0);
