@@ -36,6 +36,9 @@ void db_done(sqlite3_stmt *st);
 /* Runs a script of statements without results (migrations, PRAGMAs). 0 or -1 with e set. */
 int db_exec(struct db *db, const char *sql, struct err *e);
 
+/* Runs sql (one text parameter, ?1) and returns the first column of its first row, or 0. */
+long long db_lookup_id(struct db *db, const char *sql, const char *text);
+
 /* Text column as a C string, "" for NULL: saves a NULL check at every use. */
 const char *db_text(sqlite3_stmt *st, int col);
 

@@ -92,25 +92,13 @@ static int campaign_create_job(struct db *w, void *arg, struct err *e)
 	return ev < 0 ? -1 : 0;
 }
 
-static long long campaign_id(struct db *db, const char *code)
-{
-	static const char q[] = "SELECT id FROM campaigns WHERE code = ?1";
-	sqlite3_stmt *st = db_prepare(db, q);
-	long long id = 0;
-	if (st) {
-		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			id = sqlite3_column_int64(st, 0);
-		db_done(st);
-	}
-	return id;
-}
+static const char q_campaign_id[] = "SELECT id FROM campaigns WHERE code = ?1";
 
 static int campaign_update_job(struct db *w, void *arg, struct err *e)
 {
 	static const char q[] = "UPDATE campaigns SET name = ?2, active = ?3 WHERE id = ?1";
 	struct campaign_job *j = arg;
-	long long id = campaign_id(w, j->code);
+	long long id = db_lookup_id(w, q_campaign_id, j->code);
 	if (!id) {
 		err_set(e, 404, "not_found", NULL, "该行动不存在");
 		return -1;
@@ -142,7 +130,7 @@ static int phase_save_job(struct db *w, void *arg, struct err *e)
 	static const char q_set[] = "UPDATE campaign_phases SET name = ?2, kind = ?3, start_date = ?4, end_date = ?5, "
 				    "due_note = ?6 WHERE campaign_id = ?1 AND seq = ?7";
 	struct campaign_job *j = arg;
-	long long id = campaign_id(w, j->code);
+	long long id = db_lookup_id(w, q_campaign_id, j->code);
 	if (!id) {
 		err_set(e, 404, "not_found", NULL, "该行动不存在");
 		return -1;

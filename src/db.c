@@ -106,6 +106,17 @@ int db_exec(struct db *db, const char *sql, struct err *e)
 	return 0;
 }
 
+long long db_lookup_id(struct db *db, const char *sql, const char *text)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	long long id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	db_done(st);
+	return id;
+}
+
 const char *db_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);

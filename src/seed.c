@@ -90,19 +90,6 @@ static int load_units(struct db *db, struct unit *u, int *streets, int *nstreets
 	return n;
 }
 
-static long long id_of(struct db *db, const char *sql, const char *code)
-{
-	sqlite3_stmt *st = db_prepare(db, sql);
-	long long id = 0;
-	if (st) {
-		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			id = sqlite3_column_int64(st, 0);
-		db_done(st);
-	}
-	return id;
-}
-
 int seed_run(struct db *db, long n, FILE *out, struct err *e)
 {
 	static const char q_domain[] = "SELECT id FROM domains WHERE code = ?1";
@@ -124,7 +111,7 @@ int seed_run(struct db *db, long n, FILE *out, struct err *e)
 	struct unit u[MAX_UNITS];
 	int streets[MAX_UNITS], places[MAX_UNITS], ns, np;
 	load_units(db, u, streets, &ns, places, &np);
-	long long campaign = id_of(db, q_campaign, "SW2023");
+	long long campaign = db_lookup_id(db, q_campaign, "SW2023");
 	sqlite3_stmt *st = db_prepare(db, q_count);
 	int nsources = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	db_done(st);
@@ -134,7 +121,7 @@ int seed_run(struct db *db, long n, FILE *out, struct err *e)
 	}
 	long long domain_ids[ARRAY_LEN(problems)];
 	for (size_t i = 0; i < ARRAY_LEN(problems); i++)
-		domain_ids[i] = id_of(db, q_domain, problems[i][0]);
+		domain_ids[i] = db_lookup_id(db, q_domain, problems[i][0]);
 
 	long start = date_parse_days("2023-08-01");
 	struct actor seeder = { 0, "seed" };

@@ -353,17 +353,6 @@ static const struct text_field *text_field(const char *name)
 	return NULL;
 }
 
-static long long lookup_id(struct db *db, const char *sql, const char *code)
-{
-	sqlite3_stmt *st = db_prepare(db, sql);
-	if (!st)
-		return 0;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	long long id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	db_done(st);
-	return id;
-}
-
 static const char q_source[] = "SELECT id FROM sources WHERE code = ?1 AND active = 1";
 static const char q_category[] = "SELECT id FROM categories WHERE code = ?1 AND active = 1";
 static const char q_domain[] = "SELECT id FROM domains WHERE code = ?1 AND active = 1";
@@ -428,14 +417,14 @@ int ticket_prepare(struct db *db, json_t *in, struct ticket_input *t, json_t *er
 	const char *loc = str_in(in, "location_unit", errors), *urgency = str_in(in, "urgency", errors);
 	const char *deadline = str_in(in, "deadline", errors);
 
-	if (source && !(t->source_id = lookup_id(db, q_source, source)))
+	if (source && !(t->source_id = db_lookup_id(db, q_source, source)))
 		field_error(errors, "source", *source ? "问题来源“%s”不存在" : "请选择问题来源", source);
-	if (category && !(t->category_id = lookup_id(db, q_category, category)))
+	if (category && !(t->category_id = db_lookup_id(db, q_category, category)))
 		field_error(errors, "category", *category ? "类别“%s”不存在" : "请选择类别", category);
-	if (domain && !(t->domain_id = lookup_id(db, q_domain, domain)))
+	if (domain && !(t->domain_id = db_lookup_id(db, q_domain, domain)))
 		field_error(errors, "domain", *domain ? "领域“%s”不存在" : "请选择领域", domain);
 	if (campaign && *campaign) {
-		if (!(t->campaign_id = lookup_id(db, q_campaign, campaign)))
+		if (!(t->campaign_id = db_lookup_id(db, q_campaign, campaign)))
 			field_error(errors, "campaign", "行动“%s”不存在", campaign);
 	} else {
 		sqlite3_stmt *st = db_prepare(db, q_default_campaign);
@@ -987,13 +976,13 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 			if (!check_text(tf, v, p->errors))
 				continue;
 		} else if (!strcmp(key, "category")) {
-			if (!(ref = lookup_id(w, q_category, v))) {
+			if (!(ref = db_lookup_id(w, q_category, v))) {
 				field_error(p->errors, key, "类别“%s”不存在", v);
 				continue;
 			}
 			column = "category_id";
 		} else if (!strcmp(key, "domain")) {
-			if (!(ref = lookup_id(w, q_domain, v))) {
+			if (!(ref = db_lookup_id(w, q_domain, v))) {
 				field_error(p->errors, key, "领域“%s”不存在", v);
 				continue;
 			}
