@@ -650,12 +650,30 @@ static enum MHD_Result queue_answer(struct req *r)
 	return rc;
 }
 
-/* Routing, session, sign-in and CSRF: everything a request passes before its handler. */
+static enum MHD_Result check_utf8(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	int *bad = cls;
+	if (!utf8_valid(key, strlen(key)) || (value && !utf8_valid(value, strlen(value)))) {
+		*bad = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* Routing, query check, session, sign-in and CSRF: everything a request passes before its handler. */
 static int admit(struct req *r)
 {
 	route_request(r);
 	if (r->answered)
 		return 0;
+	/* Query values reach SQL, templates and JSON as text: they must be UTF-8. */
+	int bad = 0;
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_utf8, &bad);
+	if (bad || !utf8_valid(r->path, strlen(r->path))) {
+		http_error(r, 400, "bad_encoding", "请求地址或参数含有无效字符");
+		return 0;
+	}
 	load_session(r);
 	if (r->route->access == ACCESS_USER && !r->signed_in) {
 		ask_to_sign_in(r);

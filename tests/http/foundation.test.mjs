@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { cpSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, raw, get, sleep, tempDir, ROOT, apiLogin, as } from './helpers.mjs';
+import { startServer, raw, get, sleep, tempDir, ROOT, apiLogin, as, sql } from './helpers.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
@@ -246,4 +246,29 @@ test('SIGINT stops the server cleanly too', async () => {
   assert.equal(code, 0);
   assert.match(s.log(), /signal 2: finishing requests in flight[\s\S]*stopped cleanly/);
   await s.stop();
+});
+
+test('bad input at the edge: invalid UTF-8, malformed JSON and multipart get a clear 4xx and change nothing', async () => {
+  const s = await apiLogin(srv.base, 'zhongxin');
+  const call = as(s);
+  for (const p of ['/tickets?q=%FF%FE', '/api/v1/tickets?q=%FF', '/api/v1/stats?unit=%C0%AF', '/?unit=%ED%A0%80', '/tickets/%FF']) {
+    const r = await call(`${srv.base}${p}`);
+    assert.equal(r.status, 400, p);
+  }
+  const bad = await call(`${srv.base}/api/v1/tickets?q=%FF`);
+  assert.equal((await bad.json()).error.code, 'bad_encoding');
+  const before = sql(srv.db, 'SELECT count(*) FROM tickets');
+  const json = (body) => call(`${srv.base}/api/v1/tickets`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+  for (const body of [Buffer.from('{"title":"\xff"}', 'latin1'), '{"title":', '[1,2]', '{"a":1,"a":2}', 'null', '']) {
+    const r = await json(body);
+    assert.equal(r.status, 400, String(body));
+  }
+  const mp = await call(`${srv.base}/api/v1/import`, { method: 'POST', headers: { 'Content-Type': 'multipart/form-data; boundary=XYZ' }, body: 'garbage\r\n--ABC--\r\n' });
+  assert.ok(mp.status >= 400 && mp.status < 500);
+  const nb = await call(`${srv.base}/api/v1/tickets/1/attachments`, { method: 'POST', headers: { 'Content-Type': 'multipart/form-data' }, body: 'x' });
+  assert.ok(nb.status >= 400 && nb.status < 500);
+  const login = await fetch(`${srv.base}/login`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: Buffer.from('login=\xff&password=x', 'latin1') });
+  assert.equal(login.status, 422);
+  assert.equal(sql(srv.db, 'SELECT count(*) FROM tickets'), before);
+  assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
 });
