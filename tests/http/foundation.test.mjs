@@ -272,3 +272,33 @@ test('bad input at the edge: invalid UTF-8, malformed JSON and multipart get a c
   assert.equal(sql(srv.db, 'SELECT count(*) FROM tickets'), before);
   assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
 });
+
+test('slow clients trickling their headers do not hold up anyone else', async () => {
+  const net = await import('node:net');
+  const slow = [];
+  const request = 'GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: slow\r\nConnection: close\r\n\r\n';
+  for (let i = 0; i < 30; i++) {
+    const sock = net.connect(srv.port, '127.0.0.1');
+    const state = { sock, got: '', i: 0, closed: false };
+    sock.on('data', (d) => { state.got += d; });
+    sock.on('close', () => { state.closed = true; });
+    sock.on('error', () => {});
+    slow.push(state);
+  }
+  const trickle = setInterval(() => {
+    for (const s of slow) if (s.i < request.length && !s.closed) s.sock.write(request[s.i++]);
+  }, 20);
+  try {
+    // Meanwhile, ordinary requests are answered.
+    for (let k = 0; k < 20; k++) {
+      const r = await fetch(`${srv.base}/healthz`);
+      assert.equal(r.status, 200);
+    }
+    // The slow ones, once complete, are answered too.
+    for (let t = 0; t < 200 && slow.some((s) => !s.closed); t++) await sleep(50);
+    assert.ok(slow.every((s) => /^HTTP\/1\.1 200/.test(s.got)), slow.map((s) => s.got.slice(0, 12)).join('|'));
+  } finally {
+    clearInterval(trickle);
+    slow.forEach((s) => s.sock.destroy());
+  }
+});
