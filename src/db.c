@@ -23,8 +23,7 @@ static const char connection_pragmas[] =
 	"PRAGMA foreign_keys=ON;"
 	"PRAGMA busy_timeout=5000;"
 	"PRAGMA synchronous=FULL;"
-	"PRAGMA temp_store=MEMORY;"
-	"PRAGMA cache_size=-16000;";
+	"PRAGMA cache_size=-8000;";
 
 struct db *db_open(const char *path, struct err *e)
 {
