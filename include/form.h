@@ -26,6 +26,9 @@ void form_free(struct form *f);
 /* The first value of key, or NULL. */
 const char *form_get(const struct form *f, const char *key);
 
+/* The first value of key, or "" when there is none (or no form at all). */
+const char *form_text(const struct form *f, const char *key);
+
 /* The value of a hexadecimal digit, or -1. */
 int hex_digit(char c);
 

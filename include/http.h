@@ -60,6 +60,7 @@ struct req {
 	int is_api; /* the path is under /api/: errors are JSON */
 	int is_head;
 	const struct route *route;
+	int routed, path_known; /* the route table was searched; the path matched some route */
 	struct route_params params;
 	struct buf body;
 	size_t body_limit;

@@ -34,6 +34,8 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Appends s with & < > " ' replaced by HTML entities. */
 void buf_html_escape(struct buf *b, const char *s, size_t n);
+/* Appends s percent-encoded: letters, digits and the characters in keep stay as they are. */
+void buf_url_encode(struct buf *b, const char *s, const char *keep);
 /* Hands the bytes to the caller (who frees them) and resets the buffer. */
 char *buf_take(struct buf *b);
 void buf_free(struct buf *b);

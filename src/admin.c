@@ -68,12 +68,6 @@ static json_t *role_options(const char *selected)
 	return list;
 }
 
-static const char *field(const struct form *f, const char *key)
-{
-	const char *v = f ? form_get(f, key) : NULL;
-	return v ? v : "";
-}
-
 static json_t *error_fields(const struct err *e)
 {
 	json_t *o = json_object();
@@ -207,9 +201,9 @@ void page_admin_user_create(struct req *r)
 	if (!http_authorize(r, ACT_ADMIN, NULL))
 		return;
 	const struct form *f = http_form(r);
-	struct user_job j = { .who = http_actor(r), .login = field(f, "login"), .name = field(f, "name"),
-			      .phone = field(f, "phone"), .role = field(f, "role"), .unit = field(f, "unit"),
-			      .password = field(f, "password"), .active = 1 };
+	struct user_job j = { .who = http_actor(r), .login = form_text(f, "login"), .name = form_text(f, "name"),
+			      .phone = form_text(f, "phone"), .role = form_text(f, "role"), .unit = form_text(f, "unit"),
+			      .password = form_text(f, "password"), .active = 1 };
 	struct err e = { 0 };
 	if (db_write(user_create_job, &j, &e) != 0) {
 		/* The form comes back as typed, less the password. */
@@ -272,9 +266,9 @@ void page_admin_user_update(struct req *r)
 	if (!load_user(r, &id, &values))
 		return;
 	const struct form *f = http_form(r);
-	struct user_job j = { .who = http_actor(r), .id = id, .name = field(f, "name"), .phone = field(f, "phone"),
-			      .role = field(f, "role"), .unit = field(f, "unit"),
-			      .active = strcmp(field(f, "active"), "1") == 0 };
+	struct user_job j = { .who = http_actor(r), .id = id, .name = form_text(f, "name"), .phone = form_text(f, "phone"),
+			      .role = form_text(f, "role"), .unit = form_text(f, "unit"),
+			      .active = strcmp(form_text(f, "active"), "1") == 0 };
 	struct err e = { 0 };
 	if (db_write(user_update_job, &j, &e) != 0) {
 		json_t *typed = json_pack("{s:O,s:s,s:s,s:s,s:s,s:b}", "login", json_object_get(values, "login"), "name",
@@ -299,7 +293,7 @@ void page_admin_user_password(struct req *r)
 	if (!load_user(r, &id, &values))
 		return;
 	const struct form *f = http_form(r);
-	struct user_job j = { .who = http_actor(r), .id = id, .password = field(f, "password") };
+	struct user_job j = { .who = http_actor(r), .id = id, .password = form_text(f, "password") };
 	struct err e = { 0 };
 	if (db_write(user_password_job, &j, &e) != 0) {
 		json_t *errors = json_object();
@@ -364,8 +358,8 @@ void page_admin_unit_create(struct req *r)
 	if (!http_authorize(r, ACT_ADMIN, NULL))
 		return;
 	const struct form *f = http_form(r);
-	struct unit_job j = { .who = http_actor(r), .code = field(f, "code"), .name = field(f, "name"),
-			      .kind = field(f, "kind"), .parent = field(f, "parent"), .sort = atoi(field(f, "sort")) };
+	struct unit_job j = { .who = http_actor(r), .code = form_text(f, "code"), .name = form_text(f, "name"),
+			      .kind = form_text(f, "kind"), .parent = form_text(f, "parent"), .sort = atoi(form_text(f, "sort")) };
 	struct err e = { 0 };
 	if (db_write(unit_create_job, &j, &e) != 0) {
 		units_page(r, e.status == 422 ? 422 : 500,
@@ -416,8 +410,8 @@ void page_admin_unit_update(struct req *r)
 	if (!v)
 		return;
 	const struct form *f = http_form(r);
-	struct unit_job j = { .who = http_actor(r), .code = http_param(r, "code"), .name = field(f, "name"),
-			      .sort = atoi(field(f, "sort")), .active = strcmp(field(f, "active"), "1") == 0 };
+	struct unit_job j = { .who = http_actor(r), .code = http_param(r, "code"), .name = form_text(f, "name"),
+			      .sort = atoi(form_text(f, "sort")), .active = strcmp(form_text(f, "active"), "1") == 0 };
 	struct err e = { 0 };
 	if (db_write(unit_update_job, &j, &e) != 0) {
 		json_object_set_new(v, "name", json_string(j.name));

@@ -293,13 +293,7 @@ void api_attachment_get(struct req *r)
 	struct buf cd;
 	buf_init(&cd);
 	buf_puts(&cd, "attachment; filename=\"attachment\"; filename*=UTF-8''");
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
-		    *p == '-' || *p == '_')
-			buf_putc(&cd, (char)*p);
-		else
-			buf_printf(&cd, "%%%02X", *p);
-	}
+	buf_url_encode(&cd, name, ".-_");
 	http_header(r, "Content-Disposition", cd.data);
 	buf_free(&cd);
 	stored_path(http_data_dir(r), sha, path, sizeof path);

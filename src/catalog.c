@@ -19,12 +19,6 @@ static const struct {
 	{ "sources", "sources", "问题来源" }, { "categories", "categories", "类别" }, { "domains", "domains", "领域" },
 };
 
-static const char *field(const struct form *f, const char *key)
-{
-	const char *v = f ? form_get(f, key) : NULL;
-	return v ? v : "";
-}
-
 static int code_ok(const char *s, int upper)
 {
 	size_t n = strlen(s);
@@ -252,7 +246,7 @@ void page_admin_campaign_create(struct req *r)
 	if (!http_authorize(r, ACT_ADMIN, NULL))
 		return;
 	const struct form *f = http_form(r);
-	struct campaign_job j = { .who = http_actor(r), .code = field(f, "code"), .name = field(f, "name") };
+	struct campaign_job j = { .who = http_actor(r), .code = form_text(f, "code"), .name = form_text(f, "name") };
 	struct err e = { 0 };
 	if (db_write(campaign_create_job, &j, &e) != 0) {
 		campaigns_page(r, e.status, NULL, err_fields(&e));
@@ -292,8 +286,8 @@ void page_admin_campaign_update(struct req *r)
 	if (!http_authorize(r, ACT_ADMIN, NULL))
 		return;
 	const struct form *f = http_form(r);
-	struct campaign_job j = { .who = http_actor(r), .code = http_param(r, "code"), .name = field(f, "name"),
-				  .active = !strcmp(field(f, "active"), "1") };
+	struct campaign_job j = { .who = http_actor(r), .code = http_param(r, "code"), .name = form_text(f, "name"),
+				  .active = !strcmp(form_text(f, "active"), "1") };
 	campaign_write(r, campaign_update_job, &j);
 }
 
@@ -304,9 +298,9 @@ void page_admin_phase_save(struct req *r)
 		return;
 	const struct form *f = http_form(r);
 	const char *seq = http_param(r, "seq");
-	struct campaign_job j = { .who = http_actor(r), .code = http_param(r, "code"), .phase_name = field(f, "phase_name"),
-				  .kind = field(f, "kind"), .start = field(f, "start"), .end = field(f, "end"),
-				  .due = field(f, "due"), .seq = seq ? atoi(seq) : 0 };
+	struct campaign_job j = { .who = http_actor(r), .code = http_param(r, "code"), .phase_name = form_text(f, "phase_name"),
+				  .kind = form_text(f, "kind"), .start = form_text(f, "start"), .end = form_text(f, "end"),
+				  .due = form_text(f, "due"), .seq = seq ? atoi(seq) : 0 };
 	if (seq && j.seq <= 0) {
 		http_error(r, 404, "not_found", "该阶段不存在");
 		return;
@@ -487,9 +481,9 @@ void page_admin_taxonomy_save(struct req *r)
 	}
 	const struct form *f = http_form(r);
 	const char *code = http_param(r, "code");
-	struct dict_job j = { .who = http_actor(r), .table = table, .code = code ? code : field(f, "code"),
-			      .name = field(f, "name"), .parent = field(f, "parent"), .unit = field(f, "unit"),
-			      .sort = atoi(field(f, "sort")), .active = !strcmp(field(f, "active"), "1"), .create = !code };
+	struct dict_job j = { .who = http_actor(r), .table = table, .code = code ? code : form_text(f, "code"),
+			      .name = form_text(f, "name"), .parent = form_text(f, "parent"), .unit = form_text(f, "unit"),
+			      .sort = atoi(form_text(f, "sort")), .active = !strcmp(form_text(f, "active"), "1"), .create = !code };
 	struct err e = { 0 };
 	if (db_write(dict_save_job, &j, &e) != 0) {
 		if (e.status == 404)

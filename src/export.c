@@ -74,13 +74,18 @@ static const char *const colors[][2] = { { "red", "红标" }, { "yellow", "黄�
 static void prepare_row(struct db *db, json_t *t, int unmasked)
 {
 	static const char q_latest[] = "SELECT note FROM progress WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1";
+	static const char q_reporter[] = "SELECT reporter_name, reporter_phone FROM tickets WHERE id = ?1";
 	long long id = json_integer_value(json_object_get(t, "id"));
 	if (unmasked) {
-		json_t *full = ticket_json(db, id, TICKET_UNMASKED, 0);
-		if (full) {
-			json_object_set(t, "reporter_name", json_object_get(full, "reporter_name"));
-			json_object_set(t, "reporter_phone", json_object_get(full, "reporter_phone"));
-			json_decref(full);
+		/* The list gives the masked values; the two unmasked ones come from one small query. */
+		sqlite3_stmt *st = db_prepare(db, q_reporter);
+		if (st) {
+			sqlite3_bind_int64(st, 1, id);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				json_object_set_new(t, "reporter_name", json_string(db_text(st, 0)));
+				json_object_set_new(t, "reporter_phone", json_string(db_text(st, 1)));
+			}
+			db_done(st);
 		}
 	}
 	const char *light = json_string_value(json_object_get(t, "light"));

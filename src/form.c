@@ -133,6 +133,12 @@ void form_free(struct form *f)
 	f->n = 0;
 }
 
+const char *form_text(const struct form *f, const char *key)
+{
+	const char *v = f ? form_get(f, key) : NULL;
+	return v ? v : "";
+}
+
 const char *form_get(const struct form *f, const char *key)
 {
 	for (int i = 0; i < f->n; i++)

@@ -439,14 +439,7 @@ static void ask_to_sign_in(struct req *r)
 	buf_puts(&loc, "/login");
 	if (strcmp(r->method, "GET") == 0 && strcmp(r->path, "/") != 0) {
 		buf_puts(&loc, "?next=");
-		for (const char *p = r->path; *p; p++) {
-			unsigned char c = (unsigned char)*p;
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
-			    c == '-' || c == '_' || c == '.')
-				buf_putc(&loc, (char)c);
-			else
-				buf_printf(&loc, "%%%02X", c);
-		}
+		buf_url_encode(&loc, r->path, "/-_.");
 	}
 	http_redirect(r, loc.data);
 	buf_free(&loc);
@@ -585,21 +578,31 @@ static void method_not_allowed(struct req *r)
 	http_error(r, 405, "method_not_allowed", "该地址不支持这种请求方法");
 }
 
-/* Finds the route; sets r->route, or answers 404/405 itself. */
-static void route_request(struct req *r)
+/* Finds the route once per request: sets r->route, or records why there is none. */
+static void route_find(struct req *r)
 {
 	const char *method = r->is_head ? "GET" : r->method;
-	int path_known = 0;
+	r->routed = 1;
+	r->path_known = 0;
 	for (size_t i = 0; i < route_count; i++) {
 		if (!route_match(route_table[i].pattern, r->path, &r->params))
 			continue;
-		path_known = 1;
+		r->path_known = 1;
 		if (strcmp(route_table[i].method, method) == 0) {
 			r->route = &route_table[i];
 			return;
 		}
 	}
-	if (path_known)
+}
+
+/* Sets r->route, or answers 404/405. */
+static void route_request(struct req *r)
+{
+	if (!r->routed)
+		route_find(r);
+	if (r->route)
+		return;
+	if (r->path_known)
 		method_not_allowed(r);
 	else
 		http_error(r, 404, "not_found", "您访问的页面不存在");
@@ -694,14 +697,9 @@ static int admit(struct req *r)
  */
 static void prepare_upload(struct req *r)
 {
-	int is_upload = 0;
-	for (size_t i = 0; i < route_count; i++) {
-		struct route_params p;
-		if (route_table[i].multipart && strcmp(route_table[i].method, r->method) == 0 &&
-		    route_match(route_table[i].pattern, r->path, &p))
-			is_upload = 1;
-	}
-	if (!is_upload || !admit(r))
+	/* The route is looked up here, once; admit() reuses it (and answers a miss then). */
+	route_find(r);
+	if (!r->route || !r->route->multipart || !admit(r))
 		return;
 	r->body_limit = (size_t)r->srv->cfg->max_upload + 64 * 1024;
 	const char *ct = http_request_header(r, "Content-Type");

@@ -185,12 +185,8 @@ long long org_user_add(struct db *db, const struct actor *who, const char *login
 	}
 	if (!auth_password_ok(password ? password : "", e))
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, q_unit);
-	if (!st)
-		goto dberr;
-	sqlite3_bind_text(st, 1, unit_code ? unit_code : "", -1, SQLITE_STATIC);
-	long long unit_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	db_done(st);
+	long long unit_id = db_lookup_id(db, q_unit, unit_code ? unit_code : "");
+	sqlite3_stmt *st;
 	if (!unit_id) {
 		err_set(e, 422, "invalid", "unit", "单位 %s 不存在", unit_code ? unit_code : "");
 		return -1;
@@ -293,12 +289,8 @@ int org_user_update(struct db *db, const struct actor *who, long long id, const 
 		err_set(e, 404, "not_found", NULL, "用户不存在");
 		return -1;
 	}
-	sqlite3_stmt *st = db_prepare(db, q_unit);
-	if (!st)
-		goto dberr;
-	sqlite3_bind_text(st, 1, unit_code ? unit_code : "", -1, SQLITE_STATIC);
-	long long unit_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	db_done(st);
+	long long unit_id = db_lookup_id(db, q_unit, unit_code ? unit_code : "");
+	sqlite3_stmt *st;
 	if (!unit_id) {
 		json_decref(before);
 		err_set(e, 422, "invalid", "unit", "单位 %s 不存在或已停用", unit_code ? unit_code : "");

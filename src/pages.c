@@ -70,13 +70,7 @@ static void carry_filter(struct req *r, struct buf *qs)
 		if (!v || !*v)
 			continue;
 		buf_printf(qs, "&%s=", keys[i]);
-		for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-			    *p == '_')
-				buf_putc(qs, (char)*p);
-			else
-				buf_printf(qs, "%%%02X", *p);
-		}
+		buf_url_encode(qs, v, "-_");
 	}
 }
 

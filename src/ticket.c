@@ -929,7 +929,7 @@ dberr:
 
 int ticket_patch_job(struct db *w, void *arg, struct err *e)
 {
-	static const char q_version[] = "SELECT version, status, unit_id FROM tickets WHERE id = ?1";
+	static const char q_version[] = "SELECT version FROM tickets WHERE id = ?1";
 	struct ticket_patch *p = arg;
 	sqlite3_stmt *st = db_prepare(w, q_version);
 	if (!st)
@@ -941,7 +941,6 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 		return -1;
 	}
 	long long version = sqlite3_column_int64(st, 0);
-	int status = status_from_code(db_text(st, 1));
 	db_done(st);
 	if (version != p->version) {
 		p->conflict = ticket_json(w, p->id, TICKET_UNMASKED, 0);
@@ -952,7 +951,6 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 	json_t *before = snapshot(w, p->id);
 	const char *key;
 	json_t *val;
-	int changed = 0;
 	json_object_foreach(p->changes, key, val)
 	{
 		if (!strcmp(key, "version"))
@@ -1041,7 +1039,6 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 			else
 				goto dberr_before;
 		}
-		changed++;
 	}
 	if (json_object_size(p->errors)) {
 		json_decref(before);
@@ -1065,8 +1062,6 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 		json_decref(before);
 		return -1;
 	}
-	(void)status;
-	(void)changed;
 	json_t *after = snapshot(w, p->id);
 	long long ev = audit_append(w, &p->who, "ticket", p->id, "edit", before, after, e);
 	json_decref(before);

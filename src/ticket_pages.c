@@ -104,13 +104,7 @@ static void list_link(struct req *r, struct buf *b, const char *extra_key, const
 		if (!v || !*v)
 			continue;
 		buf_printf(b, "%s=", keys[i]);
-		for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-			    *p == '_')
-				buf_putc(b, (char)*p);
-			else
-				buf_printf(b, "%%%02X", *p);
-		}
+		buf_url_encode(b, v, "-_");
 		buf_putc(b, '&');
 	}
 	if (extra_key)

@@ -125,6 +125,16 @@ void buf_html_escape(struct buf *b, const char *s, size_t n)
 	buf_append(b, s + start, n - start);
 }
 
+void buf_url_encode(struct buf *b, const char *s, const char *keep)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr(keep, *p))
+			buf_putc(b, (char)*p);
+		else
+			buf_printf(b, "%%%02X", *p);
+	}
+}
+
 char *buf_take(struct buf *b)
 {
 	if (!b->data)
