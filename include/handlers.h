@@ -80,6 +80,8 @@ void page_admin_taxonomy_save(struct req *r);
 void api_stats(struct req *r);
 struct db;
 json_t *stats_compute(struct db *db, const struct ticket_filter *f);
+/* The same from the running tallies when they hold the filter (use_tallies), else by scanning. */
+json_t *stats_compute_by(struct db *db, const struct ticket_filter *f, int use_tallies);
 
 /* reports.c */
 void page_ranking(struct req *r);
@@ -87,6 +89,9 @@ void page_dispatch(struct req *r);
 void page_spotcheck(struct req *r);
 json_t *dispatch_compute(struct db *db, const struct subject *who, const char *kind, long day);
 json_t *ranking_compute(struct db *db, const struct ticket_filter *f);
+/* The same from the running tallies (use_tallies) or by scanning the ledger. */
+json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char *kind, long day, int use_tallies);
+json_t *ranking_compute_by(struct db *db, const struct ticket_filter *f, int use_tallies);
 
 /* export.c */
 void api_export_csv(struct req *r);

@@ -118,6 +118,16 @@ int ticket_aggregate(struct db *db, const struct ticket_filter *f, const char *s
 
 /* How many tickets match f. */
 long long ticket_count(struct db *db, const struct ticket_filter *f);
+/* The same count from the running tallies when they hold it (use_tallies), else from the tickets. */
+long long ticket_count_by(struct db *db, const struct ticket_filter *f, int use_tallies);
+/* Whether f only narrows by scope, unit and campaign, which every kind of tally carries. */
+int tally_scope_only(const struct ticket_filter *f);
+/* In a select over the tallies: the sum of the counts where cond holds. */
+#define TALLY_SUM(cond) "coalesce(sum(CASE WHEN " cond " THEN t.n END), 0)"
+/* Like ticket_aggregate over the tallies of the given kinds ("'state', 'domain'"); sums of t.n.
+ * Joins to names are written CROSS JOIN so that SQLite reads the tallies once, not per name. */
+int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,
+		    const char *join, const char *tail, void (*row)(sqlite3_stmt *st, void *arg), void *arg);
 
 json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir dir, const struct ticket_cursor *at,
 		    long offset, int limit, long long *total, int *more);

@@ -1,5 +1,6 @@
 /*
- * main.c — the `ledger` command line: init, seed, user add, serve, backup, audit-verify.
+ * main.c — the `ledger` command line: init, seed, user add, serve, backup, audit-verify,
+ * tally-check.
  * Each subcommand declares its options in a table; `--help` prints them.
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include "migrate.h"
 #include "org.h"
 #include "seed.h"
+#include "tally.h"
 
 struct opt {
 	const char *name;
@@ -325,6 +327,25 @@ static int cmd_audit_verify(struct opt *opts)
 	return rc == 0 ? 0 : rc == 1 ? 1 : 2;
 }
 
+static int cmd_tally_check(struct opt *opts)
+{
+	if (!need(opts, "tally-check", "db"))
+		return 2;
+	struct err e = { 0 };
+	if (access(opt_get(opts, "db"), R_OK) != 0) {
+		fprintf(stderr, "ledger tally-check: cannot read %s\n", opt_get(opts, "db"));
+		return 2;
+	}
+	struct db *db = db_open(opt_get(opts, "db"), &e);
+	if (!db) {
+		fprintf(stderr, "%s\n", e.message);
+		return 2;
+	}
+	int rc = tally_check(db, stdout);
+	db_close(db);
+	return rc;
+}
+
 static struct command commands[] = {
 	{ "init", "Create or migrate the database; --demo adds the demo district, campaign and users.", cmd_init,
 	  { { "db", 1, "database file (created if missing)", NULL }, { "demo", 0, "add the demo data", NULL } } },
@@ -350,6 +371,9 @@ static struct command commands[] = {
 	  { { "db", 1, "database file", NULL }, { "out", 1, "new file to write", NULL } } },
 	{ "audit-verify", "Check the event hash chain; exit 0 when intact, 1 naming the first bad event.",
 	  cmd_audit_verify,
+	  { { "db", 1, "database file", NULL } } },
+	{ "tally-check", "Recount the dashboard's running tallies from the ledger; exit 0 when they agree.",
+	  cmd_tally_check,
 	  { { "db", 1, "database file", NULL } } },
 };
 

@@ -41,23 +41,37 @@ static void finish_ranking(json_t *rows)
 	}
 }
 
-json_t *ranking_compute(struct db *db, const struct ticket_filter *f)
+json_t *ranking_compute_by(struct db *db, const struct ticket_filter *f, int use_tallies)
 {
-	static const char sel_street[] =
-		"g.code, g.name, '', coalesce(sum((t.status <> 'closed' AND t.unsatisfied_count >= 1) OR "
-		"(t.status = 'closed' AND t.color = 'red')), 0), coalesce(sum(t.color = 'red'), 0), count(*)";
+#define STOCK "(t.status <> 'closed' AND t.unsatisfied_count >= 1) OR (t.status = 'closed' AND t.color = 'red')"
+#define TALLY_STOCK "(t.status <> 'closed' AND t.flags & 2) OR (t.status = 'closed' AND t.color = 'red')"
+	static const char sel_street[] = "g.code, g.name, '', coalesce(sum(" STOCK "), 0), coalesce(sum(t.color = 'red'), 0), count(*)";
+	static const char sel_place[] = "g.code, g.name, p.name, coalesce(sum(" STOCK "), 0), coalesce(sum(t.color = 'red'), 0), count(*)";
+	static const char tsel_street[] = "g.code, g.name, '', " TALLY_SUM(TALLY_STOCK) ", " TALLY_SUM("t.color = 'red'") ", sum(t.n)";
+	static const char tsel_place[] = "g.code, g.name, p.name, " TALLY_SUM(TALLY_STOCK) ", " TALLY_SUM("t.color = 'red'") ", sum(t.n)";
+#undef STOCK
+#undef TALLY_STOCK
 	static const char join_street[] = "JOIN units g ON g.id = t.unit_id";
 	static const char join_place[] = "JOIN units g ON g.id = t.location_unit_id JOIN units p ON p.id = g.parent_id";
-	static const char sel_place[] =
-		"g.code, g.name, p.name, coalesce(sum((t.status <> 'closed' AND t.unsatisfied_count >= 1) OR "
-		"(t.status = 'closed' AND t.color = 'red')), 0), coalesce(sum(t.color = 'red'), 0), count(*)";
+	static const char tjoin_street[] = "CROSS JOIN units g ON g.path = t.unit_path";
+	static const char tjoin_place[] = "CROSS JOIN units g ON g.id = t.dim JOIN units p ON p.id = g.parent_id";
 	static const char tail[] = "GROUP BY g.id ORDER BY 4, 5, g.code";
 	json_t *streets = json_array(), *places = json_array();
-	ticket_aggregate(db, f, sel_street, join_street, tail, row_rank, streets);
-	ticket_aggregate(db, f, sel_place, join_place, tail, row_rank, places);
+	if (use_tallies && tally_scope_only(f)) {
+		tally_aggregate(db, f, "'state'", tsel_street, tjoin_street, tail, row_rank, streets);
+		tally_aggregate(db, f, "'place'", tsel_place, tjoin_place, tail, row_rank, places);
+	} else {
+		ticket_aggregate(db, f, sel_street, join_street, tail, row_rank, streets);
+		ticket_aggregate(db, f, sel_place, join_place, tail, row_rank, places);
+	}
 	finish_ranking(streets);
 	finish_ranking(places);
 	return json_pack("{s:o,s:o}", "streets", streets, "communities", places);
+}
+
+json_t *ranking_compute(struct db *db, const struct ticket_filter *f)
+{
+	return ranking_compute_by(db, f, 1);
 }
 
 /* GET /reports/ranking?campaign= */
@@ -138,32 +152,112 @@ static struct street_counts *find_street(struct street_counts *s, int n, const c
 	return NULL;
 }
 
-json_t *dispatch_compute(struct db *db, const struct subject *who, const char *kind, long day)
+/* Stores column 1.. of each row into the street named by column 0, from slot `at` on. */
+static void per_street(sqlite3_stmt *st, struct street_counts *s, int n, long long *(*slot)(struct street_counts *, int),
+		       int cols)
+{
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		struct street_counts *c = find_street(s, n, db_text(st, 0));
+		for (int i = 0; c && i < cols; i++)
+			*slot(c, i) = sqlite3_column_int64(st, 1 + i);
+	}
+	db_done(st);
+}
+
+static long long *slot_now(struct street_counts *c, int i)
+{
+	return &c->v[0][i];
+}
+
+static long long *slot_prev(struct street_counts *c, int i)
+{
+	return &c->v[1][i];
+}
+
+static long long *slot_now_state(struct street_counts *c, int i)
+{
+	return &c->v[0][4 + i];
+}
+
+static long long *slot_prev_state(struct street_counts *c, int i)
+{
+	return &c->v[1][4 + i];
+}
+
+static long long *slot_missing(struct street_counts *c, int i)
+{
+	(void)i;
+	return &c->progress_missing;
+}
+
+/*
+ * The report's queries, over the tickets and events (scan) or over the running tallies. The
+ * tallies keep per street and day what the scans count. A ticket counts as overdue or stale at
+ * a period's end only if it existed by then: an unclosed ticket's deadline and last progress
+ * (and its closing) are normally not before the day it was logged; the exceptions (backlogs
+ * logged already overdue) are tallied apart as 'backdated' so that periods ending before they
+ * existed leave them out.
+ * Progress-report filing needs the progress notes themselves, read through their date index.
+ */
+struct dispatch_sql {
+	const char *events, *state, *first, *missing, *reported;
+};
+
+static const struct dispatch_sql dispatch_scan = {
+	.events = "SELECT u.code, "
+		  "coalesce(sum(e.action IN ('create', 'seed')), 0), coalesce(sum(e.action = 'verify'), 0), "
+		  "coalesce(sum(e.action = 'return'), 0), "
+		  "coalesce(sum(e.action = 'reopen' OR (e.action = 'callback' AND e.after LIKE '%\"status\":\"rectifying\"%')), 0) "
+		  "FROM events e JOIN tickets t ON t.id = e.entity_id JOIN units u ON u.id = t.unit_id "
+		  "WHERE e.entity = 'ticket' AND substr(e.at, 1, 10) BETWEEN ?1 AND ?2 GROUP BY u.id",
+	.state = "SELECT u.code, "
+		 "coalesce(sum(t.status <> 'closed' AND t.deadline < ?1), 0), "
+		 "coalesce(sum(t.status <> 'closed' AND t.last_progress_on < ?2), 0) "
+		 "FROM tickets t JOIN units u ON u.id = t.unit_id WHERE substr(t.created_at, 1, 10) <= ?1 "
+		 "GROUP BY u.id",
+	.first = "SELECT u.code, min(substr(t.created_at, 1, 10)) FROM tickets t JOIN units u ON u.id = t.unit_id "
+		 "GROUP BY u.id",
+	.missing = "SELECT u.code, count(*) FROM tickets t JOIN units u ON u.id = t.unit_id "
+		   "WHERE substr(t.created_at, 1, 10) <= ?1 AND (t.closed_on IS NULL OR t.closed_on > ?1) "
+		   "AND NOT EXISTS (SELECT 1 FROM progress p WHERE p.ticket_id = t.id AND p.on_date BETWEEN ?2 AND ?1) "
+		   "GROUP BY u.id",
+	.reported = NULL,
+};
+
+static const struct dispatch_sql dispatch_tally = {
+	.events = "SELECT u.code, " TALLY_SUM("t.kind = 'ev_new'") ", " TALLY_SUM("t.kind = 'ev_closed'") ", "
+		  TALLY_SUM("t.kind = 'ev_returned'") ", " TALLY_SUM("t.kind = 'ev_reopened'") " "
+		  "FROM tallies t CROSS JOIN units u ON u.path = t.unit_path "
+		  "WHERE t.kind IN ('ev_new', 'ev_closed', 'ev_returned', 'ev_reopened') AND t.day BETWEEN ?1 AND ?2 "
+		  "GROUP BY u.id",
+	.state = "SELECT u.code, " TALLY_SUM("t.kind = 'deadline' AND t.day < ?1") " - "
+		 TALLY_SUM("t.kind = 'backdated' AND t.status = 'deadline' AND t.day > ?1 AND t.dim < ?3") ", "
+		 TALLY_SUM("t.kind = 'progress' AND t.day < ?2") " - "
+		 TALLY_SUM("t.kind = 'backdated' AND t.status = 'progress' AND t.day > ?1 AND t.dim < ?4") " "
+		 "FROM tallies t CROSS JOIN units u ON u.path = t.unit_path "
+		 "WHERE t.kind IN ('deadline', 'progress', 'backdated') GROUP BY u.id",
+	.first = "SELECT u.code, min(t.day) FROM tallies t CROSS JOIN units u ON u.path = t.unit_path "
+		 "WHERE t.kind = 'created' GROUP BY u.id",
+	/* open on the due day, less those that reported in the window */
+	.missing = "SELECT u.code, " TALLY_SUM("t.kind = 'created' AND t.day <= ?1") " - "
+		   TALLY_SUM("t.kind = 'closed' AND t.day <= ?1") " + "
+		   TALLY_SUM("t.kind = 'backdated' AND t.status = 'closed' AND t.day > ?1 AND t.dim <= ?3") " "
+		   "FROM tallies t CROSS JOIN units u ON u.path = t.unit_path "
+		   "WHERE t.kind IN ('created', 'closed', 'backdated') GROUP BY u.id",
+	/* CROSS JOIN: read the window of notes, not every ticket (the planner cannot know the window is small) */
+	.reported = "SELECT u.code, count(DISTINCT p.ticket_id) FROM progress p CROSS JOIN tickets t ON t.id = p.ticket_id "
+		    "JOIN units u ON u.id = t.unit_id WHERE p.on_date BETWEEN ?2 AND ?1 "
+		    "AND substr(t.created_at, 1, 10) <= ?1 AND (t.closed_on IS NULL OR t.closed_on > ?1) GROUP BY u.id",
+};
+
+json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char *kind, long day, int use_tallies)
 {
 	static const char q_streets[] = "SELECT id, code, name, path FROM units WHERE kind IN ('street', 'department') "
 					"AND active = 1 ORDER BY kind DESC, sort, code";
-	static const char q_events[] =
-		"SELECT u.code, "
-		"coalesce(sum(e.action IN ('create', 'seed')), 0), coalesce(sum(e.action = 'verify'), 0), "
-		"coalesce(sum(e.action = 'return'), 0), "
-		"coalesce(sum(e.action = 'reopen' OR (e.action = 'callback' AND e.after LIKE '%\"status\":\"rectifying\"%')), 0) "
-		"FROM events e JOIN tickets t ON t.id = e.entity_id JOIN units u ON u.id = t.unit_id "
-		"WHERE e.entity = 'ticket' AND substr(e.at, 1, 10) BETWEEN ?1 AND ?2 GROUP BY u.id";
-	static const char q_state[] =
-		"SELECT u.code, "
-		"coalesce(sum(t.status <> 'closed' AND t.deadline < ?1), 0), "
-		"coalesce(sum(t.status <> 'closed' AND t.last_progress_on < ?2), 0) "
-		"FROM tickets t JOIN units u ON u.id = t.unit_id WHERE substr(t.created_at, 1, 10) <= ?1 GROUP BY u.id";
 	static const char q_phases[] = "SELECT kind, max(end_date), min(start_date) FROM campaign_phases p "
 				       "JOIN campaigns c ON c.id = p.campaign_id WHERE c.active = 1 AND kind IN ('self_check', "
 				       "'rectify') GROUP BY kind";
-	static const char q_first[] = "SELECT u.code, min(substr(t.created_at, 1, 10)) FROM tickets t "
-				      "JOIN units u ON u.id = t.unit_id GROUP BY u.id";
-	static const char q_missing[] =
-		"SELECT u.code, count(*) FROM tickets t JOIN units u ON u.id = t.unit_id "
-		"WHERE substr(t.created_at, 1, 10) <= ?1 AND (t.closed_on IS NULL OR t.closed_on > ?1) "
-		"AND NOT EXISTS (SELECT 1 FROM progress p WHERE p.ticket_id = t.id AND p.on_date BETWEEN ?2 AND ?1) "
-		"GROUP BY u.id";
+	const struct dispatch_sql *q = use_tallies ? &dispatch_tally : &dispatch_scan;
 	struct period p;
 	make_period(kind, day, &p);
 	struct street_counts s[64];
@@ -182,32 +276,23 @@ json_t *dispatch_compute(struct db *db, const struct subject *who, const char *k
 	db_done(st);
 	const char *ranges[2][2] = { { p.from, p.to }, { p.prev_from, p.prev_to } };
 	for (int k = 0; k < 2; k++) {
-		st = db_prepare(db, q_events);
-		if (!st)
-			break;
-		sqlite3_bind_text(st, 1, ranges[k][0], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, ranges[k][1], -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			struct street_counts *c = find_street(s, n, db_text(st, 0));
-			for (int i = 0; c && i < 4; i++)
-				c->v[k][i] = sqlite3_column_int64(st, 1 + i);
+		st = db_prepare(db, q->events);
+		if (st) {
+			sqlite3_bind_text(st, 1, ranges[k][0], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, ranges[k][1], -1, SQLITE_STATIC);
 		}
-		db_done(st);
+		per_street(st, s, n, k ? slot_prev : slot_now, 4);
 		char stale_day[11];
-		day_text(date_parse_days(ranges[k][1]) - STALE_DAYS, stale_day);
-		st = db_prepare(db, q_state);
-		if (!st)
-			break;
-		sqlite3_bind_text(st, 1, ranges[k][1], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, stale_day, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			struct street_counts *c = find_street(s, n, db_text(st, 0));
-			if (c) {
-				c->v[k][4] = sqlite3_column_int64(st, 1);
-				c->v[k][5] = sqlite3_column_int64(st, 2);
-			}
+		long end = date_parse_days(ranges[k][1]);
+		day_text(end - STALE_DAYS, stale_day);
+		st = db_prepare(db, q->state);
+		if (st) {
+			sqlite3_bind_text(st, 1, ranges[k][1], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, stale_day, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 3, end);
+			sqlite3_bind_int64(st, 4, end - STALE_DAYS);
 		}
-		db_done(st);
+		per_street(st, s, n, k ? slot_prev_state : slot_now_state, 2);
 	}
 	/* Filing on time, against the active campaign's phases. */
 	char ledger_due[11] = "", progress_due[11] = "", rect_start[11] = "";
@@ -221,22 +306,30 @@ json_t *dispatch_compute(struct db *db, const struct subject *who, const char *k
 		}
 	}
 	db_done(st);
-	st = db_prepare(db, q_first);
+	st = db_prepare(db, q->first);
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		struct street_counts *c = find_street(s, n, db_text(st, 0));
 		if (c)
 			c->ledger_first = date_parse_days(db_text(st, 1));
 	}
 	db_done(st);
-	if (progress_due[0]) {
-		st = db_prepare(db, q_missing);
+	/* Whether every open ticket reported progress counts only once the report was due. */
+	if (progress_due[0] && date_today_days() > date_parse_days(progress_due)) {
+		st = db_prepare(db, q->missing);
+		if (st) {
+			sqlite3_bind_text(st, 1, progress_due, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, rect_start, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, date_parse_days(progress_due));
+		}
+		per_street(st, s, n, slot_missing, 1);
+		st = q->reported ? db_prepare(db, q->reported) : NULL;
 		if (st) {
 			sqlite3_bind_text(st, 1, progress_due, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, rect_start, -1, SQLITE_STATIC);
 			while (sqlite3_step(st) == SQLITE_ROW) {
 				struct street_counts *c = find_street(s, n, db_text(st, 0));
 				if (c)
-					c->progress_missing = sqlite3_column_int64(st, 1);
+					c->progress_missing -= sqlite3_column_int64(st, 1);
 			}
 			db_done(st);
 		}
@@ -267,7 +360,7 @@ json_t *dispatch_compute(struct db *db, const struct subject *who, const char *k
 		json_object_set_new(row, "ledger_filed", json_string(ledger));
 		json_object_set_new(row, "progress_filed", json_string(progress));
 		/* How many lacked a report counts only once the report was due. */
-		json_object_set_new(row, "progress_missing", json_integer(pdue && today > pdue ? s[i].progress_missing : 0));
+		json_object_set_new(row, "progress_missing", json_integer(s[i].progress_missing));
 		json_object_set_new(row, "late", json_boolean(strcmp(ledger, "按时报送") && strcmp(ledger, "尚未到期") &&
 							      strcmp(ledger, "—")));
 		json_array_append_new(rows, row);
@@ -278,6 +371,11 @@ json_t *dispatch_compute(struct db *db, const struct subject *who, const char *k
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "kind", kind, "label", p.label, "from", p.from, "to",
 			 p.to, "prev_from", p.prev_from, "prev_to", p.prev_to, "streets", rows, "totals", totals,
 			 "ledger_due", ledger_due, "progress_due", progress_due);
+}
+
+json_t *dispatch_compute(struct db *db, const struct subject *who, const char *kind, long day)
+{
+	return dispatch_compute_by(db, who, kind, day, 1);
 }
 
 /* GET /reports/dispatch?period=week|month&date=YYYY-MM-DD */

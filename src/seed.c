@@ -154,7 +154,9 @@ int seed_run(struct db *db, long n, FILE *out, struct err *e)
 			time_format_date((time_t)created * 86400, d_created, sizeof d_created);
 			time_format_date((time_t)deadline * 86400, d_deadline, sizeof d_deadline);
 			time_format_date((time_t)(created + pick(30)) * 86400, d_last, sizeof d_last);
-			time_format_date((time_t)(deadline - pick(10)) * 86400, d_closed, sizeof d_closed);
+			/* closed some days before the deadline, but not before it was logged */
+			long closed = deadline - pick(10);
+			time_format_date((time_t)(closed > created ? closed : created) * 86400, d_closed, sizeof d_closed);
 			snprintf(at, sizeof at, "%sT09:%02d:00+08:00", d_created, pick(60));
 			long long dom = domain_ids[prob];
 

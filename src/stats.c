@@ -70,7 +70,42 @@ static void finish_groups(json_t *rows)
 	}
 }
 
-json_t *stats_compute(struct db *db, const struct ticket_filter *f)
+/* The figures from the running tallies (006_tallies.sql): the same columns as the scans. */
+static void tally_figures(struct db *db, const struct ticket_filter *f, json_t *tot, json_t *cb, json_t *streets,
+			  json_t *domains, json_t *sources, json_t *new_w, json_t *closed_w)
+{
+	static const char sel_totals[] =
+		TALLY_SUM("t.kind = 'state'") ", " TALLY_SUM("t.kind = 'state' AND t.status = 'closed'") ", "
+		TALLY_SUM("(t.kind = 'state' AND t.status = 'closed') OR (t.kind = 'original' AND t.day < ?91)") ", "
+		TALLY_SUM("t.kind = 'state' AND t.flags & 1") ", "
+		TALLY_SUM("t.kind = 'deadline' AND t.day < ?91") ", "
+		TALLY_SUM("t.kind = 'deadline' AND t.day >= ?91 AND t.day <= ?92") ", "
+		TALLY_SUM("t.kind = 'progress' AND t.day < ?93") ", "
+		TALLY_SUM("t.kind = 'state' AND t.supervised = 1 AND t.status <> 'closed'") ", "
+		TALLY_SUM("t.kind = 'state' AND t.color = 'green'") ", " TALLY_SUM("t.kind = 'state' AND t.color = 'yellow'") ", "
+		TALLY_SUM("t.kind = 'state' AND t.color = 'red'") ", " TALLY_SUM("t.kind = 'state' AND t.status = 'open'") ", "
+		TALLY_SUM("t.kind = 'state' AND t.status = 'rectifying'") ", " TALLY_SUM("t.kind = 'state' AND t.status = 'verifying'");
+	static const char sel_callbacks[] = TALLY_SUM("1") ", " TALLY_SUM("t.status IN ('satisfied', 'basically_satisfied')");
+	static const char sel_street[] = "g.code, g.name, " TALLY_SUM("t.kind = 'state'") ", "
+					 TALLY_SUM("t.kind = 'state' AND t.status = 'closed'") ", "
+					 TALLY_SUM("t.kind = 'deadline' AND t.day < ?91");
+	static const char sel_group[] =
+		"g.code, g.name, " TALLY_SUM("1") ", " TALLY_SUM("t.status = 'closed'") ", " TALLY_SUM("t.status <> 'closed' AND t.day < ?91");
+	static const char tail_group[] = "GROUP BY g.id ORDER BY 3 DESC, g.code";
+	static const char sel_week[] = "date(t.day, '-6 days', 'weekday 1'), sum(t.n)";
+	tally_aggregate(db, f, "'state', 'deadline', 'progress', 'original'", sel_totals, NULL, NULL, row_totals, tot);
+	tally_aggregate(db, f, "'callback'", sel_callbacks, NULL, NULL, row_callbacks, cb);
+	tally_aggregate(db, f, "'state', 'deadline'", sel_street, "CROSS JOIN units g ON g.path = t.unit_path", tail_group,
+			row_group, streets);
+	tally_aggregate(db, f, "'domain'", sel_group, "CROSS JOIN domains g ON g.id = t.dim", tail_group, row_group, domains);
+	tally_aggregate(db, f, "'source'", sel_group, "CROSS JOIN sources g ON g.id = t.dim", tail_group, row_group, sources);
+	tally_aggregate(db, f, "'created'", sel_week, NULL, "GROUP BY 1", row_week, new_w);
+	tally_aggregate(db, f, "'closed'", sel_week, NULL, "GROUP BY 1", row_week, closed_w);
+}
+
+/* The same figures by scanning the tickets: for filters the tallies do not hold (dates). */
+static void scan_figures(struct db *db, const struct ticket_filter *f, json_t *tot, json_t *cb, json_t *streets,
+			 json_t *domains, json_t *sources, json_t *new_w, json_t *closed_w)
 {
 	static const char sel_totals[] =
 		"count(*), "
@@ -97,8 +132,6 @@ json_t *stats_compute(struct db *db, const struct ticket_filter *f)
 	static const char tail_new_week[] = "GROUP BY 1";
 	static const char tail_closed_week[] = "AND t.closed_on IS NOT NULL GROUP BY 1";
 
-	json_t *tot = json_object(), *cb = json_object(), *streets = json_array(), *domains = json_array(),
-	       *sources = json_array(), *new_w = json_object(), *closed_w = json_object();
 	ticket_aggregate(db, f, sel_totals, NULL, NULL, row_totals, tot);
 	ticket_aggregate(db, f, sel_callbacks, join_callbacks, NULL, row_callbacks, cb);
 	ticket_aggregate(db, f, sel_group, join_street, tail_group, row_group, streets);
@@ -106,6 +139,16 @@ json_t *stats_compute(struct db *db, const struct ticket_filter *f)
 	ticket_aggregate(db, f, sel_group, join_source, tail_group, row_group, sources);
 	ticket_aggregate(db, f, sel_new_week, NULL, tail_new_week, row_week, new_w);
 	ticket_aggregate(db, f, sel_closed_week, NULL, tail_closed_week, row_week, closed_w);
+}
+
+json_t *stats_compute_by(struct db *db, const struct ticket_filter *f, int use_tallies)
+{
+	json_t *tot = json_object(), *cb = json_object(), *streets = json_array(), *domains = json_array(),
+	       *sources = json_array(), *new_w = json_object(), *closed_w = json_object();
+	if (use_tallies && tally_scope_only(f))
+		tally_figures(db, f, tot, cb, streets, domains, sources, new_w, closed_w);
+	else
+		scan_figures(db, f, tot, cb, streets, domains, sources, new_w, closed_w);
 	finish_groups(streets);
 	finish_groups(domains);
 	finish_groups(sources);
@@ -161,6 +204,11 @@ json_t *stats_compute(struct db *db, const struct ticket_filter *f)
 	json_decref(new_w);
 	json_decref(closed_w);
 	return out;
+}
+
+json_t *stats_compute(struct db *db, const struct ticket_filter *f)
+{
+	return stats_compute_by(db, f, 1);
 }
 
 /* The filters of the dashboard and the stats API: campaign, unit, from, to (and the scope). */

@@ -1163,17 +1163,42 @@ static int unit_path_of(struct db *db, const char *code, char *path, size_t n)
 	return 1;
 }
 
-/* The WHERE clause for f; returns 0 if the filter can match nothing (unknown unit, say). */
 /*
- * list_mode: the WHERE of a page query, which should walk the sort-order index and stop after
- * one page; unit path ranges are then written as +t.unit_path so that SQLite does not range-
- * scan a third of the ledger and sort it. Counts (list_mode 0) do want the path indexes.
+ * Where a WHERE clause is used. WHERE_LIST: a page query, which should walk the sort-order
+ * index and stop after one page; unit path ranges are then written as +t.unit_path so that
+ * SQLite does not range-scan a third of the ledger and sort it. WHERE_COUNT: counts, which do
+ * want the path indexes. WHERE_TALLY: over the tallies table (006_tallies.sql), whose columns
+ * are named as in tickets except where tally_kind() says which kind holds the value.
  */
-static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq *q, char paths[4][2][256],
-		       char *qbuf, size_t qlen, char dates[3][11], int list_mode)
+enum where_mode { WHERE_COUNT, WHERE_LIST, WHERE_TALLY };
+
+static int has(const char *s)
 {
-	const char *up = list_mode ? "+t.unit_path" : "t.unit_path";
-	const char *rp = list_mode ? "+t.responsible_path" : "t.responsible_path";
+	return s && *s;
+}
+
+/* The kind of tally that can answer a count under f, or NULL when only the tickets can. */
+static const char *tally_kind(const struct ticket_filter *f)
+{
+	if (has(f->category) || has(f->from) || has(f->to) || has(f->q))
+		return NULL;
+	int flagged = f->returned || f->extension_pending || f->callbacks_due || has(f->color) || f->supervised >= 0;
+	int dom = has(f->domain), src = has(f->source), light = has(f->light), stale = f->stale == 1;
+	if (dom + src + stale > 1 || (light && stale) || (flagged && (dom || src || light || stale)))
+		return NULL;
+	return dom ? "domain" : src ? "source" : light ? "deadline" : stale ? "progress" : "state";
+}
+
+/* The WHERE clause for f; returns 0 if the filter can match nothing (unknown unit, say). */
+static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq *q, char paths[4][2][256],
+		       char *qbuf, size_t qlen, char dates[3][11], enum where_mode mode)
+{
+	int tally = mode == WHERE_TALLY;
+	if (tally && !tally_kind(f))
+		return 0;
+	const char *up = mode == WHERE_LIST ? "+t.unit_path" : "t.unit_path";
+	const char *rp = mode == WHERE_LIST ? "+t.responsible_path" : "t.responsible_path";
+	const char *deadline = tally ? "t.day" : "t.deadline";
 	long today = date_today_days();
 	time_format_date((time_t)today * 86400, dates[0], 11);
 	time_format_date((time_t)(today + DUE_SOON_DAYS) * 86400, dates[1], 11);
@@ -1215,14 +1240,14 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		bind_text(q, f->status);
 	}
 	if (f->domain && *f->domain) {
-		buf_puts(&q->sql, " AND t.domain_id IN (SELECT id FROM domains WHERE code = ");
+		buf_printf(&q->sql, " AND %s IN (SELECT id FROM domains WHERE code = ", tally ? "t.dim" : "t.domain_id");
 		bind_text(q, f->domain);
 		buf_puts(&q->sql, " OR parent_id = (SELECT id FROM domains WHERE code = ");
 		bind_text(q, f->domain);
 		buf_puts(&q->sql, "))");
 	}
 	if (f->source && *f->source) {
-		buf_puts(&q->sql, " AND t.source_id = (SELECT id FROM sources WHERE code = ");
+		buf_printf(&q->sql, " AND %s = (SELECT id FROM sources WHERE code = ", tally ? "t.dim" : "t.source_id");
 		bind_text(q, f->source);
 		buf_puts(&q->sql, ")");
 	}
@@ -1243,15 +1268,15 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	if (f->light && *f->light) {
 		buf_puts(&q->sql, " AND t.status <> 'closed' AND ");
 		if (!strcmp(f->light, "red")) {
-			buf_puts(&q->sql, "t.deadline < ");
+			buf_printf(&q->sql, "%s < ", deadline);
 			bind_text(q, dates[0]);
 		} else if (!strcmp(f->light, "yellow")) {
-			buf_puts(&q->sql, "t.deadline >= ");
+			buf_printf(&q->sql, "%s >= ", deadline);
 			bind_text(q, dates[0]);
-			buf_puts(&q->sql, " AND t.deadline <= ");
+			buf_printf(&q->sql, " AND %s <= ", deadline);
 			bind_text(q, dates[1]);
 		} else if (!strcmp(f->light, "green")) {
-			buf_puts(&q->sql, "t.deadline > ");
+			buf_printf(&q->sql, "%s > ", deadline);
 			bind_text(q, dates[1]);
 		} else {
 			return 0;
@@ -1261,7 +1286,7 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	if (f->supervised >= 0)
 		buf_puts(&q->sql, f->supervised ? " AND t.supervised = 1" : " AND t.supervised = 0");
 	if (f->stale == 1) {
-		buf_puts(&q->sql, " AND t.status <> 'closed' AND t.last_progress_on < ");
+		buf_printf(&q->sql, " AND t.status <> 'closed' AND %s < ", tally ? "t.day" : "t.last_progress_on");
 		bind_text(q, dates[2]);
 	}
 	if (f->from && *f->from) {
@@ -1281,12 +1306,13 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, " AND t.supervised = 1 AND t.status <> 'closed'");
 	else if (f->unclosed)
 		buf_puts(&q->sql, " AND t.status <> 'closed'");
+	/* The tallies' flags are these same conditions (006_tallies.sql). */
 	if (f->returned)
-		buf_puts(&q->sql, " AND t.status = 'rectifying' AND t.return_count > 0");
+		buf_puts(&q->sql, tally ? " AND t.flags & 4" : " AND t.status = 'rectifying' AND t.return_count > 0");
 	if (f->extension_pending)
-		buf_puts(&q->sql, " AND t.extension_deadline IS NOT NULL");
+		buf_puts(&q->sql, tally ? " AND t.flags & 8" : " AND t.extension_deadline IS NOT NULL");
 	if (f->callbacks_due)
-		buf_puts(&q->sql, " AND t.status = 'closed' AND t.callback_count = 0");
+		buf_puts(&q->sql, tally ? " AND t.flags & 16" : " AND t.status = 'closed' AND t.callback_count = 0");
 	if (f->q && *f->q) {
 		/* Three characters or more go through the trigram index as a phrase; shorter words
 		 * (many Chinese words have two) are matched by a scan of the same table. */
@@ -1319,17 +1345,22 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	return 1;
 }
 
-int ticket_aggregate(struct db *db, const struct ticket_filter *f, const char *select, const char *join,
-		     const char *tail, void (*row)(sqlite3_stmt *st, void *arg), void *arg)
+/* SELECT select FROM table t join WHERE <f> [AND t.kind IN (kinds)] tail, each row to row(). */
+static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mode mode, const char *kinds,
+		     const char *select, const char *join, const char *tail, void (*row)(sqlite3_stmt *st, void *arg),
+		     void *arg)
 {
 	char paths[4][2][256], qbuf[600], dates[3][11];
 	struct sqlq q = { .n = 0 };
 	buf_init(&q.sql);
-	buf_printf(&q.sql, "SELECT %s FROM tickets t %s ", select, join ? join : "");
-	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, 0)) {
+	buf_printf(&q.sql, "SELECT %s FROM %s t %s ", select, mode == WHERE_TALLY ? "tallies" : "tickets",
+		   join ? join : "");
+	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, mode)) {
 		buf_free(&q.sql);
 		return 0;
 	}
+	if (kinds)
+		buf_printf(&q.sql, " AND t.kind IN (%s)", kinds);
 	buf_printf(&q.sql, " %s", tail ? tail : "");
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
@@ -1357,24 +1388,51 @@ int ticket_aggregate(struct db *db, const struct ticket_filter *f, const char *s
 	return rc;
 }
 
+int ticket_aggregate(struct db *db, const struct ticket_filter *f, const char *select, const char *join,
+		     const char *tail, void (*row)(sqlite3_stmt *st, void *arg), void *arg)
+{
+	return aggregate(db, f, WHERE_COUNT, NULL, select, join, tail, row, arg);
+}
+
+int tally_scope_only(const struct ticket_filter *f)
+{
+	return !has(f->status) && !has(f->domain) && !has(f->source) && !has(f->category) && !has(f->light) &&
+	       !has(f->color) && !has(f->q) && !has(f->from) && !has(f->to) && f->supervised < 0 && f->stale != 1 &&
+	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due;
+}
+
+int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,
+		    const char *join, const char *tail, void (*row)(sqlite3_stmt *st, void *arg), void *arg)
+{
+	if (!tally_scope_only(f)) {
+		log_error("tally_aggregate: a filter the tallies do not hold");
+		return -1;
+	}
+	return aggregate(db, f, WHERE_TALLY, kinds, select, join, tail, row, arg);
+}
+
+static void row_count(sqlite3_stmt *st, void *arg)
+{
+	*(long long *)arg = sqlite3_column_int64(st, 0);
+}
+
+long long ticket_count_by(struct db *db, const struct ticket_filter *f, int use_tallies)
+{
+	long long n = 0;
+	const char *kind = use_tallies ? tally_kind(f) : NULL;
+	if (!kind) {
+		aggregate(db, f, WHERE_COUNT, NULL, "count(*)", NULL, NULL, row_count, &n);
+		return n;
+	}
+	char kinds[24];
+	snprintf(kinds, sizeof kinds, "'%s'", kind);
+	aggregate(db, f, WHERE_TALLY, kinds, "coalesce(sum(t.n), 0)", NULL, NULL, row_count, &n);
+	return n;
+}
+
 long long ticket_count(struct db *db, const struct ticket_filter *f)
 {
-	char paths[4][2][256], qbuf[600], dates[3][11];
-	struct sqlq q = { .n = 0 };
-	buf_init(&q.sql);
-	buf_puts(&q.sql, "SELECT count(*) FROM tickets t ");
-	long long n = 0;
-	if (build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, 0)) {
-		sqlite3_stmt *st = NULL;
-		if (sqlite3_prepare_v2(db_handle(db), q.sql.data, -1, &st, NULL) == SQLITE_OK) {
-			bind_all(&q, st);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				n = sqlite3_column_int64(st, 0);
-		}
-		sqlite3_finalize(st);
-	}
-	buf_free(&q.sql);
-	return n;
+	return ticket_count_by(db, f, 1);
 }
 
 json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir dir, const struct ticket_cursor *at,
@@ -1388,7 +1446,7 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir 
 	struct sqlq q = { .n = 0 };
 	buf_init(&q.sql);
 	buf_puts(&q.sql, "SELECT " TICKET_COLUMNS TICKET_JOINS);
-	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, 1)) {
+	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, WHERE_LIST)) {
 		buf_free(&q.sql);
 		return items;
 	}

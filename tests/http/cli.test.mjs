@@ -11,8 +11,8 @@ const sql = (db, q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).tr
 test('--help for the tool and every subcommand', () => {
   const top = ledger(['--help']);
   assert.equal(top.code, 0);
-  for (const c of ['init', 'seed', 'user add', 'serve', 'backup', 'audit-verify']) assert.match(top.stdout, new RegExp(c));
-  for (const c of [['init'], ['seed'], ['user', 'add'], ['serve'], ['backup'], ['audit-verify']]) {
+  for (const c of ['init', 'seed', 'user add', 'serve', 'backup', 'audit-verify', 'tally-check']) assert.match(top.stdout, new RegExp(c));
+  for (const c of [['init'], ['seed'], ['user', 'add'], ['serve'], ['backup'], ['audit-verify'], ['tally-check']]) {
     const r = ledger([...c, '--help']);
     assert.equal(r.code, 0, c.join(' '));
     assert.match(r.stdout, /usage: ledger/);

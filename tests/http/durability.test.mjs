@@ -56,6 +56,8 @@ test('SIGKILL under 200 concurrent clients: every acknowledged write survives; i
   assert.deepEqual(unaccepted, []);
   const verify = ledger(['audit-verify', '--db', srv.db]);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+  const tallies = ledger(['tally-check', '--db', srv.db], { env: { LEDGER_NOW: '2023-09-10T10:00:00+08:00' } });
+  assert.equal(tallies.code, 0, tallies.stdout + tallies.stderr);
 
   // And the server starts again on the same file and serves them.
   const again = spawn(BIN, ['serve', '--db', srv.db, '--port', '0'], { env: { ...process.env, LEDGER_NOW: '2023-09-10T10:00:00+08:00' } });

@@ -74,6 +74,19 @@ test('stats API: every figure as computed by hand', async () => {
   assert.deepEqual(s.trend[6], { week: '2023-08-28', new: 0, closed: 0 });
 });
 
+test('the running tallies behind these figures agree with a recount; a tampered one is named', () => {
+  const env = { LEDGER_NOW: '2023-09-10T10:00:00+08:00' };
+  const ok = ledger(['tally-check', '--db', srv.db], { env });
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  const copy = `${srv.db}.tampered`;
+  sql(srv.db, `VACUUM INTO '${copy}'`);
+  sql(copy, "UPDATE tallies SET n = n + 1 WHERE kind = 'deadline' AND day = '2023-08-01'");
+  const bad = ledger(['tally-check', '--db', copy], { env });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /in tallies, not in the ledger: deadline .* day=2023-08-01 n=2/);
+  assert.match(bad.stdout, /dashboard \(district\) differs/);
+});
+
 test('stats follow the filters and the unit scope', async () => {
   const xc = await (await call(reviewer, '/api/v1/stats?unit=XC')).json();
   assert.equal(xc.total, 1);

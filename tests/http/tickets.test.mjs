@@ -370,6 +370,12 @@ test('the chain is intact after all of it', () => {
   assert.equal(r.code, 0, r.stdout);
 });
 
+test('the running tallies agree with a recount of the ledger after all of it', () => {
+  const r = ledger(['tally-check', '--db', srv.db], { env: { LEDGER_NOW: '2023-09-10T10:00:00+08:00' } });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /tallies agree with the ledger: 0 rows of difference, \d+ answers compared/);
+});
+
 test('to-do lists by role, with the count in the navigation', async () => {
   const s = await startServer();
   try {
