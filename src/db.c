@@ -25,6 +25,21 @@ static const char connection_pragmas[] =
 	"PRAGMA synchronous=FULL;"
 	"PRAGMA cache_size=-8000;";
 
+/* Statements slower than this are logged, so that a slow page names its query. */
+#define SLOW_STATEMENT_MS 200
+
+static int trace_slow(unsigned type, void *ctx, void *p, void *x)
+{
+	(void)ctx;
+	if (type != SQLITE_TRACE_PROFILE)
+		return 0;
+	long long ns = *(const sqlite3_int64 *)x;
+	/* The SQL with its placeholders, not the values: those may be personal data. */
+	if (ns >= SLOW_STATEMENT_MS * 1000000LL)
+		log_info("slow statement (%lld ms): %.600s", ns / 1000000, sqlite3_sql((sqlite3_stmt *)p));
+	return 0;
+}
+
 struct db *db_open(const char *path, struct err *e)
 {
 	sqlite3 *h = NULL;
@@ -36,6 +51,7 @@ struct db *db_open(const char *path, struct err *e)
 	}
 	struct db *db = xcalloc(1, sizeof *db);
 	db->h = h;
+	sqlite3_trace_v2(h, SQLITE_TRACE_PROFILE, trace_slow, NULL);
 	/* WAL is a property of the file; setting it again is cheap and idempotent. */
 	if (db_exec(db, "PRAGMA journal_mode=WAL;", e) != 0 || db_exec(db, connection_pragmas, e) != 0) {
 		db_close(db);

@@ -1164,13 +1164,16 @@ static int unit_path_of(struct db *db, const char *code, char *path, size_t n)
 }
 
 /*
- * Where a WHERE clause is used. WHERE_LIST: a page query, which should walk the sort-order
- * index and stop after one page; unit path ranges are then written as +t.unit_path so that
- * SQLite does not range-scan a third of the ledger and sort it. WHERE_COUNT: counts, which do
- * want the path indexes. WHERE_TALLY: over the tallies table (006_tallies.sql), whose columns
+ * Where a WHERE clause is used. WHERE_LIST: a page query over many matches, which should walk
+ * the sort-order index and stop after one page; unit path, domain and source filters are then
+ * written as +t.column so that SQLite does not range-scan a third of the ledger and sort it.
+ * WHERE_COUNT: counts, and pages over few matches, which do want those indexes. WHERE_TALLY: over the tallies table (006_tallies.sql), whose columns
  * are named as in tickets except where tally_kind() says which kind holds the value.
  */
 enum where_mode { WHERE_COUNT, WHERE_LIST, WHERE_TALLY };
+
+/* A page over at most this many matches is found by the filters' indexes and sorted. */
+#define SELECTIVE_ROWS 5000
 
 static int has(const char *s)
 {
@@ -1196,9 +1199,11 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	int tally = mode == WHERE_TALLY;
 	if (tally && !tally_kind(f))
 		return 0;
-	const char *up = mode == WHERE_LIST ? "+t.unit_path" : "t.unit_path";
-	const char *rp = mode == WHERE_LIST ? "+t.responsible_path" : "t.responsible_path";
-	const char *deadline = tally ? "t.day" : "t.deadline";
+	/* In a page query only the sort-order indexes should be usable: other columns get a "+". */
+	int list = mode == WHERE_LIST;
+	const char *up = list ? "+t.unit_path" : "t.unit_path";
+	const char *rp = list ? "+t.responsible_path" : "t.responsible_path";
+	const char *deadline = tally ? "t.day" : list ? "+t.deadline" : "t.deadline";
 	long today = date_today_days();
 	time_format_date((time_t)today * 86400, dates[0], 11);
 	time_format_date((time_t)(today + DUE_SOON_DAYS) * 86400, dates[1], 11);
@@ -1240,19 +1245,21 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		bind_text(q, f->status);
 	}
 	if (f->domain && *f->domain) {
-		buf_printf(&q->sql, " AND %s IN (SELECT id FROM domains WHERE code = ", tally ? "t.dim" : "t.domain_id");
+		buf_printf(&q->sql, " AND %s IN (SELECT id FROM domains WHERE code = ",
+			   tally ? "t.dim" : list ? "+t.domain_id" : "t.domain_id");
 		bind_text(q, f->domain);
 		buf_puts(&q->sql, " OR parent_id = (SELECT id FROM domains WHERE code = ");
 		bind_text(q, f->domain);
 		buf_puts(&q->sql, "))");
 	}
 	if (f->source && *f->source) {
-		buf_printf(&q->sql, " AND %s = (SELECT id FROM sources WHERE code = ", tally ? "t.dim" : "t.source_id");
+		buf_printf(&q->sql, " AND %s = (SELECT id FROM sources WHERE code = ",
+			   tally ? "t.dim" : list ? "+t.source_id" : "t.source_id");
 		bind_text(q, f->source);
 		buf_puts(&q->sql, ")");
 	}
 	if (f->category && *f->category) {
-		buf_puts(&q->sql, " AND t.category_id = (SELECT id FROM categories WHERE code = ");
+		buf_printf(&q->sql, " AND %st.category_id = (SELECT id FROM categories WHERE code = ", list ? "+" : "");
 		bind_text(q, f->category);
 		buf_puts(&q->sql, ")");
 	}
@@ -1262,7 +1269,7 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, ")");
 	}
 	if (f->color && *f->color) {
-		buf_puts(&q->sql, " AND t.color = ");
+		buf_printf(&q->sql, " AND %st.color = ", list ? "+" : "");
 		bind_text(q, f->color);
 	}
 	if (f->light && *f->light) {
@@ -1286,13 +1293,14 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	if (f->supervised >= 0)
 		buf_puts(&q->sql, f->supervised ? " AND t.supervised = 1" : " AND t.supervised = 0");
 	if (f->stale == 1) {
-		buf_printf(&q->sql, " AND t.status <> 'closed' AND %s < ", tally ? "t.day" : "t.last_progress_on");
+		buf_printf(&q->sql, " AND t.status <> 'closed' AND %s < ",
+			   tally ? "t.day" : list ? "+t.last_progress_on" : "t.last_progress_on");
 		bind_text(q, dates[2]);
 	}
 	if (f->from && *f->from) {
 		if (date_parse_days(f->from) < 0)
 			return 0;
-		buf_puts(&q->sql, " AND t.created_at >= ");
+		buf_printf(&q->sql, " AND %st.created_at >= ", list ? "+" : "");
 		bind_text(q, f->from);
 	}
 	if (f->to && *f->to) {
@@ -1445,13 +1453,19 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir 
 		*total = 0;
 	struct sqlq q = { .n = 0 };
 	buf_init(&q.sql);
+	/* Few matches: let SQLite find them by the filter's own index and sort them. Many: walk
+	 * the sort-order index and stop after one page (see enum where_mode). */
+	long long matching = ticket_count(db, f);
+	if (total)
+		*total = matching;
+	if (matching == 0)
+		return items;
+	int selective = matching <= SELECTIVE_ROWS;
 	buf_puts(&q.sql, "SELECT " TICKET_COLUMNS TICKET_JOINS);
-	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, WHERE_LIST)) {
+	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, selective ? WHERE_COUNT : WHERE_LIST)) {
 		buf_free(&q.sql);
 		return items;
 	}
-	if (total)
-		*total = ticket_count(db, f);
 
 	int desc = dir == LIST_BEFORE || dir == LIST_LAST;
 	if ((dir == LIST_AFTER || dir == LIST_BEFORE) && at) {
@@ -1463,8 +1477,11 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir 
 		bind_num(&q, at->id);
 		buf_puts(&q.sql, ")");
 	}
-	buf_printf(&q.sql, desc ? " ORDER BY t.urgency_rank DESC, t.deadline DESC, t.id DESC"
-				: " ORDER BY t.urgency_rank, t.deadline, t.id");
+	/* "+t.column" is not the indexed column: the order then cannot steer the choice of index. */
+	const char *plus = selective ? "+" : "";
+	buf_printf(&q.sql, desc ? " ORDER BY %st.urgency_rank DESC, %st.deadline DESC, %st.id DESC"
+				: " ORDER BY %st.urgency_rank, %st.deadline, %st.id",
+		   plus, plus, plus);
 	buf_puts(&q.sql, " LIMIT ");
 	bind_num(&q, limit + 1);
 	if (offset > 0 && dir == LIST_FIRST) {
