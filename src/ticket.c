@@ -1468,6 +1468,27 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir 
 	}
 
 	int desc = dir == LIST_BEFORE || dir == LIST_LAST;
+	/* A page past the middle is counted from the end, so that the last page costs what the
+	 * first does: the rows before it are never read. */
+	int from_end = 0;
+	if (dir == LIST_FIRST && offset > 0) {
+		if (offset >= matching) {
+			buf_free(&q.sql);
+			return items;
+		}
+		if (offset > matching / 2) {
+			from_end = 1;
+			desc = 1;
+			long long rest = matching - offset; /* rows from this page's start to the end */
+			*more = rest > limit;
+			if (rest > limit) {
+				offset = (long)(rest - limit);
+			} else {
+				offset = 0;
+				limit = (int)rest;
+			}
+		}
+	}
 	if ((dir == LIST_AFTER || dir == LIST_BEFORE) && at) {
 		buf_printf(&q.sql, " AND (t.urgency_rank, t.deadline, t.id) %s (", dir == LIST_AFTER ? ">" : "<");
 		bind_num(&q, at->rank);
@@ -1498,7 +1519,7 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir 
 	int n = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n == limit) {
-			*more = 1;
+			*more = !from_end || *more;
 			break;
 		}
 		json_t *row = row_json(st, TICKET_MASKED);
