@@ -15,7 +15,7 @@ TESTS    := test_tmpl test_router test_migrate test_util test_authz test_audit t
 DB       ?= ledger.db
 PORT     ?= 8080
 
-.PHONY: all run test asan valgrind fuzz deps test-deps clean
+.PHONY: all run test asan valgrind fuzz bench deps test-deps clean
 .SECONDARY:
 
 all: $(BUILD)/ledger
@@ -79,6 +79,19 @@ fuzz: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 	  echo "== $$t for $(FUZZ_SECONDS) s"; \
 	  LEDGER_ROOT=$(CURDIR) $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$n- $(FUZZ_BUILD)/work-$$n tests/fuzz/corpus/$$n || exit 1; done
+
+# The benchmark (bench/run.sh): seeded ledgers of 100,000 and 1,000,000 tickets, measured with
+# wrk beside the bare server in bench/bare.c. Not part of `make test`: it takes a while.
+$(BUILD)/.bench-deps: scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@scripts/deps.sh bench
+	@touch $@
+
+$(BUILD)/bench-bare: bench/bare.c $(BUILD)/.deps
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+bench: $(BUILD)/ledger $(BUILD)/bench-bare $(BUILD)/.bench-deps
+	@BUILD=$(BUILD) bench/run.sh
 
 # Build, create ledger.db with the demo district if it is missing, and serve.
 run: $(BUILD)/ledger

@@ -31,6 +31,9 @@ sqlite3 *db_handle(struct db *db);
  * life. After stepping, call db_done() so no read transaction stays open.
  */
 sqlite3_stmt *db_prepare(struct db *db, const char *sql);
+/* The same for SQL built at run time, cached by its text (the most recent 64 per connection).
+ * Release with db_done; NULL on error (logged). */
+sqlite3_stmt *db_prepare_text(struct db *db, const char *sql);
 void db_done(sqlite3_stmt *st);
 
 /* Runs a script of statements without results (migrations, PRAGMAs). 0 or -1 with e set. */

@@ -102,12 +102,10 @@ struct ticket_cursor {
 	long long id;
 };
 enum list_dir { LIST_FIRST, LIST_AFTER, LIST_BEFORE, LIST_LAST };
+/* LIST_FULL: every field, as the API gives a ticket; LIST_BRIEF: what a list page shows (id,
+ * code, title, urgency, status, deadline, light, color, stale, supervised, unit names). */
+enum list_shape { LIST_FULL, LIST_BRIEF };
 
-/*
- * One page of the list, sorted urgent first, then by deadline. Offset pages (API `page`)
- * when dir is LIST_FIRST and offset > 0; keyset pages otherwise, as fast deep as at the top.
- * Returns the items (masked) and sets *total (if non-NULL) and *more (another page that way).
- */
 /*
  * Runs "SELECT <select> FROM tickets t <join> WHERE <f> <tail>" and calls row() for each
  * result row. The text may use the parameters ?91 (today), ?92 (today + 3 days) and ?93
@@ -129,7 +127,13 @@ int tally_scope_only(const struct ticket_filter *f);
 int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,
 		    const char *join, const char *tail, void (*row)(sqlite3_stmt *st, void *arg), void *arg);
 
-json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir dir, const struct ticket_cursor *at,
-		    long offset, int limit, long long *total, int *more);
+/*
+ * One page of the list, sorted urgent first, then by deadline. Offset pages (API `page`)
+ * when dir is LIST_FIRST and offset > 0; keyset pages otherwise, as fast deep as at the top.
+ * Returns the items (masked, each with its "cursor") and sets *total (if non-NULL) and *more
+ * (another page that way).
+ */
+json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shape shape, enum list_dir dir,
+		    const struct ticket_cursor *at, long offset, int limit, long long *total, int *more);
 
 #endif

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, if any are missing.
-# Usage: scripts/deps.sh build|test
+# Usage: scripts/deps.sh build|test|bench
 set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
             libxlsxwriter-dev libmagic-dev libgd-dev libcsv-dev)
 test_pkgs=(sqlite3 curl nodejs npm valgrind chromium fonts-noto-cjk clang libclang-rt-14-dev)
+bench_pkgs=(wrk sqlite3 curl time)
 
 want=("${build_pkgs[@]}")
-if [ "${1:-build}" = test ]; then
-  want+=("${test_pkgs[@]}")
-fi
+case "${1:-build}" in
+  test) want+=("${test_pkgs[@]}") ;;
+  bench) want+=("${bench_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define STMT_CACHE 192
+#define TEXT_CACHE 64
 #define WRITE_BATCH 512
 
 struct db {
@@ -17,6 +18,13 @@ struct db {
 		const char *sql;
 		sqlite3_stmt *st;
 	} cache[STMT_CACHE];
+	/* Statements built at run time (a list's filters), by their text; replaced round-robin. */
+	int ntext, next_text;
+	struct {
+		unsigned long long hash;
+		char *sql;
+		sqlite3_stmt *st;
+	} text[TEXT_CACHE];
 };
 
 static const char connection_pragmas[] =
@@ -66,6 +74,10 @@ void db_close(struct db *db)
 		return;
 	for (int i = 0; i < db->nstmt; i++)
 		sqlite3_finalize(db->cache[i].st);
+	for (int i = 0; i < db->ntext; i++) {
+		sqlite3_finalize(db->text[i].st);
+		free(db->text[i].sql);
+	}
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -101,6 +113,55 @@ sqlite3_stmt *db_prepare(struct db *db, const char *sql)
 		db->cache[0].sql = sql;
 		db->cache[0].st = st;
 	}
+	return st;
+}
+
+static unsigned long long fnv1a(const char *s)
+{
+	unsigned long long h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+sqlite3_stmt *db_prepare_text(struct db *db, const char *sql)
+{
+	unsigned long long h = fnv1a(sql);
+	for (int i = 0; i < db->ntext; i++) {
+		if (db->text[i].hash != h || strcmp(db->text[i].sql, sql) != 0)
+			continue;
+		sqlite3_stmt *st = db->text[i].st;
+		if (sqlite3_stmt_busy(st)) {
+			log_error("statement in use twice: %.200s", sql);
+			return NULL;
+		}
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		log_error("sql prepare failed: %s: %.200s", sqlite3_errmsg(db->h), sql);
+		return NULL;
+	}
+	int slot;
+	if (db->ntext < TEXT_CACHE) {
+		slot = db->ntext++;
+	} else {
+		slot = db->next_text;
+		db->next_text = (slot + 1) % TEXT_CACHE;
+		if (sqlite3_stmt_busy(db->text[slot].st)) {
+			/* Never evict a statement someone is stepping. */
+			log_error("statement cache: no free slot");
+			sqlite3_finalize(st);
+			return NULL;
+		}
+		sqlite3_finalize(db->text[slot].st);
+		free(db->text[slot].sql);
+	}
+	db->text[slot].hash = h;
+	db->text[slot].sql = xstrdup(sql);
+	db->text[slot].st = st;
 	return st;
 }
 

@@ -126,7 +126,7 @@ static long long export_each(struct db *db, const struct ticket_filter *f, int u
 	long long rows = 0;
 	int more = 1;
 	while (more) {
-		json_t *items = ticket_list(db, f, dir, &at, 0, EXPORT_BATCH, NULL, &more);
+		json_t *items = ticket_list(db, f, LIST_FULL, dir, &at, 0, EXPORT_BATCH, NULL, &more);
 		size_t i;
 		json_t *t;
 		json_array_foreach(items, i, t)
@@ -254,7 +254,7 @@ static int csv_stream_next(void *arg, struct buf *out)
 		return 0;
 	struct db *db = db_reader();
 	int more = 0;
-	json_t *items = db ? ticket_list(db, &s->f, s->dir, &s->at, 0, EXPORT_BATCH, NULL, &more) : json_array();
+	json_t *items = db ? ticket_list(db, &s->f, LIST_FULL, s->dir, &s->at, 0, EXPORT_BATCH, NULL, &more) : json_array();
 	size_t i;
 	json_t *t;
 	json_array_foreach(items, i, t)

@@ -31,6 +31,14 @@
 	"CROSS JOIN units u ON u.id = t.unit_id CROSS JOIN units ru ON ru.id = t.responsible_unit_id "      \
 	"LEFT JOIN units lu ON lu.id = t.location_unit_id LEFT JOIN campaigns c ON c.id = t.campaign_id "
 
+/* What a list page shows of a ticket; the columns of brief_row_json. */
+#define BRIEF_COLUMNS                                                                                          \
+	"t.id, t.code, t.title, t.supervised, t.urgency, t.deadline, t.status, t.color, t.last_progress_on, "     \
+	"u.name, ru.name, t.urgency_rank "
+#define BRIEF_JOINS                                                                                            \
+	"FROM tickets t CROSS JOIN units u ON u.id = t.unit_id CROSS JOIN units ru ON ru.id = t.responsible_unit_id "
+enum { BRIEF_DEADLINE = 5, BRIEF_RANK = 11, FULL_DEADLINE = 20, FULL_RANK = 45 };
+
 static json_t *text_or_null(sqlite3_stmt *st, int col)
 {
 	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() : json_string(db_text(st, col));
@@ -49,6 +57,24 @@ static json_t *masked(const char *s, int is_phone, int unmasked)
 	json_t *v = json_string(b.data ? b.data : "");
 	buf_free(&b);
 	return v;
+}
+
+/* One row of BRIEF_COLUMNS: the fields a list page shows, named as in row_json. */
+static json_t *brief_row_json(sqlite3_stmt *st)
+{
+	long today = date_today_days();
+	const char *status = db_text(st, 6);
+	int closed = strcmp(status, "closed") == 0;
+	const char *light = deadline_light(date_parse_days(db_text(st, 5)), today, closed, DUE_SOON_DAYS);
+	json_t *t = json_pack("{s:I,s:s,s:s,s:b,s:s,s:s,s:s,s:b,s:{s:s,s:s,s:s,s:s}}", "id", sqlite3_column_int64(st, 0),
+			      "code", db_text(st, 1), "title", db_text(st, 2), "supervised", sqlite3_column_int(st, 3),
+			      "urgency", db_text(st, 4), "deadline", db_text(st, 5), "status", status, "stale",
+			      is_stale(date_parse_days(db_text(st, 8)), today, closed), "names", "unit", db_text(st, 9),
+			      "responsible_unit", db_text(st, 10), "status",
+			      status_label((enum status)status_from_code(status)), "urgency", urgency_label(db_text(st, 4)));
+	json_object_set_new(t, "color", text_or_null(st, 7));
+	json_object_set_new(t, "light", light ? json_string(light) : json_null());
+	return t;
 }
 
 /* One row of TICKET_COLUMNS as the API's ticket object. */
@@ -1163,6 +1189,25 @@ static int unit_path_of(struct db *db, const char *code, char *path, size_t n)
 	return 1;
 }
 
+/* Whether the tickets with a unit path in [lo, hi) all have the same one; it goes to out. */
+static int single_path(struct db *db, const char *lo, const char *hi, char *out, size_t n)
+{
+	static const char q[] = "SELECT min(unit_path), count(DISTINCT unit_path) FROM tallies "
+				"WHERE kind = 'state' AND unit_path >= ?1 AND unit_path < ?2";
+	sqlite3_stmt *st = db_prepare(db, q);
+	int one = 0;
+	if (st) {
+		sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 1) == 1) {
+			snprintf(out, n, "%s", db_text(st, 0));
+			one = 1;
+		}
+	}
+	db_done(st);
+	return one;
+}
+
 /*
  * Where a WHERE clause is used. WHERE_LIST: a page query over many matches, which should walk
  * the sort-order index and stop after one page; unit path, domain and source filters are then
@@ -1222,10 +1267,19 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		bind_text(q, paths[0][1]);
 		buf_puts(&q->sql, "))");
 	}
-	const struct {
+	struct {
 		const char *value, *column;
 		int slot;
 	} subtree[] = { { f->unit, up, 1 }, { f->responsible_unit, rp, 2 } };
+	/* A page of one street's tickets walks that street's part of the path index in order. */
+	if (list && has(f->unit) && unit_path_of(db, f->unit, paths[1][0], 256)) {
+		path_end(paths[1][0], paths[1][1], 256);
+		if (single_path(db, paths[1][0], paths[1][1], paths[3][0], 256)) {
+			buf_puts(&q->sql, " AND t.unit_path = ");
+			bind_text(q, paths[3][0]);
+			subtree[0].value = NULL;
+		}
+	}
 	for (size_t i = 0; i < ARRAY_LEN(subtree); i++) {
 		if (!subtree[i].value || !*subtree[i].value)
 			continue;
@@ -1370,9 +1424,9 @@ static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mo
 	if (kinds)
 		buf_printf(&q.sql, " AND t.kind IN (%s)", kinds);
 	buf_printf(&q.sql, " %s", tail ? tail : "");
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = db_prepare_text(db, q.sql.data);
 	int rc = -1;
-	if (sqlite3_prepare_v2(db_handle(db), q.sql.data, -1, &st, NULL) == SQLITE_OK) {
+	if (st) {
 		bind_all(&q, st);
 		long today = date_today_days();
 		char d[3][11];
@@ -1388,10 +1442,8 @@ static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mo
 		while (sqlite3_step(st) == SQLITE_ROW)
 			row(st, arg);
 		rc = 0;
-	} else {
-		log_error("aggregate: %s", sqlite3_errmsg(db_handle(db)));
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	buf_free(&q.sql);
 	return rc;
 }
@@ -1443,8 +1495,8 @@ long long ticket_count(struct db *db, const struct ticket_filter *f)
 	return ticket_count_by(db, f, 1);
 }
 
-json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir dir, const struct ticket_cursor *at,
-		    long offset, int limit, long long *total, int *more)
+json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shape shape, enum list_dir dir,
+		    const struct ticket_cursor *at, long offset, int limit, long long *total, int *more)
 {
 	json_t *items = json_array();
 	char paths[4][2][256], qbuf[600], dates[3][11];
@@ -1461,7 +1513,8 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir 
 	if (matching == 0)
 		return items;
 	int selective = matching <= SELECTIVE_ROWS;
-	buf_puts(&q.sql, "SELECT " TICKET_COLUMNS TICKET_JOINS);
+	int brief = shape == LIST_BRIEF;
+	buf_puts(&q.sql, brief ? "SELECT " BRIEF_COLUMNS BRIEF_JOINS : "SELECT " TICKET_COLUMNS TICKET_JOINS);
 	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, selective ? WHERE_COUNT : WHERE_LIST)) {
 		buf_free(&q.sql);
 		return items;
@@ -1509,9 +1562,8 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir 
 		buf_puts(&q.sql, " OFFSET ");
 		bind_num(&q, offset);
 	}
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db_handle(db), q.sql.data, -1, &st, NULL) != SQLITE_OK) {
-		log_error("list query: %s", sqlite3_errmsg(db_handle(db)));
+	sqlite3_stmt *st = db_prepare_text(db, q.sql.data);
+	if (!st) {
 		buf_free(&q.sql);
 		return items;
 	}
@@ -1522,16 +1574,18 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_dir 
 			*more = !from_end || *more;
 			break;
 		}
-		json_t *row = row_json(st, TICKET_MASKED);
-		json_object_set_new(row, "cursor", json_pack("{s:i,s:s,s:I}", "rank", sqlite3_column_int(st, 45), "deadline",
-							     db_text(st, 20), "id", sqlite3_column_int64(st, 0)));
+		json_t *row = brief ? brief_row_json(st) : row_json(st, TICKET_MASKED);
+		json_object_set_new(row, "cursor",
+				    json_pack("{s:i,s:s,s:I}", "rank", sqlite3_column_int(st, brief ? BRIEF_RANK : FULL_RANK),
+					      "deadline", db_text(st, brief ? BRIEF_DEADLINE : FULL_DEADLINE), "id",
+					      sqlite3_column_int64(st, 0)));
 		if (desc)
 			json_array_insert_new(items, 0, row);
 		else
 			json_array_append_new(items, row);
 		n++;
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	buf_free(&q.sql);
 	return items;
 }

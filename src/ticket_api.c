@@ -148,7 +148,7 @@ void api_ticket_list(struct req *r)
 	struct db *db = db_reader();
 	long long total = 0;
 	int more = 0;
-	json_t *items = ticket_list(db, &f, LIST_FIRST, NULL, (page - 1) * per_page, (int)per_page, &total, &more);
+	json_t *items = ticket_list(db, &f, LIST_FULL, LIST_FIRST, NULL, (page - 1) * per_page, (int)per_page, &total, &more);
 	size_t i;
 	json_t *it;
 	json_array_foreach(items, i, it) json_object_del(it, "cursor");

@@ -148,7 +148,7 @@ void page_tickets(struct req *r)
 	struct db *db = db_reader();
 	long long total = 0;
 	int more = 0;
-	json_t *items = ticket_list(db, &f, dir, &at, 0, PAGE_SIZE, &total, &more);
+	json_t *items = ticket_list(db, &f, LIST_BRIEF, dir, &at, 0, PAGE_SIZE, &total, &more);
 	size_t i;
 	json_t *it;
 	json_array_foreach(items, i, it) add_labels(it);
@@ -628,7 +628,7 @@ void page_todo(struct req *r)
 	for (int i = 0; i < n; i++) {
 		long long total = 0;
 		int more = 0;
-		json_t *items = ticket_list(db, &s[i].f, LIST_FIRST, NULL, 0, 20, &total, &more);
+		json_t *items = ticket_list(db, &s[i].f, LIST_BRIEF, LIST_FIRST, NULL, 0, 20, &total, &more);
 		size_t k;
 		json_t *it;
 		json_array_foreach(items, k, it) add_labels(it);

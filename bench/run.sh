@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# make bench: seeds ledgers with `ledger seed`, serves each, and measures with wrk on 127.0.0.1.
+#
+# For each size: the ledger page and the list API filtered to one street (first and last page),
+# one ticket page, ticket creation, the dashboard — at BENCH_CONNECTIONS connections — and, one
+# request at a time, the dashboard, the stats API, the ranking and the dispatch report. Beside
+# them the bare server (bench/bare.c) on the same file gives the limit. The server's peak memory
+# (VmHWM) is read at the end. Results go to build/bench/results.md.
+#
+# Seeded databases are kept in build/bench/seed-N.db and reused (BENCH_FRESH=1 seeds anew);
+# each run works on a copy, so the creations it makes do not accumulate.
+set -euo pipefail
+
+BUILD=${BUILD:-build}
+OUT=$BUILD/bench
+SIZES=${BENCH_SIZES:-"100000 1000000"}
+SECONDS_EACH=${BENCH_SECONDS:-10}
+CONNS=${BENCH_CONNECTIONS:-32}
+STREET=XR
+mkdir -p "$OUT"
+RESULTS=$OUT/results.md
+LEDGER=$BUILD/ledger
+BARE=$BUILD/bench-bare
+
+pids=()
+cleanup() { for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# Starts a server whose first line of output names its URL; sets $url and $pid.
+start() {
+  local log=$1; shift
+  "$@" >"$log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  for _ in $(seq 1 200); do
+    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$log" | head -1 || true)
+    [ -n "$url" ] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "server did not start:"; cat "$log"; exit 1
+}
+
+# wrk LABEL CONNECTIONS SECONDS URL [extra wrk args...] → one table row; fails on any error response.
+measure() {
+  local label=$1 conns=$2 secs=$3 target=$4; shift 4
+  local threads=$(( conns < 2 ? 1 : 2 ))
+  local w
+  w=$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency --timeout 10s "$@" "$target")
+  local rps p50 p99 bad total
+  rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$w")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$w")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$w")
+  total=$(awk '/requests in/ { print $1 }' <<<"$w")
+  bad=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' <<<"$w")
+  errs=$(awk '/Socket errors:/' <<<"$w")
+  if [ -n "$bad" ] || [ -n "$errs" ]; then
+    echo "$label: error responses ($bad) $errs"; echo "$w"; exit 1
+  fi
+  printf '| %s | %s | %s | %s | %s |' "$label" "$conns" "$rps" "$p50" "$p99"
+  echo "  [$label] $total requests, $rps/s, p50 $p50, p99 $p99" >&2
+}
+
+# Checks that a URL answers 200 for the session before it is measured.
+check() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$1")
+  [ "$code" = 200 ] || { echo "$1 answered $code"; exit 1; }
+}
+
+{
+  echo "## make bench — $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), " \
+       "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); wrk ${SECONDS_EACH} s per row, 2 threads;" \
+       "SQLite $(sqlite3 --version | cut -d' ' -f1), synchronous=FULL."
+} >"$RESULTS"
+
+for n in $SIZES; do
+  seed=$OUT/seed-$n.db
+  if [ ! -f "$seed" ] || [ "${BENCH_FRESH:-0}" = 1 ]; then
+    rm -f "$seed" "$seed-wal" "$seed-shm"
+    "$LEDGER" init --db "$seed" --demo >/dev/null
+    echo "seeding $n tickets into $seed"
+    /usr/bin/time -f "seeded in %e s" "$LEDGER" seed --db "$seed" --tickets "$n" | tail -1
+    sqlite3 "$seed" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+  fi
+  work=$OUT/work-$n.db
+  rm -f "$work" "$work-wal" "$work-shm"
+  cp "$seed" "$work"
+
+  start "$OUT/serve-$n.log" "$LEDGER" serve --db "$work" --port 0 --data "$OUT/data-$n"
+  base=$url; server=$pid
+  login() {
+    curl -s -D "$OUT/headers" -H 'Content-Type: application/json' \
+      -d "{\"login\":\"$1\",\"password\":\"Demo#2023\"}" "$base/api/v1/session"
+  }
+  body=$(login zhongxin)
+  cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
+  staff_body=$(login xingren)
+  staff_cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
+  staff_csrf=$(sed 's/.*"csrf_token": *"\([^"]*\)".*/\1/' <<<"$staff_body")
+  [ -n "$body" ] && [ -n "$cookie" ] && [ -n "$staff_cookie" ] || { echo "sign-in failed"; exit 1; }
+
+  total=$(curl -s -H "Cookie: $cookie" "$base/api/v1/tickets?unit=$STREET&per_page=1" | sed 's/.*"total": *\([0-9]*\).*/\1/')
+  last_page=$(( (total + 49) / 50 ))
+  ticket=$(sqlite3 "$work" "SELECT id FROM tickets WHERE unit_id = (SELECT id FROM units WHERE code = '$STREET') ORDER BY id LIMIT 1 OFFSET $(( total / 2 ))")
+  urls=("$base/tickets?unit=$STREET" "$base/tickets?unit=$STREET&last=1" "$base/api/v1/tickets?unit=$STREET&per_page=50"
+        "$base/api/v1/tickets?unit=$STREET&per_page=50&page=$last_page" "$base/tickets/$ticket" "$base/"
+        "$base/api/v1/stats" "$base/reports/ranking" "$base/reports/dispatch")
+  for u in "${urls[@]}"; do check "$u"; done
+
+  start "$OUT/bare-$n.log" "$BARE" "$work" 0 "$STREET"
+  bare=$url; bare_pid=$pid
+
+  {
+    echo
+    echo "### $n tickets ($(du -m "$work" | cut -f1) MB; street $STREET holds $total)"
+    echo
+    echo "| request | connections | requests/s | p50 | p99 | bare server requests/s | share of bare |"
+    echo "|---|---|---|---|---|---|---|"
+  } >>"$RESULTS"
+  rps_of() { awk -F'|' '{ gsub(/ /, "", $4); print $4 }' <<<"$1"; }
+  pair() { # label ledger-url bare-url
+    local r b ours theirs
+    r=$(measure "$1" "$CONNS" "$SECONDS_EACH" "$2" -H "Cookie: $cookie"); ours=$(rps_of "$r")
+    b=$(measure "bare server" "$CONNS" "$SECONDS_EACH" "$3"); theirs=$(rps_of "$b")
+    echo "$r $theirs | $(( ours * 100 / theirs ))% |" >>"$RESULTS"
+  }
+  pair "ledger page, street $STREET, first page" "$base/tickets?unit=$STREET" "$bare/list"
+  pair "ledger page, street $STREET, last page" "$base/tickets?unit=$STREET&last=1" "$bare/list"
+  pair "list API, street $STREET, first page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50" "$bare/list"
+  pair "list API, street $STREET, last page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50&page=$last_page" "$bare/list"
+  pair "one ticket page" "$base/tickets/$ticket" "$bare/ticket/$ticket"
+  echo "$(measure "dashboard /" "$CONNS" "$SECONDS_EACH" "$base/" -H "Cookie: $cookie") — | — |" >>"$RESULTS"
+  before=$(sqlite3 "$work" 'SELECT count(*) FROM tickets')
+  row=$(BENCH_COOKIE=$staff_cookie BENCH_CSRF=$staff_csrf measure "ticket creation (POST, 201)" "$CONNS" "$SECONDS_EACH" \
+        "$base/api/v1/tickets" -s bench/create.lua)
+  echo "$row — | — |" >>"$RESULTS"
+  after=$(sqlite3 "$work" 'SELECT count(*) FROM tickets')
+  echo "  created: $(( after - before )) tickets in the database" >&2
+  for pair_ in "dashboard /|$base/" "stats API|$base/api/v1/stats" "ranking|$base/reports/ranking" \
+               "dispatch report (week)|$base/reports/dispatch"; do
+    echo "$(measure "${pair_%%|*}, one at a time" 1 5 "${pair_#*|}" -H "Cookie: $cookie") — | — |" >>"$RESULTS"
+  done
+  hwm=$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$server/status")
+  echo >>"$RESULTS"
+  echo "Tickets created during the run: $(( after - before )). Server peak memory (VmHWM): $hwm." >>"$RESULTS"
+  kill "$server" "$bare_pid"; wait "$server" "$bare_pid" 2>/dev/null || true
+  rm -f "$work" "$work-wal" "$work-shm"
+done
+echo
+cat "$RESULTS"
