@@ -83,6 +83,8 @@ struct req {
 	int answered;
 	int queued;
 	int admitted;
+	int deferred, ran;	  /* handed to a request thread; its handler has run */
+	struct req *next_deferred; /* the request threads' queue */
 
 	/* who asks */
 	char client_ip[64];

@@ -721,6 +721,88 @@ static void run_handler(struct req *r)
 	}
 }
 
+/* ---------------------------------------------------------------- request threads */
+
+/*
+ * A handler that writes waits for the writer thread's commit, which takes every write queued
+ * meanwhile in one transaction and one fsync (group commit). Waiting on a network thread, no
+ * more writes could share a commit than there are network threads. So requests that change
+ * something run on a pool of request threads while their connection is suspended, and the
+ * network threads go on serving reads.
+ */
+#define REQUEST_THREADS 32
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	struct req *head, *tail;
+	int stopping, nthreads;
+	pthread_t threads[REQUEST_THREADS];
+} rq = { .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+static void run_handler(struct req *r);
+
+static void *request_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&rq.mu);
+		while (!rq.head && !rq.stopping)
+			pthread_cond_wait(&rq.wake, &rq.mu);
+		struct req *r = rq.head;
+		if (r) {
+			rq.head = r->next_deferred;
+			if (!rq.head)
+				rq.tail = NULL;
+		}
+		pthread_mutex_unlock(&rq.mu);
+		if (!r)
+			return NULL;
+		run_handler(r);
+		r->ran = 1; /* seen by the network thread after the resume below (it takes a lock) */
+		MHD_resume_connection(r->conn);
+	}
+}
+
+static void request_threads_start(void)
+{
+	for (int i = 0; i < REQUEST_THREADS; i++)
+		if (pthread_create(&rq.threads[rq.nthreads], NULL, request_thread, NULL) == 0)
+			rq.nthreads++;
+	if (rq.nthreads < REQUEST_THREADS)
+		log_warn("only %d of %d request threads started", rq.nthreads, REQUEST_THREADS);
+}
+
+/* Lets the queued requests finish, then ends the threads. */
+static void request_threads_stop(void)
+{
+	pthread_mutex_lock(&rq.mu);
+	rq.stopping = 1;
+	pthread_cond_broadcast(&rq.wake);
+	pthread_mutex_unlock(&rq.mu);
+	for (int i = 0; i < rq.nthreads; i++)
+		pthread_join(rq.threads[i], NULL);
+	rq.nthreads = 0;
+}
+
+/* Hands a request that changes something to the request threads; 0 if it should run here. */
+static int defer(struct req *r)
+{
+	if (r->is_head || !strcmp(r->method, "GET") || !rq.nthreads)
+		return 0;
+	r->deferred = 1;
+	MHD_suspend_connection(r->conn);
+	pthread_mutex_lock(&rq.mu);
+	if (rq.tail)
+		rq.tail->next_deferred = r;
+	else
+		rq.head = r;
+	rq.tail = r;
+	pthread_cond_signal(&rq.wake);
+	pthread_mutex_unlock(&rq.mu);
+	return 1;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				      const char *version, const char *upload_data, size_t *upload_data_size,
 				      void **con_cls)
@@ -773,11 +855,19 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	}
 	if (r->queued)
 		return MHD_YES;
+	if (r->deferred) {
+		if (!r->ran)
+			return MHD_YES; /* still with a request thread */
+		r->queued = 1;
+		return queue_answer(r);
+	}
 	upload_finish(r);
 	if (r->answered)
 		; /* refused before the body was read (upload routes) */
 	else if (r->body_too_large || r->upload.too_large)
 		http_error(r, 413, "payload_too_large", r->upload.too_large ? "上传的文件超过了允许的大小" : "提交的内容超过了允许的大小");
+	else if (defer(r))
+		return MHD_YES;
 	else
 		run_handler(r);
 	r->queued = 1;
@@ -905,7 +995,8 @@ int server_run(const struct server_config *cfg)
 	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port) };
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)cfg->port) };
 	const struct sockaddr *addr = (const struct sockaddr *)&a4;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	if (inet_pton(AF_INET, cfg->bind, &a4.sin_addr) != 1) {
 		if (inet_pton(AF_INET6, cfg->bind, &a6.sin6_addr) != 1) {
 			log_error("invalid bind address: %s", cfg->bind);
@@ -917,6 +1008,7 @@ int server_run(const struct server_config *cfg)
 		flags |= MHD_USE_IPv6;
 	}
 
+	request_threads_start();
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)cfg->port, NULL, NULL, access_handler, &srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL, MHD_OPTION_SOCK_ADDR, addr,
@@ -927,6 +1019,7 @@ int server_run(const struct server_config *cfg)
 		MHD_OPTION_END);
 	if (!d) {
 		log_error("cannot listen on %s:%d", cfg->bind, cfg->port);
+		request_threads_stop();
 		db_pool_stop();
 		tmpl_set_free(srv.templates);
 		return 1;
@@ -947,6 +1040,7 @@ int server_run(const struct server_config *cfg)
 		close(ls);
 	for (int i = 0; i < 1000 && atomic_load(&srv.in_flight) > 0; i++)
 		usleep(10000);
+	request_threads_stop();
 	MHD_stop_daemon(d);
 	db_pool_stop();
 	tmpl_set_free(srv.templates);
