@@ -101,6 +101,16 @@ void api_export_xlsx(struct req *r);
 void api_import(struct req *r);
 void page_import(struct req *r);
 void page_import_post(struct req *r);
+void page_import_progress(struct req *r);
+struct import_progress;
+/*
+ * Imports the CSV in data[0..len): the report {imported, skipped, rejected, rows}, or NULL
+ * with e set when the file as a whole cannot be read. progress (may be NULL) is kept current.
+ */
+json_t *import_csv(struct db *db, const struct subject *who, struct actor actor, const char *data, size_t len,
+		   struct import_progress *progress, struct err *e);
+/* Waits until the imports running in the background are done (before the database closes). */
+void import_wait_all(void);
 
 /* static.c */
 void static_file(struct req *r);

@@ -7,6 +7,7 @@
  * calls with upload data append to the bounded body; the last call dispatches.
  */
 #include "http.h"
+#include "handlers.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -1041,6 +1042,7 @@ int server_run(const struct server_config *cfg)
 	for (int i = 0; i < 1000 && atomic_load(&srv.in_flight) > 0; i++)
 		usleep(10000);
 	request_threads_stop();
+	import_wait_all();
 	MHD_stop_daemon(d);
 	db_pool_stop();
 	tmpl_set_free(srv.templates);

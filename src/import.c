@@ -10,6 +10,7 @@
 #include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "handlers.h"
@@ -33,6 +34,12 @@ static const struct {
 	{ "应急措施", "interim_measures", 0 },
 };
 #define NCOL (sizeof import_columns / sizeof import_columns[0])
+
+#define IMPORT_PIECE (256 * 1024)
+
+struct import_progress;
+static void import_progress_update(struct import_progress *p, size_t bytes, size_t total, long rows, int imported,
+				   int skipped);
 
 struct import_batch {
 	struct ticket_input in[IMPORT_BATCH];
@@ -280,12 +287,8 @@ static char *from_gb18030(const char *in, size_t len, size_t *out_len)
 	return out;
 }
 
-/*
- * Imports the CSV in data[0..len). Returns the report {imported, skipped, rejected}, or NULL
- * with e set when the file as a whole cannot be read.
- */
 json_t *import_csv(struct db *db, const struct subject *who, struct actor actor, const char *data, size_t len,
-		   struct err *e)
+		   struct import_progress *progress, struct err *e)
 {
 	char *converted = NULL;
 	if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
@@ -311,7 +314,18 @@ json_t *import_csv(struct db *db, const struct subject *who, struct actor actor,
 	run->batch.rejected = json_array();
 	struct csv_parser p;
 	csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
-	size_t done = csv_parse(&p, data, len, on_field, on_record, run);
+	/* In pieces, so that whoever watches sees how far it got. */
+	size_t done = 0;
+	while (done < len) {
+		size_t piece = len - done < IMPORT_PIECE ? len - done : IMPORT_PIECE;
+		size_t took = csv_parse(&p, data + done, piece, on_field, on_record, run);
+		done += took;
+		if (took != piece)
+			break;
+		if (progress)
+			import_progress_update(progress, done, len, run->record > 1 ? run->record - 1 : 0,
+					       run->batch.imported, run->batch.skipped);
+	}
 	int parse_error = done != len || csv_fini(&p, on_field, on_record, run) != 0;
 	int csv_err = csv_error(&p);
 	csv_free(&p);
@@ -365,7 +379,7 @@ void api_import(struct req *r)
 	}
 	struct subject who = http_subject(r);
 	struct err e = { 0 };
-	json_t *report = import_csv(db_reader(), &who, http_actor(r), csv, len, &e);
+	json_t *report = import_csv(db_reader(), &who, http_actor(r), csv, len, NULL, &e);
 	free(csv);
 	if (!report) {
 		http_json(r, e.status ? e.status : 500, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", e.code, "message",
@@ -388,23 +402,198 @@ void page_import(struct req *r)
 	http_page(r, 200, "import", json_object());
 }
 
-/* POST /import (multipart) */
+/* ---------------------------------------------------------------- imports in the background */
+
+/*
+ * A file imported from the page runs on a thread of its own; the page that follows shows how
+ * far it got and, at the end, the report. The last IMPORT_JOBS imports are kept in memory
+ * (what they created is in the ledger and its event log; the report itself is not stored).
+ */
+#define IMPORT_JOBS 16
+
+struct import_progress {
+	long long id, owner;
+	int running, status;
+	size_t bytes, total;
+	long rows;
+	int imported, skipped;
+	json_t *report;
+	char error[512];
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t idle;
+	struct import_progress jobs[IMPORT_JOBS];
+	long long next_id;
+	int active;
+} imports = { .mu = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER, .next_id = 1 };
+
+static void import_progress_update(struct import_progress *p, size_t bytes, size_t total, long rows, int imported,
+				   int skipped)
+{
+	pthread_mutex_lock(&imports.mu);
+	p->bytes = bytes;
+	p->total = total;
+	p->rows = rows;
+	p->imported = imported;
+	p->skipped = skipped;
+	pthread_mutex_unlock(&imports.mu);
+}
+
+struct import_task {
+	struct import_progress *progress;
+	char *csv;
+	size_t len;
+	char unit_path[256], login[65];
+	struct subject who;
+	struct actor actor;
+};
+
+static void *import_thread(void *arg)
+{
+	struct import_task *t = arg;
+	struct err e = { 0 };
+	struct db *db = db_reader();
+	json_t *report = db ? import_csv(db, &t->who, t->actor, t->csv, t->len, t->progress, &e) : NULL;
+	if (!db)
+		err_set(&e, 500, "db", NULL, "数据库不可用");
+	if (report)
+		log_info("import by %s: %lld imported, %lld skipped, %zu rejected", t->login,
+			 (long long)json_integer_value(json_object_get(report, "imported")),
+			 (long long)json_integer_value(json_object_get(report, "skipped")),
+			 json_array_size(json_object_get(report, "rejected")));
+	pthread_mutex_lock(&imports.mu);
+	t->progress->report = report;
+	t->progress->bytes = t->progress->total;
+	if (!report) {
+		t->progress->status = e.status ? e.status : 500;
+		snprintf(t->progress->error, sizeof t->progress->error, "%s", e.message);
+	}
+	t->progress->running = 0;
+	if (--imports.active == 0)
+		pthread_cond_broadcast(&imports.idle);
+	pthread_mutex_unlock(&imports.mu);
+	free(t->csv);
+	free(t);
+	return NULL;
+}
+
+/* Starts importing csv (taken) for the request's user; the job's id, or 0 when all are busy. */
+static long long import_start(struct req *r, char *csv, size_t len)
+{
+	pthread_mutex_lock(&imports.mu);
+	struct import_progress *slot = NULL;
+	for (int i = 0; i < IMPORT_JOBS; i++) /* a free slot, else the oldest finished one */
+		if (!imports.jobs[i].running && (!slot || imports.jobs[i].id < slot->id))
+			slot = &imports.jobs[i];
+	if (!slot) {
+		pthread_mutex_unlock(&imports.mu);
+		free(csv);
+		return 0;
+	}
+	json_decref(slot->report);
+	memset(slot, 0, sizeof *slot);
+	slot->id = imports.next_id++;
+	slot->owner = r->user.user_id;
+	slot->running = 1;
+	slot->total = len;
+	long long id = slot->id;
+	imports.active++;
+	pthread_mutex_unlock(&imports.mu);
+
+	struct import_task *t = xcalloc(1, sizeof *t);
+	t->progress = slot;
+	t->csv = csv;
+	t->len = len;
+	snprintf(t->unit_path, sizeof t->unit_path, "%s", r->user.unit_path);
+	snprintf(t->login, sizeof t->login, "%s", r->user.login);
+	t->who = http_subject(r);
+	t->who.unit_path = t->unit_path;
+	t->actor = (struct actor){ r->user.user_id, t->login };
+	pthread_t th;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int ok = pthread_create(&th, &attr, import_thread, t) == 0;
+	pthread_attr_destroy(&attr);
+	if (!ok) {
+		pthread_mutex_lock(&imports.mu);
+		slot->running = 0;
+		slot->status = 500;
+		snprintf(slot->error, sizeof slot->error, "无法启动导入");
+		imports.active--;
+		pthread_mutex_unlock(&imports.mu);
+		free(csv);
+		free(t);
+	}
+	return id;
+}
+
+void import_wait_all(void)
+{
+	pthread_mutex_lock(&imports.mu);
+	while (imports.active > 0)
+		pthread_cond_wait(&imports.idle, &imports.mu);
+	for (int i = 0; i < IMPORT_JOBS; i++) {
+		json_decref(imports.jobs[i].report);
+		imports.jobs[i].report = NULL;
+	}
+	pthread_mutex_unlock(&imports.mu);
+}
+
+/* POST /import (multipart): starts the import and shows its progress page. */
 void page_import_post(struct req *r)
 {
 	if (!http_authorize(r, ACT_IMPORT, NULL))
 		return;
 	size_t len;
 	char *csv = request_csv(r, &len);
-	struct subject who = http_subject(r);
-	struct err e = { 0 };
-	json_t *report = csv && len ? import_csv(db_reader(), &who, http_actor(r), csv, len, &e) : NULL;
-	if (!csv || !len)
-		err_set(&e, 422, "validation", "file", "请选择要导入的 CSV 文件");
-	free(csv);
-	if (!report) {
-		http_page(r, e.status ? e.status : 500, "import", json_pack("{s:s}", "error", e.message));
+	if (!csv || !len) {
+		free(csv);
+		http_page(r, 422, "import", json_pack("{s:s}", "error", "请选择要导入的 CSV 文件"));
 		return;
 	}
-	json_object_set_new(report, "rejected_count", json_integer((json_int_t)json_array_size(json_object_get(report, "rejected"))));
-	http_page(r, 200, "import", json_pack("{s:o}", "report", report));
+	long long id = import_start(r, csv, len);
+	if (!id) {
+		http_page(r, 503, "import", json_pack("{s:s}", "error", "同时进行的导入过多，请稍后再试"));
+		return;
+	}
+	char loc[64];
+	snprintf(loc, sizeof loc, "/import/%lld", id);
+	http_redirect(r, loc);
+}
+
+/* GET /import/{id}: how far the import got; its report once done. Only for who started it. */
+void page_import_progress(struct req *r)
+{
+	if (!http_authorize(r, ACT_IMPORT, NULL))
+		return;
+	const char *ids = http_param(r, "id");
+	char *end;
+	long long id = ids ? strtoll(ids, &end, 10) : 0;
+	json_t *ctx = NULL;
+	pthread_mutex_lock(&imports.mu);
+	for (int i = 0; id > 0 && !*end && i < IMPORT_JOBS; i++) {
+		struct import_progress *p = &imports.jobs[i];
+		if (p->id != id || p->owner != r->user.user_id)
+			continue;
+		int percent = p->total ? (int)(p->bytes * 100 / p->total) : 0;
+		ctx = json_pack("{s:I,s:b,s:i,s:I,s:i,s:i}", "id", id, "running", p->running, "percent", percent, "rows",
+				(json_int_t)p->rows, "imported_so_far", p->imported, "skipped_so_far", p->skipped);
+		if (p->report) {
+			json_t *report = json_deep_copy(p->report);
+			json_object_set_new(report, "rejected_count",
+					    json_integer((json_int_t)json_array_size(json_object_get(report, "rejected"))));
+			json_object_set_new(ctx, "report", report);
+		} else if (!p->running) {
+			json_object_set_new(ctx, "error", json_string(p->error));
+		}
+	}
+	pthread_mutex_unlock(&imports.mu);
+	if (!ctx) {
+		http_error(r, 404, "not_found", "没有这次导入（导入记录只保留最近 16 次，且仅发起人可见）");
+		return;
+	}
+	http_page(r, 200, "import", ctx);
 }

@@ -25,6 +25,7 @@ const struct route route_table[] = {
 	{ "GET", "/reports/spotcheck", page_spotcheck, ACCESS_USER, 0 },
 	{ "GET", "/import", page_import, ACCESS_USER, 0 },
 	{ "POST", "/import", page_import_post, ACCESS_USER, 1 },
+	{ "GET", "/import/{id}", page_import_progress, ACCESS_USER, 0 },
 	{ "GET", "/tickets", page_tickets, ACCESS_USER, 0 },
 	{ "GET", "/tickets/new", page_ticket_new, ACCESS_USER, 0 },
 	{ "POST", "/tickets", page_ticket_create, ACCESS_USER, 1 },

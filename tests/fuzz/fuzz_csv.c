@@ -9,9 +9,6 @@
 #include "fuzz_common.h"
 #include "handlers.h"
 
-json_t *import_csv(struct db *db, const struct subject *who, struct actor actor, const char *data, size_t len,
-		   struct err *e);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int started;
@@ -37,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct subject who = { ROLE_REVIEWER, "/1/" };
 	struct actor a = { 2, "fuzz" };
 	struct err e = { 0 };
-	json_t *report = import_csv(db_reader(), &who, a, (const char *)data, size, &e);
+	json_t *report = import_csv(db_reader(), &who, a, (const char *)data, size, NULL, &e);
 	json_decref(report);
 	return 0;
 }

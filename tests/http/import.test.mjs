@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer, apiLogin, as, sql } from './helpers.mjs';
+import { startServer, apiLogin, as, sql, ledger } from './helpers.mjs';
 
 let srv, reviewer, staff;
 let header;
@@ -103,12 +103,56 @@ test('the export read back by the import, on another server, creates the same ti
   }
 });
 
-test('the import page reports the result in Chinese', async () => {
+// Follows an import page to its end; returns every page seen on the way.
+async function follow(who, location) {
+  const pages = [];
+  for (let i = 0; i < 600; i++) {
+    const r = await as(who)(`${srv.base}${location}`);
+    assert.equal(r.status, 200);
+    const html = await r.text();
+    pages.push(html);
+    if (!html.includes('http-equiv="refresh"')) return pages;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error('the import did not finish');
+}
+
+test('the import page runs the file in the background, shows progress, then the result in Chinese', async () => {
   const fd = new FormData();
   fd.append('file', new Blob([`${header.join(',')}\r\n${row({ ...base, '原工单号': 'PG-1', '问题标题': '页面导入' })}\r\n${row({ ...base, '原工单号': 'PG-2', '问题标题': '' })}\r\n`]), 'a.csv');
   const r = await as(reviewer)(`${srv.base}/import?csrf_token=${reviewer.csrf}`, { method: 'POST', body: fd });
-  assert.equal(r.status, 200);
-  const html = await r.text();
+  assert.equal(r.status, 303);
+  const location = r.headers.get('location');
+  assert.match(location, /^\/import\/\d+$/);
+  const pages = await follow(reviewer, location);
+  const html = pages.at(-1);
   assert.match(html, /新增 <strong>1<\/strong> 件，跳过（原工单号已存在）<strong>0<\/strong> 件，未导入 <strong>1<\/strong> 行/);
   assert.match(html, /<td>3<\/td><td>请填写问题标题<\/td>/);
+  // Only who started it sees it; an unknown one is 404.
+  assert.equal(ledger(['user', 'add', '--db', srv.db, '--login', 'rv2', '--role', 'reviewer', '--unit', 'SWZX'], { input: 'Demo#2023\n' }).code, 0);
+  const other = await apiLogin(srv.base, 'rv2');
+  assert.equal((await as(other)(`${srv.base}${location}`)).status, 404);
+  assert.equal((await as(reviewer)(`${srv.base}/import/999999`)).status, 404);
+  assert.equal((await as(staff)(`${srv.base}${location}`)).status, 403);
+  // A file that cannot be read ends with the reason on the same page.
+  const bad = new FormData();
+  bad.append('file', new Blob(['标题,说明\r\n甲,乙\r\n']), 'b.csv');
+  const b = await as(reviewer)(`${srv.base}/import?csrf_token=${reviewer.csrf}`, { method: 'POST', body: bad });
+  assert.match((await follow(reviewer, b.headers.get('location'))).at(-1), /缺少必需的列/);
+});
+
+test('a large file: the progress page counts up while it runs, and everything lands', { timeout: 120000 }, async () => {
+  const n = 6000;
+  const lines = [header.join(',')];
+  for (let i = 0; i < n; i++) lines.push(row({ ...base, '原工单号': `BIG-${i}`, '问题标题': `批量导入 ${i}` }));
+  const fd = new FormData();
+  fd.append('file', new Blob([`${lines.join('\r\n')}\r\n`]), 'big.csv');
+  const r = await as(reviewer)(`${srv.base}/import?csrf_token=${reviewer.csrf}`, { method: 'POST', body: fd });
+  assert.equal(r.status, 303);
+  const pages = await follow(reviewer, r.headers.get('location'));
+  const running = pages.filter((p) => p.includes('正在导入'));
+  assert.ok(running.length >= 1, 'no progress page was seen');
+  assert.match(running[0], /<progress max="100" value="\d+">/);
+  assert.match(pages.at(-1), new RegExp(`新增 <strong>${n}</strong> 件`));
+  assert.equal(Number(sql(srv.db, "SELECT count(*) FROM tickets WHERE source_ref LIKE 'BIG-%'")), n);
 });
