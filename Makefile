@@ -60,7 +60,7 @@ $(BUILD)/test_%: $(BUILD)/tobj/test_%.o $(BUILD)/libledger.a
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input. They have a build of their own.
 FUZZ_BUILD   := build/fuzz
-FUZZ_TARGETS := fuzz_form fuzz_tmpl fuzz_json fuzz_csv
+FUZZ_TARGETS := fuzz_form fuzz_tmpl fuzz_json fuzz_csv fuzz_multipart
 FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 

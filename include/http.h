@@ -173,4 +173,15 @@ struct server_config {
  */
 int server_run(const struct server_config *cfg);
 
+/*
+ * The request path without a network, for fuzz targets: start (the database pool must be
+ * running), send whole raw requests (with "Connection: close"), each answered in full into
+ * out (0) or abandoned (-1).
+ * Writes run on the calling thread. Not for serving.
+ */
+struct http_harness;
+struct http_harness *http_harness_start(const struct server_config *cfg, struct err *e);
+int http_harness_request(struct http_harness *h, const char *req, size_t len, struct buf *out);
+void http_harness_stop(struct http_harness *h);
+
 #endif

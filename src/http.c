@@ -10,6 +10,9 @@
 #include "handlers.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -86,6 +89,8 @@ static enum MHD_Result upload_piece(void *cls, enum MHD_ValueKind kind, const ch
 	(void)content_type;
 	(void)transfer_encoding;
 	struct req *r = cls;
+	if (!key)
+		return MHD_YES; /* a part without a name (libmicrohttpd passes NULL): ignored */
 	if (strcmp(key, "file") != 0) {
 		/* Small text fields (a note, a CSRF token); anything large is cut off. */
 		if (!r->fields)
@@ -106,7 +111,14 @@ static enum MHD_Result upload_piece(void *cls, enum MHD_ValueKind kind, const ch
 		if (off != 0)
 			return MHD_YES;
 		r->upload.present = 1;
-		snprintf(r->upload.name, sizeof r->upload.name, "%s", filename && *filename ? filename : "file");
+		/* The name as sent, cut to fit at a character boundary; "file" if it is not UTF-8. */
+		size_t len = filename ? strlen(filename) : 0, cut = len < sizeof r->upload.name ? len : sizeof r->upload.name - 1;
+		while (cut > 0 && ((unsigned char)filename[cut] & 0xC0) == 0x80 && cut < len)
+			cut--;
+		if (cut == 0 || !utf8_valid(filename, cut))
+			snprintf(r->upload.name, sizeof r->upload.name, "file");
+		else
+			snprintf(r->upload.name, sizeof r->upload.name, "%.*s", (int)cut, filename);
 		snprintf(r->upload.tmp_path, sizeof r->upload.tmp_path, "%s/tmp/upload-XXXXXX", r->srv->cfg->data_dir);
 		r->upload.fd = mkstemp(r->upload.tmp_path);
 		if (r->upload.fd < 0) {
@@ -1049,3 +1061,92 @@ int server_run(const struct server_config *cfg)
 	log_info("stopped cleanly");
 	return 0;
 }
+
+/* ---------------------------------------------------------------- in-process requests */
+
+/*
+ * The whole request path — headers, body limits, multipart parsing, sessions, handlers —
+ * without a listening socket: each request goes through a socket pair that libmicrohttpd
+ * adopts. For the fuzz targets, which need every input to take the real path in one process.
+ */
+struct http_harness {
+	struct server srv;
+	struct server_config cfg;
+	struct MHD_Daemon *d;
+};
+
+struct http_harness *http_harness_start(const struct server_config *cfg, struct err *e)
+{
+	struct http_harness *h = xcalloc(1, sizeof *h);
+	h->cfg = *cfg;
+	h->srv.cfg = &h->cfg;
+	atomic_init(&h->srv.in_flight, 0);
+	const char *root = resource_root();
+	snprintf(h->srv.static_dir, sizeof h->srv.static_dir, "%s/static", root);
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/templates", root);
+	h->srv.templates = tmpl_set_new();
+	if (tmpl_set_load_dir(h->srv.templates, dir, e) < 0) {
+		http_harness_stop(h);
+		return NULL;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	h->d = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0, NULL, NULL, access_handler, &h->srv,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
+				MHD_OPTION_NOTIFY_COMPLETED, request_completed, &h->srv, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				(size_t)64 * 1024, MHD_OPTION_END);
+	if (!h->d) {
+		err_set(e, 500, "httpd", NULL, "libmicrohttpd did not start");
+		http_harness_stop(h);
+		return NULL;
+	}
+	return h;
+}
+
+void http_harness_stop(struct http_harness *h)
+{
+	if (!h)
+		return;
+	if (h->d)
+		MHD_stop_daemon(h->d);
+	tmpl_set_free(h->srv.templates);
+	free(h);
+}
+
+int http_harness_request(struct http_harness *h, const char *req, size_t len, struct buf *out)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return -1;
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(40000) };
+	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (MHD_add_connection(h->d, sv[0], (struct sockaddr *)&peer, sizeof peer) != MHD_YES) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	size_t sent = 0;
+	int eof = 0;
+	/* Bounded: a request that neither finishes nor fails within this many rounds is abandoned. */
+	for (int round = 0; round < 100000 && !eof; round++) {
+		if (sent < len) {
+			ssize_t n = write(sv[1], req + sent, len - sent);
+			if (n > 0)
+				sent += (size_t)n;
+			else if (n < 0 && errno != EAGAIN)
+				sent = len; /* the server closed its end: nothing more to send */
+		}
+		MHD_run(h->d);
+		char chunk[16384];
+		ssize_t n;
+		while ((n = read(sv[1], chunk, sizeof chunk)) > 0)
+			buf_append(out, chunk, (size_t)n);
+		if (n == 0)
+			eof = 1;
+	}
+	close(sv[1]);
+	MHD_run(h->d);
+	return eof ? 0 : -1;
+}
+
