@@ -38,6 +38,9 @@ test-deps: $(BUILD)/.test-deps
 # Flags from pkg-config are read only after the dependencies are installed.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
+# The server's allocator: tcmalloc's per-thread caches (see README, Dependencies). Sanitizer
+# builds keep their own allocator.
+ALLOC_LIBS = $(if $(SAN),,-l:libtcmalloc_minimal.so.4)
 
 $(BUILD)/obj/%.o: src/%.c $(BUILD)/.deps
 	@mkdir -p $(dir $@)
@@ -51,7 +54,7 @@ $(BUILD)/libledger.a: $(LIBSRC:src/%.c=$(BUILD)/obj/%.o)
 	ar rcs $@ $^
 
 $(BUILD)/ledger: $(BUILD)/obj/main.o $(BUILD)/libledger.a
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(ALLOC_LIBS)
 
 $(BUILD)/test_%: $(BUILD)/tobj/test_%.o $(BUILD)/libledger.a
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
@@ -88,7 +91,7 @@ $(BUILD)/.bench-deps: scripts/deps.sh
 	@touch $@
 
 $(BUILD)/bench-bare: bench/bare.c $(BUILD)/.deps
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) $(ALLOC_LIBS)
 
 bench: $(BUILD)/ledger $(BUILD)/bench-bare $(BUILD)/.bench-deps
 	@BUILD=$(BUILD) bench/run.sh

@@ -3,6 +3,7 @@
  * new-ticket form, the ticket page with its timeline and the actions this user may take,
  * the edit form, and the to-do list. Every form works without JavaScript.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,8 +41,76 @@ static void add_labels(json_t *t)
 	json_object_set_new(t, "color_label", json_string(label_of(color_labels, 3, color)));
 }
 
-/* Options for a <select>: rows of (code, label), the current one marked. */
+/*
+ * Options for a <select>: rows of (code, label), the current one marked. Each thread keeps the
+ * lists it built, by query and current value, until the catalog changes (009_catalog_version);
+ * a kept list is never changed, only shared.
+ */
+#define OPTION_CACHE 32
+
+struct option_cache {
+	int next; /* the slot to reuse next, round-robin */
+	struct {
+		const char *sql;
+		char current[64];
+		long long version;
+		json_t *list;
+	} e[OPTION_CACHE];
+};
+
+static pthread_key_t option_key;
+static pthread_once_t option_once = PTHREAD_ONCE_INIT;
+
+static void option_cache_free(void *p)
+{
+	struct option_cache *c = p;
+	for (int i = 0; i < OPTION_CACHE; i++)
+		json_decref(c->e[i].list);
+	free(c);
+}
+
+static void option_key_make(void)
+{
+	pthread_key_create(&option_key, option_cache_free);
+}
+
+static json_t *build_options(struct db *db, const char *sql, const char *current);
+
 static json_t *options(struct db *db, const char *sql, const char *current)
+{
+	static const char q_version[] = "SELECT v FROM catalog_version";
+	const char *cur = current ? current : "";
+	pthread_once(&option_once, option_key_make);
+	struct option_cache *c = pthread_getspecific(option_key);
+	if (!c) {
+		c = xcalloc(1, sizeof *c);
+		pthread_setspecific(option_key, c);
+	}
+	if (strlen(cur) >= sizeof c->e[0].current)
+		return build_options(db, sql, current);
+	sqlite3_stmt *st = db_prepare(db, q_version);
+	long long version = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	db_done(st);
+	int slot = -1;
+	for (int i = 0; i < OPTION_CACHE && slot < 0; i++)
+		if (c->e[i].list && c->e[i].sql == sql && !strcmp(c->e[i].current, cur)) {
+			if (c->e[i].version == version && version >= 0)
+				return json_incref(c->e[i].list);
+			slot = i;
+		}
+	if (slot < 0) {
+		slot = c->next;
+		c->next = (c->next + 1) % OPTION_CACHE;
+	}
+	json_decref(c->e[slot].list);
+	c->e[slot].sql = sql;
+	snprintf(c->e[slot].current, sizeof c->e[slot].current, "%s", cur);
+	c->e[slot].version = version;
+	c->e[slot].list = build_options(db, sql, current);
+	return json_incref(c->e[slot].list);
+}
+
+static json_t *build_options(struct db *db, const char *sql, const char *current)
 {
 	json_t *list = json_array();
 	sqlite3_stmt *st = db_prepare(db, sql);
