@@ -173,6 +173,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	db_path = argv[1];
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* as the ledger does: no global lock per allocation */
 	unsigned threads = argc > 4 ? (unsigned)atoi(argv[4]) : 2 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	sqlite3 *db;
 	sqlite3_stmt *st;

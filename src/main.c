@@ -389,6 +389,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* SQLite's memory statistics take one global lock on every allocation, shared by all
+	 * threads; nothing here reads them. Must precede the first connection. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "ledger: libsodium failed to initialise\n");
 		return 1;
