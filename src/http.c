@@ -286,6 +286,7 @@ void http_page(struct req *r, int status, const char *tmpl, json_t *ctx)
 	}
 	struct buf out;
 	buf_init(&out);
+	buf_reserve(&out, 48 * 1024); /* a list page's size: no copies while it grows */
 	int rc = tmpl_render(r->srv->templates, tmpl, ctx, &out);
 	json_decref(ctx);
 	if (rc != 0) {

@@ -752,35 +752,37 @@ static int truthy(json_t *v)
 	return 1;
 }
 
-/* The value as text: strings as they are, numbers in their shortest exact form. */
-static void value_text(json_t *v, struct buf *b)
+/*
+ * The value as text: strings as they are, numbers in their shortest exact form, true and
+ * false. Returns the text and sets *len; num is room for a number. NULL for other values.
+ */
+static const char *value_text(json_t *v, char num[64], size_t *len)
 {
-	char num[64];
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		buf_append(b, json_string_value(v), json_string_length(v));
-		break;
+		*len = json_string_length(v);
+		return json_string_value(v);
 	case JSON_INTEGER:
-		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
+		*len = (size_t)snprintf(num, 64, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return num;
 	case JSON_REAL: {
 		double d = json_real_value(v);
 		for (int prec = 1; prec <= 17; prec++) {
-			snprintf(num, sizeof num, "%.*g", prec, d);
+			snprintf(num, 64, "%.*g", prec, d);
 			if (strtod(num, NULL) == d)
 				break;
 		}
-		buf_puts(b, num);
-		break;
+		*len = strlen(num);
+		return num;
 	}
 	case JSON_TRUE:
-		buf_puts(b, "true");
-		break;
+		*len = 4;
+		return "true";
 	case JSON_FALSE:
-		buf_puts(b, "false");
-		break;
+		*len = 5;
+		return "false";
 	default:
-		break;
+		return NULL;
 	}
 }
 
@@ -866,15 +868,15 @@ static void render_nodes(struct render *r, const struct node *nodes, size_t n, c
 			pending_indent(r, indent);
 			if (!v)
 				break;
-			if (nd->kind == K_RAW) {
-				value_text(v, r->out);
-			} else {
-				struct buf tmp;
-				buf_init(&tmp);
-				value_text(v, &tmp);
-				buf_html_escape(r->out, tmp.data ? tmp.data : "", tmp.len);
-				buf_free(&tmp);
-			}
+			char num[64];
+			size_t len = 0;
+			const char *text = value_text(v, num, &len);
+			if (!text)
+				break;
+			if (nd->kind == K_RAW)
+				buf_append(r->out, text, len);
+			else
+				buf_html_escape(r->out, text, len);
 			break;
 		}
 		case K_SECTION: {
