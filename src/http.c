@@ -735,6 +735,9 @@ static void run_handler(struct req *r)
 	}
 }
 
+/* tcmalloc's tuning call, present when the server is linked with it (see the Makefile). */
+extern int MallocExtension_SetNumericProperty(const char *property, size_t value) __attribute__((weak));
+
 /* ---------------------------------------------------------------- request threads */
 
 /*
@@ -759,6 +762,10 @@ static void run_handler(struct req *r);
 static void *request_thread(void *arg)
 {
 	(void)arg;
+	/* Writes read little (a few rows to check, the row written): a small page cache each. */
+	struct db *reader = db_reader();
+	if (reader)
+		db_exec(reader, "PRAGMA cache_size=-1000", NULL);
 	for (;;) {
 		pthread_mutex_lock(&rq.mu);
 		while (!rq.head && !rq.stopping)
@@ -1022,6 +1029,10 @@ int server_run(const struct server_config *cfg)
 		flags |= MHD_USE_IPv6;
 	}
 
+	/* tcmalloc (when linked: sanitizer builds are not) may keep up to 32 MB in its per-thread
+	 * caches by default; with 30-odd threads a few MB serve as well. */
+	if (MallocExtension_SetNumericProperty)
+		MallocExtension_SetNumericProperty("tcmalloc.max_total_thread_cache_bytes", (size_t)8 << 20);
 	request_threads_start();
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)cfg->port, NULL, NULL, access_handler, &srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
