@@ -31,7 +31,7 @@ static const char connection_pragmas[] =
 	"PRAGMA foreign_keys=ON;"
 	"PRAGMA busy_timeout=5000;"
 	"PRAGMA synchronous=FULL;"
-	"PRAGMA cache_size=-8000;";
+	"PRAGMA cache_size=-4000;";
 
 /* Statements slower than this are logged, so that a slow page names its query. */
 #define SLOW_STATEMENT_MS 200
@@ -87,6 +87,17 @@ sqlite3 *db_handle(struct db *db)
 	return db->h;
 }
 
+/* A statement kept for the connection's life; NULL (logged) if it does not compile. */
+static sqlite3_stmt *prepare_persistent(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		log_error("sql prepare failed: %s: %.200s", sqlite3_errmsg(db->h), sql);
+		return NULL;
+	}
+	return st;
+}
+
 sqlite3_stmt *db_prepare(struct db *db, const char *sql)
 {
 	for (int i = 0; i < db->nstmt; i++) {
@@ -97,11 +108,9 @@ sqlite3_stmt *db_prepare(struct db *db, const char *sql)
 			return st;
 		}
 	}
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		log_error("sql prepare failed: %s: %.200s", sqlite3_errmsg(db->h), sql);
+	sqlite3_stmt *st = prepare_persistent(db, sql);
+	if (!st)
 		return NULL;
-	}
 	if (db->nstmt < STMT_CACHE) {
 		db->cache[db->nstmt].sql = sql;
 		db->cache[db->nstmt].st = st;
@@ -139,11 +148,9 @@ sqlite3_stmt *db_prepare_text(struct db *db, const char *sql)
 		sqlite3_clear_bindings(st);
 		return st;
 	}
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		log_error("sql prepare failed: %s: %.200s", sqlite3_errmsg(db->h), sql);
+	sqlite3_stmt *st = prepare_persistent(db, sql);
+	if (!st)
 		return NULL;
-	}
 	int slot;
 	if (db->ntext < TEXT_CACHE) {
 		slot = db->ntext++;
