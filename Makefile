@@ -39,8 +39,8 @@ test-deps: $(BUILD)/.test-deps
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
 # The server's allocator: tcmalloc's per-thread caches (see README, Dependencies). Sanitizer
-# builds keep their own allocator.
-ALLOC_LIBS = $(if $(SAN),,-l:libtcmalloc_minimal.so.4)
+# and valgrind builds keep their own allocator.
+ALLOC_LIBS = $(if $(SAN)$(NO_TCMALLOC),,-l:libtcmalloc_minimal.so.4)
 
 $(BUILD)/obj/%.o: src/%.c $(BUILD)/.deps
 	@mkdir -p $(dir $@)
@@ -111,16 +111,19 @@ asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
-# Unit tests and the HTTP suite with everything under valgrind's leak checker (slower).
-valgrind: $(BUILD)/ledger $(TESTS:%=$(BUILD)/%) $(BUILD)/.test-deps
-	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_tmpl ../shared/mustache-spec .
-	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_router
-	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_migrate migrations
-	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_util
-	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_authz
-	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_audit
-	valgrind -q --leak-check=full --error-exitcode=9 $(BUILD)/test_workflow
-	LEDGER_VALGRIND=1 node tests/http/run.mjs
+# Unit tests and the HTTP suite with everything under valgrind's leak checker (slower), on a
+# build of its own with the system allocator: valgrind follows malloc, not tcmalloc.
+VG := build/valgrind
+valgrind: $(BUILD)/.test-deps
+	$(MAKE) BUILD=$(VG) NO_TCMALLOC=1 $(VG)/ledger $(TESTS:%=$(VG)/%)
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_tmpl ../shared/mustache-spec .
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_router
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_migrate migrations
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_util
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_authz
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_audit
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_workflow
+	LEDGER_BIN=$(CURDIR)/$(VG)/ledger LEDGER_VALGRIND=1 node tests/http/run.mjs
 
 clean:
 	rm -rf build

@@ -173,6 +173,9 @@ struct server_config {
  */
 int server_run(const struct server_config *cfg);
 
+/* Compact JSON of v (depth 0) into b, as the API answers: what jansson would write, faster. */
+void http_json_write(struct buf *b, json_t *v, int depth);
+
 /*
  * The request path without a network, for fuzz targets: start (the database pool must be
  * running), send whole raw requests (with "Connection: close"), each answered in full into

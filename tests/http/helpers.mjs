@@ -35,7 +35,7 @@ export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = []
   // LEDGER_VALGRIND=1 (make valgrind) runs the server under valgrind's leak checker.
   const serveArgs = ['serve', '--db', db, '--port', '0', ...args];
   const child = process.env.LEDGER_VALGRIND
-    ? spawn('valgrind', ['--soname-synonyms=somalloc=*tcmalloc*', '--leak-check=full', '--errors-for-leak-kinds=definite,indirect', '--error-exitcode=9', '-q', BIN, ...serveArgs], { env: e })
+    ? spawn('valgrind', ['--leak-check=full', '--errors-for-leak-kinds=definite,indirect', '--error-exitcode=9', '-q', BIN, ...serveArgs], { env: e })
     : spawn(BIN, serveArgs, { env: e });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
