@@ -87,6 +87,14 @@ sqlite3 *db_handle(struct db *db)
 	return db->h;
 }
 
+/* A cached statement made ready for its next use. */
+static sqlite3_stmt *reused(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
 /* A statement kept for the connection's life; NULL (logged) if it does not compile. */
 static sqlite3_stmt *prepare_persistent(struct db *db, const char *sql)
 {
@@ -101,12 +109,8 @@ static sqlite3_stmt *prepare_persistent(struct db *db, const char *sql)
 sqlite3_stmt *db_prepare(struct db *db, const char *sql)
 {
 	for (int i = 0; i < db->nstmt; i++) {
-		if (db->cache[i].sql == sql) {
-			sqlite3_stmt *st = db->cache[i].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return st;
-		}
+		if (db->cache[i].sql == sql)
+			return reused(db->cache[i].st);
 	}
 	sqlite3_stmt *st = prepare_persistent(db, sql);
 	if (!st)
@@ -144,9 +148,7 @@ sqlite3_stmt *db_prepare_text(struct db *db, const char *sql)
 			log_error("statement in use twice: %.200s", sql);
 			return NULL;
 		}
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return st;
+		return reused(st);
 	}
 	sqlite3_stmt *st = prepare_persistent(db, sql);
 	if (!st)

@@ -310,20 +310,27 @@ done:
 	return rc;
 }
 
-static int cmd_audit_verify(struct opt *opts)
+/* The existing database named by --db, for a command that only reads it; NULL (reported). */
+static struct db *open_existing(struct opt *opts, const char *command)
 {
-	if (!need(opts, "audit-verify", "db"))
-		return 2;
+	if (!need(opts, command, "db"))
+		return NULL;
 	struct err e = { 0 };
 	if (access(opt_get(opts, "db"), R_OK) != 0) {
-		fprintf(stderr, "ledger audit-verify: cannot read %s\n", opt_get(opts, "db"));
-		return 2;
+		fprintf(stderr, "ledger %s: cannot read %s\n", command, opt_get(opts, "db"));
+		return NULL;
 	}
 	struct db *db = db_open(opt_get(opts, "db"), &e);
-	if (!db) {
+	if (!db)
 		fprintf(stderr, "%s\n", e.message);
+	return db;
+}
+
+static int cmd_audit_verify(struct opt *opts)
+{
+	struct db *db = open_existing(opts, "audit-verify");
+	if (!db)
 		return 2;
-	}
 	int rc = audit_verify(db, stdout);
 	db_close(db);
 	return rc == 0 ? 0 : rc == 1 ? 1 : 2;
@@ -331,18 +338,9 @@ static int cmd_audit_verify(struct opt *opts)
 
 static int cmd_tally_check(struct opt *opts)
 {
-	if (!need(opts, "tally-check", "db"))
+	struct db *db = open_existing(opts, "tally-check");
+	if (!db)
 		return 2;
-	struct err e = { 0 };
-	if (access(opt_get(opts, "db"), R_OK) != 0) {
-		fprintf(stderr, "ledger tally-check: cannot read %s\n", opt_get(opts, "db"));
-		return 2;
-	}
-	struct db *db = db_open(opt_get(opts, "db"), &e);
-	if (!db) {
-		fprintf(stderr, "%s\n", e.message);
-		return 2;
-	}
 	int rc = tally_check(db, stdout);
 	db_close(db);
 	return rc;
