@@ -6,6 +6,7 @@
  * smallest stock to the largest; the last five are marked, as the district's notices do.
  */
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,42 +153,23 @@ static struct street_counts *find_street(struct street_counts *s, int n, const c
 	return NULL;
 }
 
-/* Stores column 1.. of each row into the street named by column 0, from slot `at` on. */
-static void per_street(sqlite3_stmt *st, struct street_counts *s, int n, long long *(*slot)(struct street_counts *, int),
-		       int cols)
+/* Stores columns 1..cols of each row into the counters of the street named by column 0:
+ * those at byte offset `at` in struct street_counts and after it. */
+static void per_street(sqlite3_stmt *st, struct street_counts *s, int n, size_t at, int cols)
 {
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		struct street_counts *c = find_street(s, n, db_text(st, 0));
-		for (int i = 0; c && i < cols; i++)
-			*slot(c, i) = sqlite3_column_int64(st, 1 + i);
+		long long *dst = c ? (long long *)(void *)((char *)c + at) : NULL;
+		for (int i = 0; dst && i < cols; i++)
+			dst[i] = sqlite3_column_int64(st, 1 + i);
 	}
 	db_done(st);
 }
 
-static long long *slot_now(struct street_counts *c, int i)
+/* The offset of v[k][i] in struct street_counts. */
+static size_t counter_at(int k, int i)
 {
-	return &c->v[0][i];
-}
-
-static long long *slot_prev(struct street_counts *c, int i)
-{
-	return &c->v[1][i];
-}
-
-static long long *slot_now_state(struct street_counts *c, int i)
-{
-	return &c->v[0][4 + i];
-}
-
-static long long *slot_prev_state(struct street_counts *c, int i)
-{
-	return &c->v[1][4 + i];
-}
-
-static long long *slot_missing(struct street_counts *c, int i)
-{
-	(void)i;
-	return &c->progress_missing;
+	return offsetof(struct street_counts, v) + sizeof(long long) * (size_t)(k * 6 + i);
 }
 
 /*
@@ -281,7 +263,7 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 			sqlite3_bind_text(st, 1, ranges[k][0], -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, ranges[k][1], -1, SQLITE_STATIC);
 		}
-		per_street(st, s, n, k ? slot_prev : slot_now, 4);
+		per_street(st, s, n, counter_at(k, 0), 4);
 		char stale_day[11];
 		long end = date_parse_days(ranges[k][1]);
 		day_text(end - STALE_DAYS, stale_day);
@@ -292,7 +274,7 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 			sqlite3_bind_int64(st, 3, end);
 			sqlite3_bind_int64(st, 4, end - STALE_DAYS);
 		}
-		per_street(st, s, n, k ? slot_prev_state : slot_now_state, 2);
+		per_street(st, s, n, counter_at(k, 4), 2);
 	}
 	/* Filing on time, against the active campaign's phases. */
 	char ledger_due[11] = "", progress_due[11] = "", rect_start[11] = "";
@@ -321,7 +303,7 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 			sqlite3_bind_text(st, 2, rect_start, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 3, date_parse_days(progress_due));
 		}
-		per_street(st, s, n, slot_missing, 1);
+		per_street(st, s, n, offsetof(struct street_counts, progress_missing), 1);
 		st = q->reported ? db_prepare(db, q->reported) : NULL;
 		if (st) {
 			sqlite3_bind_text(st, 1, progress_due, -1, SQLITE_STATIC);
