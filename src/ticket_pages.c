@@ -76,9 +76,25 @@ static void option_key_make(void)
 
 static json_t *build_options(struct db *db, const char *sql, const char *current);
 
-static json_t *options(struct db *db, const char *sql, const char *current)
+/* The catalog as one page sees it: read once, however many lists the page shows. */
+struct choices {
+	struct db *db;
+	long long version; /* -1 when unknown: nothing kept is used */
+};
+
+static struct choices choices_of(struct db *db)
 {
 	static const char q_version[] = "SELECT v FROM catalog_version";
+	sqlite3_stmt *st = db_prepare(db, q_version);
+	struct choices ch = { db, st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1 };
+	db_done(st);
+	return ch;
+}
+
+static json_t *options(const struct choices *ch, const char *sql, const char *current)
+{
+	struct db *db = ch->db;
+	long long version = ch->version;
 	const char *cur = current ? current : "";
 	pthread_once(&option_once, option_key_make);
 	struct option_cache *c = pthread_getspecific(option_key);
@@ -88,9 +104,6 @@ static json_t *options(struct db *db, const char *sql, const char *current)
 	}
 	if (strlen(cur) >= sizeof c->e[0].current)
 		return build_options(db, sql, current);
-	sqlite3_stmt *st = db_prepare(db, q_version);
-	long long version = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	db_done(st);
 	int slot = -1;
 	for (int i = 0; i < OPTION_CACHE && slot < 0; i++)
 		if (c->e[i].list && c->e[i].sql == sql && !strcmp(c->e[i].current, cur)) {
@@ -246,14 +259,15 @@ void page_tickets(struct req *r)
 	json_object_set_new(ctx, "export_query", json_string(ql.data ? ql.data + strlen("/tickets") : ""));
 	buf_free(&ql);
 	json_object_set_new(ctx, "may_export", json_boolean(authz_check(&who, ACT_EXPORT, NULL) == AUTHZ_OK));
+	struct choices ch = choices_of(db);
 	json_object_set_new(ctx, "f",
 			    json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b,s:b}", "statuses",
-				      fixed_options(status_options, 4, f.status), "units", options(db, q_opt_streets, f.unit),
-				      "responsible_units", options(db, q_opt_resp, f.responsible_unit), "domains",
-				      options(db, q_opt_domains, f.domain), "sources", options(db, q_opt_sources, f.source),
-				      "categories", options(db, q_opt_categories, f.category), "lights",
+				      fixed_options(status_options, 4, f.status), "units", options(&ch, q_opt_streets, f.unit),
+				      "responsible_units", options(&ch, q_opt_resp, f.responsible_unit), "domains",
+				      options(&ch, q_opt_domains, f.domain), "sources", options(&ch, q_opt_sources, f.source),
+				      "categories", options(&ch, q_opt_categories, f.category), "lights",
 				      fixed_options(light_labels, 3, f.light), "colors", fixed_options(color_labels, 3, f.color),
-				      "campaigns", options(db, q_opt_campaigns, f.campaign), "q", f.q ? f.q : "",
+				      "campaigns", options(&ch, q_opt_campaigns, f.campaign), "q", f.q ? f.q : "",
 				      "supervised", f.supervised == 1, "stale", f.stale == 1));
 	json_object_set_new(ctx, "may_create", json_boolean(authz_check(&who, ACT_TICKET_CREATE, NULL) == AUTHZ_OK));
 	http_page(r, 200, "tickets", ctx);
@@ -267,10 +281,11 @@ static json_t *form_options(struct db *db, json_t *v)
 	const char *keys[] = { "unit", "responsible_unit", "location_unit", "domain", "source", "category", "campaign", "urgency" };
 	for (int i = 0; i < 8; i++)
 		g[i] = json_string_value(json_object_get(v, keys[i]));
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "units", options(db, q_opt_streets, g[0]), "responsible_units",
-			 options(db, q_opt_resp, g[1]), "places", options(db, q_opt_places, g[2]), "domains",
-			 options(db, q_opt_domains, g[3]), "sources", options(db, q_opt_sources, g[4]), "categories",
-			 options(db, q_opt_categories, g[5]), "campaigns", options(db, q_opt_campaigns, g[6]), "urgencies",
+	struct choices ch = choices_of(db);
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "units", options(&ch, q_opt_streets, g[0]), "responsible_units",
+			 options(&ch, q_opt_resp, g[1]), "places", options(&ch, q_opt_places, g[2]), "domains",
+			 options(&ch, q_opt_domains, g[3]), "sources", options(&ch, q_opt_sources, g[4]), "categories",
+			 options(&ch, q_opt_categories, g[5]), "campaigns", options(&ch, q_opt_campaigns, g[6]), "urgencies",
 			 fixed_options(urgency_options, 3, g[7]));
 }
 
