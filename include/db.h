@@ -15,6 +15,7 @@
 #define LEDGER_DB_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 #include "util.h"
 
@@ -44,6 +45,25 @@ long long db_lookup_id(struct db *db, const char *sql, const char *text);
 
 /* Text column as a C string, "" for NULL: saves a NULL check at every use. */
 const char *db_text(sqlite3_stmt *st, int col);
+
+/*
+ * A read snapshot: between begin and end every read on db sees one state of the database,
+ * and a page costs one read transaction instead of one per statement. Only for reads; a
+ * write made meanwhile (through db_write) is not seen until the snapshot ends.
+ */
+void db_snapshot_begin(struct db *db);
+void db_snapshot_end(struct db *db);
+
+/*
+ * Answers remembered for the state of the database the current read transaction sees: a
+ * value put under a key is got back only while no other connection has changed anything.
+ * Both do nothing outside a read transaction. db_memo_get returns 1 and sets *value on a hit.
+ */
+int db_memo_get(struct db *db, const char *key, long long *value);
+void db_memo_put(struct db *db, const char *key, long long value);
+/* The same for a text (copied into out, cut to n bytes). */
+int db_memo_get_text(struct db *db, const char *key, char *out, size_t n);
+void db_memo_put_text(struct db *db, const char *key, const char *text);
 
 /* ---- server-wide connections ---- */
 

@@ -9,6 +9,8 @@
 #define LEDGER_HTTP_H
 
 #include <jansson.h>
+
+#include "tmpl.h"
 #include <sodium.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -118,6 +120,9 @@ void http_header(struct req *r, const char *name, const char *value);
 void http_json(struct req *r, int status, json_t *v);                      /* steals v */
 void http_send(struct req *r, int status, const char *type, struct buf *body); /* takes body's bytes */
 void http_page(struct req *r, int status, const char *tmpl, json_t *ctx); /* steals ctx */
+/* The same with tables bound beside ctx (see tmpl.h); the tables stay the caller's. */
+void http_page_with(struct req *r, int status, const char *tmpl, json_t *ctx, const struct tmpl_binding *tables,
+		    int ntables);
 void http_error(struct req *r, int status, const char *code, const char *message);
 void http_fail(struct req *r, const struct err *e);
 void http_redirect(struct req *r, const char *location);

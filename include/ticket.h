@@ -136,4 +136,24 @@ int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *ki
 json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shape shape, enum list_dir dir,
 		    const struct ticket_cursor *at, long offset, int limit, long long *total, int *more);
 
+/* A ticket as a list page shows it. Texts are NULL where the ledger has none and point into
+ * the row being read: they last until the callback returns. */
+struct ticket_brief {
+	long long id;
+	const char *code, *title, *urgency, *deadline, *status, *color, *unit_name, *responsible_unit_name;
+	const char *light; /* "red", "yellow", "green"; NULL once closed */
+	const char *status_label, *urgency_label;
+	int supervised, stale;
+	struct ticket_cursor cursor;
+};
+
+/*
+ * The same page as ticket_list's LIST_BRIEF, one call of row() per ticket and no JSON. Rows
+ * come in the order they are read: returns 1 when that is the page's order reversed (a page
+ * read from its end), else 0.
+ */
+int ticket_list_brief(struct db *db, const struct ticket_filter *f, enum list_dir dir, const struct ticket_cursor *at,
+		      int limit, long long *total, int *more, void (*row)(const struct ticket_brief *b, void *arg),
+		      void *arg);
+
 #endif

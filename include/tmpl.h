@@ -3,7 +3,7 @@
  * sections, comments, partials, set delimiters and template inheritance (parents and blocks),
  * as in the official spec (lambdas are not supported). Templates are parsed once into a tree
  * and kept in a set; a set is read-only after loading, so many threads may render from it.
- * The context is a jansson value.
+ * The context is a jansson value, with tables (below) bound beside it.
  */
 #ifndef LEDGER_TMPL_H
 #define LEDGER_TMPL_H
@@ -37,5 +37,47 @@ int tmpl_set_has(const struct tmpl_set *set, const char *name);
  * no template of that name. Missing partials render as nothing, as the spec asks.
  */
 int tmpl_render(const struct tmpl_set *set, const char *name, json_t *ctx, struct buf *out);
+
+/*
+ * A table: rows a template iterates as it would an array of objects, without building an
+ * object per row (a list page has fifty). Every row has the same keys; a key may be dotted
+ * ("names.unit") and is then found by that whole name. A cell is text or absent: absent and
+ * empty cells are false in a section, so a flag is "true" or absent. Cells are copied into
+ * the table's own memory, freed with the table.
+ */
+struct tmpl_cell {
+	const char *s;
+	size_t len;
+};
+struct tmpl_chunk;
+struct tmpl_table {
+	const char *const *keys;
+	int nkeys;
+	size_t nrows, caprows;
+	struct tmpl_cell *cells; /* nrows × nkeys */
+	struct tmpl_chunk *mem;
+};
+
+void tmpl_table_init(struct tmpl_table *t, const char *const *keys, int nkeys);
+/* Starts a row with every cell absent. */
+void tmpl_table_row(struct tmpl_table *t);
+/* Sets a cell of the newest row; s NULL leaves it absent. */
+void tmpl_table_set(struct tmpl_table *t, int col, const char *s);
+void tmpl_table_setn(struct tmpl_table *t, int col, const char *s, size_t n);
+void tmpl_table_set_int(struct tmpl_table *t, int col, long long v);
+void tmpl_table_setf(struct tmpl_table *t, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Turns the rows the other way round (a page read from its end). */
+void tmpl_table_reverse(struct tmpl_table *t);
+void tmpl_table_free(struct tmpl_table *t);
+
+/* A table under a name, looked up after ctx's own keys. */
+struct tmpl_binding {
+	const char *name;
+	const struct tmpl_table *table;
+};
+
+/* tmpl_render with tables bound to names. */
+int tmpl_render_with(const struct tmpl_set *set, const char *name, json_t *ctx, const struct tmpl_binding *b, int nb,
+		     struct buf *out);
 
 #endif

@@ -4,11 +4,13 @@
 #include "db.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define STMT_CACHE 192
 #define TEXT_CACHE 64
+#define MEMO_SLOTS 32
 #define WRITE_BATCH 512
 
 struct db {
@@ -25,6 +27,15 @@ struct db {
 		char *sql;
 		sqlite3_stmt *st;
 	} text[TEXT_CACHE];
+	/* Answers remembered for one state of the database (see db_memo_get). */
+	unsigned memo_version;
+	int nmemo, next_memo;
+	struct {
+		unsigned long long hash;
+		char *key;
+		long long value;
+		char *text; /* NULL for a number */
+	} memo[MEMO_SLOTS];
 };
 
 static const char connection_pragmas[] =
@@ -77,6 +88,10 @@ void db_close(struct db *db)
 	for (int i = 0; i < db->ntext; i++) {
 		sqlite3_finalize(db->text[i].st);
 		free(db->text[i].sql);
+	}
+	for (int i = 0; i < db->nmemo; i++) {
+		free(db->memo[i].key);
+		free(db->memo[i].text);
 	}
 	sqlite3_close(db->h);
 	free(db);
@@ -180,6 +195,120 @@ void db_done(sqlite3_stmt *st)
 		sqlite3_reset(st);
 }
 
+/* ---------------------------------------------------------------- snapshots and memos */
+
+static const char q_begin[] = "BEGIN";
+static const char q_commit[] = "COMMIT";
+
+static int run_once(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+	db_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void db_snapshot_begin(struct db *db)
+{
+	if (db && sqlite3_get_autocommit(db->h))
+		run_once(db, q_begin);
+}
+
+void db_snapshot_end(struct db *db)
+{
+	if (!db || sqlite3_get_autocommit(db->h))
+		return;
+	if (run_once(db, q_commit) == 0)
+		return;
+	/* A statement left unreset keeps the read open: reset them all, then end it. */
+	log_error("read snapshot did not end: %s", sqlite3_errmsg(db->h));
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db->h, NULL); st; st = sqlite3_next_stmt(db->h, st))
+		sqlite3_reset(st);
+	if (run_once(db, q_commit) != 0)
+		log_error("read snapshot still open: %s", sqlite3_errmsg(db->h));
+}
+
+/*
+ * The pager's data version identifies the state a read transaction sees: it changes whenever
+ * another connection has changed the file. Outside a read transaction there is no state to
+ * name, so nothing is remembered then.
+ */
+static int memo_usable(struct db *db)
+{
+	if (sqlite3_txn_state(db->h, "main") != SQLITE_TXN_READ)
+		return 0;
+	unsigned v = 0;
+	if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK)
+		return 0;
+	if (v != db->memo_version) {
+		for (int i = 0; i < db->nmemo; i++) {
+			free(db->memo[i].key);
+			free(db->memo[i].text);
+		}
+		db->nmemo = db->next_memo = 0;
+		db->memo_version = v;
+	}
+	return 1;
+}
+
+static int memo_find(struct db *db, const char *key)
+{
+	if (!memo_usable(db))
+		return -1;
+	unsigned long long h = fnv1a(key);
+	for (int i = 0; i < db->nmemo; i++)
+		if (db->memo[i].hash == h && strcmp(db->memo[i].key, key) == 0)
+			return i;
+	return -1;
+}
+
+static void memo_put(struct db *db, const char *key, long long value, const char *text)
+{
+	if (!memo_usable(db))
+		return;
+	int slot;
+	if (db->nmemo < MEMO_SLOTS) {
+		slot = db->nmemo++;
+	} else {
+		slot = db->next_memo;
+		db->next_memo = (slot + 1) % MEMO_SLOTS;
+		free(db->memo[slot].key);
+		free(db->memo[slot].text);
+	}
+	db->memo[slot].hash = fnv1a(key);
+	db->memo[slot].key = xstrdup(key);
+	db->memo[slot].value = value;
+	db->memo[slot].text = text ? xstrdup(text) : NULL;
+}
+
+int db_memo_get(struct db *db, const char *key, long long *value)
+{
+	int i = memo_find(db, key);
+	if (i < 0 || db->memo[i].text)
+		return 0;
+	*value = db->memo[i].value;
+	return 1;
+}
+
+void db_memo_put(struct db *db, const char *key, long long value)
+{
+	memo_put(db, key, value, NULL);
+}
+
+int db_memo_get_text(struct db *db, const char *key, char *out, size_t n)
+{
+	int i = memo_find(db, key);
+	if (i < 0 || !db->memo[i].text)
+		return 0;
+	snprintf(out, n, "%s", db->memo[i].text);
+	return 1;
+}
+
+void db_memo_put_text(struct db *db, const char *key, const char *text)
+{
+	memo_put(db, key, 0, text);
+}
+
 int db_exec(struct db *db, const char *sql, struct err *e)
 {
 	char *msg = NULL;
@@ -209,6 +338,7 @@ const char *db_text(sqlite3_stmt *st, int col)
 }
 
 /* ---------------------------------------------------------------- pool */
+
 
 struct write_job {
 	db_write_fn fn;
@@ -345,6 +475,8 @@ struct db *db_reader(void)
 {
 	if (thread_reader)
 		return thread_reader;
+	if (!pool.path)
+		return NULL;
 	struct err e = { 0 };
 	struct db *db = db_open(pool.path, &e);
 	if (!db) {

@@ -369,6 +369,12 @@ static json_t *nav_items(struct req *r)
 
 void http_page(struct req *r, int status, const char *tmpl, json_t *ctx)
 {
+	http_page_with(r, status, tmpl, ctx, NULL, 0);
+}
+
+void http_page_with(struct req *r, int status, const char *tmpl, json_t *ctx, const struct tmpl_binding *tables,
+		    int ntables)
+{
 	if (r->answered) {
 		json_decref(ctx);
 		return;
@@ -390,7 +396,7 @@ void http_page(struct req *r, int status, const char *tmpl, json_t *ctx)
 	struct buf out;
 	buf_init(&out);
 	buf_reserve(&out, 48 * 1024); /* a list page's size: no copies while it grows */
-	int rc = tmpl_render(r->srv->templates, tmpl, ctx, &out);
+	int rc = tmpl_render_with(r->srv->templates, tmpl, ctx, tables, ntables, &out);
 	json_decref(ctx);
 	if (rc != 0) {
 		buf_free(&out);
@@ -829,13 +835,19 @@ static void prepare_upload(struct req *r)
 
 static void run_handler(struct req *r)
 {
-	if (!r->admitted && !admit(r))
-		return;
-	r->route->handler(r);
-	if (!r->answered) {
-		log_error("handler for %s %s gave no answer", r->method, r->path);
-		http_error(r, 500, "no_answer", "服务器未能处理该请求");
+	/* A page that only reads sees one state of the ledger from the session check to its last
+	 * count, in one read transaction. Requests that change something read their own writes,
+	 * so they read statement by statement. */
+	struct db *snap = is_safe_method(r->method) ? db_reader() : NULL;
+	db_snapshot_begin(snap);
+	if (r->admitted || admit(r)) {
+		r->route->handler(r);
+		if (!r->answered) {
+			log_error("handler for %s %s gave no answer", r->method, r->path);
+			http_error(r, 500, "no_answer", "服务器未能处理该请求");
+		}
 	}
+	db_snapshot_end(snap);
 }
 
 /* tcmalloc's tuning call, present when the server is linked with it (see the Makefile). */

@@ -31,7 +31,7 @@
 	"CROSS JOIN units u ON u.id = t.unit_id CROSS JOIN units ru ON ru.id = t.responsible_unit_id "      \
 	"LEFT JOIN units lu ON lu.id = t.location_unit_id LEFT JOIN campaigns c ON c.id = t.campaign_id "
 
-/* What a list page shows of a ticket; the columns of brief_row_json. */
+/* What a list page shows of a ticket; the columns brief_read reads. */
 #define BRIEF_COLUMNS                                                                                          \
 	"t.id, t.code, t.title, t.supervised, t.urgency, t.deadline, t.status, t.color, t.last_progress_on, "     \
 	"u.name, ru.name, t.urgency_rank "
@@ -72,29 +72,62 @@ static json_t *masked(const char *s, int is_phone, int unmasked)
 	return v;
 }
 
-/* One row of BRIEF_COLUMNS: the fields a list page shows, named as in row_json. Built field by
- * field (a list page makes fifty of these): no format to parse, no text checked twice. */
-static json_t *brief_row_json(sqlite3_stmt *st)
+static const char *text_or_none(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+/* One row of BRIEF_COLUMNS. */
+static void brief_read(sqlite3_stmt *st, struct ticket_brief *b)
 {
 	long today = date_today_days();
 	const char *status = db_text(st, 6);
 	int closed = strcmp(status, "closed") == 0;
-	const char *light = deadline_light(date_parse_days(db_text(st, 5)), today, closed, DUE_SOON_DAYS);
+	b->id = sqlite3_column_int64(st, 0);
+	b->code = text_or_none(st, 1);
+	b->title = text_or_none(st, 2);
+	b->supervised = sqlite3_column_int(st, 3);
+	b->urgency = text_or_none(st, 4);
+	b->deadline = text_or_none(st, 5);
+	b->status = text_or_none(st, 6);
+	b->color = text_or_none(st, 7);
+	b->stale = is_stale(date_parse_days(db_text(st, 8)), today, closed);
+	b->light = deadline_light(date_parse_days(db_text(st, 5)), today, closed, DUE_SOON_DAYS);
+	b->unit_name = text_or_none(st, 9);
+	b->responsible_unit_name = text_or_none(st, 10);
+	b->status_label = status_label((enum status)status_from_code(status));
+	b->urgency_label = urgency_label(db_text(st, 4));
+	b->cursor.rank = sqlite3_column_int(st, BRIEF_RANK);
+	const char *d = db_text(st, BRIEF_DEADLINE);
+	size_t dl = strnlen(d, sizeof b->cursor.deadline - 1);
+	memcpy(b->cursor.deadline, d, dl);
+	b->cursor.deadline[dl] = '\0';
+	b->cursor.id = b->id;
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string_nocheck(s) : json_null();
+}
+
+/* A brief row as JSON, named as in row_json. */
+static json_t *brief_json(const struct ticket_brief *b)
+{
 	json_t *t = json_object(), *names = json_object();
-	put(t, "id", json_integer(sqlite3_column_int64(st, 0)));
-	put(t, "code", text_or_null(st, 1));
-	put(t, "title", text_or_null(st, 2));
-	put(t, "supervised", json_boolean(sqlite3_column_int(st, 3)));
-	put(t, "urgency", text_or_null(st, 4));
-	put(t, "deadline", text_or_null(st, 5));
-	put(t, "status", text_or_null(st, 6));
-	put(t, "color", text_or_null(st, 7));
-	put(t, "stale", json_boolean(is_stale(date_parse_days(db_text(st, 8)), today, closed)));
-	put(t, "light", light ? json_string_nocheck(light) : json_null());
-	put(names, "unit", text_or_null(st, 9));
-	put(names, "responsible_unit", text_or_null(st, 10));
-	put(names, "status", json_string_nocheck(status_label((enum status)status_from_code(status))));
-	put(names, "urgency", json_string_nocheck(urgency_label(db_text(st, 4))));
+	put(t, "id", json_integer(b->id));
+	put(t, "code", str_or_null(b->code));
+	put(t, "title", str_or_null(b->title));
+	put(t, "supervised", json_boolean(b->supervised));
+	put(t, "urgency", str_or_null(b->urgency));
+	put(t, "deadline", str_or_null(b->deadline));
+	put(t, "status", str_or_null(b->status));
+	put(t, "color", str_or_null(b->color));
+	put(t, "stale", json_boolean(b->stale));
+	put(t, "light", str_or_null(b->light));
+	put(names, "unit", str_or_null(b->unit_name));
+	put(names, "responsible_unit", str_or_null(b->responsible_unit_name));
+	put(names, "status", json_string_nocheck(b->status_label));
+	put(names, "urgency", json_string_nocheck(b->urgency_label));
 	put(t, "names", names);
 	return t;
 }
@@ -1218,6 +1251,16 @@ static int single_path(struct db *db, const char *lo, const char *hi, char *out,
 {
 	static const char q[] = "SELECT min(unit_path), count(DISTINCT unit_path) FROM tallies "
 				"WHERE kind = 'state' AND unit_path >= ?1 AND unit_path < ?2";
+	/* Remembered while the ledger is unchanged: "=" and the path, or "" for not one path. */
+	char key[600], got[300];
+	snprintf(key, sizeof key, "single_path\x1f%s\x1f%s", lo, hi);
+	if (db_memo_get_text(db, key, got, sizeof got)) {
+		const char *path = got[0] ? got + 1 : "";
+		size_t l = strnlen(path, n - 1);
+		memcpy(out, path, l);
+		out[l] = '\0';
+		return got[0] == '=';
+	}
 	sqlite3_stmt *st = db_prepare(db, q);
 	int one = 0;
 	if (st) {
@@ -1229,6 +1272,8 @@ static int single_path(struct db *db, const char *lo, const char *hi, char *out,
 		}
 	}
 	db_done(st);
+	snprintf(got, sizeof got, "%s%s", one ? "=" : "", one ? out : "");
+	db_memo_put_text(db, key, got);
 	return one;
 }
 
@@ -1432,6 +1477,24 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 }
 
 /* SELECT select FROM table t join WHERE <f> [AND t.kind IN (kinds)] tail, each row to row(). */
+static void row_count(sqlite3_stmt *st, void *arg)
+{
+	*(long long *)arg = sqlite3_column_int64(st, 0);
+}
+
+/* What a count is remembered under: its SQL, its values and today (the dates ?91-?93 follow). */
+static void memo_key(const struct sqlq *q, long today, struct buf *key)
+{
+	buf_puts(key, q->sql.data);
+	for (int i = 0; i < q->n; i++) {
+		if (q->is_num[i])
+			buf_printf(key, "\x1f%lld", q->num[i]);
+		else
+			buf_printf(key, "\x1f%s", q->text[i]);
+	}
+	buf_printf(key, "\x1e%ld", today);
+}
+
 static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mode mode, const char *kinds,
 		     const char *select, const char *join, const char *tail, void (*row)(sqlite3_stmt *st, void *arg),
 		     void *arg)
@@ -1448,11 +1511,23 @@ static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mo
 	if (kinds)
 		buf_printf(&q.sql, " AND t.kind IN (%s)", kinds);
 	buf_printf(&q.sql, " %s", tail ? tail : "");
+	long today = date_today_days();
+	/* A count is one number: every page shows some (totals, the to-do badge), and they stay
+	 * true until someone writes, so they are remembered for this state of the ledger. */
+	struct buf key;
+	buf_init(&key);
+	if (row == row_count) {
+		memo_key(&q, today, &key);
+		if (db_memo_get(db, key.data, arg)) {
+			buf_free(&key);
+			buf_free(&q.sql);
+			return 0;
+		}
+	}
 	sqlite3_stmt *st = db_prepare_text(db, q.sql.data);
 	int rc = -1;
 	if (st) {
 		bind_all(&q, st);
-		long today = date_today_days();
 		char d[3][11];
 		time_format_date((time_t)today * 86400, d[0], 11);
 		time_format_date((time_t)(today + DUE_SOON_DAYS) * 86400, d[1], 11);
@@ -1463,11 +1538,15 @@ static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mo
 		for (int i = 0; i < 3; i++)
 			if (91 + i <= top)
 				sqlite3_bind_text(st, 91 + i, d[i], -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(st) == SQLITE_ROW)
+		int step;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW)
 			row(st, arg);
-		rc = 0;
+		rc = step == SQLITE_DONE ? 0 : -1;
+		if (rc == 0 && key.data)
+			db_memo_put(db, key.data, *(long long *)arg);
 	}
 	db_done(st);
+	buf_free(&key);
 	buf_free(&q.sql);
 	return rc;
 }
@@ -1495,10 +1574,6 @@ int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *ki
 	return aggregate(db, f, WHERE_TALLY, kinds, select, join, tail, row, arg);
 }
 
-static void row_count(sqlite3_stmt *st, void *arg)
-{
-	*(long long *)arg = sqlite3_column_int64(st, 0);
-}
 
 long long ticket_count_by(struct db *db, const struct ticket_filter *f, int use_tallies)
 {
@@ -1519,10 +1594,14 @@ long long ticket_count(struct db *db, const struct ticket_filter *f)
 	return ticket_count_by(db, f, 1);
 }
 
-json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shape shape, enum list_dir dir,
-		    const struct ticket_cursor *at, long offset, int limit, long long *total, int *more)
+/*
+ * One page of the list: calls row() with the statement on each row, in the order read.
+ * Returns 1 when that order is the page's reversed (read from the end), 0 otherwise.
+ */
+static int list_rows(struct db *db, const struct ticket_filter *f, enum list_shape shape, enum list_dir dir,
+		     const struct ticket_cursor *at, long offset, int limit, long long *total, int *more,
+		     void (*row)(sqlite3_stmt *st, void *arg), void *arg)
 {
-	json_t *items = json_array();
 	char paths[4][2][256], qbuf[600], dates[3][11];
 	*more = 0;
 	if (total)
@@ -1535,13 +1614,13 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shap
 	if (total)
 		*total = matching;
 	if (matching == 0)
-		return items;
+		return 0;
 	int selective = matching <= SELECTIVE_ROWS;
 	int brief = shape == LIST_BRIEF;
 	buf_puts(&q.sql, brief ? "SELECT " BRIEF_COLUMNS BRIEF_JOINS : "SELECT " TICKET_COLUMNS TICKET_JOINS);
 	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, selective ? WHERE_COUNT : WHERE_LIST)) {
 		buf_free(&q.sql);
-		return items;
+		return 0;
 	}
 
 	int desc = dir == LIST_BEFORE || dir == LIST_LAST;
@@ -1551,7 +1630,7 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shap
 	if (dir == LIST_FIRST && offset > 0) {
 		if (offset >= matching) {
 			buf_free(&q.sql);
-			return items;
+			return 0;
 		}
 		if (offset > matching / 2) {
 			from_end = 1;
@@ -1589,7 +1668,7 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shap
 	sqlite3_stmt *st = db_prepare_text(db, q.sql.data);
 	if (!st) {
 		buf_free(&q.sql);
-		return items;
+		return 0;
 	}
 	bind_all(&q, st);
 	int n = 0;
@@ -1598,19 +1677,73 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shap
 			*more = !from_end || *more;
 			break;
 		}
-		json_t *row = brief ? brief_row_json(st) : row_json(st, TICKET_MASKED);
-		json_t *cursor = json_object();
-		put(cursor, "rank", json_integer(sqlite3_column_int(st, brief ? BRIEF_RANK : FULL_RANK)));
-		put(cursor, "deadline", db_str(st, brief ? BRIEF_DEADLINE : FULL_DEADLINE));
-		put(cursor, "id", json_integer(sqlite3_column_int64(st, 0)));
-		put(row, "cursor", cursor);
-		if (desc)
-			json_array_insert_new(items, 0, row);
-		else
-			json_array_append_new(items, row);
+		row(st, arg);
 		n++;
 	}
 	db_done(st);
 	buf_free(&q.sql);
-	return items;
+	return desc;
+}
+
+struct json_rows {
+	json_t *items;
+	int brief;
+};
+
+static void json_row(sqlite3_stmt *st, void *arg)
+{
+	struct json_rows *j = arg;
+	json_t *row, *cursor = json_object();
+	if (j->brief) {
+		struct ticket_brief b;
+		brief_read(st, &b);
+		row = brief_json(&b);
+	} else {
+		row = row_json(st, TICKET_MASKED);
+	}
+	put(cursor, "rank", json_integer(sqlite3_column_int(st, j->brief ? BRIEF_RANK : FULL_RANK)));
+	put(cursor, "deadline", db_str(st, j->brief ? BRIEF_DEADLINE : FULL_DEADLINE));
+	put(cursor, "id", json_integer(sqlite3_column_int64(st, 0)));
+	put(row, "cursor", cursor);
+	json_array_append_new(j->items, row);
+}
+
+/* The items come out in the page's order: a page read from its end is turned round. */
+static void json_array_reverse(json_t *a)
+{
+	for (size_t i = 0, k = json_array_size(a); i + 1 < k; i++, k--) {
+		json_t *x = json_incref(json_array_get(a, i));
+		json_array_set(a, i, json_array_get(a, k - 1));
+		json_array_set_new(a, k - 1, x);
+	}
+}
+
+json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shape shape, enum list_dir dir,
+		    const struct ticket_cursor *at, long offset, int limit, long long *total, int *more)
+{
+	struct json_rows j = { json_array(), shape == LIST_BRIEF };
+	if (list_rows(db, f, shape, dir, at, offset, limit, total, more, json_row, &j))
+		json_array_reverse(j.items);
+	return j.items;
+}
+
+struct brief_rows {
+	void (*row)(const struct ticket_brief *b, void *arg);
+	void *arg;
+};
+
+static void brief_row(sqlite3_stmt *st, void *arg)
+{
+	struct brief_rows *br = arg;
+	struct ticket_brief b;
+	brief_read(st, &b);
+	br->row(&b, br->arg);
+}
+
+int ticket_list_brief(struct db *db, const struct ticket_filter *f, enum list_dir dir, const struct ticket_cursor *at,
+		      int limit, long long *total, int *more, void (*row)(const struct ticket_brief *b, void *arg),
+		      void *arg)
+{
+	struct brief_rows br = { row, arg };
+	return list_rows(db, f, LIST_BRIEF, dir, at, 0, limit, total, more, brief_row, &br);
 }

@@ -204,11 +204,49 @@ static void set_link(json_t *ctx, const char *name, struct req *r, const char *k
 	buf_free(&b);
 }
 
-static void cursor_text(json_t *item, char *out, size_t n)
+static void cursor_text(const struct ticket_cursor *c, char *out, size_t n)
 {
-	json_t *c = json_object_get(item, "cursor");
-	snprintf(out, n, "%d_%s_%lld", (int)json_integer_value(json_object_get(c, "rank")),
-		 json_string_value(json_object_get(c, "deadline")), (long long)json_integer_value(json_object_get(c, "id")));
+	snprintf(out, n, "%d_%s_%lld", c->rank, c->deadline, c->id);
+}
+
+/* The list's rows as a template table: the names partials/ticket_row uses. */
+enum {
+	COL_ID, COL_CODE, COL_TITLE, COL_SUPERVISED, COL_STALE, COL_URGENCY, COL_URGENCY_NAME, COL_UNIT_NAME,
+	COL_RESP_NAME, COL_STATUS_NAME, COL_DEADLINE, COL_LIGHT, COL_LIGHT_LABEL, COL_COLOR, COL_COLOR_LABEL, NCOLS
+};
+static const char *const row_keys[NCOLS] = {
+	"id", "code", "title", "supervised", "stale", "urgency", "names.urgency", "names.unit",
+	"names.responsible_unit", "names.status", "deadline", "light", "light_label", "color", "color_label",
+};
+
+struct list_page {
+	struct tmpl_table rows;
+	struct ticket_cursor first, last; /* of the rows in the order read */
+};
+
+static void list_row(const struct ticket_brief *b, void *arg)
+{
+	struct list_page *p = arg;
+	struct tmpl_table *t = &p->rows;
+	if (!t->nrows)
+		p->first = b->cursor;
+	p->last = b->cursor;
+	tmpl_table_row(t);
+	tmpl_table_set_int(t, COL_ID, b->id);
+	tmpl_table_set(t, COL_CODE, b->code);
+	tmpl_table_set(t, COL_TITLE, b->title);
+	tmpl_table_set(t, COL_SUPERVISED, b->supervised ? "true" : NULL);
+	tmpl_table_set(t, COL_STALE, b->stale ? "true" : NULL);
+	tmpl_table_set(t, COL_URGENCY, b->urgency);
+	tmpl_table_set(t, COL_URGENCY_NAME, b->urgency_label);
+	tmpl_table_set(t, COL_UNIT_NAME, b->unit_name);
+	tmpl_table_set(t, COL_RESP_NAME, b->responsible_unit_name);
+	tmpl_table_set(t, COL_STATUS_NAME, b->status_label);
+	tmpl_table_set(t, COL_DEADLINE, b->deadline);
+	tmpl_table_set(t, COL_LIGHT, b->light);
+	tmpl_table_set(t, COL_LIGHT_LABEL, label_of(light_labels, 3, b->light));
+	tmpl_table_set(t, COL_COLOR, b->color);
+	tmpl_table_set(t, COL_COLOR_LABEL, label_of(color_labels, 3, b->color));
 }
 
 /* GET /tickets */
@@ -230,24 +268,29 @@ void page_tickets(struct req *r)
 	struct db *db = db_reader();
 	long long total = 0;
 	int more = 0;
-	json_t *items = ticket_list(db, &f, LIST_BRIEF, dir, &at, 0, PAGE_SIZE, &total, &more);
-	size_t i;
-	json_t *it;
-	json_array_foreach(items, i, it) add_labels(it);
+	struct list_page page;
+	tmpl_table_init(&page.rows, row_keys, NCOLS);
+	if (ticket_list_brief(db, &f, dir, &at, PAGE_SIZE, &total, &more, list_row, &page)) {
+		tmpl_table_reverse(&page.rows);
+		struct ticket_cursor c = page.first;
+		page.first = page.last;
+		page.last = c;
+	}
+	size_t shown = page.rows.nrows;
 
-	json_t *ctx = json_pack("{s:o,s:I,s:b}", "items", items, "total", total, "empty", json_array_size(items) == 0);
+	json_t *ctx = json_pack("{s:I,s:b}", "total", total, "empty", shown == 0);
 	/* Which ways there are more rows: forward has more when going forward and the query said so, etc. */
 	int has_next = dir == LIST_BEFORE ? 1 : dir == LIST_LAST ? 0 : more;
 	int has_prev = dir == LIST_FIRST ? 0 : dir == LIST_AFTER ? 1 : more;
-	if (json_array_size(items)) {
+	if (shown) {
 		char c[64];
 		if (has_next) {
-			cursor_text(json_array_get(items, json_array_size(items) - 1), c, sizeof c);
+			cursor_text(&page.last, c, sizeof c);
 			set_link(ctx, "next_link", r, "after", c);
 			set_link(ctx, "last_link", r, "last", "1");
 		}
 		if (has_prev) {
-			cursor_text(json_array_get(items, 0), c, sizeof c);
+			cursor_text(&page.first, c, sizeof c);
 			set_link(ctx, "prev_link", r, "before", c);
 			set_link(ctx, "first_link", r, NULL, NULL);
 		}
@@ -270,7 +313,9 @@ void page_tickets(struct req *r)
 				      "campaigns", options(&ch, q_opt_campaigns, f.campaign), "q", f.q ? f.q : "",
 				      "supervised", f.supervised == 1, "stale", f.stale == 1));
 	json_object_set_new(ctx, "may_create", json_boolean(authz_check(&who, ACT_TICKET_CREATE, NULL) == AUTHZ_OK));
-	http_page(r, 200, "tickets", ctx);
+	struct tmpl_binding items = { "items", &page.rows };
+	http_page_with(r, 200, "tickets", ctx, &items, 1);
+	tmpl_table_free(&page.rows);
 }
 
 /* ---------------------------------------------------------------- new */

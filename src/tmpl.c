@@ -16,6 +16,8 @@
 #include "tmpl.h"
 
 #include <dirent.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -686,6 +688,112 @@ int tmpl_set_load_dir(struct tmpl_set *set, const char *dir, struct err *e)
 	return load_dir(set, dir, "", e);
 }
 
+/* ---------------------------------------------------------------- tables */
+
+#define TABLE_CHUNK 8192
+
+struct tmpl_chunk {
+	struct tmpl_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+void tmpl_table_init(struct tmpl_table *t, const char *const *keys, int nkeys)
+{
+	*t = (struct tmpl_table){ .keys = keys, .nkeys = nkeys };
+}
+
+void tmpl_table_row(struct tmpl_table *t)
+{
+	if (t->nrows == t->caprows) {
+		t->caprows = t->caprows ? t->caprows * 2 : 64;
+		t->cells = xrealloc(t->cells, t->caprows * (size_t)t->nkeys * sizeof *t->cells);
+	}
+	memset(t->cells + t->nrows * (size_t)t->nkeys, 0, (size_t)t->nkeys * sizeof *t->cells);
+	t->nrows++;
+}
+
+void tmpl_table_setn(struct tmpl_table *t, int col, const char *s, size_t n)
+{
+	if (!t->nrows || col < 0 || col >= t->nkeys || !s)
+		return;
+	struct tmpl_chunk *c = t->mem;
+	if (!c || c->cap - c->used < n + 1) {
+		size_t cap = n + 1 > TABLE_CHUNK ? n + 1 : TABLE_CHUNK;
+		c = xmalloc(sizeof *c + cap);
+		c->next = t->mem;
+		c->used = 0;
+		c->cap = cap;
+		t->mem = c;
+	}
+	char *p = c->data + c->used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	c->used += n + 1;
+	t->cells[(t->nrows - 1) * (size_t)t->nkeys + (size_t)col] = (struct tmpl_cell){ p, n };
+}
+
+void tmpl_table_set(struct tmpl_table *t, int col, const char *s)
+{
+	if (s)
+		tmpl_table_setn(t, col, s, strlen(s));
+}
+
+void tmpl_table_setf(struct tmpl_table *t, int col, const char *fmt, ...)
+{
+	char small[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof small) {
+		tmpl_table_setn(t, col, small, (size_t)n);
+		return;
+	}
+	char *big = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	tmpl_table_setn(t, col, big, (size_t)n);
+	free(big);
+}
+
+void tmpl_table_set_int(struct tmpl_table *t, int col, long long v)
+{
+	char digits[24], *p = digits + sizeof digits;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	tmpl_table_setn(t, col, p, (size_t)(digits + sizeof digits - p));
+}
+
+void tmpl_table_reverse(struct tmpl_table *t)
+{
+	size_t k = (size_t)t->nkeys;
+	for (size_t a = 0, b = t->nrows ? t->nrows - 1 : 0; a < b; a++, b--) {
+		for (size_t c = 0; c < k; c++) {
+			struct tmpl_cell x = t->cells[a * k + c];
+			t->cells[a * k + c] = t->cells[b * k + c];
+			t->cells[b * k + c] = x;
+		}
+	}
+}
+
+void tmpl_table_free(struct tmpl_table *t)
+{
+	for (struct tmpl_chunk *c = t->mem, *next; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(t->cells);
+	*t = (struct tmpl_table){ 0 };
+}
+
 /* ---------------------------------------------------------------- rendering */
 
 struct override {
@@ -698,11 +806,42 @@ struct overrides {
 	size_t n;
 };
 
+/* What the context stack holds: a JSON value, a table's row, or a cell a section stands on. */
+enum frame_kind { F_JSON, F_ROW, F_CELL };
+struct frame {
+	enum frame_kind kind;
+	json_t *j;
+	const struct tmpl_table *t;
+	size_t row;
+	struct tmpl_cell cell;
+};
+
+/* What a name resolves to. */
+enum val_kind { V_NONE, V_JSON, V_TABLE, V_CELL };
+struct val {
+	enum val_kind kind;
+	json_t *j;
+	const struct tmpl_table *t;
+	struct tmpl_cell cell;
+};
+
+/* Where a name was found in a table's row, by node and table keys: a list page looks up the
+ * same fifteen names in fifty rows. */
+#define COLUMN_MEMO 64
+struct column_memo {
+	const struct node *nd;
+	const char *const *keys;
+	int col;
+};
+
 struct render {
 	const struct tmpl_set *set;
 	struct buf *out;
-	json_t *stack[MAX_STACK];
+	struct column_memo columns[COLUMN_MEMO];
+	struct frame stack[MAX_STACK];
 	int depth;
+	const struct tmpl_binding *bindings;
+	int nbindings;
 	int at_line_start;
 	int nesting;
 	long budget;
@@ -711,17 +850,33 @@ struct render {
 static void render_nodes(struct render *r, const struct node *nodes, size_t n, const char *indent,
 			 struct overrides ov);
 
-static json_t *lookup(struct render *r, const struct node *nd)
+/*
+ * The column of a row holding the name: its index, -1 if the row has nothing of that name
+ * (look further down the stack), -2 if the row owns the name's first part ("names" of
+ * "names.unit") but not the rest (the name is then missing, as in a JSON object).
+ */
+static int row_column(const struct tmpl_table *t, const struct node *nd)
 {
-	if (!nd->parts)
-		return r->depth ? r->stack[r->depth - 1] : NULL;
-	json_t *v = NULL;
-	for (int i = r->depth - 1; i >= 0; i--) {
-		json_t *f = r->stack[i];
-		if (json_is_object(f) && (v = json_object_get(f, nd->parts[0])) != NULL)
-			break;
+	size_t first = strlen(nd->parts[0]);
+	int owned = 0;
+	for (int k = 0; k < t->nkeys; k++) {
+		const char *key = t->keys[k];
+		if (strcmp(key, nd->text) == 0)
+			return k;
+		if (strncmp(key, nd->parts[0], first) == 0 && (key[first] == '.' || key[first] == '\0'))
+			owned = 1;
 	}
-	/* Past the first part, a number indexes an array: {{#items.0}} tests for a first item. */
+	return owned ? -2 : -1;
+}
+
+static struct val json_val(json_t *j)
+{
+	return j ? (struct val){ .kind = V_JSON, .j = j } : (struct val){ .kind = V_NONE };
+}
+
+/* Past the first part of a name found in JSON: a number indexes an array ({{#items.0}}). */
+static json_t *json_rest(json_t *v, const struct node *nd)
+{
 	for (int p = 1; v && p < nd->nparts; p++) {
 		const char *part = nd->parts[p];
 		if (json_is_object(v)) {
@@ -737,18 +892,64 @@ static json_t *lookup(struct render *r, const struct node *nd)
 	return v;
 }
 
-static int truthy(json_t *v)
+static struct val lookup(struct render *r, const struct node *nd)
 {
-	if (!v || json_is_null(v) || json_is_false(v))
+	if (!nd->parts) {
+		const struct frame *top = r->depth ? &r->stack[r->depth - 1] : NULL;
+		if (top && top->kind == F_JSON)
+			return json_val(top->j);
+		if (top && top->kind == F_CELL)
+			return (struct val){ .kind = V_CELL, .cell = top->cell };
+		return (struct val){ .kind = V_NONE };
+	}
+	for (int i = r->depth - 1; i >= 0; i--) {
+		const struct frame *f = &r->stack[i];
+		if (f->kind == F_JSON) {
+			json_t *v;
+			if (json_is_object(f->j) && (v = json_object_get(f->j, nd->parts[0])) != NULL)
+				return json_val(json_rest(v, nd));
+		} else if (f->kind == F_ROW) {
+			struct column_memo *m = &r->columns[((uintptr_t)nd / sizeof *nd) % COLUMN_MEMO];
+			if (m->nd != nd || m->keys != f->t->keys)
+				*m = (struct column_memo){ nd, f->t->keys, row_column(f->t, nd) };
+			int c = m->col;
+			if (c >= 0)
+				return (struct val){ .kind = V_CELL,
+						     .cell = f->t->cells[f->row * (size_t)f->t->nkeys + (size_t)c] };
+			if (c == -2)
+				return (struct val){ .kind = V_NONE };
+		}
+	}
+	for (int i = 0; i < r->nbindings; i++)
+		if (strcmp(r->bindings[i].name, nd->parts[0]) == 0)
+			return nd->nparts == 1 ? (struct val){ .kind = V_TABLE, .t = r->bindings[i].table }
+					       : (struct val){ .kind = V_NONE };
+	return (struct val){ .kind = V_NONE };
+}
+
+static int truthy(struct val v)
+{
+	switch (v.kind) {
+	case V_TABLE:
+		return v.t->nrows > 0;
+	case V_CELL:
+		return v.cell.s && v.cell.len > 0;
+	case V_NONE:
 		return 0;
-	if (json_is_array(v))
-		return json_array_size(v) > 0;
-	if (json_is_string(v))
-		return json_string_length(v) > 0;
-	if (json_is_integer(v))
-		return json_integer_value(v) != 0;
-	if (json_is_real(v))
-		return json_real_value(v) != 0.0;
+	case V_JSON:
+		break;
+	}
+	json_t *j = v.j;
+	if (json_is_null(j) || json_is_false(j))
+		return 0;
+	if (json_is_array(j))
+		return json_array_size(j) > 0;
+	if (json_is_string(j))
+		return json_string_length(j) > 0;
+	if (json_is_integer(j))
+		return json_integer_value(j) != 0;
+	if (json_is_real(j))
+		return json_real_value(j) != 0.0;
 	return 1;
 }
 
@@ -756,17 +957,23 @@ static int truthy(json_t *v)
  * The value as text: strings as they are, numbers in their shortest exact form, true and
  * false. Returns the text and sets *len; num is room for a number. NULL for other values.
  */
-static const char *value_text(json_t *v, char num[64], size_t *len)
+static const char *value_text(struct val v, char num[64], size_t *len)
 {
-	switch (json_typeof(v)) {
+	if (v.kind == V_CELL) {
+		*len = v.cell.len;
+		return v.cell.s;
+	}
+	if (v.kind != V_JSON)
+		return NULL;
+	switch (json_typeof(v.j)) {
 	case JSON_STRING:
-		*len = json_string_length(v);
-		return json_string_value(v);
+		*len = json_string_length(v.j);
+		return json_string_value(v.j);
 	case JSON_INTEGER:
-		*len = (size_t)snprintf(num, 64, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		*len = (size_t)snprintf(num, 64, "%" JSON_INTEGER_FORMAT, json_integer_value(v.j));
 		return num;
 	case JSON_REAL: {
-		double d = json_real_value(v);
+		double d = json_real_value(v.j);
 		for (int prec = 1; prec <= 17; prec++) {
 			snprintf(num, 64, "%.*g", prec, d);
 			if (strtod(num, NULL) == d)
@@ -795,6 +1002,14 @@ static void pending_indent(struct render *r, const char *indent)
 
 static void emit_text(struct render *r, const char *indent, const char *s, size_t n)
 {
+	if (!indent || !*indent) {
+		/* Nothing to add at line starts: the text goes out whole. */
+		if (n) {
+			buf_append(r->out, s, n);
+			r->at_line_start = s[n - 1] == '\n';
+		}
+		return;
+	}
 	size_t i = 0;
 	while (i < n) {
 		const char *nl = memchr(s + i, '\n', n - i);
@@ -809,11 +1024,11 @@ static void emit_text(struct render *r, const char *indent, const char *s, size_
 }
 
 /* Returns 0 when the stack is full (data nested absurdly deep): the section is then skipped. */
-static int push(struct render *r, json_t *v)
+static int push(struct render *r, struct frame f)
 {
 	if (r->depth >= MAX_STACK)
 		return 0;
-	r->stack[r->depth++] = v;
+	r->stack[r->depth++] = f;
 	return 1;
 }
 
@@ -837,16 +1052,15 @@ static void render_template(struct render *r, const struct tmpl *t, const struct
 {
 	if (r->nesting >= MAX_NESTING)
 		return;
-	char *ind;
+	char *ind = NULL;
 	if (nd->indent) {
 		ind = join_indent(indent, nd->indent);
 	} else {
 		/* Inline: the current line's indentation is written now; the partial adds none. */
 		pending_indent(r, indent);
-		ind = xstrdup("");
 	}
 	r->nesting++;
-	render_nodes(r, t->root.kids, t->root.nkids, ind, ov);
+	render_nodes(r, t->root.kids, t->root.nkids, ind ? ind : "", ov);
 	r->nesting--;
 	free(ind);
 }
@@ -864,10 +1078,8 @@ static void render_nodes(struct render *r, const struct node *nodes, size_t n, c
 			break;
 		case K_VAR:
 		case K_RAW: {
-			json_t *v = lookup(r, nd);
+			struct val v = lookup(r, nd);
 			pending_indent(r, indent);
-			if (!v)
-				break;
 			char num[64];
 			size_t len = 0;
 			const char *text = value_text(v, num, &len);
@@ -880,20 +1092,32 @@ static void render_nodes(struct render *r, const struct node *nodes, size_t n, c
 			break;
 		}
 		case K_SECTION: {
-			json_t *v = lookup(r, nd);
+			struct val v = lookup(r, nd);
 			if (!truthy(v))
 				break;
-			if (json_is_array(v)) {
-				size_t idx;
-				json_t *item;
-				json_array_foreach(v, idx, item)
-				{
-					if (!push(r, item))
+			if (v.kind == V_TABLE) {
+				for (size_t row = 0; row < v.t->nrows; row++) {
+					if (!push(r, (struct frame){ .kind = F_ROW, .t = v.t, .row = row }))
 						break;
 					render_nodes(r, nd->kids, nd->nkids, indent, ov);
 					pop(r);
 				}
-			} else if (push(r, v)) {
+			} else if (v.kind == V_CELL) {
+				if (push(r, (struct frame){ .kind = F_CELL, .cell = v.cell })) {
+					render_nodes(r, nd->kids, nd->nkids, indent, ov);
+					pop(r);
+				}
+			} else if (json_is_array(v.j)) {
+				size_t idx;
+				json_t *item;
+				json_array_foreach(v.j, idx, item)
+				{
+					if (!push(r, (struct frame){ .kind = F_JSON, .j = item }))
+						break;
+					render_nodes(r, nd->kids, nd->nkids, indent, ov);
+					pop(r);
+				}
+			} else if (push(r, (struct frame){ .kind = F_JSON, .j = v.j })) {
 				render_nodes(r, nd->kids, nd->nkids, indent, ov);
 				pop(r);
 			}
@@ -953,12 +1177,20 @@ static void render_nodes(struct render *r, const struct node *nodes, size_t n, c
 
 int tmpl_render(const struct tmpl_set *set, const char *name, json_t *ctx, struct buf *out)
 {
+	return tmpl_render_with(set, name, ctx, NULL, 0, out);
+}
+
+int tmpl_render_with(const struct tmpl_set *set, const char *name, json_t *ctx, const struct tmpl_binding *b, int nb,
+		     struct buf *out)
+{
 	const struct tmpl *t = set_find(set, name);
 	if (!t)
 		return -1;
-	struct render r = { .set = set, .out = out, .at_line_start = 1, .budget = RENDER_BUDGET };
+	struct render r = {
+		.set = set, .out = out, .bindings = b, .nbindings = nb, .at_line_start = 1, .budget = RENDER_BUDGET
+	};
 	if (ctx)
-		push(&r, ctx);
+		push(&r, (struct frame){ .kind = F_JSON, .j = ctx });
 	render_nodes(&r, t->root.kids, t->root.nkids, "", (struct overrides){ NULL, 0 });
 	if (!out->data)
 		buf_append(out, "", 0);

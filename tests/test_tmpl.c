@@ -157,6 +157,92 @@ static void test_own_rules(void)
 	tmpl_set_free(set);
 }
 
+/* Tables: rows iterated like an array of objects, dotted keys, absent cells, escaping. */
+static void test_tables(void)
+{
+	struct tmpl_set *set = tmpl_set_new();
+	struct err e = { 0 };
+	static const char *const keys[] = { "id", "title", "names.unit", "flag" };
+	const char *row = "[{{id}} {{title}} {{names.unit}}{{#flag}} *{{flag}}{{/flag}}{{^flag}} -{{/flag}}"
+			  "{{names.other}}{{outer}}]";
+	const char *page = "{{#items}}{{>row}}{{/items}}{{^items}}none{{/items}}|{{total}}";
+	CHECK(tmpl_set_add(set, "row", row, strlen(row), &e) == 0);
+	CHECK(tmpl_set_add(set, "page", page, strlen(page), &e) == 0);
+	struct tmpl_table t;
+	tmpl_table_init(&t, keys, 4);
+	tmpl_table_row(&t);
+	tmpl_table_setf(&t, 0, "%d", 7);
+	tmpl_table_set(&t, 1, "<a&b>");
+	tmpl_table_set(&t, 2, "兴仁街道");
+	tmpl_table_set(&t, 3, "true");
+	tmpl_table_row(&t);
+	tmpl_table_set_int(&t, 0, 8);
+	tmpl_table_set(&t, 1, "");
+	tmpl_table_set(&t, 3, NULL);
+	json_t *ctx = json_pack("{s:s,s:i,s:{s:s}}", "outer", "o", "total", 2, "names", "other", "never");
+	struct tmpl_binding b = { "items", &t };
+	struct buf out;
+	buf_init(&out);
+	CHECK(tmpl_render_with(set, "page", ctx, &b, 1, &out) == 0);
+	/* names.other: the row owns "names", so the outer names object is not consulted. */
+	CHECK_STR(out.data, "[7 &lt;a&amp;b&gt; 兴仁街道 *trueo][8   -o]|2");
+	buf_free(&out);
+	tmpl_table_reverse(&t);
+	buf_init(&out);
+	CHECK(tmpl_render_with(set, "page", ctx, &b, 1, &out) == 0);
+	CHECK_STR(out.data, "[8   -o][7 &lt;a&amp;b&gt; 兴仁街道 *trueo]|2");
+	buf_free(&out);
+	/* Many rows and a long cell: the table's memory grows past one chunk. */
+	struct tmpl_table big;
+	tmpl_table_init(&big, keys, 4);
+	char longtext[20000];
+	memset(longtext, 'x', sizeof longtext - 1);
+	longtext[sizeof longtext - 1] = '\0';
+	for (int i = 0; i < 500; i++) {
+		tmpl_table_row(&big);
+		if (i % 2)
+			tmpl_table_set_int(&big, 0, i);
+		else
+			tmpl_table_setf(&big, 0, "%d", i);
+		tmpl_table_set(&big, 1, i == 250 ? longtext : "t");
+	}
+	struct tmpl_binding bb = { "items", &big };
+	buf_init(&out);
+	CHECK(tmpl_render_with(set, "page", NULL, &bb, 1, &out) == 0);
+	CHECK(out.data && strstr(out.data, "[0 t  -]") == out.data);
+	CHECK(out.data && strstr(out.data, "[499 t  -]|") != NULL);
+	CHECK(out.len > 20000);
+	/* Numbers at the edges of their range. */
+	struct tmpl_table nums;
+	tmpl_table_init(&nums, keys, 4);
+	tmpl_table_row(&nums);
+	tmpl_table_set_int(&nums, 0, -9223372036854775807LL - 1);
+	tmpl_table_row(&nums);
+	tmpl_table_set_int(&nums, 0, 0);
+	tmpl_table_row(&nums);
+	tmpl_table_set_int(&nums, 0, 9223372036854775807LL);
+	struct tmpl_binding numb = { "items", &nums };
+	buf_free(&out);
+	buf_init(&out);
+	CHECK(tmpl_render_with(set, "page", NULL, &numb, 1, &out) == 0);
+	CHECK_STR(out.data, "[-9223372036854775808   -][0   -][9223372036854775807   -]|");
+	tmpl_table_free(&nums);
+	buf_free(&out);
+	tmpl_table_free(&big);
+	/* An empty table is false. */
+	struct tmpl_table none;
+	tmpl_table_init(&none, keys, 4);
+	struct tmpl_binding nb = { "items", &none };
+	buf_init(&out);
+	CHECK(tmpl_render_with(set, "page", NULL, &nb, 1, &out) == 0);
+	CHECK_STR(out.data, "none|");
+	buf_free(&out);
+	tmpl_table_free(&none);
+	tmpl_table_free(&t);
+	json_decref(ctx);
+	tmpl_set_free(set);
+}
+
 static void test_load_dir(const char *root)
 {
 	char dir[4096];
@@ -195,6 +281,7 @@ int main(int argc, char **argv)
 	test_passed += spec_passed;
 	test_failed += spec_failed;
 	test_own_rules();
+	test_tables();
 	test_load_dir(root);
 	return test_summary("test_tmpl");
 }
