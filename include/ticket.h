@@ -27,8 +27,12 @@ struct ticket_ref {
 int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t);
 struct ticket_scope ticket_ref_scope(const struct ticket_ref *t);
 
-/* Reading: the ticket as the API shows it; children adds progress, attachments, callbacks, events. */
+/* Reading: the ticket as the API shows it; children adds progress, attachments, callbacks, events.
+ * TICKET_PAGE_CHILDREN gives the events as the ticket page lists them: instead of the whole
+ * before and after, "from" and "to" (the status before and after) and "detail" (the reason,
+ * note or statement given). */
 enum { TICKET_MASKED = 0, TICKET_UNMASKED = 1 };
+enum { TICKET_NO_CHILDREN = 0, TICKET_CHILDREN = 1, TICKET_PAGE_CHILDREN = 2 };
 json_t *ticket_json(struct db *db, long long id, int unmasked, int children);
 
 /*

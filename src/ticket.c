@@ -239,7 +239,7 @@ static json_t *event_side(const char *text, int unmasked)
 	return v;
 }
 
-static void add_children(struct db *db, long long id, json_t *t, int unmasked)
+static void add_children(struct db *db, long long id, json_t *t, int unmasked, int page)
 {
 	static const char q_progress[] = "SELECT p.on_date, p.at, coalesce(u.name, ''), p.kind, p.note FROM progress p "
 					 "LEFT JOIN users u ON u.id = p.author_id WHERE p.ticket_id = ?1 ORDER BY p.id";
@@ -249,6 +249,11 @@ static void add_children(struct db *db, long long id, json_t *t, int unmasked)
 				   "LEFT JOIN users u ON u.id = c.by_id WHERE c.ticket_id = ?1 ORDER BY c.id";
 	static const char q_ev[] = "SELECT id, at, actor, action, before, after FROM events "
 				   "WHERE entity = 'ticket' AND entity_id = ?1 ORDER BY id";
+	/* The page needs three values of each event's record, which SQLite reads out in place. */
+	static const char q_ev_page[] =
+		"SELECT id, at, actor, action, json_extract(before, '$.status'), json_extract(after, '$.status'), "
+		"coalesce(json_extract(after, '$.input.reason'), json_extract(after, '$.input.note'), "
+		"json_extract(after, '$.input.statement')) FROM events WHERE entity = 'ticket' AND entity_id = ?1 ORDER BY id";
 	static const char q_links[] = "SELECT t.id, t.code, t.title FROM ticket_links l JOIN tickets t ON t.id = l.other_id "
 				      "WHERE l.ticket_id = ?1 ORDER BY t.id";
 	json_t *progress = json_array(), *att = json_array(), *cbs = json_array(), *evs = json_array(),
@@ -287,7 +292,25 @@ static void add_children(struct db *db, long long id, json_t *t, int unmasked)
 							     db_text(st, 3), "by", db_text(st, 4)));
 		db_done(st);
 	}
-	st = db_prepare(db, q_ev);
+	st = page ? db_prepare(db, q_ev_page) : NULL;
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *ev = json_object();
+			put(ev, "id", json_integer(sqlite3_column_int64(st, 0)));
+			put(ev, "at", db_str(st, 1));
+			put(ev, "actor", db_str(st, 2));
+			put(ev, "action", db_str(st, 3));
+			for (int c = 4; c <= 6; c++) {
+				static const char *const keys[] = { "from", "to", "detail" };
+				if (sqlite3_column_type(st, c) == SQLITE_TEXT)
+					put(ev, keys[c - 4], db_str(st, c));
+			}
+			json_array_append_new(evs, ev);
+		}
+		db_done(st);
+	}
+	st = page ? NULL : db_prepare(db, q_ev);
 	if (st) {
 		sqlite3_bind_int64(st, 1, id);
 		while (sqlite3_step(st) == SQLITE_ROW)
@@ -326,7 +349,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, int children)
 	json_t *t = sqlite3_step(st) == SQLITE_ROW ? row_json(st, unmasked) : NULL;
 	db_done(st);
 	if (t && children)
-		add_children(db, id, t, unmasked);
+		add_children(db, id, t, unmasked, children == TICKET_PAGE_CHILDREN);
 	return t;
 }
 

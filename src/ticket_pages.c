@@ -479,7 +479,7 @@ static void ticket_page(struct req *r, const struct ticket_ref *t, int status, j
 			json_t *typed)
 {
 	struct db *db = db_reader();
-	json_t *tk = ticket_json(db, t->id, ticket_may_see_personal(r, t), 1);
+	json_t *tk = ticket_json(db, t->id, ticket_may_see_personal(r, t), TICKET_PAGE_CHILDREN);
 	if (!tk) {
 		json_decref(errors);
 		http_error(r, 404, "not_found", "您访问的问题不存在");
@@ -492,20 +492,13 @@ static void ticket_page(struct req *r, const struct ticket_ref *t, int status, j
 	{
 		const char *action = json_string_value(json_object_get(ev, "action"));
 		json_object_set_new(ev, "label", json_string(action_label(action)));
-		json_t *input = json_object_get(json_object_get(ev, "after"), "input");
-		const char *why = NULL;
-		if (input)
-			why = json_string_value(json_object_get(input, "reason"));
-		if (input && !why)
-			why = json_string_value(json_object_get(input, "note"));
-		if (input && !why)
-			why = json_string_value(json_object_get(input, "statement"));
-		if (why)
-			json_object_set_new(ev, "detail", json_string(why));
-		const char *to = json_string_value(json_object_get(json_object_get(ev, "after"), "status"));
-		const char *from = json_string_value(json_object_get(json_object_get(ev, "before"), "status"));
+		const char *to = json_string_value(json_object_get(ev, "to"));
+		const char *from = json_string_value(json_object_get(ev, "from"));
+		/* Shown only where the status changed; then by its name. */
 		if (to && (!from || strcmp(from, to)))
 			json_object_set_new(ev, "to", json_string(status_label((enum status)status_from_code(to))));
+		else
+			json_object_del(ev, "to");
 	}
 	json_t *cb;
 	json_array_foreach(json_object_get(tk, "callbacks"), i, cb)
@@ -737,9 +730,18 @@ long long todo_count(struct req *r)
 	struct todo_section s[4];
 	int n = todo_sections(&who, s);
 	struct db *db = n ? db_reader() : NULL;
+	if (!db)
+		return 0;
+	/* Every page shows it: remembered by what it depends on, the role, the scope and the day. */
+	char key[600];
 	long long sum = 0;
-	for (int i = 0; db && i < n; i++)
+	snprintf(key, sizeof key, "todo\x1f%d\x1f%s\x1f%ld", (int)who.role, who.unit_path ? who.unit_path : "",
+		 date_today_days());
+	if (db_memo_get(db, key, &sum))
+		return sum;
+	for (int i = 0; i < n; i++)
 		sum += ticket_count(db, &s[i].f);
+	db_memo_put(db, key, sum);
 	return sum;
 }
 

@@ -329,8 +329,14 @@ double mono_ms(void)
 
 void log_msg(const char *level, const char *fmt, ...)
 {
-	char stamp[32];
-	time_format_rfc3339(time(NULL), stamp, sizeof stamp);
+	/* The access log writes a line per request: the time's text is made once a second. */
+	static __thread char stamp[32];
+	static __thread time_t stamped = -1;
+	time_t now = time(NULL);
+	if (now != stamped) {
+		time_format_rfc3339(now, stamp, sizeof stamp);
+		stamped = now;
+	}
 	struct buf b;
 	buf_init(&b);
 	buf_printf(&b, "%s %s ", stamp, level);

@@ -164,6 +164,23 @@ test('the whole workflow, with every refusal changing nothing', async () => {
   assert.equal(body.relapsed, true);
   assert.ok(body.events.length >= 15);
   assert.equal((await act(staff, t.id, 'no-such-action')).status, 404);
+
+  // The page's history: each step by its name, the status it led to where it changed, and the
+  // reason, note or statement given.
+  const html = await (await as(supervisor)(`${base()}/tickets/${t.id}`)).text();
+  const history = html.slice(html.indexOf('<h2>办理记录'));
+  const lines = [...history.matchAll(/<li>(.*?)<\/li>/g)].map((m) => m[1].replace(/<[^>]+>/g, ''));
+  const has = (re) => assert.ok(lines.some((l) => re.test(l)), `${re} in\n${lines.join('\n')}`);
+  has(/登记问题 → 待整改$/);
+  has(/ducha 回访$/); // satisfied: closed it was and stays
+  has(/签收 → 整改中$/);
+  has(/报告进展：已联系水厂调整供水时段$/);
+  has(/申请销号 → 待验收：已恢复每日三次供水$/);
+  has(/退回重办 → 整改中：照片未显示供水时段公示$/);
+  has(/验收通过 → 已销号：现场核实已整改$/);
+  has(/回访 → 整改中：仍只供水一次$/);
+  has(/反弹重开 → 整改中：又停水了$/);
+  assert.equal(lines.filter((l) => /报告进展 →/.test(l)).length, 0); // progress keeps the status
 });
 
 test('a satisfied first callback gives green', async () => {
