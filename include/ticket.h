@@ -140,6 +140,11 @@ int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *ki
 json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shape shape, enum list_dir dir,
 		    const struct ticket_cursor *at, long offset, int limit, long long *total, int *more);
 
+/* One page of the API's list (offset pages from LIST_FIRST, masked, without cursors) written
+ * into out as a JSON array: what ticket_list gives, without building it. */
+void ticket_list_write(struct db *db, const struct ticket_filter *f, long offset, int limit, long long *total,
+		       int *more, struct buf *out);
+
 /* A ticket as a list page shows it. Texts are NULL where the ledger has none and point into
  * the row being read: they last until the callback returns. */
 struct ticket_brief {

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -27,15 +28,29 @@ struct buf {
 };
 void buf_init(struct buf *b);
 void buf_reserve(struct buf *b, size_t extra);
-void buf_append(struct buf *b, const void *p, size_t n);
+/* Inline: pages and answers are written a few bytes at a time. */
+static inline void buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		buf_reserve(b, n);
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
 void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+static inline void buf_putc(struct buf *b, char c)
+{
+	buf_append(b, &c, 1);
+}
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Appends s with & < > " ' replaced by HTML entities. */
 void buf_html_escape(struct buf *b, const char *s, size_t n);
 /* Appends s percent-encoded: letters, digits and the characters in keep stay as they are. */
 void buf_url_encode(struct buf *b, const char *s, const char *keep);
+/* s (n bytes of valid UTF-8) as a quoted JSON string. */
+void buf_json_string(struct buf *b, const char *s, size_t n);
 /* Hands the bytes to the caller (who frees them) and resets the buffer. */
 char *buf_take(struct buf *b);
 void buf_free(struct buf *b);

@@ -182,38 +182,6 @@ static int claim(struct req *r)
 	return 1;
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped, the rest (valid UTF-8,
- * as every string here is) as it is — what jansson writes, without its per-character work. */
-static void json_text(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	buf_reserve(b, n + 2);
-	buf_putc(b, '"');
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		buf_append(b, s + start, i - start);
-		start = i + 1;
-		switch (c) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		case '\b': buf_puts(b, "\\b"); break;
-		case '\f': buf_puts(b, "\\f"); break;
-		default: {
-			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
-			buf_puts(b, u);
-		}
-		}
-	}
-	buf_append(b, s + start, n - start);
-	buf_putc(b, '"');
-}
-
 /* Compact JSON of v into b (an API answer is tens of kilobytes; jansson's encoder took half
  * of a list request). Numbers: integers exactly, reals in their shortest exact form. */
 void http_json_write(struct buf *b, json_t *v, int depth)
@@ -234,7 +202,7 @@ void http_json_write(struct buf *b, json_t *v, int depth)
 			if (!first)
 				buf_putc(b, ',');
 			first = 0;
-			json_text(b, key, strlen(key));
+			buf_json_string(b, key, strlen(key));
 			buf_putc(b, ':');
 			http_json_write(b, item, depth + 1);
 		}
@@ -255,7 +223,7 @@ void http_json_write(struct buf *b, json_t *v, int depth)
 		break;
 	}
 	case JSON_STRING:
-		json_text(b, json_string_value(v), json_string_length(v));
+		buf_json_string(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
 		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));

@@ -52,10 +52,6 @@ static void put(json_t *o, const char *key, json_t *v)
 	json_object_set_new_nocheck(o, key, v);
 }
 
-static json_t *text_or_null(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() : db_str(st, col);
-}
 
 static json_t *masked(const char *s, int is_phone, int unmasked)
 {
@@ -132,66 +128,202 @@ static json_t *brief_json(const struct ticket_brief *b)
 	return t;
 }
 
+/*
+ * Where a ticket's fields go: into a JSON object (row_json), or straight into JSON text (a
+ * list answer of the API writes fifty tickets without building them). One description of the
+ * ticket, row_out, serves both.
+ */
+struct out {
+	struct buf *b;  /* text; NULL: build JSON in obj */
+	json_t *obj[3]; /* the objects being built, innermost last */
+	int depth;      /* of the innermost open object, from 0 */
+	int count[3];   /* fields written at each depth (for commas) */
+};
+
+/* Keys are our own plain ASCII names: written as they are. */
+static void out_key(struct out *o, const char *key)
+{
+	if (o->count[o->depth]++)
+		buf_putc(o->b, ',');
+	buf_putc(o->b, '"');
+	buf_append(o->b, key, strlen(key));
+	buf_append(o->b, "\":", 2);
+}
+
+/* Sets key to v (JSON), or writes what v holds (text). Takes v. */
+static void out_value(struct out *o, const char *key, json_t *v, const char *text)
+{
+	if (o->b) {
+		out_key(o, key);
+		buf_puts(o->b, text);
+		json_decref(v);
+	} else {
+		put(o->obj[o->depth], key, v);
+	}
+}
+
+static void out_str(struct out *o, const char *key, const char *s, size_t n)
+{
+	if (o->b) {
+		out_key(o, key);
+		buf_json_string(o->b, s, n);
+	} else {
+		put(o->obj[o->depth], key, json_stringn_nocheck(s, n));
+	}
+}
+
+static void out_cstr(struct out *o, const char *key, const char *s)
+{
+	if (s)
+		out_str(o, key, s, strlen(s));
+	else
+		out_value(o, key, o->b ? NULL : json_null(), "null");
+}
+
+static void out_int(struct out *o, const char *key, long long v)
+{
+	if (o->b) {
+		out_key(o, key);
+		char digits[24], *p = digits + sizeof digits;
+		unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (v < 0)
+			*--p = '-';
+		buf_append(o->b, p, (size_t)(digits + sizeof digits - p));
+	} else {
+		put(o->obj[o->depth], key, json_integer(v));
+	}
+}
+
+static void out_bool(struct out *o, const char *key, int v)
+{
+	out_value(o, key, o->b ? NULL : json_boolean(v), v ? "true" : "false");
+}
+
+/* A column as a string, "" for NULL. */
+static void out_col(struct out *o, const char *key, sqlite3_stmt *st, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(st, col);
+	out_str(o, key, v ? v : "", v ? (size_t)sqlite3_column_bytes(st, col) : 0);
+}
+
+/* A column as a string, or null. */
+static void out_col_or_null(struct out *o, const char *key, sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		out_cstr(o, key, NULL);
+	else
+		out_col(o, key, st, col);
+}
+
+static void out_masked(struct out *o, const char *key, const char *s, int is_phone, int unmasked)
+{
+	if (unmasked) {
+		out_cstr(o, key, s);
+		return;
+	}
+	struct buf m;
+	buf_init(&m);
+	if (is_phone)
+		mask_phone(s, &m);
+	else
+		mask_name(s, &m);
+	out_str(o, key, m.data ? m.data : "", m.len);
+	buf_free(&m);
+}
+
+/* Opens an object under key (NULL: the outermost). */
+static void out_open(struct out *o, const char *key)
+{
+	if (o->b) {
+		if (key) {
+			out_key(o, key);
+			o->depth++;
+		}
+		o->count[o->depth] = 0;
+		buf_putc(o->b, '{');
+	} else if (key) {
+		json_t *inner = json_object();
+		put(o->obj[o->depth], key, inner);
+		o->obj[++o->depth] = inner;
+	} else {
+		o->obj[0] = json_object();
+	}
+}
+
+static void out_close(struct out *o)
+{
+	if (o->b)
+		buf_putc(o->b, '}');
+	if (o->depth > 0)
+		o->depth--;
+}
+
 /* One row of TICKET_COLUMNS as the API's ticket object. */
-static json_t *row_json(sqlite3_stmt *st, int unmasked)
+static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 {
 	long today = date_today_days();
 	int closed = strcmp(db_text(st, 24), "closed") == 0;
 	long deadline = date_parse_days(db_text(st, 20));
 	long last = date_parse_days(db_text(st, 33));
-	const char *light = deadline_light(deadline, today, closed, DUE_SOON_DAYS);
-	json_t *t = json_object();
-	put(t, "id", json_integer(sqlite3_column_int64(st, 0)));
-	put(t, "code", db_str(st, 1));
-	put(t, "campaign", text_or_null(st, 2));
-	put(t, "source", db_str(st, 3));
-	put(t, "source_ref", text_or_null(st, 4));
-	put(t, "category", db_str(st, 5));
-	put(t, "domain", db_str(st, 6));
-	put(t, "title", db_str(st, 7));
-	put(t, "description", db_str(st, 8));
-	put(t, "location_unit", text_or_null(st, 9));
-	put(t, "address", db_str(st, 10));
-	put(t, "reporter_name", masked(db_text(st, 11), 0, unmasked));
-	put(t, "reporter_phone", masked(db_text(st, 12), 1, unmasked));
-	put(t, "unit", db_str(st, 13));
-	put(t, "responsible_unit", db_str(st, 14));
-	put(t, "responsible_person", db_str(st, 15));
-	put(t, "responsible_phone", db_str(st, 16));
-	put(t, "urgency", db_str(st, 17));
-	put(t, "measures", db_str(st, 18));
-	put(t, "requirement", db_str(st, 19));
-	put(t, "deadline", db_str(st, 20));
-	put(t, "original_deadline", db_str(st, 21));
-	put(t, "commitment", db_str(st, 22));
-	put(t, "interim_measures", db_str(st, 23));
-	put(t, "status", db_str(st, 24));
-	put(t, "return_count", json_integer(sqlite3_column_int(st, 25)));
-	put(t, "unsatisfied_count", json_integer(sqlite3_column_int(st, 26)));
-	put(t, "callback_count", json_integer(sqlite3_column_int(st, 27)));
-	put(t, "color", text_or_null(st, 28));
-	put(t, "supervised", json_boolean(sqlite3_column_int(st, 29)));
-	put(t, "relapsed", json_boolean(sqlite3_column_int(st, 30)));
-	put(t, "extension_request",
-			    sqlite3_column_type(st, 31) == SQLITE_NULL
-				    ? json_null()
-				    : json_pack("{s:s,s:s}", "deadline", db_text(st, 31), "reason", db_text(st, 32)));
-	put(t, "last_progress_on", db_str(st, 33));
-	put(t, "closed_on", text_or_null(st, 34));
-	put(t, "light", light ? json_string_nocheck(light) : json_null());
-	put(t, "stale", json_boolean(is_stale(last, today, closed)));
-	put(t, "created_at", db_str(st, 35));
-	put(t, "updated_at", db_str(st, 36));
-	put(t, "version", json_integer(sqlite3_column_int(st, 37)));
+	out_open(o, NULL);
+	out_int(o, "id", sqlite3_column_int64(st, 0));
+	out_col(o, "code", st, 1);
+	out_col_or_null(o, "campaign", st, 2);
+	out_col(o, "source", st, 3);
+	out_col_or_null(o, "source_ref", st, 4);
+	out_col(o, "category", st, 5);
+	out_col(o, "domain", st, 6);
+	out_col(o, "title", st, 7);
+	out_col(o, "description", st, 8);
+	out_col_or_null(o, "location_unit", st, 9);
+	out_col(o, "address", st, 10);
+	out_masked(o, "reporter_name", db_text(st, 11), 0, unmasked);
+	out_masked(o, "reporter_phone", db_text(st, 12), 1, unmasked);
+	static const char *const plain[] = { "unit", "responsible_unit", "responsible_person", "responsible_phone",
+					     "urgency", "measures", "requirement", "deadline", "original_deadline",
+					     "commitment", "interim_measures", "status" };
+	for (int i = 0; i < 12; i++)
+		out_col(o, plain[i], st, 13 + i);
+	out_int(o, "return_count", sqlite3_column_int(st, 25));
+	out_int(o, "unsatisfied_count", sqlite3_column_int(st, 26));
+	out_int(o, "callback_count", sqlite3_column_int(st, 27));
+	out_col_or_null(o, "color", st, 28);
+	out_bool(o, "supervised", sqlite3_column_int(st, 29));
+	out_bool(o, "relapsed", sqlite3_column_int(st, 30));
+	if (sqlite3_column_type(st, 31) == SQLITE_NULL) {
+		out_cstr(o, "extension_request", NULL);
+	} else {
+		out_open(o, "extension_request");
+		out_col(o, "deadline", st, 31);
+		out_col(o, "reason", st, 32);
+		out_close(o);
+	}
+	out_col(o, "last_progress_on", st, 33);
+	out_col_or_null(o, "closed_on", st, 34);
+	out_cstr(o, "light", deadline_light(deadline, today, closed, DUE_SOON_DAYS));
+	out_bool(o, "stale", is_stale(last, today, closed));
+	out_col(o, "created_at", st, 35);
+	out_col(o, "updated_at", st, 36);
+	out_int(o, "version", sqlite3_column_int(st, 37));
 	static const char *const name_keys[] = { "unit", "responsible_unit", "location_unit", "domain",
 						 "source", "category", "campaign" };
-	json_t *names = json_object();
+	out_open(o, "names");
 	for (int i = 0; i < 7; i++)
-		put(names, name_keys[i], db_str(st, 38 + i));
-	put(names, "status", json_string_nocheck(status_label((enum status)status_from_code(db_text(st, 24)))));
-	put(names, "urgency", json_string_nocheck(urgency_label(db_text(st, 17))));
-	put(t, "names", names);
-	return t;
+		out_col(o, name_keys[i], st, 38 + i);
+	out_cstr(o, "status", status_label((enum status)status_from_code(db_text(st, 24))));
+	out_cstr(o, "urgency", urgency_label(db_text(st, 17)));
+	out_close(o);
+	out_close(o);
+}
+
+static json_t *row_json(sqlite3_stmt *st, int unmasked)
+{
+	struct out o = { 0 };
+	row_out(st, unmasked, &o);
+	return o.obj[0];
 }
 
 int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t)
@@ -1748,6 +1880,44 @@ json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shap
 	if (list_rows(db, f, shape, dir, at, offset, limit, total, more, json_row, &j))
 		json_array_reverse(j.items);
 	return j.items;
+}
+
+struct text_rows {
+	struct buf rows;
+	size_t *ends; /* where each row's text ends in rows */
+	int n, cap;
+};
+
+static void text_row(sqlite3_stmt *st, void *arg)
+{
+	struct text_rows *t = arg;
+	struct out o = { .b = &t->rows };
+	row_out(st, TICKET_MASKED, &o);
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->ends = xrealloc(t->ends, (size_t)t->cap * sizeof *t->ends);
+	}
+	t->ends[t->n++] = t->rows.len;
+}
+
+void ticket_list_write(struct db *db, const struct ticket_filter *f, long offset, int limit, long long *total,
+		       int *more, struct buf *out)
+{
+	struct text_rows t = { .n = 0 };
+	buf_init(&t.rows);
+	int reversed = list_rows(db, f, LIST_FULL, LIST_FIRST, NULL, offset, limit, total, more, text_row, &t);
+	buf_reserve(out, t.rows.len + (size_t)t.n + 2);
+	buf_putc(out, '[');
+	for (int k = 0; k < t.n; k++) {
+		int i = reversed ? t.n - 1 - k : k;
+		size_t start = i ? t.ends[i - 1] : 0;
+		if (k)
+			buf_putc(out, ',');
+		buf_append(out, t.rows.data + start, t.ends[i] - start);
+	}
+	buf_putc(out, ']');
+	buf_free(&t.rows);
+	free(t.ends);
 }
 
 struct brief_rows {

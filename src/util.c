@@ -65,24 +65,14 @@ void buf_reserve(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
-void buf_append(struct buf *b, const void *p, size_t n)
-{
-	buf_reserve(b, n);
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
+
 
 void buf_puts(struct buf *b, const char *s)
 {
 	buf_append(b, s, strlen(s));
 }
 
-void buf_putc(struct buf *b, char c)
-{
-	buf_append(b, &c, 1);
-}
+
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
@@ -123,6 +113,50 @@ void buf_html_escape(struct buf *b, const char *s, size_t n)
 		start = i + 1;
 	}
 	buf_append(b, s + start, n - start);
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped, the rest (valid UTF-8,
+ * as every string here is) as it is — what jansson writes, without its per-character work. */
+void buf_json_string(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	buf_reserve(b, n + 2);
+	buf_putc(b, '"');
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		/* Eight bytes at a time while none needs escaping (most text needs none). */
+		while (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+			uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+			if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & high)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_append(b, s + start, i - start);
+		start = i + 1;
+		switch (c) {
+		case '"': buf_puts(b, "\\\""); break;
+		case '\\': buf_puts(b, "\\\\"); break;
+		case '\n': buf_puts(b, "\\n"); break;
+		case '\r': buf_puts(b, "\\r"); break;
+		case '\t': buf_puts(b, "\\t"); break;
+		case '\b': buf_puts(b, "\\b"); break;
+		case '\f': buf_puts(b, "\\f"); break;
+		default: {
+			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+			buf_puts(b, u);
+		}
+		}
+	}
+	buf_append(b, s + start, n - start);
+	buf_putc(b, '"');
 }
 
 void buf_url_encode(struct buf *b, const char *s, const char *keep)

@@ -65,6 +65,71 @@ static void test_buf(void)
 	buf_free(&b);
 }
 
+/* The escaping one byte at a time, as the JSON grammar states it. */
+static void json_reference(const char *s, size_t n, struct buf *out)
+{
+	buf_putc(out, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			buf_putc(out, '\\');
+			buf_putc(out, (char)c);
+		} else if (c == '\n') {
+			buf_puts(out, "\\n");
+		} else if (c == '\r') {
+			buf_puts(out, "\\r");
+		} else if (c == '\t') {
+			buf_puts(out, "\\t");
+		} else if (c == '\b') {
+			buf_puts(out, "\\b");
+		} else if (c == '\f') {
+			buf_puts(out, "\\f");
+		} else if (c < 0x20) {
+			buf_printf(out, "\\u%04x", c);
+		} else {
+			buf_putc(out, (char)c);
+		}
+	}
+	buf_putc(out, '"');
+}
+
+/* buf_json_string skips eight bytes at a time: every character needing escape, at every
+ * place relative to those blocks, among plain ASCII and multi-byte UTF-8. */
+static void test_json_string(void)
+{
+	const char specials[] = { '"', '\\', '\n', '\r', '\t', '\b', '\f', 0x01, 0x1f, 0x7f, ' ', '!', '#', '[', ']' };
+	int bad = 0;
+	for (size_t len = 0; len <= 24; len++) {
+		for (size_t at = 0; at < len || (len == 0 && at == 0); at++) {
+			for (size_t k = 0; k < sizeof specials; k++) {
+				char s[64];
+				for (size_t i = 0; i < len; i++)
+					s[i] = (char)(i % 3 == 0 ? 'a' + (int)i : "\xe5\x8f\xb0"[i % 3]);
+				if (len)
+					s[at] = specials[k];
+				struct buf got, want;
+				buf_init(&got);
+				buf_init(&want);
+				buf_json_string(&got, s, len);
+				json_reference(s, len, &want);
+				if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0) {
+					bad++;
+					fprintf(stderr, "json string len %zu at %zu char %d: %s vs %s\n", len, at, specials[k],
+						got.data, want.data);
+				}
+				buf_free(&got);
+				buf_free(&want);
+			}
+		}
+	}
+	CHECK(bad == 0);
+	struct buf b;
+	buf_init(&b);
+	buf_json_string(&b, "群众反映：\"供水\"不足\\两小时\n", strlen("群众反映：\"供水\"不足\\两小时\n"));
+	CHECK_STR(b.data, "\"群众反映：\\\"供水\\\"不足\\\\两小时\\n\"");
+	buf_free(&b);
+}
+
 static void test_password_policy(void)
 {
 	struct err e;
@@ -246,6 +311,7 @@ int main(void)
 		return 1;
 	test_dates();
 	test_buf();
+	test_json_string();
 	test_password_policy();
 	test_mask();
 	test_form();
