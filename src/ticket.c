@@ -34,9 +34,10 @@
 /* What a list page shows of a ticket; the columns brief_read reads. */
 #define BRIEF_COLUMNS                                                                                          \
 	"t.id, t.code, t.title, t.supervised, t.urgency, t.deadline, t.status, t.color, t.last_progress_on, "     \
-	"u.name, ru.name, t.urgency_rank "
-#define BRIEF_JOINS                                                                                            \
-	"FROM tickets t CROSS JOIN units u ON u.id = t.unit_id CROSS JOIN units ru ON ru.id = t.responsible_unit_id "
+	"u.name, CASE WHEN t.responsible_unit_id = t.unit_id THEN u.name "                                      \
+	"ELSE (SELECT name FROM units WHERE id = t.responsible_unit_id) END, t.urgency_rank "
+/* The responsible unit is most often the owning one: its name is then not looked up again. */
+#define BRIEF_JOINS "FROM tickets t CROSS JOIN units u ON u.id = t.unit_id "
 enum { BRIEF_DEADLINE = 5, BRIEF_RANK = 11, FULL_DEADLINE = 20, FULL_RANK = 45 };
 
 /* Text from the database as JSON, "" for NULL. The database holds only valid UTF-8 (every

@@ -70,6 +70,14 @@ test('creation: readable code, defaults from campaign and domain, unmasked for i
   assert.equal(t.events[0].action, 'create');
   const next = await create(staff, { source_ref: 'A-2' });
   assert.equal(Number(next.code.slice(-6)), Number(t.code.slice(-6)) + 1);
+  // The ledger page's row names the owning street and, apart from it, the responsible bureau.
+  const page = await (await as(staff)(`${base()}/tickets?unit=XR`)).text();
+  const row = page.split('<tr>').find((r) => r.includes(`>${t.code}<`));
+  assert.ok(row, 'the new ticket is on the first page');
+  const cells = [...row.matchAll(/<td[^>]*>(.*?)<\/td>/gs)].map((m) => m[1].replace(/<[^>]+>/g, '').trim());
+  assert.equal(cells[2], t.names.unit);
+  assert.equal(cells[3], t.names.responsible_unit);
+  assert.notEqual(t.names.unit, t.names.responsible_unit);
 });
 
 test('creation: validation names each bad field in Chinese and stores nothing', async () => {
