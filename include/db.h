@@ -57,13 +57,16 @@ void db_snapshot_end(struct db *db);
 /*
  * Answers remembered for the state of the database the current read transaction sees: a
  * value put under a key is got back only while no other connection has changed anything.
- * Both do nothing outside a read transaction. db_memo_get returns 1 and sets *value on a hit.
+ * Both do nothing outside a read transaction; inside a snapshot not yet read from they start
+ * it. db_memo_get returns 1 and sets *value on a hit.
  */
 int db_memo_get(struct db *db, const char *key, long long *value);
 void db_memo_put(struct db *db, const char *key, long long value);
-/* The same for a text (copied into out, cut to n bytes). */
+/* The same for a text (copied into out, cut to n bytes), and for n bytes (a plain struct). */
 int db_memo_get_text(struct db *db, const char *key, char *out, size_t n);
 void db_memo_put_text(struct db *db, const char *key, const char *text);
+int db_memo_get_bytes(struct db *db, const char *key, void *out, size_t n);
+void db_memo_put_bytes(struct db *db, const char *key, const void *data, size_t n);
 
 /* ---- server-wide connections ---- */
 

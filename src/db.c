@@ -34,7 +34,8 @@ struct db {
 		unsigned long long hash;
 		char *key;
 		long long value;
-		char *text; /* NULL for a number */
+		char *data; /* bytes (a text with its NUL), or NULL for a number */
+		size_t len;
 	} memo[MEMO_SLOTS];
 };
 
@@ -91,7 +92,7 @@ void db_close(struct db *db)
 	}
 	for (int i = 0; i < db->nmemo; i++) {
 		free(db->memo[i].key);
-		free(db->memo[i].text);
+		free(db->memo[i].data);
 	}
 	sqlite3_close(db->h);
 	free(db);
@@ -152,6 +153,18 @@ static unsigned long long fnv1a(const char *s)
 	return h;
 }
 
+/* A slot of a cache of cap entries, *n in use: a free one while there is one (*fresh set),
+ * then each in turn (round robin, *next). */
+static int cache_slot(int *n, int *next, int cap, int *fresh)
+{
+	*fresh = *n < cap;
+	if (*fresh)
+		return (*n)++;
+	int slot = *next;
+	*next = (slot + 1) % cap;
+	return slot;
+}
+
 sqlite3_stmt *db_prepare_text(struct db *db, const char *sql)
 {
 	unsigned long long h = fnv1a(sql);
@@ -168,12 +181,9 @@ sqlite3_stmt *db_prepare_text(struct db *db, const char *sql)
 	sqlite3_stmt *st = prepare_persistent(db, sql);
 	if (!st)
 		return NULL;
-	int slot;
-	if (db->ntext < TEXT_CACHE) {
-		slot = db->ntext++;
-	} else {
-		slot = db->next_text;
-		db->next_text = (slot + 1) % TEXT_CACHE;
+	int fresh;
+	int slot = cache_slot(&db->ntext, &db->next_text, TEXT_CACHE, &fresh);
+	if (!fresh) {
 		if (sqlite3_stmt_busy(db->text[slot].st)) {
 			/* Never evict a statement someone is stepping. */
 			log_error("statement cache: no free slot");
@@ -233,8 +243,18 @@ void db_snapshot_end(struct db *db)
  * another connection has changed the file. Outside a read transaction there is no state to
  * name, so nothing is remembered then.
  */
+static const char q_data_version[] = "PRAGMA data_version";
+
 static int memo_usable(struct db *db)
 {
+	/* In a snapshot not read from yet (the first thing a page asks may be remembered), a
+	 * read of the header starts it. */
+	if (!sqlite3_get_autocommit(db->h) && sqlite3_txn_state(db->h, "main") == SQLITE_TXN_NONE) {
+		sqlite3_stmt *st = db_prepare(db, q_data_version);
+		if (st)
+			sqlite3_step(st);
+		db_done(st);
+	}
 	if (sqlite3_txn_state(db->h, "main") != SQLITE_TXN_READ)
 		return 0;
 	unsigned v = 0;
@@ -243,7 +263,7 @@ static int memo_usable(struct db *db)
 	if (v != db->memo_version) {
 		for (int i = 0; i < db->nmemo; i++) {
 			free(db->memo[i].key);
-			free(db->memo[i].text);
+			free(db->memo[i].data);
 		}
 		db->nmemo = db->next_memo = 0;
 		db->memo_version = v;
@@ -262,29 +282,29 @@ static int memo_find(struct db *db, const char *key)
 	return -1;
 }
 
-static void memo_put(struct db *db, const char *key, long long value, const char *text)
+static void memo_put(struct db *db, const char *key, long long value, const void *data, size_t len)
 {
 	if (!memo_usable(db))
 		return;
-	int slot;
-	if (db->nmemo < MEMO_SLOTS) {
-		slot = db->nmemo++;
-	} else {
-		slot = db->next_memo;
-		db->next_memo = (slot + 1) % MEMO_SLOTS;
+	int fresh;
+	int slot = cache_slot(&db->nmemo, &db->next_memo, MEMO_SLOTS, &fresh);
+	if (!fresh) {
 		free(db->memo[slot].key);
-		free(db->memo[slot].text);
+		free(db->memo[slot].data);
 	}
 	db->memo[slot].hash = fnv1a(key);
 	db->memo[slot].key = xstrdup(key);
 	db->memo[slot].value = value;
-	db->memo[slot].text = text ? xstrdup(text) : NULL;
+	db->memo[slot].data = data ? xmalloc(len) : NULL;
+	db->memo[slot].len = len;
+	if (data)
+		memcpy(db->memo[slot].data, data, len);
 }
 
 int db_memo_get(struct db *db, const char *key, long long *value)
 {
 	int i = memo_find(db, key);
-	if (i < 0 || db->memo[i].text)
+	if (i < 0 || db->memo[i].data)
 		return 0;
 	*value = db->memo[i].value;
 	return 1;
@@ -292,21 +312,35 @@ int db_memo_get(struct db *db, const char *key, long long *value)
 
 void db_memo_put(struct db *db, const char *key, long long value)
 {
-	memo_put(db, key, value, NULL);
+	memo_put(db, key, value, NULL, 0);
 }
 
 int db_memo_get_text(struct db *db, const char *key, char *out, size_t n)
 {
 	int i = memo_find(db, key);
-	if (i < 0 || !db->memo[i].text)
+	if (i < 0 || !db->memo[i].data)
 		return 0;
-	snprintf(out, n, "%s", db->memo[i].text);
+	snprintf(out, n, "%s", db->memo[i].data);
 	return 1;
 }
 
 void db_memo_put_text(struct db *db, const char *key, const char *text)
 {
-	memo_put(db, key, 0, text);
+	memo_put(db, key, 0, text, strlen(text) + 1);
+}
+
+int db_memo_get_bytes(struct db *db, const char *key, void *out, size_t n)
+{
+	int i = memo_find(db, key);
+	if (i < 0 || !db->memo[i].data || db->memo[i].len != n)
+		return 0;
+	memcpy(out, db->memo[i].data, n);
+	return 1;
+}
+
+void db_memo_put_bytes(struct db *db, const char *key, const void *data, size_t n)
+{
+	memo_put(db, key, 0, data, n);
 }
 
 int db_exec(struct db *db, const char *sql, struct err *e)

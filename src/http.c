@@ -297,42 +297,129 @@ static const char *status_title(int status)
 	}
 }
 
-/* The navigation every page shows: an entry appears for those who may use it. */
-static json_t *nav_items(struct req *r)
+/* ---------------------------------------------------------------- kept JSON */
+
+/*
+ * Pieces of pages each thread keeps, by a key naming everything they depend on: a kept value
+ * is never changed, only shared (json_incref), and the oldest goes when room is needed.
+ */
+#define KEPT_JSON 48
+
+struct kept_json {
+	int next;
+	struct {
+		char *key;
+		json_t *v;
+	} e[KEPT_JSON];
+};
+
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+
+static void kept_free(void *p)
 {
-	static const struct {
-		const char *href, *label;
-		enum action act;
-	} items[] = {
-		{ "/", "工作台", ACT_SIGNED_IN },
-		{ "/todo", "待办", ACT_DASHBOARD },
-		{ "/tickets", "问题台账", ACT_TICKET_VIEW },
-		{ "/tickets/new", "登记问题", ACT_TICKET_CREATE },
-		{ "/reports/dispatch", "调度通报", ACT_REPORTS },
-		{ "/reports/ranking", "排名", ACT_REPORTS },
-		{ "/reports/spotcheck", "季度抽查", ACT_REPORTS },
-		{ "/import", "导入", ACT_IMPORT },
-		{ "/admin/users", "用户管理", ACT_ADMIN },
-		{ "/admin/units", "组织机构", ACT_ADMIN },
-		{ "/admin/campaigns", "专项行动", ACT_ADMIN },
-		{ "/admin/taxonomy", "分类字典", ACT_ADMIN },
-	};
+	struct kept_json *k = p;
+	for (int i = 0; i < KEPT_JSON; i++) {
+		free(k->e[i].key);
+		json_decref(k->e[i].v);
+	}
+	free(k);
+}
+
+static void kept_key_make(void)
+{
+	pthread_key_create(&kept_key, kept_free);
+}
+
+static struct kept_json *kept(void)
+{
+	pthread_once(&kept_once, kept_key_make);
+	struct kept_json *k = pthread_getspecific(kept_key);
+	if (!k) {
+		k = xcalloc(1, sizeof *k);
+		pthread_setspecific(kept_key, k);
+	}
+	return k;
+}
+
+json_t *http_kept_json(const char *key)
+{
+	struct kept_json *k = kept();
+	for (int i = 0; i < KEPT_JSON; i++)
+		if (k->e[i].key && strcmp(k->e[i].key, key) == 0)
+			return json_incref(k->e[i].v);
+	return NULL;
+}
+
+json_t *http_keep_json(const char *key, json_t *v)
+{
+	struct kept_json *k = kept();
+	int slot = k->next;
+	k->next = (slot + 1) % KEPT_JSON;
+	free(k->e[slot].key);
+	json_decref(k->e[slot].v);
+	k->e[slot].key = xstrdup(key);
+	k->e[slot].v = json_incref(v);
+	return v;
+}
+
+/* The navigation every page shows: an entry appears for those who may use it. */
+static const struct {
+	const char *href, *label;
+	enum action act;
+} nav_table[] = {
+	{ "/", "工作台", ACT_SIGNED_IN },
+	{ "/todo", "待办", ACT_DASHBOARD },
+	{ "/tickets", "问题台账", ACT_TICKET_VIEW },
+	{ "/tickets/new", "登记问题", ACT_TICKET_CREATE },
+	{ "/reports/dispatch", "调度通报", ACT_REPORTS },
+	{ "/reports/ranking", "排名", ACT_REPORTS },
+	{ "/reports/spotcheck", "季度抽查", ACT_REPORTS },
+	{ "/import", "导入", ACT_IMPORT },
+	{ "/admin/users", "用户管理", ACT_ADMIN },
+	{ "/admin/units", "组织机构", ACT_ADMIN },
+	{ "/admin/campaigns", "专项行动", ACT_ADMIN },
+	{ "/admin/taxonomy", "分类字典", ACT_ADMIN },
+};
+
+/* The entry the page belongs to (the entry itself or a page under it), or -1. */
+static int nav_current(const char *path)
+{
+	for (int i = 0; i < (int)ARRAY_LEN(nav_table); i++) {
+		const char *href = nav_table[i].href;
+		size_t hl = strlen(href);
+		if (strcmp(path, href) == 0 ||
+		    (hl > 1 && strncmp(path, href, hl) == 0 && path[hl] == '/' && strcmp(path, "/tickets/new") != 0))
+			return i;
+	}
+	return -1;
+}
+
+static json_t *build_nav(const struct subject *who, int current, long long todo)
+{
 	json_t *nav = json_array();
-	struct subject who = http_subject(r);
-	for (size_t i = 0; i < ARRAY_LEN(items); i++) {
-		if (authz_check(&who, items[i].act, NULL) != AUTHZ_OK)
+	for (int i = 0; i < (int)ARRAY_LEN(nav_table); i++) {
+		if (authz_check(who, nav_table[i].act, NULL) != AUTHZ_OK)
 			continue;
-		size_t hl = strlen(items[i].href);
-		int current = strcmp(r->path, items[i].href) == 0 ||
-			      (hl > 1 && strncmp(r->path, items[i].href, hl) == 0 && r->path[hl] == '/' &&
-			       strcmp(r->path, "/tickets/new") != 0);
-		json_t *item = json_pack("{s:s,s:s,s:b}", "href", items[i].href, "label", items[i].label, "current",
-					 current);
-		if (!strcmp(items[i].href, "/todo"))
-			json_object_set_new(item, "count", json_integer(todo_count(r)));
+		json_t *item = json_pack("{s:s,s:s,s:b}", "href", nav_table[i].href, "label", nav_table[i].label,
+					 "current", i == current);
+		if (!strcmp(nav_table[i].href, "/todo"))
+			json_object_set_new(item, "count", json_integer(todo));
 		json_array_append_new(nav, item);
 	}
 	return nav;
+}
+
+/* Kept per thread: it depends only on the role, the current entry and the to-do count. */
+static json_t *nav_items(struct req *r)
+{
+	struct subject who = http_subject(r);
+	long long todo = authz_check(&who, ACT_DASHBOARD, NULL) == AUTHZ_OK ? todo_count(r) : 0;
+	int current = nav_current(r->path);
+	char key[64];
+	snprintf(key, sizeof key, "nav\x1f%d\x1f%d\x1f%lld", (int)who.role, current, todo);
+	json_t *nav = http_kept_json(key);
+	return nav ? nav : http_keep_json(key, build_nav(&who, current, todo));
 }
 
 void http_page(struct req *r, int status, const char *tmpl, json_t *ctx)

@@ -19,25 +19,33 @@ static void copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
-int session_lookup(struct db *rdb, const char *token, struct session_user *u, long long *expired_id)
+/* A session's row as read, before the clock is asked whether it still holds. */
+struct session_row {
+	struct session_user u;
+	int active;
+};
+
+static int session_row(struct db *rdb, const char *th, struct session_row *row)
 {
 	static const char q[] =
 		"SELECT s.id, s.user_id, s.created_at, s.last_seen, s.csrf_token, u.login, u.name, u.role, "
 		"un.code, un.name, un.path, u.active "
 		"FROM sessions s JOIN users u ON u.id = s.user_id JOIN units un ON un.id = u.unit_id "
 		"WHERE s.token_hash = ?1";
-	*expired_id = 0;
-	if (!token || strlen(token) != 43)
-		return 0;
-	char th[65];
-	token_hash(token, th);
+	/* Every request reads it: remembered until anything in the ledger changes (a sign-out,
+	 * a touch, a deactivated user all do). */
+	char key[96];
+	snprintf(key, sizeof key, "session\x1f%s", th);
+	if (db_memo_get_bytes(rdb, key, row, sizeof *row))
+		return row->u.session_id != 0;
+	memset(row, 0, sizeof *row);
 	sqlite3_stmt *st = db_prepare(rdb, q);
 	if (!st)
 		return 0;
 	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
-	int found = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		long long now = (long long)clock_now();
+	struct session_user *u = &row->u;
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
 		u->session_id = sqlite3_column_int64(st, 0);
 		u->user_id = sqlite3_column_int64(st, 1);
 		u->created_at = sqlite3_column_int64(st, 2);
@@ -49,15 +57,36 @@ int session_lookup(struct db *rdb, const char *token, struct session_user *u, lo
 		copy(u->unit_code, sizeof u->unit_code, db_text(st, 8));
 		copy(u->unit_name, sizeof u->unit_name, db_text(st, 9));
 		copy(u->unit_path, sizeof u->unit_path, db_text(st, 10));
-		int active = sqlite3_column_int(st, 11);
-		if (!active || now - u->last_seen > SESSION_IDLE_SECONDS || now - u->created_at > SESSION_MAX_SECONDS ||
-		    u->role == ROLE_NONE)
-			*expired_id = u->session_id;
-		else
-			found = 1;
+		row->active = sqlite3_column_int(st, 11);
 	}
 	db_done(st);
-	return found;
+	if (step == SQLITE_ROW || step == SQLITE_DONE)
+		db_memo_put_bytes(rdb, key, row, sizeof *row);
+	return row->u.session_id != 0;
+}
+
+int session_lookup(struct db *rdb, const char *token, struct session_user *u, long long *expired_id)
+{
+	*expired_id = 0;
+	if (!token || strlen(token) != 43)
+		return 0;
+	char th[65];
+	token_hash(token, th);
+	struct session_row row;
+	if (!session_row(rdb, th, &row)) {
+		sodium_memzero(&row, sizeof row);
+		return 0;
+	}
+	*u = row.u;
+	int active = row.active;
+	sodium_memzero(&row, sizeof row);
+	long long now = (long long)clock_now();
+	if (!active || now - u->last_seen > SESSION_IDLE_SECONDS || now - u->created_at > SESSION_MAX_SECONDS ||
+	    u->role == ROLE_NONE) {
+		*expired_id = u->session_id;
+		return 0;
+	}
+	return 1;
 }
 
 int session_create_job(struct db *w, void *arg, struct err *e)

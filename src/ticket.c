@@ -54,16 +54,20 @@ static void put(json_t *o, const char *key, json_t *v)
 }
 
 
-static json_t *masked(const char *s, int is_phone, int unmasked)
+/* A reporter's name or phone as those without the right to see it get it. */
+static void mask_into(const char *s, int is_phone, struct buf *b)
 {
-	if (unmasked)
-		return json_string(s);
+	if (is_phone)
+		mask_phone(s, b);
+	else
+		mask_name(s, b);
+}
+
+static json_t *masked(const char *s, int is_phone)
+{
 	struct buf b;
 	buf_init(&b);
-	if (is_phone)
-		mask_phone(s, &b);
-	else
-		mask_name(s, &b);
+	mask_into(s, is_phone, &b);
 	json_t *v = json_string(b.data ? b.data : "");
 	buf_free(&b);
 	return v;
@@ -227,10 +231,7 @@ static void out_masked(struct out *o, const char *key, const char *s, int is_pho
 	}
 	struct buf m;
 	buf_init(&m);
-	if (is_phone)
-		mask_phone(s, &m);
-	else
-		mask_name(s, &m);
+	mask_into(s, is_phone, &m);
 	out_str(o, key, m.data ? m.data : "", m.len);
 	buf_free(&m);
 }
@@ -365,9 +366,9 @@ static json_t *event_side(const char *text, int unmasked)
 		const char *n = json_string_value(json_object_get(v, "reporter_name"));
 		const char *p = json_string_value(json_object_get(v, "reporter_phone"));
 		if (n)
-			json_object_set_new(v, "reporter_name", masked(n, 0, 0));
+			json_object_set_new(v, "reporter_name", masked(n, 0));
 		if (p)
-			json_object_set_new(v, "reporter_phone", masked(p, 1, 0));
+			json_object_set_new(v, "reporter_phone", masked(p, 1));
 	}
 	return v;
 }

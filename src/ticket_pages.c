@@ -43,37 +43,9 @@ static void add_labels(json_t *t)
 
 /*
  * Options for a <select>: rows of (code, label), the current one marked. Each thread keeps the
- * lists it built, by query and current value, until the catalog changes (009_catalog_version);
- * a kept list is never changed, only shared.
+ * lists it built (http_kept_json), by query, current value and catalog version
+ * (009_catalog_version): a list is built again only after the catalog changes.
  */
-#define OPTION_CACHE 32
-
-struct option_cache {
-	int next; /* the slot to reuse next, round-robin */
-	struct {
-		const char *sql;
-		char current[64];
-		long long version;
-		json_t *list;
-	} e[OPTION_CACHE];
-};
-
-static pthread_key_t option_key;
-static pthread_once_t option_once = PTHREAD_ONCE_INIT;
-
-static void option_cache_free(void *p)
-{
-	struct option_cache *c = p;
-	for (int i = 0; i < OPTION_CACHE; i++)
-		json_decref(c->e[i].list);
-	free(c);
-}
-
-static void option_key_make(void)
-{
-	pthread_key_create(&option_key, option_cache_free);
-}
-
 static json_t *build_options(struct db *db, const char *sql, const char *current);
 
 /* The catalog as one page sees it: read once, however many lists the page shows. */
@@ -93,34 +65,13 @@ static struct choices choices_of(struct db *db)
 
 static json_t *options(const struct choices *ch, const char *sql, const char *current)
 {
-	struct db *db = ch->db;
-	long long version = ch->version;
 	const char *cur = current ? current : "";
-	pthread_once(&option_once, option_key_make);
-	struct option_cache *c = pthread_getspecific(option_key);
-	if (!c) {
-		c = xcalloc(1, sizeof *c);
-		pthread_setspecific(option_key, c);
-	}
-	if (strlen(cur) >= sizeof c->e[0].current)
-		return build_options(db, sql, current);
-	int slot = -1;
-	for (int i = 0; i < OPTION_CACHE && slot < 0; i++)
-		if (c->e[i].list && c->e[i].sql == sql && !strcmp(c->e[i].current, cur)) {
-			if (c->e[i].version == version && version >= 0)
-				return json_incref(c->e[i].list);
-			slot = i;
-		}
-	if (slot < 0) {
-		slot = c->next;
-		c->next = (c->next + 1) % OPTION_CACHE;
-	}
-	json_decref(c->e[slot].list);
-	c->e[slot].sql = sql;
-	snprintf(c->e[slot].current, sizeof c->e[slot].current, "%s", cur);
-	c->e[slot].version = version;
-	c->e[slot].list = build_options(db, sql, current);
-	return json_incref(c->e[slot].list);
+	char key[160];
+	if (ch->version < 0 || strlen(cur) > 64)
+		return build_options(ch->db, sql, current);
+	snprintf(key, sizeof key, "options\x1f%p\x1f%lld\x1f%s", (const void *)sql, ch->version, cur);
+	json_t *list = http_kept_json(key);
+	return list ? list : http_keep_json(key, build_options(ch->db, sql, current));
 }
 
 static json_t *build_options(struct db *db, const char *sql, const char *current)

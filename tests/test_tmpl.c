@@ -157,6 +157,16 @@ static void test_own_rules(void)
 	tmpl_set_free(set);
 }
 
+/* Renders "page" with the table bound as items; the caller frees the text. */
+static char *render_items(const struct tmpl_set *set, json_t *ctx, const struct tmpl_table *t)
+{
+	struct tmpl_binding b = { "items", t };
+	struct buf out;
+	buf_init(&out);
+	CHECK(tmpl_render_with(set, "page", ctx, &b, 1, &out) == 0);
+	return out.data;
+}
+
 /* Tables: rows iterated like an array of objects, dotted keys, absent cells, escaping. */
 static void test_tables(void)
 {
@@ -180,18 +190,15 @@ static void test_tables(void)
 	tmpl_table_set(&t, 1, "");
 	tmpl_table_set(&t, 3, NULL);
 	json_t *ctx = json_pack("{s:s,s:i,s:{s:s}}", "outer", "o", "total", 2, "names", "other", "never");
-	struct tmpl_binding b = { "items", &t };
-	struct buf out;
-	buf_init(&out);
-	CHECK(tmpl_render_with(set, "page", ctx, &b, 1, &out) == 0);
 	/* names.other: the row owns "names", so the outer names object is not consulted. */
-	CHECK_STR(out.data, "[7 &lt;a&amp;b&gt; 兴仁街道 *trueo][8   -o]|2");
-	buf_free(&out);
+	char *got = render_items(set, ctx, &t);
+	CHECK_STR(got, "[7 &lt;a&amp;b&gt; 兴仁街道 *trueo][8   -o]|2");
+	free(got);
 	tmpl_table_reverse(&t);
-	buf_init(&out);
-	CHECK(tmpl_render_with(set, "page", ctx, &b, 1, &out) == 0);
-	CHECK_STR(out.data, "[8   -o][7 &lt;a&amp;b&gt; 兴仁街道 *trueo]|2");
-	buf_free(&out);
+	got = render_items(set, ctx, &t);
+	CHECK_STR(got, "[8   -o][7 &lt;a&amp;b&gt; 兴仁街道 *trueo]|2");
+	free(got);
+
 	/* Many rows and a long cell: the table's memory grows past one chunk. */
 	struct tmpl_table big;
 	tmpl_table_init(&big, keys, 4);
@@ -206,37 +213,32 @@ static void test_tables(void)
 			tmpl_table_setf(&big, 0, "%d", i);
 		tmpl_table_set(&big, 1, i == 250 ? longtext : "t");
 	}
-	struct tmpl_binding bb = { "items", &big };
-	buf_init(&out);
-	CHECK(tmpl_render_with(set, "page", NULL, &bb, 1, &out) == 0);
-	CHECK(out.data && strstr(out.data, "[0 t  -]") == out.data);
-	CHECK(out.data && strstr(out.data, "[499 t  -]|") != NULL);
-	CHECK(out.len > 20000);
+	got = render_items(set, NULL, &big);
+	CHECK(got && strstr(got, "[0 t  -]") == got);
+	CHECK(got && strstr(got, "[499 t  -]|") != NULL);
+	CHECK(got && strlen(got) > 20000);
+	free(got);
+	tmpl_table_free(&big);
+
 	/* Numbers at the edges of their range. */
 	struct tmpl_table nums;
 	tmpl_table_init(&nums, keys, 4);
-	tmpl_table_row(&nums);
-	tmpl_table_set_int(&nums, 0, -9223372036854775807LL - 1);
-	tmpl_table_row(&nums);
-	tmpl_table_set_int(&nums, 0, 0);
-	tmpl_table_row(&nums);
-	tmpl_table_set_int(&nums, 0, 9223372036854775807LL);
-	struct tmpl_binding numb = { "items", &nums };
-	buf_free(&out);
-	buf_init(&out);
-	CHECK(tmpl_render_with(set, "page", NULL, &numb, 1, &out) == 0);
-	CHECK_STR(out.data, "[-9223372036854775808   -][0   -][9223372036854775807   -]|");
+	const long long edges[] = { -9223372036854775807LL - 1, 0, 9223372036854775807LL };
+	for (int i = 0; i < 3; i++) {
+		tmpl_table_row(&nums);
+		tmpl_table_set_int(&nums, 0, edges[i]);
+	}
+	got = render_items(set, NULL, &nums);
+	CHECK_STR(got, "[-9223372036854775808   -][0   -][9223372036854775807   -]|");
+	free(got);
 	tmpl_table_free(&nums);
-	buf_free(&out);
-	tmpl_table_free(&big);
+
 	/* An empty table is false. */
 	struct tmpl_table none;
 	tmpl_table_init(&none, keys, 4);
-	struct tmpl_binding nb = { "items", &none };
-	buf_init(&out);
-	CHECK(tmpl_render_with(set, "page", NULL, &nb, 1, &out) == 0);
-	CHECK_STR(out.data, "none|");
-	buf_free(&out);
+	got = render_items(set, NULL, &none);
+	CHECK_STR(got, "none|");
+	free(got);
 	tmpl_table_free(&none);
 	tmpl_table_free(&t);
 	json_decref(ctx);
