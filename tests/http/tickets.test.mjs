@@ -433,6 +433,26 @@ test('to-do lists by role, with the count in the navigation', async () => {
     assert.match(supTodo, /待验收 <span class="badge">0<\/span>/);
     const adminTodo = await as(await apiLogin(s.base, 'admin'))(`${s.base}/todo`);
     assert.equal(adminTodo.status, 403);
+
+    // Counts are remembered per state of the ledger: every write shows at once, on whichever
+    // network thread the next page lands (several pages in parallel reach each of them).
+    const badge = (html) => Number(/href="\/todo"[^>]*>待办 <span class="badge">(\d+)<\/span>/.exec(html)[1]);
+    const total = (html) => Number(/共 (\d+) 个问题/.exec(html)[1]);
+    for (let round = 0; round < 3; round++) {
+      const before = await Promise.all([1, 2, 3, 4].map(() => call(st, '/tickets?unit=XR').then((r) => r.text())));
+      await mk();
+      const after = await Promise.all([1, 2, 3, 4].map(() => call(st, '/tickets?unit=XR').then((r) => r.text())));
+      for (const page of after) {
+        assert.equal(total(page), total(before[0]) + 1);
+        assert.equal(badge(page), badge(before[0]) + 1); // a new ticket waits to be accepted
+      }
+      assert.ok(before.every((p) => total(p) === total(before[0])));
+    }
+    // Signing out ends the session for every thread at once, remembered or not.
+    const out = await call(st, '/api/v1/session', 'DELETE');
+    assert.ok(out.status === 200 || out.status === 204, `sign-out: ${out.status}`);
+    const gone = await Promise.all([1, 2, 3, 4].map(() => call(st, '/api/v1/session').then((r) => r.status)));
+    assert.deepEqual(gone, [401, 401, 401, 401]);
   } finally {
     await s.stop();
   }
