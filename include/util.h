@@ -49,6 +49,10 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_html_escape(struct buf *b, const char *s, size_t n);
 /* Appends s percent-encoded: letters, digits and the characters in keep stay as they are. */
 void buf_url_encode(struct buf *b, const char *s, const char *keep);
+/* v in decimal, written at the end of digits (no NUL): returns where it starts, sets *len.
+ * For lists that write thousands of numbers, where printf's parsing shows. */
+#define INT_TEXT 24
+const char *int_text(long long v, char digits[INT_TEXT], size_t *len);
 /* s (n bytes of valid UTF-8) as a quoted JSON string. */
 void buf_json_string(struct buf *b, const char *s, size_t n);
 /* Hands the bytes to the caller (who frees them) and resets the buffer. */

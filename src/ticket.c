@@ -53,7 +53,6 @@ static void put(json_t *o, const char *key, json_t *v)
 	json_object_set_new_nocheck(o, key, v);
 }
 
-
 /* A reporter's name or phone as those without the right to see it get it. */
 static void mask_into(const char *s, int is_phone, struct buf *b)
 {
@@ -189,14 +188,10 @@ static void out_int(struct out *o, const char *key, long long v)
 {
 	if (o->b) {
 		out_key(o, key);
-		char digits[24], *p = digits + sizeof digits;
-		unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-		do
-			*--p = (char)('0' + u % 10);
-		while ((u /= 10) != 0);
-		if (v < 0)
-			*--p = '-';
-		buf_append(o->b, p, (size_t)(digits + sizeof digits - p));
+		char digits[INT_TEXT];
+		size_t n;
+		const char *t = int_text(v, digits, &n);
+		buf_append(o->b, t, n);
 	} else {
 		put(o->obj[o->depth], key, json_integer(v));
 	}
@@ -1633,7 +1628,6 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	return 1;
 }
 
-/* SELECT select FROM table t join WHERE <f> [AND t.kind IN (kinds)] tail, each row to row(). */
 static void row_count(sqlite3_stmt *st, void *arg)
 {
 	*(long long *)arg = sqlite3_column_int64(st, 0);
@@ -1652,6 +1646,7 @@ static void memo_key(const struct sqlq *q, long today, struct buf *key)
 	buf_printf(key, "\x1e%ld", today);
 }
 
+/* SELECT select FROM table t join WHERE <f> [AND t.kind IN (kinds)] tail, each row to row(). */
 static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mode mode, const char *kinds,
 		     const char *select, const char *join, const char *tail, void (*row)(sqlite3_stmt *st, void *arg),
 		     void *arg)
@@ -1730,7 +1725,6 @@ int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *ki
 	}
 	return aggregate(db, f, WHERE_TALLY, kinds, select, join, tail, row, arg);
 }
-
 
 long long ticket_count_by(struct db *db, const struct ticket_filter *f, int use_tallies)
 {

@@ -3,7 +3,6 @@
  * new-ticket form, the ticket page with its timeline and the actions this user may take,
  * the edit form, and the to-do list. Every form works without JavaScript.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 

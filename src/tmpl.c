@@ -762,14 +762,10 @@ void tmpl_table_setf(struct tmpl_table *t, int col, const char *fmt, ...)
 
 void tmpl_table_set_int(struct tmpl_table *t, int col, long long v)
 {
-	char digits[24], *p = digits + sizeof digits;
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--p = '-';
-	tmpl_table_setn(t, col, p, (size_t)(digits + sizeof digits - p));
+	char digits[INT_TEXT];
+	size_t n;
+	const char *s = int_text(v, digits, &n);
+	tmpl_table_setn(t, col, s, n);
 }
 
 void tmpl_table_reverse(struct tmpl_table *t)

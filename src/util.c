@@ -117,6 +117,19 @@ void buf_html_escape(struct buf *b, const char *s, size_t n)
 
 /* A JSON string: quotes, backslashes and control characters escaped, the rest (valid UTF-8,
  * as every string here is) as it is — what jansson writes, without its per-character work. */
+const char *int_text(long long v, char digits[INT_TEXT], size_t *len)
+{
+	char *p = digits + INT_TEXT;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	*len = (size_t)(digits + INT_TEXT - p);
+	return p;
+}
+
 void buf_json_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
