@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "authz.h"
 #include "db.h"
+#include "tmpl.h"
 #include "workflow.h"
 
 /* What authorization and the workflow need to know of a ticket. */
@@ -27,13 +28,40 @@ struct ticket_ref {
 int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t);
 struct ticket_scope ticket_ref_scope(const struct ticket_ref *t);
 
-/* Reading: the ticket as the API shows it; children adds progress, attachments, callbacks, events.
- * TICKET_PAGE_CHILDREN gives the events as the ticket page lists them: instead of the whole
- * before and after, "from" and "to" (the status before and after) and "detail" (the reason,
- * note or statement given). */
+/* Reading: the ticket as the API shows it; children adds progress, attachments, callbacks, events. */
 enum { TICKET_MASKED = 0, TICKET_UNMASKED = 1 };
-enum { TICKET_NO_CHILDREN = 0, TICKET_CHILDREN = 1, TICKET_PAGE_CHILDREN = 2 };
+enum { TICKET_NO_CHILDREN = 0, TICKET_CHILDREN = 1 };
 json_t *ticket_json(struct db *db, long long id, int unmasked, int children);
+
+/*
+ * The same ticket as the newest row of a template table (tmpl.h), for a page: the keys of
+ * ticket_json's object, in its order, an inner object's keys dotted ("names.unit");
+ * "extension_request" is "true" when there is one. A table of other keys gets those of them
+ * it has. Returns 1 if found.
+ */
+#define TICKET_ROW_KEYS                                                                                      \
+	"id", "code", "campaign", "source", "source_ref", "category", "domain", "title", "description",          \
+		"location_unit", "address", "reporter_name", "reporter_phone", "unit", "responsible_unit",         \
+		"responsible_person", "responsible_phone", "urgency", "measures", "requirement", "deadline",       \
+		"original_deadline", "commitment", "interim_measures", "status", "return_count",                   \
+		"unsatisfied_count", "callback_count", "color", "supervised", "relapsed", "extension_request",      \
+		"extension_request.deadline", "extension_request.reason", "last_progress_on", "closed_on", "light", \
+		"stale", "created_at", "updated_at", "version", "names.unit", "names.responsible_unit",            \
+		"names.location_unit", "names.domain", "names.source", "names.category", "names.campaign",         \
+		"names.status", "names.urgency"
+int ticket_row_table(struct db *db, long long id, int unmasked, struct tmpl_table *t);
+
+/*
+ * A ticket's children, row by row, in the order they happened: fn gets each row's statement.
+ * Columns: TICKET_PROGRESS (on_date, at, author, kind, note); TICKET_ATTACHMENTS (id, name,
+ * mime, size, has_thumb, at, sha256); TICKET_CALLBACKS (at, result, method, note, by);
+ * TICKET_LINKS (id, code, title); TICKET_EVENTS (id, at, actor, action, before, after), or
+ * with brief_events (id, at, actor, action, status before, status after, the reason, note or
+ * statement given; NULL where there is none) as the ticket page lists them.
+ */
+enum ticket_child { TICKET_PROGRESS, TICKET_ATTACHMENTS, TICKET_CALLBACKS, TICKET_EVENTS, TICKET_LINKS };
+typedef void (*ticket_child_fn)(void *arg, enum ticket_child kind, sqlite3_stmt *st);
+void ticket_children_each(struct db *db, long long id, int brief_events, ticket_child_fn fn, void *arg);
 
 /*
  * Creation. ticket_prepare validates `in` (field name → string) on a read connection,

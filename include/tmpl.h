@@ -70,10 +70,15 @@ void tmpl_table_setf(struct tmpl_table *t, int col, const char *fmt, ...) __attr
 void tmpl_table_reverse(struct tmpl_table *t);
 void tmpl_table_free(struct tmpl_table *t);
 
-/* A table under a name, looked up after ctx's own keys. */
+/*
+ * A table under a name, looked up after ctx's own keys: "name" is the table and "name.N" its
+ * row N. With `one`, the table's first row stands for the name as one object would:
+ * {{t.code}} is the cell "code", {{t.names.unit}} the cell "names.unit".
+ */
 struct tmpl_binding {
 	const char *name;
 	const struct tmpl_table *table;
+	int one;
 };
 
 /* tmpl_render with tables bound to names. */

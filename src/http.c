@@ -1210,7 +1210,7 @@ int server_run(const struct server_config *cfg)
 		MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_NOTIFY_COMPLETED, request_completed, &srv,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		cfg->conn_per_ip, MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)64 * 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+		(size_t)32 * 1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 		MHD_OPTION_END);
 	if (!d) {
 		log_error("cannot listen on %s:%d", cfg->bind, cfg->port);

@@ -138,11 +138,48 @@ static json_t *brief_json(const struct ticket_brief *b)
  * ticket, row_out, serves both.
  */
 struct out {
-	struct buf *b;  /* text; NULL: build JSON in obj */
-	json_t *obj[3]; /* the objects being built, innermost last */
-	int depth;      /* of the innermost open object, from 0 */
-	int count[3];   /* fields written at each depth (for commas) */
+	struct buf *b;          /* text; NULL: build JSON in obj (or fill tab) */
+	json_t *obj[3];         /* the objects being built, innermost last */
+	int depth;              /* of the innermost open object, from 0 */
+	int count[3];           /* fields written at each depth (for commas) */
+	struct tmpl_table *tab; /* set: the cells of its newest row instead */
+	const char *inner;      /* tab: the key of the open inner object */
+	int next;               /* tab: the column the next key is looked for first */
 };
+
+/* key (inside the open inner object) is table key k. */
+static int key_is(const char *k, const char *inner, const char *key)
+{
+	if (inner) {
+		size_t n = strlen(inner);
+		if (strncmp(k, inner, n) != 0 || k[n] != '.')
+			return 0;
+		k += n + 1;
+	}
+	return strcmp(k, key) == 0;
+}
+
+/* The table column of key, or -1: looked for first where the keys' order puts it. */
+static int out_column(struct out *o, const char *key)
+{
+	const struct tmpl_table *t = o->tab;
+	for (int i = 0; i < t->nkeys; i++) {
+		int k = (o->next + i) % t->nkeys;
+		if (key_is(t->keys[k], o->inner, key)) {
+			o->next = k + 1;
+			return k;
+		}
+	}
+	return -1;
+}
+
+/* A text cell; NULL leaves it absent. */
+static void out_cell(struct out *o, const char *key, const char *s, size_t n)
+{
+	int c = s ? out_column(o, key) : -1;
+	if (c >= 0)
+		tmpl_table_setn(o->tab, c, s, n);
+}
 
 /* Keys are our own plain ASCII names: written as they are. */
 static void out_key(struct out *o, const char *key)
@@ -168,7 +205,9 @@ static void out_value(struct out *o, const char *key, json_t *v, const char *tex
 
 static void out_str(struct out *o, const char *key, const char *s, size_t n)
 {
-	if (o->b) {
+	if (o->tab) {
+		out_cell(o, key, s, n);
+	} else if (o->b) {
 		out_key(o, key);
 		buf_json_string(o->b, s, n);
 	} else {
@@ -180,17 +219,21 @@ static void out_cstr(struct out *o, const char *key, const char *s)
 {
 	if (s)
 		out_str(o, key, s, strlen(s));
-	else
+	else if (!o->tab)
 		out_value(o, key, o->b ? NULL : json_null(), "null");
 }
 
 static void out_int(struct out *o, const char *key, long long v)
 {
-	if (o->b) {
-		out_key(o, key);
+	if (o->b || o->tab) {
 		char digits[INT_TEXT];
 		size_t n;
 		const char *t = int_text(v, digits, &n);
+		if (o->tab) {
+			out_cell(o, key, t, n);
+			return;
+		}
+		out_key(o, key);
 		buf_append(o->b, t, n);
 	} else {
 		put(o->obj[o->depth], key, json_integer(v));
@@ -199,6 +242,10 @@ static void out_int(struct out *o, const char *key, long long v)
 
 static void out_bool(struct out *o, const char *key, int v)
 {
+	if (o->tab) {
+		out_cell(o, key, v ? "true" : NULL, 4);
+		return;
+	}
 	out_value(o, key, o->b ? NULL : json_boolean(v), v ? "true" : "false");
 }
 
@@ -234,7 +281,12 @@ static void out_masked(struct out *o, const char *key, const char *s, int is_pho
 /* Opens an object under key (NULL: the outermost). */
 static void out_open(struct out *o, const char *key)
 {
-	if (o->b) {
+	if (o->tab) {
+		if (key) {
+			out_cell(o, key, "true", 4);
+			o->inner = key;
+		}
+	} else if (o->b) {
 		if (key) {
 			out_key(o, key);
 			o->depth++;
@@ -252,6 +304,7 @@ static void out_open(struct out *o, const char *key)
 
 static void out_close(struct out *o)
 {
+	o->inner = NULL;
 	if (o->b)
 		buf_putc(o->b, '}');
 	if (o->depth > 0)
@@ -368,118 +421,122 @@ static json_t *event_side(const char *text, int unmasked)
 	return v;
 }
 
-static void add_children(struct db *db, long long id, json_t *t, int unmasked, int page)
+void ticket_children_each(struct db *db, long long id, int brief_events, ticket_child_fn fn, void *arg)
 {
-	static const char q_progress[] = "SELECT p.on_date, p.at, coalesce(u.name, ''), p.kind, p.note FROM progress p "
-					 "LEFT JOIN users u ON u.id = p.author_id WHERE p.ticket_id = ?1 ORDER BY p.id";
-	static const char q_att[] = "SELECT id, name, mime, size, has_thumb, at, sha256 FROM attachments "
-				    "WHERE ticket_id = ?1 ORDER BY id";
-	static const char q_cb[] = "SELECT c.at, c.result, c.method, c.note, coalesce(u.name, '') FROM callbacks c "
-				   "LEFT JOIN users u ON u.id = c.by_id WHERE c.ticket_id = ?1 ORDER BY c.id";
-	static const char q_ev[] = "SELECT id, at, actor, action, before, after FROM events "
-				   "WHERE entity = 'ticket' AND entity_id = ?1 ORDER BY id";
-	/* The page needs three values of each event's record, which SQLite reads out in place. */
-	static const char q_ev_page[] =
+	static const char *const q[] = {
+		[TICKET_PROGRESS] = "SELECT p.on_date, p.at, coalesce(u.name, ''), p.kind, p.note FROM progress p "
+				    "LEFT JOIN users u ON u.id = p.author_id WHERE p.ticket_id = ?1 ORDER BY p.id",
+		[TICKET_ATTACHMENTS] = "SELECT id, name, mime, size, has_thumb, at, sha256 FROM attachments "
+				       "WHERE ticket_id = ?1 ORDER BY id",
+		[TICKET_CALLBACKS] = "SELECT c.at, c.result, c.method, c.note, coalesce(u.name, '') FROM callbacks c "
+				     "LEFT JOIN users u ON u.id = c.by_id WHERE c.ticket_id = ?1 ORDER BY c.id",
+		[TICKET_EVENTS] = "SELECT id, at, actor, action, before, after FROM events "
+				  "WHERE entity = 'ticket' AND entity_id = ?1 ORDER BY id",
+		[TICKET_LINKS] = "SELECT t.id, t.code, t.title FROM ticket_links l JOIN tickets t ON t.id = l.other_id "
+				 "WHERE l.ticket_id = ?1 ORDER BY t.id",
+	};
+	/* A page needs three values of each event's record, which SQLite reads out in place. */
+	static const char q_brief_events[] =
 		"SELECT id, at, actor, action, json_extract(before, '$.status'), json_extract(after, '$.status'), "
 		"coalesce(json_extract(after, '$.input.reason'), json_extract(after, '$.input.note'), "
 		"json_extract(after, '$.input.statement')) FROM events WHERE entity = 'ticket' AND entity_id = ?1 ORDER BY id";
-	static const char q_links[] = "SELECT t.id, t.code, t.title FROM ticket_links l JOIN tickets t ON t.id = l.other_id "
-				      "WHERE l.ticket_id = ?1 ORDER BY t.id";
-	json_t *progress = json_array(), *att = json_array(), *cbs = json_array(), *evs = json_array(),
-	       *links = json_array();
-	sqlite3_stmt *st = db_prepare(db, q_progress);
-	if (st) {
+	for (int kind = TICKET_PROGRESS; kind <= TICKET_LINKS; kind++) {
+		sqlite3_stmt *st = db_prepare(db, kind == TICKET_EVENTS && brief_events ? q_brief_events : q[kind]);
+		if (!st)
+			continue;
 		sqlite3_bind_int64(st, 1, id);
 		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(progress, json_pack("{s:s,s:s,s:s,s:s,s:s}", "date", db_text(st, 0), "at",
-								  db_text(st, 1), "author", db_text(st, 2), "kind",
-								  db_text(st, 3), "note", db_text(st, 4)));
+			fn(arg, (enum ticket_child)kind, st);
 		db_done(st);
 	}
-	st = db_prepare(db, q_att);
-	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			long long aid = sqlite3_column_int64(st, 0);
-			char url[64], thumb[80];
-			snprintf(url, sizeof url, "/api/v1/attachments/%lld", aid);
-			snprintf(thumb, sizeof thumb, "/api/v1/attachments/%lld/thumb", aid);
-			json_array_append_new(att, json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s?,s:s}", "id", aid, "name",
-							     db_text(st, 1), "mime", db_text(st, 2), "size",
-							     sqlite3_column_int64(st, 3), "at", db_text(st, 5), "url", url,
-							     "thumb_url", sqlite3_column_int(st, 4) ? thumb : NULL, "sha256",
-							     db_text(st, 6)));
-		}
-		db_done(st);
-	}
-	st = db_prepare(db, q_cb);
-	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(cbs, json_pack("{s:s,s:s,s:s,s:s,s:s}", "at", db_text(st, 0), "result",
-							     db_text(st, 1), "method", db_text(st, 2), "note",
-							     db_text(st, 3), "by", db_text(st, 4)));
-		db_done(st);
-	}
-	st = page ? db_prepare(db, q_ev_page) : NULL;
-	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			json_t *ev = json_object();
-			put(ev, "id", json_integer(sqlite3_column_int64(st, 0)));
-			put(ev, "at", db_str(st, 1));
-			put(ev, "actor", db_str(st, 2));
-			put(ev, "action", db_str(st, 3));
-			for (int c = 4; c <= 6; c++) {
-				static const char *const keys[] = { "from", "to", "detail" };
-				if (sqlite3_column_type(st, c) == SQLITE_TEXT)
-					put(ev, keys[c - 4], db_str(st, c));
-			}
-			json_array_append_new(evs, ev);
-		}
-		db_done(st);
-	}
-	st = page ? NULL : db_prepare(db, q_ev);
-	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(
-				evs, json_pack("{s:I,s:s,s:s,s:s,s:o,s:o}", "id", sqlite3_column_int64(st, 0), "at",
-					       db_text(st, 1), "actor", db_text(st, 2), "action", db_text(st, 3), "before",
-					       event_side(sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : db_text(st, 4),
-							  unmasked),
-					       "after",
-					       event_side(sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : db_text(st, 5),
-							  unmasked)));
-		db_done(st);
-	}
-	st = db_prepare(db, q_links);
-	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(links, json_pack("{s:I,s:s,s:s}", "id", sqlite3_column_int64(st, 0), "code",
-							       db_text(st, 1), "title", db_text(st, 2)));
-		db_done(st);
-	}
-	json_object_set_new(t, "progress", progress);
-	json_object_set_new(t, "attachments", att);
-	json_object_set_new(t, "callbacks", cbs);
-	json_object_set_new(t, "events", evs);
-	json_object_set_new(t, "links", links);
 }
+
+/* The children as ticket_json's arrays. */
+struct child_arrays {
+	json_t *a[TICKET_LINKS + 1];
+	int unmasked;
+};
+
+static void child_json(void *arg, enum ticket_child kind, sqlite3_stmt *st)
+{
+	struct child_arrays *c = arg;
+	json_t *v = NULL;
+	switch (kind) {
+	case TICKET_PROGRESS:
+		v = json_pack("{s:s,s:s,s:s,s:s,s:s}", "date", db_text(st, 0), "at", db_text(st, 1), "author",
+			      db_text(st, 2), "kind", db_text(st, 3), "note", db_text(st, 4));
+		break;
+	case TICKET_ATTACHMENTS: {
+		long long aid = sqlite3_column_int64(st, 0);
+		char url[64], thumb[80];
+		snprintf(url, sizeof url, "/api/v1/attachments/%lld", aid);
+		snprintf(thumb, sizeof thumb, "/api/v1/attachments/%lld/thumb", aid);
+		v = json_pack("{s:I,s:s,s:s,s:I,s:s,s:s,s:s?,s:s}", "id", aid, "name", db_text(st, 1), "mime",
+			      db_text(st, 2), "size", sqlite3_column_int64(st, 3), "at", db_text(st, 5), "url", url,
+			      "thumb_url", sqlite3_column_int(st, 4) ? thumb : NULL, "sha256", db_text(st, 6));
+		break;
+	}
+	case TICKET_CALLBACKS:
+		v = json_pack("{s:s,s:s,s:s,s:s,s:s}", "at", db_text(st, 0), "result", db_text(st, 1), "method",
+			      db_text(st, 2), "note", db_text(st, 3), "by", db_text(st, 4));
+		break;
+	case TICKET_EVENTS:
+		v = json_pack("{s:I,s:s,s:s,s:s,s:o,s:o}", "id", sqlite3_column_int64(st, 0), "at", db_text(st, 1),
+			      "actor", db_text(st, 2), "action", db_text(st, 3), "before",
+			      event_side(sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : db_text(st, 4), c->unmasked),
+			      "after",
+			      event_side(sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : db_text(st, 5), c->unmasked));
+		break;
+	case TICKET_LINKS:
+		v = json_pack("{s:I,s:s,s:s}", "id", sqlite3_column_int64(st, 0), "code", db_text(st, 1), "title",
+			      db_text(st, 2));
+		break;
+	}
+	json_array_append_new(c->a[kind], v);
+}
+
+static void add_children(struct db *db, long long id, json_t *t, int unmasked)
+{
+	static const char *const names[] = { [TICKET_PROGRESS] = "progress", [TICKET_ATTACHMENTS] = "attachments",
+					     [TICKET_CALLBACKS] = "callbacks", [TICKET_EVENTS] = "events",
+					     [TICKET_LINKS] = "links" };
+	struct child_arrays c = { .unmasked = unmasked };
+	for (int k = 0; k <= TICKET_LINKS; k++)
+		c.a[k] = json_array();
+	ticket_children_each(db, id, 0, child_json, &c);
+	for (int k = 0; k <= TICKET_LINKS; k++)
+		json_object_set_new(t, names[k], c.a[k]);
+}
+
+static const char q_ticket[] = "SELECT " TICKET_COLUMNS TICKET_JOINS "WHERE t.id = ?1";
 
 json_t *ticket_json(struct db *db, long long id, int unmasked, int children)
 {
-	static const char q[] = "SELECT " TICKET_COLUMNS TICKET_JOINS "WHERE t.id = ?1";
-	sqlite3_stmt *st = db_prepare(db, q);
+	sqlite3_stmt *st = db_prepare(db, q_ticket);
 	if (!st)
 		return NULL;
 	sqlite3_bind_int64(st, 1, id);
 	json_t *t = sqlite3_step(st) == SQLITE_ROW ? row_json(st, unmasked) : NULL;
 	db_done(st);
 	if (t && children)
-		add_children(db, id, t, unmasked, children == TICKET_PAGE_CHILDREN);
+		add_children(db, id, t, unmasked);
 	return t;
+}
+
+int ticket_row_table(struct db *db, long long id, int unmasked, struct tmpl_table *t)
+{
+	sqlite3_stmt *st = db_prepare(db, q_ticket);
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		tmpl_table_row(t);
+		struct out o = { .tab = t };
+		row_out(st, unmasked, &o);
+	}
+	db_done(st);
+	return found;
 }
 
 /* The ticket as an event records it: every field, unmasked, without derived or child data. */

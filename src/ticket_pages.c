@@ -263,7 +263,7 @@ void page_tickets(struct req *r)
 				      "campaigns", options(&ch, q_opt_campaigns, f.campaign), "q", f.q ? f.q : "",
 				      "supervised", f.supervised == 1, "stale", f.stale == 1));
 	json_object_set_new(ctx, "may_create", json_boolean(authz_check(&who, ACT_TICKET_CREATE, NULL) == AUTHZ_OK));
-	struct tmpl_binding items = { "items", &page.rows };
+	struct tmpl_binding items = { "items", &page.rows, 0 };
 	http_page_with(r, 200, "tickets", ctx, &items, 1);
 	tmpl_table_free(&page.rows);
 }
@@ -425,46 +425,121 @@ static json_t *available_actions(struct req *r, const struct ticket_ref *t, json
 	return list;
 }
 
+/* The ticket page's tables: the ticket (one row) and its children, a table each. */
+enum { PT_TICKET, PT_PROGRESS, PT_ATTACHMENTS, PT_CALLBACKS, PT_EVENTS, PT_LINKS, PT_COUNT };
+static const char *const ticket_page_keys[] = { TICKET_ROW_KEYS, "light_label", "color_label" };
+enum { COL_T_LIGHT_LABEL = ARRAY_LEN(ticket_page_keys) - 2, COL_T_COLOR_LABEL };
+static const char *const progress_keys[] = { "date", "author", "note" };
+static const char *const attachment_keys[] = { "url", "thumb_url", "name", "at" };
+static const char *const callback_keys[] = { "at", "by", "method_label", "result_label", "note" };
+static const char *const event_keys[] = { "at", "actor", "label", "to", "detail" };
+static const char *const link_keys[] = { "id", "code", "title" };
+
+/* A cell from a column of the statement (absent for NULL). */
+static void cell_col(struct tmpl_table *t, int c, sqlite3_stmt *st, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(st, col);
+	if (v)
+		tmpl_table_setn(t, c, v, (size_t)sqlite3_column_bytes(st, col));
+}
+
+static void child_row(void *arg, enum ticket_child kind, sqlite3_stmt *st)
+{
+	struct tmpl_table *tables = arg;
+	switch (kind) {
+	case TICKET_PROGRESS: {
+		struct tmpl_table *t = &tables[PT_PROGRESS];
+		tmpl_table_row(t);
+		cell_col(t, 0, st, 0);
+		cell_col(t, 1, st, 2);
+		cell_col(t, 2, st, 4);
+		break;
+	}
+	case TICKET_ATTACHMENTS: {
+		struct tmpl_table *t = &tables[PT_ATTACHMENTS];
+		long long id = sqlite3_column_int64(st, 0);
+		tmpl_table_row(t);
+		tmpl_table_setf(t, 0, "/api/v1/attachments/%lld", id);
+		if (sqlite3_column_int(st, 4))
+			tmpl_table_setf(t, 1, "/api/v1/attachments/%lld/thumb", id);
+		cell_col(t, 2, st, 1);
+		cell_col(t, 3, st, 5);
+		break;
+	}
+	case TICKET_CALLBACKS: {
+		struct tmpl_table *t = &tables[PT_CALLBACKS];
+		tmpl_table_row(t);
+		cell_col(t, 0, st, 0);
+		cell_col(t, 1, st, 4);
+		tmpl_table_set(t, 2, label_of(callback_method_opts, 4, db_text(st, 2)));
+		tmpl_table_set(t, 3, label_of(callback_result_opts, 3, db_text(st, 1)));
+		cell_col(t, 4, st, 3);
+		break;
+	}
+	case TICKET_EVENTS: {
+		struct tmpl_table *t = &tables[PT_EVENTS];
+		tmpl_table_row(t);
+		cell_col(t, 0, st, 1);
+		cell_col(t, 1, st, 2);
+		tmpl_table_set(t, 2, action_label(db_text(st, 3)));
+		/* The new status, shown only where it changed. */
+		const char *from = (const char *)sqlite3_column_text(st, 4), *to = (const char *)sqlite3_column_text(st, 5);
+		if (to && (!from || strcmp(from, to) != 0))
+			tmpl_table_set(t, 3, status_label((enum status)status_from_code(to)));
+		cell_col(t, 4, st, 6);
+		break;
+	}
+	case TICKET_LINKS: {
+		struct tmpl_table *t = &tables[PT_LINKS];
+		tmpl_table_row(t);
+		cell_col(t, 0, st, 0);
+		cell_col(t, 1, st, 1);
+		cell_col(t, 2, st, 2);
+		break;
+	}
+	}
+}
+
 static void ticket_page(struct req *r, const struct ticket_ref *t, int status, json_t *errors, const char *failed,
 			json_t *typed)
 {
+	struct tmpl_table tables[PT_COUNT];
+	tmpl_table_init(&tables[PT_TICKET], ticket_page_keys, ARRAY_LEN(ticket_page_keys));
+	struct tmpl_table *tk = &tables[PT_TICKET];
 	struct db *db = db_reader();
-	json_t *tk = ticket_json(db, t->id, ticket_may_see_personal(r, t), TICKET_PAGE_CHILDREN);
-	if (!tk) {
+	if (!ticket_row_table(db, t->id, ticket_may_see_personal(r, t), tk)) {
+		tmpl_table_free(tk);
 		json_decref(errors);
 		http_error(r, 404, "not_found", "您访问的问题不存在");
 		return;
 	}
-	add_labels(tk);
-	size_t i;
-	json_t *ev;
-	json_array_foreach(json_object_get(tk, "events"), i, ev)
-	{
-		const char *action = json_string_value(json_object_get(ev, "action"));
-		json_object_set_new(ev, "label", json_string(action_label(action)));
-		const char *to = json_string_value(json_object_get(ev, "to"));
-		const char *from = json_string_value(json_object_get(ev, "from"));
-		/* Shown only where the status changed; then by its name. */
-		if (to && (!from || strcmp(from, to)))
-			json_object_set_new(ev, "to", json_string(status_label((enum status)status_from_code(to))));
-		else
-			json_object_del(ev, "to");
+	/* light (a computed field) and color are cells of the ticket's row; their labels beside them. */
+	for (int k = 0; k < tk->nkeys; k++) {
+		if (!strcmp(tk->keys[k], "light"))
+			tmpl_table_set(tk, COL_T_LIGHT_LABEL, label_of(light_labels, 3, tk->cells[k].s));
+		else if (!strcmp(tk->keys[k], "color"))
+			tmpl_table_set(tk, COL_T_COLOR_LABEL, label_of(color_labels, 3, tk->cells[k].s));
 	}
-	json_t *cb;
-	json_array_foreach(json_object_get(tk, "callbacks"), i, cb)
-	{
-		json_object_set_new(cb, "result_label", json_string(label_of(callback_result_opts, 3,
-									     json_string_value(json_object_get(cb, "result")))));
-		json_object_set_new(cb, "method_label", json_string(label_of(callback_method_opts, 4,
-									     json_string_value(json_object_get(cb, "method")))));
-	}
+	tmpl_table_init(&tables[PT_PROGRESS], progress_keys, ARRAY_LEN(progress_keys));
+	tmpl_table_init(&tables[PT_ATTACHMENTS], attachment_keys, ARRAY_LEN(attachment_keys));
+	tmpl_table_init(&tables[PT_CALLBACKS], callback_keys, ARRAY_LEN(callback_keys));
+	tmpl_table_init(&tables[PT_EVENTS], event_keys, ARRAY_LEN(event_keys));
+	tmpl_table_init(&tables[PT_LINKS], link_keys, ARRAY_LEN(link_keys));
+	ticket_children_each(db, t->id, 1, child_row, tables);
+	const struct tmpl_binding bind[] = {
+		{ "t", &tables[PT_TICKET], 1 },		  { "progress", &tables[PT_PROGRESS], 0 },
+		{ "attachments", &tables[PT_ATTACHMENTS], 0 }, { "callbacks", &tables[PT_CALLBACKS], 0 },
+		{ "events", &tables[PT_EVENTS], 0 },	  { "links", &tables[PT_LINKS], 0 },
+	};
 	struct subject who = http_subject(r);
 	struct ticket_scope scope = ticket_ref_scope(t);
-	json_t *ctx = json_pack("{s:o,s:o,s:b,s:b,s:s*,s:o}", "t", tk, "actions", available_actions(r, t, errors, failed, typed),
+	json_t *ctx = json_pack("{s:o,s:b,s:b,s:s*,s:o}", "actions", available_actions(r, t, errors, failed, typed),
 				"may_upload", authz_check(&who, ACT_UPLOAD, &scope) == AUTHZ_OK && t->status != ST_CLOSED,
 				"may_edit", authz_check(&who, ACT_TICKET_EDIT, &scope) == AUTHZ_OK && t->status != ST_CLOSED,
 				"done", http_query(r, "done"), "errors", errors ? errors : json_object());
-	http_page(r, status, "ticket", ctx);
+	http_page_with(r, status, "ticket", ctx, bind, PT_COUNT);
+	for (int i = 0; i < PT_COUNT; i++)
+		tmpl_table_free(&tables[i]);
 }
 
 /* GET /tickets/{id} */

@@ -813,27 +813,37 @@ struct frame {
 };
 
 /* What a name resolves to. */
-enum val_kind { V_NONE, V_JSON, V_TABLE, V_CELL };
+enum val_kind { V_NONE, V_JSON, V_TABLE, V_ROW, V_CELL };
 struct val {
 	enum val_kind kind;
 	json_t *j;
 	const struct tmpl_table *t;
+	size_t row; /* V_ROW: which row of t */
 	struct tmpl_cell cell;
 };
 
-/* Where a name was found in a table's row, by node and table keys: a list page looks up the
- * same fifteen names in fifty rows. */
-#define COLUMN_MEMO 64
+/*
+ * Where a name was found in a table's row, by node, table keys and how the name was reached
+ * (on the stack, or through a binding): a list page looks up the same fifteen names in fifty
+ * rows, a ticket page the same fifty names on every page. Each thread keeps its entries from
+ * render to render. A column found in an earlier render (gen) is used again once the key
+ * there is seen to be the name still; a name not found counts only in the render that looked.
+ */
+#define COLUMN_MEMO 512
 struct column_memo {
 	const struct node *nd;
 	const char *const *keys;
+	unsigned gen;
+	int bound;
 	int col;
 };
+static _Thread_local struct column_memo column_memos[COLUMN_MEMO];
+static _Thread_local unsigned column_gen;
 
 struct render {
 	const struct tmpl_set *set;
 	struct buf *out;
-	struct column_memo columns[COLUMN_MEMO];
+	unsigned gen; /* of this render's column_memos */
 	struct frame stack[MAX_STACK];
 	int depth;
 	const struct tmpl_binding *bindings;
@@ -888,6 +898,65 @@ static json_t *json_rest(json_t *v, const struct node *nd)
 	return v;
 }
 
+#define COLUMN_UNKNOWN (-3)
+
+/* The memo entry for name (a key of t) at node nd; its col is COLUMN_UNKNOWN when not known. */
+static struct column_memo *column_memo(struct render *r, const struct node *nd, const struct tmpl_table *t, int bound,
+				       const char *name)
+{
+	struct column_memo *m = &column_memos[((uintptr_t)nd / sizeof *nd) % COLUMN_MEMO];
+	if (m->nd == nd && m->keys == t->keys && m->bound == bound &&
+	    (m->gen == r->gen || (m->col >= 0 && m->col < t->nkeys && strcmp(t->keys[m->col], name) == 0))) {
+		m->gen = r->gen;
+		return m;
+	}
+	*m = (struct column_memo){ nd, t->keys, r->gen, bound, COLUMN_UNKNOWN };
+	return m;
+}
+
+/*
+ * A name that starts with a bound table's name: the table; "name.N" its row N (as
+ * "items.0" is an array's first item); with `one`, "name" is its first row and "name.key" that
+ * row's cell. Past the row, the rest of the name is one key of the row ("t.names.unit" is the
+ * cell "names.unit").
+ */
+static struct val bound_val(struct render *r, const struct node *nd, const struct tmpl_binding *b)
+{
+	const struct tmpl_table *t = b->table;
+	size_t row = 0, skip = strlen(nd->parts[0]);
+	int part = 1;
+	if (!b->one) {
+		if (nd->nparts == 1)
+			return (struct val){ .kind = V_TABLE, .t = t };
+		const char *idx = nd->parts[1];
+		char *end;
+		if (idx[0] < '0' || idx[0] > '9')
+			return (struct val){ .kind = V_NONE };
+		row = strtoul(idx, &end, 10);
+		if (*end)
+			return (struct val){ .kind = V_NONE };
+		skip += 1 + strlen(idx);
+		part = 2;
+	}
+	if (row >= t->nrows)
+		return (struct val){ .kind = V_NONE };
+	if (part == nd->nparts)
+		return (struct val){ .kind = V_ROW, .t = t, .row = row };
+	const char *rest = nd->text + skip + 1;
+	struct column_memo *m = column_memo(r, nd, t, 1, rest);
+	if (m->col == COLUMN_UNKNOWN) {
+		m->col = -1;
+		for (int k = 0; k < t->nkeys; k++)
+			if (strcmp(t->keys[k], rest) == 0) {
+				m->col = k;
+				break;
+			}
+	}
+	if (m->col < 0)
+		return (struct val){ .kind = V_NONE };
+	return (struct val){ .kind = V_CELL, .cell = t->cells[row * (size_t)t->nkeys + (size_t)m->col] };
+}
+
 static struct val lookup(struct render *r, const struct node *nd)
 {
 	if (!nd->parts) {
@@ -905,9 +974,9 @@ static struct val lookup(struct render *r, const struct node *nd)
 			if (json_is_object(f->j) && (v = json_object_get(f->j, nd->parts[0])) != NULL)
 				return json_val(json_rest(v, nd));
 		} else if (f->kind == F_ROW) {
-			struct column_memo *m = &r->columns[((uintptr_t)nd / sizeof *nd) % COLUMN_MEMO];
-			if (m->nd != nd || m->keys != f->t->keys)
-				*m = (struct column_memo){ nd, f->t->keys, row_column(f->t, nd) };
+			struct column_memo *m = column_memo(r, nd, f->t, 0, nd->text);
+			if (m->col == COLUMN_UNKNOWN)
+				m->col = row_column(f->t, nd);
 			int c = m->col;
 			if (c >= 0)
 				return (struct val){ .kind = V_CELL,
@@ -918,8 +987,7 @@ static struct val lookup(struct render *r, const struct node *nd)
 	}
 	for (int i = 0; i < r->nbindings; i++)
 		if (strcmp(r->bindings[i].name, nd->parts[0]) == 0)
-			return nd->nparts == 1 ? (struct val){ .kind = V_TABLE, .t = r->bindings[i].table }
-					       : (struct val){ .kind = V_NONE };
+			return bound_val(r, nd, &r->bindings[i]);
 	return (struct val){ .kind = V_NONE };
 }
 
@@ -928,6 +996,8 @@ static int truthy(struct val v)
 	switch (v.kind) {
 	case V_TABLE:
 		return v.t->nrows > 0;
+	case V_ROW:
+		return 1;
 	case V_CELL:
 		return v.cell.s && v.cell.len > 0;
 	case V_NONE:
@@ -1098,6 +1168,11 @@ static void render_nodes(struct render *r, const struct node *nodes, size_t n, c
 					render_nodes(r, nd->kids, nd->nkids, indent, ov);
 					pop(r);
 				}
+			} else if (v.kind == V_ROW) {
+				if (push(r, (struct frame){ .kind = F_ROW, .t = v.t, .row = v.row })) {
+					render_nodes(r, nd->kids, nd->nkids, indent, ov);
+					pop(r);
+				}
 			} else if (v.kind == V_CELL) {
 				if (push(r, (struct frame){ .kind = F_CELL, .cell = v.cell })) {
 					render_nodes(r, nd->kids, nd->nkids, indent, ov);
@@ -1193,7 +1268,11 @@ int tmpl_render_with(const struct tmpl_set *set, const char *name, json_t *ctx, 
 	r.at_line_start = 1;
 	r.nesting = 0;
 	r.budget = RENDER_BUDGET;
-	memset(r.columns, 0, sizeof r.columns);
+	r.gen = ++column_gen;
+	if (r.gen == 0) { /* after 2^32 renders: entries of generation 0 would count again */
+		memset(column_memos, 0, sizeof column_memos);
+		r.gen = ++column_gen;
+	}
 	if (ctx)
 		push(&r, (struct frame){ .kind = F_JSON, .j = ctx });
 	render_nodes(&r, t->root.kids, t->root.nkids, "", (struct overrides){ NULL, 0 });

@@ -160,7 +160,7 @@ static void test_own_rules(void)
 /* Renders "page" with the table bound as items; the caller frees the text. */
 static char *render_items(const struct tmpl_set *set, json_t *ctx, const struct tmpl_table *t)
 {
-	struct tmpl_binding b = { "items", t };
+	struct tmpl_binding b = { "items", t, 0 };
 	struct buf out;
 	buf_init(&out);
 	CHECK(tmpl_render_with(set, "page", ctx, &b, 1, &out) == 0);
@@ -240,6 +240,57 @@ static void test_tables(void)
 	CHECK_STR(got, "none|");
 	free(got);
 	tmpl_table_free(&none);
+
+	/* Bound with `one`, the first row is an object: t.key is a cell, t.names.unit a dotted
+	 * cell, {{#t}} enters the row once; "items.N" is row N of a table bound as rows. The
+	 * stack is searched first, and a row on the stack does not hide the binding. (The rows of
+	 * items were turned round above: row 0 is the one with the empty title.) */
+	const char *obj = "{{t.id}} {{t.title}} {{t.names.unit}}{{#t.flag}}!{{/t.flag}}{{^t.missing}}~{{/t.missing}}"
+			  "{{t.names}}|{{#t}}{{id}}:{{t.id}}{{/t}}|{{#items.1}}{{id}}{{/items.1}}{{^items.2}}"
+			  "no2{{/items.2}}{{items.1.title}}{{items.0.title}}{{items.x}}|{{#items.0}}{{#items}}{{t.id}}{{/items}}{{/items.0}}";
+	CHECK(tmpl_set_add(set, "obj", obj, strlen(obj), &e) == 0);
+	struct tmpl_table one;
+	tmpl_table_init(&one, keys, 4);
+	tmpl_table_row(&one);
+	tmpl_table_set(&one, 0, "42");
+	tmpl_table_set(&one, 1, "<t>");
+	tmpl_table_set(&one, 2, "街道");
+	tmpl_table_set(&one, 3, "true");
+	struct tmpl_binding both[] = { { "t", &one, 1 }, { "items", &t, 0 } };
+	struct buf out;
+	buf_init(&out);
+	CHECK(tmpl_render_with(set, "obj", NULL, both, 2, &out) == 0);
+	CHECK_STR(out.data, "42 &lt;t&gt; 街道!~|42:42|7no2&lt;a&amp;b&gt;|4242");
+	buf_free(&out);
+	/* A key of the context wins over a binding of the same name. */
+	json_t *shadow = json_pack("{s:{s:s}}", "t", "id", "json");
+	buf_init(&out);
+	CHECK(tmpl_render_with(set, "obj", shadow, both, 2, &out) == 0);
+	CHECK(out.data && strncmp(out.data, "json ", 5) == 0);
+	buf_free(&out);
+	json_decref(shadow);
+	tmpl_table_free(&one);
+
+	/* Where a name was found is remembered from page to page: a table whose keys array is
+	 * the same memory with other keys in it is still read by its keys. */
+	const char *k2[] = { "a", "b" };
+	const char *swap = "{{s.a}}{{s.b}}|{{#rows}}{{a}}{{b}}{{/rows}}";
+	CHECK(tmpl_set_add(set, "swap", swap, strlen(swap), &e) == 0);
+	for (int round = 0; round < 2; round++) {
+		struct tmpl_table s2;
+		tmpl_table_init(&s2, k2, 2);
+		tmpl_table_row(&s2);
+		tmpl_table_set(&s2, 0, "A");
+		tmpl_table_set(&s2, 1, "B");
+		struct tmpl_binding sb[] = { { "s", &s2, 1 }, { "rows", &s2, 0 } };
+		buf_init(&out);
+		CHECK(tmpl_render_with(set, "swap", NULL, sb, 2, &out) == 0);
+		CHECK_STR(out.data, round == 0 ? "AB|AB" : "BA|BA");
+		buf_free(&out);
+		tmpl_table_free(&s2);
+		k2[0] = "b"; /* the same array, its keys the other way round */
+		k2[1] = "a";
+	}
 	tmpl_table_free(&t);
 	json_decref(ctx);
 	tmpl_set_free(set);
