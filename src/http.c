@@ -1152,8 +1152,9 @@ int server_run(const struct server_config *cfg)
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%s/migrations", root);
 	int applied = migrate_run(db, dir, &e);
-	/* Fresh planner statistics (sampled: about half a second at a million tickets); without
-	 * them SQLite picks poor indexes for the scoped to-do counts. */
+	/* Fresh planner statistics (sampled: one to three seconds at a million tickets, about ten
+	 * on a cold page cache; the server listens after); without them SQLite picks poor indexes
+	 * for the scoped to-do counts. */
 	if (applied >= 0 && db_exec(db, "PRAGMA analysis_limit=1000; ANALYZE;", &e) != 0)
 		log_warn("%s", e.message);
 	db_close(db);
