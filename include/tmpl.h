@@ -71,7 +71,8 @@ void tmpl_table_reverse(struct tmpl_table *t);
 void tmpl_table_free(struct tmpl_table *t);
 
 /*
- * A table under a name, looked up after ctx's own keys: "name" is the table and "name.N" its
+ * A table under a name, looked up after what sections put on the stack and before ctx's own
+ * keys (a binding hides a key of ctx of the same name): "name" is the table and "name.N" its
  * row N. With `one`, the table's first row stands for the name as one object would:
  * {{t.code}} is the cell "code", {{t.names.unit}} the cell "names.unit".
  */

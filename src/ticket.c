@@ -433,7 +433,7 @@ void ticket_children_each(struct db *db, long long id, int brief_events, ticket_
 		[TICKET_EVENTS] = "SELECT id, at, actor, action, before, after FROM events "
 				  "WHERE entity = 'ticket' AND entity_id = ?1 ORDER BY id",
 		[TICKET_LINKS] = "SELECT t.id, t.code, t.title FROM ticket_links l JOIN tickets t ON t.id = l.other_id "
-				 "WHERE l.ticket_id = ?1 ORDER BY t.id",
+				 "WHERE l.ticket_id = ?1 ORDER BY l.other_id", /* t.id, in the key's order: no sort */
 	};
 	/* A page needs three values of each event's record, which SQLite reads out in place. */
 	static const char q_brief_events[] =

@@ -848,6 +848,7 @@ struct render {
 	int depth;
 	const struct tmpl_binding *bindings;
 	int nbindings;
+	int has_root; /* frame 0 is the context the render began with */
 	int at_line_start;
 	int nesting;
 	long budget;
@@ -967,7 +968,14 @@ static struct val lookup(struct render *r, const struct node *nd)
 			return (struct val){ .kind = V_CELL, .cell = top->cell };
 		return (struct val){ .kind = V_NONE };
 	}
+	/* Frames that sections put on the stack, then the bindings, then the context's own keys
+	 * (frame 0): a page's tables are found without first missing in its context object. */
 	for (int i = r->depth - 1; i >= 0; i--) {
+		if (i == 0 && r->has_root) {
+			for (int b = 0; b < r->nbindings; b++)
+				if (strcmp(r->bindings[b].name, nd->parts[0]) == 0)
+					return bound_val(r, nd, &r->bindings[b]);
+		}
 		const struct frame *f = &r->stack[i];
 		if (f->kind == F_JSON) {
 			json_t *v;
@@ -985,9 +993,10 @@ static struct val lookup(struct render *r, const struct node *nd)
 				return (struct val){ .kind = V_NONE };
 		}
 	}
-	for (int i = 0; i < r->nbindings; i++)
-		if (strcmp(r->bindings[i].name, nd->parts[0]) == 0)
-			return bound_val(r, nd, &r->bindings[i]);
+	if (!r->has_root)
+		for (int b = 0; b < r->nbindings; b++)
+			if (strcmp(r->bindings[b].name, nd->parts[0]) == 0)
+				return bound_val(r, nd, &r->bindings[b]);
 	return (struct val){ .kind = V_NONE };
 }
 
@@ -1273,6 +1282,7 @@ int tmpl_render_with(const struct tmpl_set *set, const char *name, json_t *ctx, 
 		memset(column_memos, 0, sizeof column_memos);
 		r.gen = ++column_gen;
 	}
+	r.has_root = ctx != NULL;
 	if (ctx)
 		push(&r, (struct frame){ .kind = F_JSON, .j = ctx });
 	render_nodes(&r, t->root.kids, t->root.nkids, "", (struct overrides){ NULL, 0 });

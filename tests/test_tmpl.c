@@ -262,11 +262,14 @@ static void test_tables(void)
 	CHECK(tmpl_render_with(set, "obj", NULL, both, 2, &out) == 0);
 	CHECK_STR(out.data, "42 &lt;t&gt; 街道!~|42:42|7no2&lt;a&amp;b&gt;|4242");
 	buf_free(&out);
-	/* A key of the context wins over a binding of the same name. */
-	json_t *shadow = json_pack("{s:{s:s}}", "t", "id", "json");
+	/* A binding hides a key of the context of the same name; what a section puts on the
+	 * stack hides the binding; other keys of the context are still found. */
+	json_t *shadow = json_pack("{s:{s:s},s:s,s:{s:s}}", "t", "id", "json", "who", "ctx", "sec", "t", "sec");
+	const char *hide = "{{t.id}} {{who}} {{#sec}}{{t}}{{/sec}} {{#t}}{{who}}{{/t}}";
+	CHECK(tmpl_set_add(set, "hide", hide, strlen(hide), &e) == 0);
 	buf_init(&out);
-	CHECK(tmpl_render_with(set, "obj", shadow, both, 2, &out) == 0);
-	CHECK(out.data && strncmp(out.data, "json ", 5) == 0);
+	CHECK(tmpl_render_with(set, "hide", shadow, both, 2, &out) == 0);
+	CHECK_STR(out.data, "42 ctx sec ctx");
 	buf_free(&out);
 	json_decref(shadow);
 	tmpl_table_free(&one);
