@@ -15,6 +15,8 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/bench
 SIZES=${BENCH_SIZES:-"100000 1000000"}
 SECONDS_EACH=${BENCH_SECONDS:-10}
+ROUNDS=${BENCH_ROUNDS:-3} # a page and the bare server take turns this many times, ROUND_SECONDS each
+ROUND_SECONDS=${BENCH_ROUND_SECONDS:-4}
 CONNS=${BENCH_CONNECTIONS:-32}
 STREET=XR
 mkdir -p "$OUT"
@@ -41,8 +43,9 @@ start() {
   echo "server did not start:"; cat "$log"; exit 1
 }
 
-# wrk LABEL CONNECTIONS SECONDS URL [extra wrk args...] → one table row; fails on any error response.
-measure() {
+# wrk LABEL CONNECTIONS SECONDS URL [extra wrk args...] → "requests/s p50 p99" (latencies as wrk
+# writes them); fails on any error response.
+run_wrk() {
   local label=$1 conns=$2 secs=$3 target=$4; shift 4
   local threads=$(( conns < 2 ? 1 : 2 ))
   local w
@@ -55,11 +58,26 @@ measure() {
   bad=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' <<<"$w")
   errs=$(awk '/Socket errors:/' <<<"$w")
   if [ -n "$bad" ] || [ -n "$errs" ]; then
-    echo "$label: error responses ($bad) $errs"; echo "$w"; exit 1
+    echo "$label: error responses ($bad) $errs" >&2; echo "$w" >&2; exit 1
   fi
-  printf '| %s | %s | %s | %s | %s |' "$label" "$conns" "$rps" "$p50" "$p99"
   echo "  [$label] $total requests, $rps/s, p50 $p50, p99 $p99" >&2
+  echo "$rps $p50 $p99"
 }
+
+# The same as one table row: | label | connections | requests/s | p50 | p99 |
+measure() {
+  local m rps p50 p99
+  m=$(run_wrk "$@") || exit 1
+  read -r rps p50 p99 <<<"$m"
+  printf '| %s | %s | %s | %s | %s |' "$1" "$2" "$rps" "$p50" "$p99"
+}
+
+# A latency as wrk writes it (850.00us, 1.23ms, 2.01s) in milliseconds.
+to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
+  printf "%.2f", u == "us" ? n / 1000 : u == "s" ? n * 1000 : u == "m" ? n * 60000 : n }'; }
+
+# Middle value of numbers given as arguments.
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # Checks that a URL answers 200 for the session before it is measured.
 check() {
@@ -72,7 +90,8 @@ check() {
   echo "## make bench — $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), " \
-       "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); wrk ${SECONDS_EACH} s per row, 2 threads;" \
+       "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); wrk with 2 threads, ${SECONDS_EACH} s per row;" \
+       "each page and the bare server in ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s;" \
        "SQLite $(sqlite3 --version | cut -d' ' -f1), synchronous=FULL."
 } >"$RESULTS"
 
@@ -117,15 +136,28 @@ for n in $SIZES; do
     echo
     echo "### $n tickets ($(du -m "$work" | cut -f1) MB; street $STREET holds $total)"
     echo
-    echo "| request | connections | requests/s | p50 | p99 | bare server requests/s | share of bare |"
+    echo "| request | connections | requests/s | p50 | p99 | bare server requests/s | share of bare (each round) |"
     echo "|---|---|---|---|---|---|---|"
   } >>"$RESULTS"
-  rps_of() { awk -F'|' '{ gsub(/ /, "", $4); print $4 }' <<<"$1"; }
+  # The page and the bare server take turns, ROUNDS times: the machine's speed drifts from one
+  # moment to the next, so each round compares the two at nearly the same moment. Reported:
+  # the median requests/s of each, the median p50, the worst p99, and the median of the rounds'
+  # shares with every round's share beside it.
   pair() { # label ledger-url bare-url
-    local r b ours theirs
-    r=$(measure "$1" "$CONNS" "$SECONDS_EACH" "$2" -H "Cookie: $cookie"); ours=$(rps_of "$r")
-    b=$(measure "bare server" "$CONNS" "$SECONDS_EACH" "$3"); theirs=$(rps_of "$b")
-    echo "$r $theirs | $(( ours * 100 / theirs ))% |" >>"$RESULTS"
+    local i m rps p50 p99 b shares=() ours=() theirs=() p50s=() p99s=()
+    for i in $(seq 1 "$ROUNDS"); do
+      m=$(run_wrk "$1" "$CONNS" "$ROUND_SECONDS" "$2" -H "Cookie: $cookie") || exit 1
+      read -r rps p50 p99 <<<"$m"
+      ours+=("$rps"); p50s+=("$(to_ms "$p50")"); p99s+=("$(to_ms "$p99")")
+      m=$(run_wrk "bare server" "$CONNS" "$ROUND_SECONDS" "$3") || exit 1
+      read -r b _ _ <<<"$m"
+      theirs+=("$b"); shares+=("$(( rps * 100 / b ))")
+    done
+    local worst
+    worst=$(printf '%s\n' "${p99s[@]}" | sort -n | tail -1)
+    printf '| %s | %s | %s | %sms | %sms | %s | %s%% (%s) |\n' "$1" "$CONNS" "$(median "${ours[@]}")" \
+      "$(median "${p50s[@]}")" "$worst" "$(median "${theirs[@]}")" "$(median "${shares[@]}")" \
+      "$(IFS=,; echo "${shares[*]}" | sed 's/,/, /g')" >>"$RESULTS"
   }
   pair "ledger page, street $STREET, first page" "$base/tickets?unit=$STREET" "$bare/list"
   pair "ledger page, street $STREET, last page" "$base/tickets?unit=$STREET&last=1" "$bare/list"
