@@ -17,6 +17,8 @@ struct tmpl_set;
 
 struct tmpl_set *tmpl_set_new(void);
 void tmpl_set_free(struct tmpl_set *set);
+/* The most nodes one render may visit (default 5,000,000; a page visits a few thousand). */
+void tmpl_set_budget(struct tmpl_set *set, long nodes);
 
 /*
  * Parses src under name (replacing any template of that name). On a syntax error returns -1
@@ -33,8 +35,10 @@ int tmpl_set_load_dir(struct tmpl_set *set, const char *dir, struct err *e);
 int tmpl_set_has(const struct tmpl_set *set, const char *name);
 
 /*
- * Renders template name with ctx (may be NULL) appended to out. Returns 0, or -1 if there is
- * no template of that name. Missing partials render as nothing, as the spec asks.
+ * Renders template name with ctx (may be NULL) appended to out. Returns 0; -1 if there is
+ * no template of that name; -2 if a limit cut the render short (the nodes one render may
+ * visit, partials nested 64 deep, sections nested 256 deep), out then holding an incomplete
+ * page. Missing partials render as nothing, as the spec asks.
  */
 int tmpl_render(const struct tmpl_set *set, const char *name, json_t *ctx, struct buf *out);
 

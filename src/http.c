@@ -453,10 +453,21 @@ void http_page_with(struct req *r, int status, const char *tmpl, json_t *ctx, co
 	buf_reserve(&out, 48 * 1024); /* a list page's size: no copies while it grows */
 	int rc = tmpl_render_with(r->srv->templates, tmpl, ctx, tables, ntables, &out);
 	json_decref(ctx);
-	if (rc != 0) {
+	if (rc != 0 && strcmp(tmpl, "error") == 0) {
+		buf_free(&out); /* http_error answers in plain text */
+		log_error("the error template failed (%d)", rc);
+		return;
+	}
+	if (rc == -1) {
 		buf_free(&out);
 		log_error("missing template %s", tmpl);
 		http_error(r, 500, "template_missing", "页面模板缺失，请联系系统管理员");
+		return;
+	}
+	if (rc != 0) { /* never half a page */
+		buf_free(&out);
+		log_error("template %s stopped at a render limit on %s", tmpl, r->path);
+		http_error(r, 500, "page_too_large", "页面内容过多，未能完整生成，请缩小查询范围或联系系统管理员");
 		return;
 	}
 	claim(r);

@@ -79,6 +79,7 @@ struct tmpl {
 struct tmpl_set {
 	struct tmpl **v;
 	size_t n, cap;
+	long budget; /* nodes one render may visit */
 };
 
 /* ---------------------------------------------------------------- tokenizer */
@@ -564,7 +565,14 @@ static size_t build(struct builder *b, size_t i, struct node *parent, size_t str
 
 struct tmpl_set *tmpl_set_new(void)
 {
-	return xcalloc(1, sizeof(struct tmpl_set));
+	struct tmpl_set *set = xcalloc(1, sizeof(struct tmpl_set));
+	set->budget = RENDER_BUDGET;
+	return set;
+}
+
+void tmpl_set_budget(struct tmpl_set *set, long nodes)
+{
+	set->budget = nodes > 0 ? nodes : RENDER_BUDGET;
 }
 
 static void tmpl_free(struct tmpl *t)
@@ -852,6 +860,7 @@ struct render {
 	int at_line_start;
 	int nesting;
 	long budget;
+	int stopped; /* a limit cut the render short */
 };
 
 static void render_nodes(struct render *r, const struct node *nodes, size_t n, const char *indent,
@@ -1101,8 +1110,10 @@ static void emit_text(struct render *r, const char *indent, const char *s, size_
 /* Returns 0 when the stack is full (data nested absurdly deep): the section is then skipped. */
 static int push(struct render *r, struct frame f)
 {
-	if (r->depth >= MAX_STACK)
+	if (r->depth >= MAX_STACK) {
+		r->stopped = 1;
 		return 0;
+	}
 	r->stack[r->depth++] = f;
 	return 1;
 }
@@ -1125,8 +1136,10 @@ static char *join_indent(const char *a, const char *b)
 static void render_template(struct render *r, const struct tmpl *t, const struct node *nd, const char *indent,
 			    struct overrides ov)
 {
-	if (r->nesting >= MAX_NESTING)
+	if (r->nesting >= MAX_NESTING) {
+		r->stopped = 1;
 		return;
+	}
 	char *ind = NULL;
 	if (nd->indent) {
 		ind = join_indent(indent, nd->indent);
@@ -1145,8 +1158,10 @@ static void render_nodes(struct render *r, const struct node *nodes, size_t n, c
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct node *nd = &nodes[i];
-		if (--r->budget < 0)
+		if (--r->budget < 0) {
+			r->stopped = 1;
 			return;
+		}
 		switch (nd->kind) {
 		case K_TEXT:
 			emit_text(r, indent, nd->text, nd->len);
@@ -1276,7 +1291,8 @@ int tmpl_render_with(const struct tmpl_set *set, const char *name, json_t *ctx, 
 	r.depth = 0;
 	r.at_line_start = 1;
 	r.nesting = 0;
-	r.budget = RENDER_BUDGET;
+	r.budget = set->budget;
+	r.stopped = 0;
 	r.gen = ++column_gen;
 	if (r.gen == 0) { /* after 2^32 renders: entries of generation 0 would count again */
 		memset(column_memos, 0, sizeof column_memos);
@@ -1288,5 +1304,5 @@ int tmpl_render_with(const struct tmpl_set *set, const char *name, json_t *ctx, 
 	render_nodes(&r, t->root.kids, t->root.nkids, "", (struct overrides){ NULL, 0 });
 	if (!out->data)
 		buf_append(out, "", 0);
-	return 0;
+	return r.stopped ? -2 : 0;
 }

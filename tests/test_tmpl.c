@@ -142,16 +142,31 @@ static void test_own_rules(void)
 	set = tmpl_set_new();
 	CHECK(tmpl_set_add(set, "twice", "x{{>twice}}{{>twice}}", 21, &e) == 0);
 	buf_init(&out);
-	CHECK(tmpl_render(set, "twice", NULL, &out) == 0);
+	CHECK(tmpl_render(set, "twice", NULL, &out) == -2); /* says it stopped short */
 	CHECK(out.len > 64 && out.len < 5000000); /* stopped by the budget, not by running out */
 	buf_free(&out);
+	/* A set's budget can be lowered: the same page within it renders whole, beyond it not. */
+	const char *three_t = "{{#l}}<{{x}}>{{/l}}";
+	CHECK(tmpl_set_add(set, "three", three_t, strlen(three_t), &e) == 0);
+	json_t *three = json_pack("{s:[{s:i},{s:i},{s:i}]}", "l", "x", 1, "x", 2, "x", 3);
+	tmpl_set_budget(set, 10); /* the section, then three items of three nodes each */
+	buf_init(&out);
+	CHECK(tmpl_render(set, "three", three, &out) == 0);
+	CHECK_STR(out.data, "<1><2><3>");
+	buf_free(&out);
+	tmpl_set_budget(set, 9);
+	buf_init(&out);
+	CHECK(tmpl_render(set, "three", three, &out) == -2);
+	CHECK_STR(out.data, "<1><2><3");
+	buf_free(&out);
+	json_decref(three);
 	tmpl_set_free(set);
 
 	/* A partial that includes itself stops at the nesting limit instead of crashing. */
 	set = tmpl_set_new();
 	CHECK(tmpl_set_add(set, "loop", "x{{>loop}}", 10, &e) == 0);
 	buf_init(&out);
-	CHECK(tmpl_render(set, "loop", NULL, &out) == 0);
+	CHECK(tmpl_render(set, "loop", NULL, &out) == -2);
 	CHECK(out.len == 65); /* the page itself and 64 nested levels */
 	buf_free(&out);
 	tmpl_set_free(set);

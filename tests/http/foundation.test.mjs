@@ -244,6 +244,43 @@ test('a failing page answers 500 in Chinese and the server goes on', async () =>
   }
 });
 
+test('a page cut short by a render limit answers 500, never half a page; a failing error page answers in plain text', async () => {
+  // Home includes itself (past the partial nesting limit); the to-do page's error template
+  // includes itself too, so its error page cannot be rendered either.
+  const root = tempDir();
+  for (const d of ['templates', 'static', 'migrations']) cpSync(join(ROOT, d), join(root, d), { recursive: true });
+  writeFileSync(join(root, 'templates/home.mustache'), 'HOME-PART{{>home}}');
+  const s = await startServer({ root });
+  try {
+    const get = as(await apiLogin(s.base, 'zhongxin'));
+    const r = await get(`${s.base}/`);
+    assert.equal(r.status, 500);
+    const html = await r.text();
+    assert.match(html, /页面内容过多，未能完整生成/);
+    assert.doesNotMatch(html, /HOME-PART/);
+    for (let i = 0; i < 50 && !/render limit/.test(s.log()); i++) await sleep(20); // the log arrives through a pipe
+    assert.match(s.log(), /template home stopped at a render limit on \//);
+    assert.equal((await get(`${s.base}/todo`)).status, 200);
+  } finally {
+    await s.stop();
+  }
+  writeFileSync(join(root, 'templates/error.mustache'), 'ERR{{>error}}');
+  const s2 = await startServer({ root });
+  try {
+    const r = await as(await apiLogin(s2.base, 'zhongxin'))(`${s2.base}/`);
+    assert.equal(r.status, 500);
+    assert.match(r.headers.get('content-type'), /text\/plain/);
+    assert.equal(await r.text(), '页面内容过多，未能完整生成，请缩小查询范围或联系系统管理员');
+    const missing = await fetch(`${s2.base}/nope`);
+    assert.equal(missing.status, 404);
+    assert.match(missing.headers.get('content-type'), /text\/plain/);
+    assert.equal((await fetch(`${s2.base}/healthz`)).status, 200);
+  } finally {
+    await s2.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('SIGINT stops the server cleanly too', async () => {
   const s = await startServer();
   assert.equal((await fetch(`${s.base}/healthz`)).status, 200);
