@@ -1802,6 +1802,48 @@ long long ticket_count(struct db *db, const struct ticket_filter *f)
 	return ticket_count_by(db, f, 1);
 }
 
+/* The list's order, or its reverse; plus ("+") keeps the order from steering the index choice. */
+static void order_by(struct buf *sql, int desc, const char *plus)
+{
+	buf_printf(sql, desc ? " ORDER BY %st.urgency_rank DESC, %st.deadline DESC, %st.id DESC"
+			     : " ORDER BY %st.urgency_rank, %st.deadline, %st.id",
+		   plus, plus, plus);
+}
+
+/*
+ * Where a page `offset` rows into the order starts: that row's order key, read from the
+ * tickets alone. Skipping with OFFSET in the page's own query would join every skipped row
+ * to its names first (seconds, a hundred thousand rows in); here SQLite skips entries of the
+ * sort-order index. 0 when there is no such row.
+ */
+static int offset_start(struct db *db, const struct ticket_filter *f, enum where_mode mode, int desc,
+			const char *plus, long offset, struct ticket_cursor *at)
+{
+	char paths[4][2][256], qbuf[600], dates[3][11];
+	struct sqlq q = { .n = 0 };
+	buf_init(&q.sql);
+	buf_puts(&q.sql, "SELECT t.urgency_rank, t.deadline, t.id FROM tickets t ");
+	int found = 0;
+	if (build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, mode)) {
+		order_by(&q.sql, desc, plus);
+		buf_puts(&q.sql, " LIMIT 1 OFFSET ");
+		bind_num(&q, offset);
+		sqlite3_stmt *st = db_prepare_text(db, q.sql.data);
+		if (st) {
+			bind_all(&q, st);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				at->rank = sqlite3_column_int(st, 0);
+				snprintf(at->deadline, sizeof at->deadline, "%s", db_text(st, 1));
+				at->id = sqlite3_column_int64(st, 2);
+				found = 1;
+			}
+			db_done(st);
+		}
+	}
+	buf_free(&q.sql);
+	return found;
+}
+
 /*
  * One page of the list: calls row() with the statement on each row, in the order read.
  * Returns 1 when that order is the page's reversed (read from the end), 0 otherwise.
@@ -1853,26 +1895,32 @@ static int list_rows(struct db *db, const struct ticket_filter *f, enum list_sha
 			}
 		}
 	}
-	if ((dir == LIST_AFTER || dir == LIST_BEFORE) && at) {
-		buf_printf(&q.sql, " AND (t.urgency_rank, t.deadline, t.id) %s (", dir == LIST_AFTER ? ">" : "<");
-		bind_num(&q, at->rank);
-		buf_puts(&q.sql, ", ");
-		bind_text(&q, at->deadline);
-		buf_puts(&q.sql, ", ");
-		bind_num(&q, at->id);
-		buf_puts(&q.sql, ")");
-	}
 	/* "+t.column" is not the indexed column: the order then cannot steer the choice of index. */
 	const char *plus = selective ? "+" : "";
-	buf_printf(&q.sql, desc ? " ORDER BY %st.urgency_rank DESC, %st.deadline DESC, %st.id DESC"
-				: " ORDER BY %st.urgency_rank, %st.deadline, %st.id",
-		   plus, plus, plus);
+	const struct ticket_cursor *from = dir == LIST_AFTER || dir == LIST_BEFORE ? at : NULL;
+	const char *op = dir == LIST_AFTER ? ">" : "<";
+	struct ticket_cursor start;
+	if (dir == LIST_FIRST && offset > 0) {
+		/* From the row the offset lands on, that row included. */
+		if (!offset_start(db, f, selective ? WHERE_COUNT : WHERE_LIST, desc, plus, offset, &start)) {
+			buf_free(&q.sql);
+			return desc;
+		}
+		from = &start;
+		op = desc ? "<=" : ">=";
+	}
+	if (from) {
+		buf_printf(&q.sql, " AND (t.urgency_rank, t.deadline, t.id) %s (", op);
+		bind_num(&q, from->rank);
+		buf_puts(&q.sql, ", ");
+		bind_text(&q, from->deadline);
+		buf_puts(&q.sql, ", ");
+		bind_num(&q, from->id);
+		buf_puts(&q.sql, ")");
+	}
+	order_by(&q.sql, desc, plus);
 	buf_puts(&q.sql, " LIMIT ");
 	bind_num(&q, limit + 1);
-	if (offset > 0 && dir == LIST_FIRST) {
-		buf_puts(&q.sql, " OFFSET ");
-		bind_num(&q, offset);
-	}
 	sqlite3_stmt *st = db_prepare_text(db, q.sql.data);
 	if (!st) {
 		buf_free(&q.sql);

@@ -356,7 +356,8 @@ test('list API: filters, pagination bounds, total', async () => {
   for (const bad of ['page=0', 'page=abc', 'per_page=1000', 'page=99999999999']) {
     assert.equal((await json(reviewer, `/api/v1/tickets?${bad}`)).status, 422, bad);
   }
-  // Pages past the middle are read from the end; every page size gives the same sequence.
+  // A page starts at the row its offset lands on (found without the page's joins), pages past
+  // the middle counted from the end; every page size gives the same sequence.
   const codes = all.items.map((i) => i.code);
   for (const per of [1, 2, 3, 7]) {
     const seen = [];
