@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ledger, tempDir } from './helpers.mjs';
+import { ledger, tempDir, BIN } from './helpers.mjs';
 
 const sql = (db, q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
 
@@ -97,5 +97,38 @@ test('seed adds realistic tickets with their events; the chain stays intact', ()
   assert.equal(sql(db, 'SELECT sum(callback_count) = (SELECT count(*) FROM callbacks) FROM tickets'), '1');
   assert.equal(sql(db, "SELECT sum(unsatisfied_count) = (SELECT count(*) FROM callbacks WHERE result = 'unsatisfied') FROM tickets"), '1');
   assert.equal(ledger(['audit-verify', '--db', db]).code, 0);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// Starts `ledger serve` on db until it listens; resolves with what it logged by then.
+async function serveLog(db) {
+  const child = spawn(BIN, ['serve', '--db', db, '--port', '0'], { env: process.env });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  await new Promise((res, rej) => {
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; if (/listening on/.test(out)) res(); });
+    child.on('exit', () => rej(new Error(`serve exited: ${err}`)));
+  });
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('close', r)); // its output read to the end
+  return err;
+}
+
+test('serve takes planner statistics at start only when missing, small or out of step', { timeout: 120000 }, async () => {
+  const dir = tempDir();
+  const db = join(dir, 'x.db');
+  assert.equal(ledger(['init', '--db', db, '--demo']).code, 0);
+  assert.match(await serveLog(db), /planner statistics taken/); // a small ledger: always, it is quick
+  assert.equal(ledger(['seed', '--db', db, '--tickets', '10000']).code, 0); // seed takes them at its end
+  const rows = () => Number(sql(db, "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE idx = 'tickets_order'"));
+  assert.ok(rows() >= 10000);
+  assert.doesNotMatch(await serveLog(db), /planner statistics taken/);
+  sql(db, "UPDATE sqlite_stat1 SET stat = '1000 10 1 1' WHERE idx = 'tickets_order'"); // as if taken at 1,000
+  assert.match(await serveLog(db), /planner statistics taken/);
+  assert.ok(rows() >= 10000);
+  sql(db, 'DELETE FROM sqlite_stat1');
+  assert.match(await serveLog(db), /planner statistics taken/);
+  assert.ok(rows() >= 10000);
   rmSync(dir, { recursive: true, force: true });
 });
