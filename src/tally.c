@@ -114,7 +114,7 @@ static int check_counts(struct db *db, const struct subject *who, const char *sc
 	static const char *const lights[] = { NULL, "red", "yellow", "green" };
 	int bad = 0;
 	for (size_t s = 0; s < ARRAY_LEN(statuses); s++)
-		for (int variant = 0; variant < 12; variant++) {
+		for (int variant = 0; variant < 14; variant++) {
 			struct ticket_filter f;
 			memset(&f, 0, sizeof f);
 			f.who = who;
@@ -133,6 +133,8 @@ static int check_counts(struct db *db, const struct subject *who, const char *sc
 			case 9: f.campaign = "SW2023"; f.light = lights[1 + s % 3]; break;
 			case 10: f.domain = "rural_water"; break;
 			case 11: f.supervised = 0; f.unclosed = 1; break;
+			case 12: f.category = "complaint"; break;
+			case 13: f.category = "suggestion"; f.light = lights[1 + s % 3]; break;
 			default: break;
 			}
 			long long a = ticket_count_by(db, &f, 1), b = ticket_count_by(db, &f, 0);

@@ -1506,13 +1506,14 @@ static int has(const char *s)
 /* The kind of tally that can answer a count under f, or NULL when only the tickets can. */
 static const char *tally_kind(const struct ticket_filter *f)
 {
-	if (has(f->category) || has(f->from) || has(f->to) || has(f->q))
+	if (has(f->from) || has(f->to) || has(f->q))
 		return NULL;
 	int flagged = f->returned || f->extension_pending || f->callbacks_due || has(f->color) || f->supervised >= 0;
-	int dom = has(f->domain), src = has(f->source), light = has(f->light), stale = f->stale == 1;
-	if (dom + src + stale > 1 || (light && stale) || (flagged && (dom || src || light || stale)))
+	int dom = has(f->domain), src = has(f->source), cat = has(f->category), light = has(f->light),
+	    stale = f->stale == 1;
+	if (dom + src + cat + stale > 1 || (light && stale) || (flagged && (dom || src || cat || light || stale)))
 		return NULL;
-	return dom ? "domain" : src ? "source" : light ? "deadline" : stale ? "progress" : "state";
+	return dom ? "domain" : src ? "source" : cat ? "category" : light ? "deadline" : stale ? "progress" : "state";
 }
 
 /* The WHERE clause for f; returns 0 if the filter can match nothing (unknown unit, say). */
@@ -1591,7 +1592,8 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, ")");
 	}
 	if (f->category && *f->category) {
-		buf_printf(&q->sql, " AND %st.category_id = (SELECT id FROM categories WHERE code = ", list ? "+" : "");
+		buf_printf(&q->sql, " AND %s = (SELECT id FROM categories WHERE code = ",
+			   tally ? "t.dim" : list ? "+t.category_id" : "t.category_id");
 		bind_text(q, f->category);
 		buf_puts(&q->sql, ")");
 	}

@@ -244,8 +244,18 @@ test('optimistic edits: a stale version gets 409 with the current ticket; staff 
   assert.equal(r.status, 422);
   assert.match((await r.json()).error.fields.deadline, /区级调度/);
   r = await json(staff, `/api/v1/tickets/${t.id}`, 'PATCH', { version: v2.version, title: '更正后的标题' });
-  assert.equal((await r.json()).title, '更正后的标题');
+  const v3 = await r.json();
+  assert.equal(v3.title, '更正后的标题');
   assert.equal((await json(staff, `/api/v1/tickets/${t.id}`, 'PATCH', { title: 'x' })).status, 422); // no version
+  // A new category moves the ticket between the category totals (counted from the running
+  // tallies; the recount at the end of this file checks them against the ledger).
+  const total = async (c) => (await (await json(reviewer, `/api/v1/tickets?category=${c}&per_page=1`)).json()).total;
+  const [complaints, suggestions] = [await total('complaint'), await total('suggestion')];
+  assert.equal(complaints, Number(sql(srv.db, "SELECT count(*) FROM tickets WHERE category_id = (SELECT id FROM categories WHERE code = 'complaint')")));
+  r = await json(staff, `/api/v1/tickets/${t.id}`, 'PATCH', { version: v3.version, category: 'suggestion' });
+  assert.equal(r.status, 200);
+  assert.equal(await total('complaint'), complaints - 1);
+  assert.equal(await total('suggestion'), suggestions + 1);
 });
 
 test('staff of another street: no ticket, list row, search hit, attachment or action leaks', async () => {
