@@ -967,8 +967,17 @@ static struct val bound_val(struct render *r, const struct node *nd, const struc
 	return (struct val){ .kind = V_CELL, .cell = t->cells[row * (size_t)t->nkeys + (size_t)m->col] };
 }
 
+static const struct tmpl_binding *binding_of(const struct render *r, const struct node *nd)
+{
+	for (int b = 0; b < r->nbindings; b++)
+		if (strcmp(r->bindings[b].name, nd->parts[0]) == 0)
+			return &r->bindings[b];
+	return NULL;
+}
+
 static struct val lookup(struct render *r, const struct node *nd)
 {
+	const struct tmpl_binding *b;
 	if (!nd->parts) {
 		const struct frame *top = r->depth ? &r->stack[r->depth - 1] : NULL;
 		if (top && top->kind == F_JSON)
@@ -980,11 +989,8 @@ static struct val lookup(struct render *r, const struct node *nd)
 	/* Frames that sections put on the stack, then the bindings, then the context's own keys
 	 * (frame 0): a page's tables are found without first missing in its context object. */
 	for (int i = r->depth - 1; i >= 0; i--) {
-		if (i == 0 && r->has_root) {
-			for (int b = 0; b < r->nbindings; b++)
-				if (strcmp(r->bindings[b].name, nd->parts[0]) == 0)
-					return bound_val(r, nd, &r->bindings[b]);
-		}
+		if (i == 0 && r->has_root && (b = binding_of(r, nd)) != NULL)
+			return bound_val(r, nd, b);
 		const struct frame *f = &r->stack[i];
 		if (f->kind == F_JSON) {
 			json_t *v;
@@ -1002,10 +1008,8 @@ static struct val lookup(struct render *r, const struct node *nd)
 				return (struct val){ .kind = V_NONE };
 		}
 	}
-	if (!r->has_root)
-		for (int b = 0; b < r->nbindings; b++)
-			if (strcmp(r->bindings[b].name, nd->parts[0]) == 0)
-				return bound_val(r, nd, &r->bindings[b]);
+	if (!r->has_root && (b = binding_of(r, nd)) != NULL)
+		return bound_val(r, nd, b);
 	return (struct val){ .kind = V_NONE };
 }
 
