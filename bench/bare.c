@@ -174,7 +174,9 @@ int main(int argc, char **argv)
 	}
 	db_path = argv[1];
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* as the ledger does: no global lock per allocation */
-	unsigned threads = argc > 4 ? (unsigned)atoi(argv[4]) : 2 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	/* The ledger's default: one network thread per core, at least two. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = argc > 4 ? (unsigned)atoi(argv[4]) : (unsigned)(cores > 1 ? cores : 2);
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||

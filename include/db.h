@@ -76,6 +76,20 @@ int db_pool_start(const char *path, struct err *e);
 void db_pool_stop(void);
 /* This thread's read connection (opened on first use), or NULL if it cannot be opened. */
 struct db *db_reader(void);
+/* Opens this thread's reader again if the writer has taken planner statistics since it was
+ * opened. Only where none of its statements is in use (before a request's first read). */
+void db_reader_renew(void);
+
+/*
+ * Planner statistics. Stale: there are none, the ledger has grown past twice or shrunk below
+ * half the size they were taken at, or (at_start) none were taken for the tickets or the
+ * ledger is small enough that taking them costs milliseconds. db_stats_take samples (ANALYZE with analysis_limit).
+ * db_pool_stats_every(s), before db_pool_start: the writer looks every s seconds (0: never)
+ * and takes them when stale.
+ */
+int db_stats_stale(struct db *db, int at_start);
+int db_stats_take(struct db *db, struct err *e);
+void db_pool_stats_every(unsigned seconds);
 
 /*
  * A write: runs on the writer thread inside a savepoint of a shared transaction; returns 0

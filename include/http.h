@@ -174,6 +174,7 @@ struct server_config {
 	size_t max_body;
 	unsigned conn_per_ip;
 	unsigned idle_timeout;
+	unsigned stats_every; /* seconds between the writer's looks at the planner statistics */
 };
 
 /*

@@ -4,9 +4,11 @@
 #include "db.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define STMT_CACHE 192
 #define TEXT_CACHE 64
@@ -27,6 +29,7 @@ struct db {
 		char *sql;
 		sqlite3_stmt *st;
 	} text[TEXT_CACHE];
+	unsigned stats_gen; /* the planner statistics this connection loaded (see db_stats_check) */
 	/* Answers remembered for one state of the database (see db_memo_get). */
 	unsigned memo_version;
 	int nmemo, next_memo;
@@ -395,9 +398,15 @@ static struct {
 	struct db *wdb;
 	struct db **readers;
 	int nreaders, capreaders;
+	double stats_every_ms, stats_next_ms; /* when the writer next looks at the statistics */
+	atomic_uint stats_gen;		      /* bumped when it has taken new ones */
 } pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER };
 
+/* This thread's reader, valid while the pool that opened it runs (epoch): db_pool_stop closes
+ * every reader, and a later pool must not hand out one of those. */
 static __thread struct db *thread_reader;
+static __thread unsigned thread_reader_epoch;
+static unsigned pool_epoch;
 
 static void run_batch(struct write_job *batch)
 {
@@ -429,13 +438,85 @@ static void run_batch(struct write_job *batch)
 	}
 }
 
+/* ---------------------------------------------------------------- planner statistics */
+
+int db_stats_stale(struct db *db, int at_start)
+{
+	static const char q_has[] = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'";
+	static const char q_rows[] = "SELECT (SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 "
+				     "WHERE tbl = 'tickets' AND idx = 'tickets_order'), (SELECT max(id) FROM tickets)";
+	sqlite3_stmt *st = db_prepare(db, q_has);
+	int has = st && sqlite3_step(st) == SQLITE_ROW;
+	db_done(st);
+	if (!has)
+		return 1;
+	long long then = -1, now = 0;
+	st = db_prepare(db, q_rows);
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		then = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+		now = sqlite3_column_int64(st, 1);
+	}
+	db_done(st);
+	if (at_start && (then < 0 || now < 10000))
+		return 1;
+	if (then < 0)
+		then = 0; /* taken on an empty ledger: ANALYZE writes no row for an empty table */
+	return now > 2 * then || 2 * now < then;
+}
+
+int db_stats_take(struct db *db, struct err *e)
+{
+	return db_exec(db, "PRAGMA analysis_limit=1000; ANALYZE;", e);
+}
+
+/* On the writer thread: new statistics if the ledger has outgrown them; readers then reopen. */
+static void stats_refresh(void)
+{
+	pool.stats_next_ms = mono_ms() + pool.stats_every_ms;
+	if (!db_stats_stale(pool.wdb, 0))
+		return;
+	struct err e = { 0 };
+	double t0 = mono_ms();
+	if (db_stats_take(pool.wdb, &e) != 0) {
+		log_warn("planner statistics not taken: %s", e.message);
+		return;
+	}
+	atomic_fetch_add(&pool.stats_gen, 1);
+	log_info("planner statistics taken in %.0f ms (the ledger has grown or shrunk since the last)", mono_ms() - t0);
+}
+
+void db_pool_stats_every(unsigned seconds)
+{
+	pool.stats_every_ms = seconds * 1000.0;
+}
+
 static void *writer_main(void *unused)
 {
 	(void)unused;
 	pthread_mutex_lock(&pool.mu);
 	for (;;) {
-		while (!pool.head && !pool.stopping)
-			pthread_cond_wait(&pool.wake, &pool.mu);
+		while (!pool.head && !pool.stopping) {
+			if (!pool.stats_every_ms) {
+				pthread_cond_wait(&pool.wake, &pool.mu);
+				continue;
+			}
+			if (mono_ms() >= pool.stats_next_ms) {
+				pthread_mutex_unlock(&pool.mu);
+				stats_refresh();
+				pthread_mutex_lock(&pool.mu);
+				continue;
+			}
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			long long wait_ns = (long long)((pool.stats_next_ms - mono_ms()) * 1e6) + 1000000;
+			until.tv_sec += (time_t)(wait_ns / 1000000000LL);
+			until.tv_nsec += (long)(wait_ns % 1000000000LL);
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&pool.wake, &pool.mu, &until);
+		}
 		if (!pool.head && pool.stopping)
 			break;
 		/* Take up to WRITE_BATCH queued jobs: they share one transaction and one fsync. */
@@ -459,6 +540,11 @@ static void *writer_main(void *unused)
 			j->done = 1;
 		}
 		pthread_cond_broadcast(&pool.done);
+		if (pool.stats_every_ms && mono_ms() >= pool.stats_next_ms) {
+			pthread_mutex_unlock(&pool.mu);
+			stats_refresh(); /* a writer that never idles looks too */
+			pthread_mutex_lock(&pool.mu);
+		}
 	}
 	pthread_mutex_unlock(&pool.mu);
 	return NULL;
@@ -471,6 +557,8 @@ int db_pool_start(const char *path, struct err *e)
 	if (!pool.wdb)
 		return -1;
 	pool.stopping = 0;
+	pool_epoch++;
+	pool.stats_next_ms = mono_ms() + pool.stats_every_ms;
 	if (pthread_create(&pool.writer, NULL, writer_main, NULL) != 0) {
 		err_set(e, 500, "thread", NULL, "无法启动写入线程");
 		db_close(pool.wdb);
@@ -505,19 +593,29 @@ void db_pool_stop(void)
 	pool.path = NULL;
 }
 
-struct db *db_reader(void)
+static struct db *reader_open(void)
 {
-	if (thread_reader)
-		return thread_reader;
-	if (!pool.path)
-		return NULL;
 	struct err e = { 0 };
+	unsigned gen = atomic_load(&pool.stats_gen);
 	struct db *db = db_open(pool.path, &e);
 	if (!db) {
 		log_error("%s", e.message);
 		return NULL;
 	}
 	db_exec(db, "PRAGMA query_only=1", NULL);
+	db->stats_gen = gen;
+	return db;
+}
+
+struct db *db_reader(void)
+{
+	if (thread_reader && thread_reader_epoch == pool_epoch)
+		return thread_reader;
+	if (!pool.path)
+		return NULL;
+	struct db *db = reader_open();
+	if (!db)
+		return NULL;
 	pthread_mutex_lock(&pool.mu);
 	if (pool.nreaders == pool.capreaders) {
 		pool.capreaders = pool.capreaders ? pool.capreaders * 2 : 16;
@@ -526,7 +624,29 @@ struct db *db_reader(void)
 	pool.readers[pool.nreaders++] = db;
 	pthread_mutex_unlock(&pool.mu);
 	thread_reader = db;
+	thread_reader_epoch = pool_epoch;
 	return db;
+}
+
+/*
+ * A connection loads the planner statistics with the schema and keeps its statements' plans:
+ * after the writer took new ones, this thread's reader is opened again (once).
+ */
+void db_reader_renew(void)
+{
+	struct db *old = thread_reader;
+	if (!old || thread_reader_epoch != pool_epoch || old->stats_gen == atomic_load(&pool.stats_gen))
+		return;
+	struct db *db = reader_open();
+	if (!db)
+		return; /* the old one still serves */
+	pthread_mutex_lock(&pool.mu);
+	for (int i = 0; i < pool.nreaders; i++)
+		if (pool.readers[i] == old)
+			pool.readers[i] = db;
+	pthread_mutex_unlock(&pool.mu);
+	thread_reader = db;
+	db_close(old);
 }
 
 int db_write(db_write_fn fn, void *arg, struct err *e)

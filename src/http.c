@@ -904,6 +904,7 @@ static void run_handler(struct req *r)
 	/* A page that only reads sees one state of the ledger from the session check to its last
 	 * count, in one read transaction. Requests that change something read their own writes,
 	 * so they read statement by statement. */
+	db_reader_renew();
 	struct db *snap = is_safe_method(r->method) ? db_reader() : NULL;
 	db_snapshot_begin(snap);
 	if (r->admitted || admit(r)) {
@@ -1146,33 +1147,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---------------------------------------------------------------- server */
 
-/*
- * Whether the planner's statistics need taking again at start: there are none, the ledger is
- * small (ANALYZE then takes milliseconds), or it has grown or shrunk by half since they were
- * taken. Sampled, ANALYZE takes one to three seconds at a million tickets (about ten on a cold
- * page cache) and the server listens only after it: a restart, after a crash say, should not
- * pay that when nothing has changed much.
- */
-static int stats_stale(struct db *db)
-{
-	static const char q_has[] = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'";
-	static const char q_rows[] = "SELECT (SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 "
-				     "WHERE tbl = 'tickets' AND idx = 'tickets_order'), (SELECT max(id) FROM tickets)";
-	sqlite3_stmt *st = db_prepare(db, q_has);
-	int has = st && sqlite3_step(st) == SQLITE_ROW;
-	db_done(st);
-	if (!has)
-		return 1;
-	long long then = -1, now = 0;
-	st = db_prepare(db, q_rows);
-	if (st && sqlite3_step(st) == SQLITE_ROW) {
-		then = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
-		now = sqlite3_column_int64(st, 1);
-	}
-	db_done(st);
-	return then < 0 || now < 10000 || now > 2 * then || 2 * now < then;
-}
-
 int server_run(const struct server_config *cfg)
 {
 	struct err e = { 0 };
@@ -1191,10 +1165,12 @@ int server_run(const struct server_config *cfg)
 	snprintf(dir, sizeof dir, "%s/migrations", root);
 	int applied = migrate_run(db, dir, &e);
 	/* Planner statistics that fit the ledger: without them SQLite picks poor indexes for the
-	 * scoped to-do counts. */
-	if (applied >= 0 && stats_stale(db)) {
+	 * scoped to-do counts. Sampled, ANALYZE takes one to three seconds at a million tickets
+	 * (about ten on a cold page cache) and the server listens only after it: a restart, after
+	 * a crash say, should not pay that when the ledger has not changed much. */
+	if (applied >= 0 && db_stats_stale(db, 1)) {
 		double t0 = mono_ms();
-		if (db_exec(db, "PRAGMA analysis_limit=1000; ANALYZE;", &e) != 0)
+		if (db_stats_take(db, &e) != 0)
 			log_warn("%s", e.message);
 		else
 			log_info("planner statistics taken in %.0f ms", mono_ms() - t0);
@@ -1212,6 +1188,8 @@ int server_run(const struct server_config *cfg)
 		tmpl_set_free(srv.templates);
 		return 1;
 	}
+	/* A ledger that grows for months without a restart keeps statistics that fit it. */
+	db_pool_stats_every(cfg->stats_every);
 	if (db_pool_start(cfg->db_path, &e) != 0) {
 		log_error("%s", e.message);
 		tmpl_set_free(srv.templates);

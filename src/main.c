@@ -250,10 +250,11 @@ static int cmd_serve(struct opt *opts)
 		.max_upload = (opt_get(opts, "max-upload") ? atoll(opt_get(opts, "max-upload")) : 20) * 1024 * 1024,
 		.conn_per_ip = opt_get(opts, "per-ip") ? (unsigned)atoi(opt_get(opts, "per-ip")) : 64,
 		.idle_timeout = opt_get(opts, "idle") ? (unsigned)atoi(opt_get(opts, "idle")) : 30,
+		.stats_every = opt_get(opts, "stats-every") ? (unsigned)atoi(opt_get(opts, "stats-every")) : 600,
 	};
 	if (cfg.port < 0 || cfg.port > 65535 || cfg.threads < 1 || cfg.threads > 64 || cfg.conn_per_ip < 1 ||
-	    cfg.idle_timeout < 1) {
-		fprintf(stderr, "ledger serve: invalid --port, --threads, --per-ip or --idle\n");
+	    cfg.idle_timeout < 1 || cfg.stats_every < 1) {
+		fprintf(stderr, "ledger serve: invalid --port, --threads, --per-ip, --idle or --stats-every\n");
 		return 2;
 	}
 	return server_run(&cfg);
@@ -366,6 +367,7 @@ static struct command commands[] = {
 	    { "threads", 1, "network threads (default: one per core, at least 2)", NULL },
 	    { "per-ip", 1, "connections allowed per client address (default 64)", NULL },
 	    { "idle", 1, "seconds before an idle connection is closed (default 30)", NULL },
+	    { "stats-every", 1, "seconds between checks of the planner statistics (default 600)", NULL },
 	    { "max-upload", 1, "largest attachment in MB (default 20)", NULL } } },
 	{ "backup", "Copy the database online into a new file (SQLite backup API).", cmd_backup,
 	  { { "db", 1, "database file", NULL }, { "out", 1, "new file to write", NULL } } },

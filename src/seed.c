@@ -240,7 +240,7 @@ int seed_run(struct db *db, long n, FILE *out, struct err *e)
 			fflush(out);
 		}
 	}
-	return db_exec(db, "PRAGMA analysis_limit=1000; ANALYZE;", e);
+	return db_stats_take(db, e);
 dberr:
 	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
 	db_exec(db, "ROLLBACK", NULL);

@@ -234,6 +234,35 @@ static void test_org_and_writer(void)
 	/* A read connection cannot write. */
 	CHECK(db_exec(r, "INSERT INTO t (v) VALUES (99999)", &e) == -1);
 	db_pool_stop();
+
+	/* The writer looks at the planner statistics every second: none yet, so it takes them,
+	 * and a reader opened before is opened again at its next renew; then, nothing having
+	 * grown, it takes none and the reader stays. */
+	db_pool_stats_every(1);
+	CHECK(db_pool_start(path, &e) == 0);
+	struct db *before = db_reader();
+	CHECK(before != NULL);
+	db_reader_renew();
+	CHECK(db_reader() == before);
+	int renewed = 0;
+	for (int i = 0; i < 40 && !renewed; i++) {
+		usleep(100000);
+		db_reader_renew();
+		renewed = db_reader() != before;
+	}
+	CHECK(renewed);
+	static const char q_stats[] = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'";
+	r = db_reader();
+	st = db_prepare(r, q_stats);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
+	db_done(st);
+	CHECK(!db_stats_stale(r, 0)); /* an empty ledger: nothing to outgrow */
+	CHECK(db_stats_stale(r, 1));  /* at start a small ledger takes them anyway */
+	usleep(1500000);
+	db_reader_renew();
+	CHECK(db_reader() == r);
+	db_pool_stop();
+	db_pool_stats_every(0);
 	CHECK(db_write(insert_one, &dup, &e) == -1 && e.status == 503);
 
 	char cmd[200];

@@ -132,3 +132,39 @@ test('serve takes planner statistics at start only when missing, small or out of
   assert.ok(rows() >= 10000);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a running server takes planner statistics again once the ledger has outgrown them', { timeout: 120000 }, async () => {
+  const dir = tempDir();
+  const db = join(dir, 'x.db');
+  assert.equal(ledger(['init', '--db', db, '--demo']).code, 0);
+  assert.equal(ledger(['seed', '--db', db, '--tickets', '10000']).code, 0);
+  const child = spawn(BIN, ['serve', '--db', db, '--port', '0', '--stats-every', '1'], { env: process.env });
+  let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const port = await new Promise((res, rej) => {
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out); if (m) res(Number(m[1])); });
+    child.on('exit', () => rej(new Error(`serve exited: ${err}`)));
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 2500)); // a few looks: statistics fit, none taken
+    assert.doesNotMatch(err, /planner statistics taken/);
+    sql(db, "UPDATE sqlite_stat1 SET stat = '1000 10 1 1' WHERE idx = 'tickets_order'"); // as if taken at 1,000
+    for (let i = 0; i < 50 && !/planner statistics taken/.test(err); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(err, /planner statistics taken in \d+ ms/);
+    assert.ok(Number(sql(db, "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE idx = 'tickets_order'")) >= 10000);
+    // The readers, opened again with them, still answer.
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/session`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'zhongxin', password: 'Demo#2023' }),
+    });
+    assert.equal(res.status, 200);
+    const cookie = res.headers.get('set-cookie').split(';')[0];
+    const list = await fetch(`http://127.0.0.1:${port}/api/v1/tickets?per_page=5`, { headers: { Cookie: cookie } });
+    assert.equal(list.status, 200);
+    assert.ok((await list.json()).total >= 10000);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('close', r));
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
