@@ -11,7 +11,7 @@ BUILD    ?= build
 SAN      :=
 SRC      := $(wildcard src/*.c)
 LIBSRC   := $(filter-out src/main.c,$(SRC))
-TESTS    := test_tmpl test_router test_migrate test_util test_authz test_audit test_workflow
+TESTS    := test_tmpl test_router test_migrate test_util test_authz test_audit test_workflow test_search
 DB       ?= ledger.db
 PORT     ?= 8080
 
@@ -123,6 +123,7 @@ valgrind: $(BUILD)/.test-deps
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_authz
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_audit
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_workflow
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_search
 	LEDGER_BIN=$(CURDIR)/$(VG)/ledger LEDGER_VALGRIND=1 node tests/http/run.mjs
 
 clean:

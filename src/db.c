@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "search.h"
+
 #define STMT_CACHE 192
 #define TEXT_CACHE 64
 #define MEMO_SLOTS 32
@@ -72,6 +74,7 @@ struct db *db_open(const char *path, struct err *e)
 		sqlite3_close(h);
 		return NULL;
 	}
+	search_register(h); /* the search index's terms, for the statements that write it */
 	struct db *db = xcalloc(1, sizeof *db);
 	db->h = h;
 	sqlite3_trace_v2(h, SQLITE_TRACE_PROFILE, trace_slow, NULL);

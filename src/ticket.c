@@ -10,6 +10,7 @@
 
 #include "form.h"
 #include "mask.h"
+#include "search.h"
 
 /* ---------------------------------------------------------------- reading */
 
@@ -813,8 +814,9 @@ static int fts_refresh(struct db *w, long long id, struct err *e)
 {
 	static const char q_del[] = "DELETE FROM tickets_fts WHERE rowid = ?1";
 	static const char q_ins[] = "INSERT INTO tickets_fts (rowid, title, description, notes) "
-				    "SELECT t.id, t.title, t.description, coalesce((SELECT group_concat(note, ' ') "
-				    "FROM progress WHERE ticket_id = t.id), '') FROM tickets t WHERE t.id = ?1";
+				    "SELECT t.id, search_terms(t.title), search_terms(t.description), "
+				    "search_terms(coalesce((SELECT group_concat(note, ' ') FROM progress "
+				    "WHERE ticket_id = t.id), '')) FROM tickets t WHERE t.id = ?1";
 	sqlite3_stmt *st = db_prepare(w, q_del);
 	if (st)
 		sqlite3_bind_int64(st, 1, id);
@@ -1656,32 +1658,21 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	if (f->callbacks_due)
 		buf_puts(&q->sql, tally ? " AND t.flags & 16" : " AND t.status = 'closed' AND t.callback_count = 0");
 	if (f->q && *f->q) {
-		/* Three characters or more go through the trigram index as a phrase; shorter words
-		 * (many Chinese words have two) are matched by a scan of the same table. */
-		if (utf8_chars(f->q) >= 3) {
-			struct buf phrase;
-			buf_init(&phrase);
-			buf_putc(&phrase, '"');
-			for (const char *p = f->q; *p; p++) {
-				if (*p == '"')
-					buf_putc(&phrase, '"');
-				buf_putc(&phrase, *p);
-			}
-			buf_putc(&phrase, '"');
-			snprintf(qbuf, qlen, "%s", phrase.data);
-			buf_free(&phrase);
+		/* Words through the bigram index (search.h); a query of punctuation alone is looked
+		 * for in the text itself. */
+		if (search_match(f->q, qbuf, qlen) > 0) {
 			buf_puts(&q->sql, " AND t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ");
 			bind_text(q, qbuf);
 			buf_puts(&q->sql, ")");
 		} else {
 			snprintf(qbuf, qlen, "%%%s%%", f->q);
-			buf_puts(&q->sql, " AND t.id IN (SELECT rowid FROM tickets_fts WHERE title LIKE ");
+			buf_puts(&q->sql, " AND (t.title LIKE ");
 			bind_text(q, qbuf);
-			buf_puts(&q->sql, " OR description LIKE ");
+			buf_puts(&q->sql, " OR t.description LIKE ");
 			bind_text(q, qbuf);
-			buf_puts(&q->sql, " OR notes LIKE ");
+			buf_puts(&q->sql, " OR t.id IN (SELECT ticket_id FROM progress WHERE note LIKE ");
 			bind_text(q, qbuf);
-			buf_puts(&q->sql, ")");
+			buf_puts(&q->sql, "))");
 		}
 	}
 	return 1;
@@ -1710,7 +1701,7 @@ static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mo
 		     const char *select, const char *join, const char *tail, void (*row)(sqlite3_stmt *st, void *arg),
 		     void *arg)
 {
-	char paths[4][2][256], qbuf[600], dates[3][11];
+	char paths[4][2][256], qbuf[1024], dates[3][11];
 	struct sqlq q = { .n = 0 };
 	buf_init(&q.sql);
 	buf_printf(&q.sql, "SELECT %s FROM %s t %s ", select, mode == WHERE_TALLY ? "tallies" : "tickets",
@@ -1821,7 +1812,7 @@ static void order_by(struct buf *sql, int desc, const char *plus)
 static int offset_start(struct db *db, const struct ticket_filter *f, enum where_mode mode, int desc,
 			const char *plus, long offset, struct ticket_cursor *at)
 {
-	char paths[4][2][256], qbuf[600], dates[3][11];
+	char paths[4][2][256], qbuf[1024], dates[3][11];
 	struct sqlq q = { .n = 0 };
 	buf_init(&q.sql);
 	buf_puts(&q.sql, "SELECT t.urgency_rank, t.deadline, t.id FROM tickets t ");
@@ -1854,7 +1845,7 @@ static int list_rows(struct db *db, const struct ticket_filter *f, enum list_sha
 		     const struct ticket_cursor *at, long offset, int limit, long long *total, int *more,
 		     void (*row)(sqlite3_stmt *st, void *arg), void *arg)
 {
-	char paths[4][2][256], qbuf[600], dates[3][11];
+	char paths[4][2][256], qbuf[1024], dates[3][11];
 	*more = 0;
 	if (total)
 		*total = 0;

@@ -294,6 +294,44 @@ test('staff of another street: no ticket, list row, search hit, attachment or ac
   assert.equal((await json(admin, '/api/v1/tickets')).status, 403);
 });
 
+test('search: Chinese words of one, two or more characters, progress notes, codes; edits move hits', async () => {
+  const a = await create(staff, { title: '金桥苑路灯不亮', description: '夜间通行不便，老人摔倒，LED屏也不亮', source_ref: 'SRCH-1' });
+  const b = await create(staff, { title: '金桥苑噪声扰民', description: '广场舞音响声音过大', source_ref: 'SRCH-2' });
+  assert.equal((await act(staff, b.id, 'accept')).status, 200);
+  assert.equal((await act(staff, b.id, 'progress', { note: '已约谈舞队负责人限定音量' })).status, 200);
+  const ids = async (q) => {
+    const r = await json(reviewer, `/api/v1/tickets?q=${encodeURIComponent(q)}&per_page=100`);
+    assert.equal(r.status, 200, q);
+    return (await r.json()).items.map((i) => i.id).filter((id) => id === a.id || id === b.id).sort((x, y) => x - y);
+  };
+  const both = [a.id, b.id].sort((x, y) => x - y);
+  assert.deepEqual(await ids('路灯'), [a.id]);           // two characters: through the index now
+  assert.deepEqual(await ids('金桥苑'), both);
+  assert.deepEqual(await ids('金桥苑路灯不亮'), [a.id]);
+  assert.deepEqual(await ids('灯'), [a.id]);             // one character
+  assert.deepEqual(await ids('舞'), [b.id]);
+  assert.deepEqual(await ids('音量'), [b.id]);           // a progress note
+  assert.deepEqual(await ids('金桥苑 音量'), [b.id]);    // every word must occur
+  assert.deepEqual(await ids('金桥苑，摔倒'), [a.id]);   // punctuation separates words
+  assert.deepEqual(await ids('路灯扰民'), []);           // the words, not each character
+  assert.deepEqual(await ids('灯不亮了'), []);
+  assert.deepEqual(await ids('"路灯'), [a.id]);          // quotes are no syntax
+  assert.equal((await json(reviewer, `/api/v1/tickets?q=${encodeURIComponent('*) OR (')}`)).status, 200);
+  // Latin letters in either case, and typed fullwidth.
+  assert.deepEqual(await ids('led'), [a.id]);
+  assert.deepEqual(await ids('ＬＥＤ屏'), [a.id]);
+  assert.deepEqual(await ids('SRCH'), []);               // source_ref is not searched text
+  // An edit moves the ticket from the old words to the new.
+  let r = await json(staff, `/api/v1/tickets/${a.id}`, 'PATCH', { version: a.version, title: '金桥苑井盖缺失' });
+  assert.equal(r.status, 200);
+  assert.deepEqual(await ids('路灯'), []);
+  assert.deepEqual(await ids('井盖'), [a.id]);
+  // The page's search box finds the same.
+  const page = await (await json(reviewer, `/tickets?q=${encodeURIComponent('井盖')}`)).text();
+  assert.match(page, new RegExp(`href="/tickets/${a.id}"`));
+  assert.doesNotMatch(page, new RegExp(`href="/tickets/${b.id}"`));
+});
+
 test('masking: lists mask the reporter; acting users see the ticket page unmasked', async () => {
   const t = await create(staff, { reporter_name: '欧阳娜娜', reporter_phone: '13912345678' });
   const list = await (await json(reviewer, `/api/v1/tickets?q=${encodeURIComponent('前进村自来水')}&per_page=200`)).json();

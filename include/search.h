@@ -1,0 +1,33 @@
+/*
+ * search.h — the text the search index holds, and the match expression a query becomes.
+ *
+ * Chinese has no spaces between words and many words are two characters long, so the index
+ * holds every pair of neighbouring characters (a bigram) of each run of letters and digits, and
+ * the run's last character on its own: "供水管网" is indexed as "供水 水管 管网 网". A word of
+ * two characters or more is found as the phrase of its bigrams; a single character as a prefix
+ * (every occurrence of a character starts one of the indexed terms). The FTS5 table uses the
+ * "ascii" tokenizer, which splits only at ASCII spaces and punctuation: the terms stay as made.
+ */
+#ifndef LEDGER_SEARCH_H
+#define LEDGER_SEARCH_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "util.h"
+
+/* Appends the index terms of text to out, separated by spaces (ASCII letters lowercased). */
+void search_terms(const char *text, struct buf *out);
+
+/*
+ * The FTS5 MATCH expression for a query typed by a person: each run of letters and digits must
+ * occur (AND). Written into out (at most n bytes with its NUL; a very long query keeps its first
+ * words). Returns the number of words in the expression: 0 when the query has none (only
+ * punctuation, say), and the caller then matches the text itself.
+ */
+int search_match(const char *q, char *out, size_t n);
+
+/* Registers search_terms(text) as the SQL function search_terms on the connection. */
+int search_register(sqlite3 *db);
+
+#endif

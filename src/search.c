@@ -1,0 +1,203 @@
+/*
+ * search.c — index terms and match expressions for the ledger's text search (see search.h).
+ */
+#include "search.h"
+
+#include <string.h>
+
+/* The next code point of s (advancing *i), or -1 for a byte that starts no valid sequence. */
+static long next_cp(const unsigned char *s, size_t *i)
+{
+	unsigned c = s[*i];
+	int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+	if (n < 0) {
+		(*i)++;
+		return -1;
+	}
+	unsigned long cp = n == 0 ? c : c & (0x3Fu >> n);
+	for (int k = 1; k <= n; k++) {
+		unsigned b = s[*i + (size_t)k];
+		if ((b & 0xC0) != 0x80) {
+			(*i)++;
+			return -1;
+		}
+		cp = cp << 6 | (b & 0x3F);
+	}
+	static const unsigned long least[] = { 0, 0x80, 0x800, 0x10000 };
+	if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+		(*i)++;
+		return -1;
+	}
+	*i += (size_t)n + 1;
+	return (long)cp;
+}
+
+/*
+ * A code point as it is indexed: fullwidth ASCII (typed in a Chinese input method's fullwidth
+ * mode) as ASCII, ASCII letters in lower case; 0 for what separates words (spaces,
+ * punctuation, symbols, invalid bytes).
+ */
+static unsigned long term_cp(long cp)
+{
+	if (cp < 0)
+		return 0;
+	if (cp >= 0xFF01 && cp <= 0xFF5E)
+		cp -= 0xFEE0;
+	if (cp < 0x80) {
+		if (cp >= 'A' && cp <= 'Z')
+			return (unsigned long)cp + ('a' - 'A');
+		return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ? (unsigned long)cp : 0;
+	}
+	static const unsigned long separators[][2] = {
+		{ 0x80, 0xBF },	    /* Latin-1 controls, punctuation and signs */
+		{ 0xD7, 0xD7 },	    { 0xF7, 0xF7 },
+		{ 0x2000, 0x2BFF }, /* general punctuation, symbols, arrows, shapes */
+		{ 0x3000, 0x303F }, /* CJK punctuation: 、。「」 and the ideographic space */
+		{ 0xFE10, 0xFE6F }, /* vertical, compatibility and small forms */
+		{ 0xFF5F, 0xFFEF }, /* halfwidth punctuation, fullwidth signs */
+		{ 0x1F000, 0x1FFFF }, /* emoji and pictographs */
+	};
+	for (size_t k = 0; k < sizeof separators / sizeof separators[0]; k++)
+		if ((unsigned long)cp >= separators[k][0] && (unsigned long)cp <= separators[k][1])
+			return 0;
+	return (unsigned long)cp;
+}
+
+static size_t utf8_put(unsigned long cp, char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+void search_terms(const char *text, struct buf *out)
+{
+	const unsigned char *s = (const unsigned char *)(text ? text : "");
+	char prev[4];
+	size_t nprev = 0, i = 0;
+	for (;;) {
+		unsigned long cp = s[i] ? term_cp(next_cp(s, &i)) : 0;
+		if (!cp) {
+			/* The run's last character on its own: every occurrence starts a term. */
+			if (nprev) {
+				if (out->len)
+					buf_putc(out, ' ');
+				buf_append(out, prev, nprev);
+			}
+			nprev = 0;
+			if (!s[i])
+				return;
+			continue;
+		}
+		char cur[4];
+		size_t ncur = utf8_put(cp, cur);
+		if (nprev) {
+			if (out->len)
+				buf_putc(out, ' ');
+			buf_append(out, prev, nprev);
+			buf_append(out, cur, ncur);
+		}
+		memcpy(prev, cur, ncur);
+		nprev = ncur;
+	}
+}
+
+/* Appends k bytes to out (n bytes with its NUL, *len used) if they fit; returns whether. */
+static int put(char *out, size_t n, size_t *len, const char *s, size_t k)
+{
+	if (*len + k + 1 > n)
+		return 0;
+	memcpy(out + *len, s, k);
+	*len += k;
+	out[*len] = '\0';
+	return 1;
+}
+
+int search_match(const char *q, char *out, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)(q ? q : "");
+	size_t len = 0, i = 0;
+	int words = 0;
+	if (n)
+		out[0] = '\0';
+	while (s[i]) {
+		/* The next run of letters and digits. */
+		unsigned long run[64];
+		int nrun = 0;
+		unsigned long cp = 0;
+		while (s[i] && !(cp = term_cp(next_cp(s, &i))))
+			;
+		while (cp) {
+			if (nrun < (int)(sizeof run / sizeof run[0]))
+				run[nrun++] = cp;
+			cp = s[i] ? term_cp(next_cp(s, &i)) : 0;
+		}
+		if (!nrun)
+			break;
+		size_t start = len;
+		char a[4], b[4];
+		size_t na = utf8_put(run[0], a);
+		int ok = (!words || put(out, n, &len, " ", 1)) && put(out, n, &len, "\"", 1);
+		if (ok && nrun == 1) {
+			ok = put(out, n, &len, a, na) && put(out, n, &len, "\"*", 2);
+		} else if (ok) {
+			int grams = 0;
+			for (int k = 1; k < nrun; k++) {
+				size_t nb = utf8_put(run[k], b);
+				/* Room for the bigram, its space and the closing quote. */
+				if (len + (grams ? 1 : 0) + na + nb + 2 > n)
+					break;
+				if (grams)
+					put(out, n, &len, " ", 1);
+				put(out, n, &len, a, na);
+				put(out, n, &len, b, nb);
+				grams++;
+				memcpy(a, b, nb);
+				na = nb;
+			}
+			ok = grams > 0 && put(out, n, &len, "\"", 1);
+		}
+		if (!ok) {
+			/* No room left: the expression keeps the words before this one. */
+			len = start;
+			if (n)
+				out[len] = '\0';
+			break;
+		}
+		words++;
+	}
+	return words;
+}
+
+static void terms_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	struct buf b;
+	buf_init(&b);
+	search_terms((const char *)sqlite3_value_text(argv[0]), &b);
+	sqlite3_result_text(ctx, b.data ? b.data : "", (int)b.len, SQLITE_TRANSIENT);
+	buf_free(&b);
+}
+
+int search_register(sqlite3 *db)
+{
+	return sqlite3_create_function(db, "search_terms", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				       NULL, terms_fn, NULL, NULL);
+}
