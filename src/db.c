@@ -643,6 +643,15 @@ void db_reader_renew(void)
 	struct db *db = reader_open();
 	if (!db)
 		return; /* the old one still serves */
+	/* The page cache the thread chose for its reader (request threads keep a small one). */
+	static const char q_cache[] = "PRAGMA cache_size";
+	sqlite3_stmt *st = db_prepare(old, q_cache);
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		char set[64];
+		snprintf(set, sizeof set, "PRAGMA cache_size=%lld", sqlite3_column_int64(st, 0));
+		db_exec(db, set, NULL);
+	}
+	db_done(st);
 	pthread_mutex_lock(&pool.mu);
 	for (int i = 0; i < pool.nreaders; i++)
 		if (pool.readers[i] == old)

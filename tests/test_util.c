@@ -242,6 +242,7 @@ static void test_org_and_writer(void)
 	CHECK(db_pool_start(path, &e) == 0);
 	struct db *before = db_reader();
 	CHECK(before != NULL);
+	CHECK(db_exec(before, "PRAGMA cache_size=-1234", &e) == 0); /* kept by the reader opened anew */
 	db_reader_renew();
 	CHECK(db_reader() == before);
 	int renewed = 0;
@@ -255,6 +256,10 @@ static void test_org_and_writer(void)
 	r = db_reader();
 	st = db_prepare(r, q_stats);
 	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
+	db_done(st);
+	static const char q_cache[] = "PRAGMA cache_size";
+	st = db_prepare(r, q_cache);
+	CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == -1234);
 	db_done(st);
 	CHECK(!db_stats_stale(r, 0)); /* an empty ledger: nothing to outgrow */
 	CHECK(db_stats_stale(r, 1));  /* at start a small ledger takes them anyway */
