@@ -1665,14 +1665,23 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 			bind_text(q, qbuf);
 			buf_puts(&q->sql, ")");
 		} else {
-			snprintf(qbuf, qlen, "%%%s%%", f->q);
+			/* The text as typed: % and _ are no wildcards here. */
+			size_t n = 0;
+			qbuf[n++] = '%';
+			for (const char *p = f->q; *p && n + 3 < qlen; p++) {
+				if (*p == '%' || *p == '_' || *p == '\\')
+					qbuf[n++] = '\\';
+				qbuf[n++] = *p;
+			}
+			qbuf[n++] = '%';
+			qbuf[n] = '\0';
 			buf_puts(&q->sql, " AND (t.title LIKE ");
 			bind_text(q, qbuf);
-			buf_puts(&q->sql, " OR t.description LIKE ");
+			buf_puts(&q->sql, " ESCAPE '\\' OR t.description LIKE ");
 			bind_text(q, qbuf);
-			buf_puts(&q->sql, " OR t.id IN (SELECT ticket_id FROM progress WHERE note LIKE ");
+			buf_puts(&q->sql, " ESCAPE '\\' OR t.id IN (SELECT ticket_id FROM progress WHERE note LIKE ");
 			bind_text(q, qbuf);
-			buf_puts(&q->sql, "))");
+			buf_puts(&q->sql, " ESCAPE '\\'))");
 		}
 	}
 	return 1;

@@ -295,7 +295,7 @@ test('staff of another street: no ticket, list row, search hit, attachment or ac
 });
 
 test('search: Chinese words of one, two or more characters, progress notes, codes; edits move hits', async () => {
-  const a = await create(staff, { title: '金桥苑路灯不亮', description: '夜间通行不便，老人摔倒，LED屏也不亮', source_ref: 'SRCH-1' });
+  const a = await create(staff, { title: '金桥苑路灯不亮', description: '夜间通行不便（急），老人摔倒，LED屏也不亮', source_ref: 'SRCH-1' });
   const b = await create(staff, { title: '金桥苑噪声扰民', description: '广场舞音响声音过大', source_ref: 'SRCH-2' });
   assert.equal((await act(staff, b.id, 'accept')).status, 200);
   assert.equal((await act(staff, b.id, 'progress', { note: '已约谈舞队负责人限定音量' })).status, 200);
@@ -317,6 +317,10 @@ test('search: Chinese words of one, two or more characters, progress notes, code
   assert.deepEqual(await ids('灯不亮了'), []);
   assert.deepEqual(await ids('"路灯'), [a.id]);          // quotes are no syntax
   assert.equal((await json(reviewer, `/api/v1/tickets?q=${encodeURIComponent('*) OR (')}`)).status, 200);
+  // Punctuation alone is looked for as typed; % and _ are no wildcards.
+  assert.deepEqual(await ids('（'), [a.id]);
+  assert.deepEqual(await ids('%'), []);
+  assert.deepEqual(await ids('_'), []);
   // Latin letters in either case, and typed fullwidth.
   assert.deepEqual(await ids('led'), [a.id]);
   assert.deepEqual(await ids('ＬＥＤ屏'), [a.id]);
