@@ -83,8 +83,8 @@ void db_reader_renew(void);
 /*
  * Planner statistics. Stale: there are none, the ledger has grown past twice or shrunk below
  * half the size they were taken at, or (at_start) none were taken for the tickets or the
- * ledger is small enough that taking them costs milliseconds. db_stats_take samples (ANALYZE with analysis_limit).
- * db_pool_stats_every(s), before db_pool_start: the writer looks every s seconds (0: never)
+ * ledger is small enough that taking them costs milliseconds. db_stats_take samples (ANALYZE
+ * with analysis_limit). db_pool_stats_every(s), before db_pool_start: the writer looks every s seconds (0: never)
  * and takes them when stale.
  */
 int db_stats_stale(struct db *db, int at_start);

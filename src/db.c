@@ -31,7 +31,7 @@ struct db {
 		char *sql;
 		sqlite3_stmt *st;
 	} text[TEXT_CACHE];
-	unsigned stats_gen; /* the planner statistics this connection loaded (see db_stats_check) */
+	unsigned stats_gen; /* the planner statistics this connection loaded (see db_reader_renew) */
 	/* Answers remembered for one state of the database (see db_memo_get). */
 	unsigned memo_version;
 	int nmemo, next_memo;
@@ -488,6 +488,16 @@ static void stats_refresh(void)
 	log_info("planner statistics taken in %.0f ms (the ledger has grown or shrunk since the last)", mono_ms() - t0);
 }
 
+/* With pool.mu held: when a look is due, releases the lock for it. */
+static void stats_when_due(void)
+{
+	if (!pool.stats_every_ms || mono_ms() < pool.stats_next_ms)
+		return;
+	pthread_mutex_unlock(&pool.mu);
+	stats_refresh();
+	pthread_mutex_lock(&pool.mu);
+}
+
 void db_pool_stats_every(unsigned seconds)
 {
 	pool.stats_every_ms = seconds * 1000.0;
@@ -499,16 +509,14 @@ static void *writer_main(void *unused)
 	pthread_mutex_lock(&pool.mu);
 	for (;;) {
 		while (!pool.head && !pool.stopping) {
+			stats_when_due();
+			if (pool.head || pool.stopping)
+				break;
 			if (!pool.stats_every_ms) {
 				pthread_cond_wait(&pool.wake, &pool.mu);
 				continue;
 			}
-			if (mono_ms() >= pool.stats_next_ms) {
-				pthread_mutex_unlock(&pool.mu);
-				stats_refresh();
-				pthread_mutex_lock(&pool.mu);
-				continue;
-			}
+			/* Asleep until the next look, unless a write comes first. */
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
 			long long wait_ns = (long long)((pool.stats_next_ms - mono_ms()) * 1e6) + 1000000;
@@ -543,11 +551,7 @@ static void *writer_main(void *unused)
 			j->done = 1;
 		}
 		pthread_cond_broadcast(&pool.done);
-		if (pool.stats_every_ms && mono_ms() >= pool.stats_next_ms) {
-			pthread_mutex_unlock(&pool.mu);
-			stats_refresh(); /* a writer that never idles looks too */
-			pthread_mutex_lock(&pool.mu);
-		}
+		stats_when_due(); /* a writer that never idles looks too */
 	}
 	pthread_mutex_unlock(&pool.mu);
 	return NULL;
