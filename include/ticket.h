@@ -49,6 +49,8 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, int children);
 		"stale", "created_at", "updated_at", "version", "names.unit", "names.responsible_unit",            \
 		"names.location_unit", "names.domain", "names.source", "names.category", "names.campaign",         \
 		"names.status", "names.urgency"
+/* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
+enum { TICKET_ROW_COLOR = 28, TICKET_ROW_LIGHT = 36 };
 int ticket_row_table(struct db *db, long long id, int unmasked, struct tmpl_table *t);
 
 /*

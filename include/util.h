@@ -19,6 +19,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Copies s into dst of n bytes (n > 0), cut to fit, always NUL-terminated (snprintf "%s"). */
+void str_copy(char *dst, size_t n, const char *s);
 
 /* A growable byte buffer, always NUL-terminated after any append. The owner frees with buf_free. */
 struct buf {

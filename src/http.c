@@ -18,6 +18,7 @@
 #include <sodium.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,9 +310,18 @@ struct kept_json {
 	int next;
 	struct {
 		char *key;
+		uint64_t hash; /* of key: most entries are passed over without comparing the text */
 		json_t *v;
 	} e[KEPT_JSON];
 };
+
+static uint64_t key_hash(const char *key)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return h;
+}
 
 static pthread_key_t kept_key;
 static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
@@ -345,8 +355,9 @@ static struct kept_json *kept(void)
 json_t *http_kept_json(const char *key)
 {
 	struct kept_json *k = kept();
+	uint64_t h = key_hash(key);
 	for (int i = 0; i < KEPT_JSON; i++)
-		if (k->e[i].key && strcmp(k->e[i].key, key) == 0)
+		if (k->e[i].hash == h && k->e[i].key && strcmp(k->e[i].key, key) == 0)
 			return json_incref(k->e[i].v);
 	return NULL;
 }
@@ -359,6 +370,7 @@ json_t *http_keep_json(const char *key, json_t *v)
 	free(k->e[slot].key);
 	json_decref(k->e[slot].v);
 	k->e[slot].key = xstrdup(key);
+	k->e[slot].hash = key_hash(key);
 	k->e[slot].v = json_incref(v);
 	return v;
 }
@@ -442,10 +454,16 @@ void http_page_with(struct req *r, int status, const char *tmpl, json_t *ctx, co
 	json_object_set_new(ctx, "today", json_string(today));
 	json_object_set_new(ctx, "nav", nav_items(r));
 	if (r->signed_in) {
-		json_object_set_new(ctx, "user",
-				    json_pack("{s:s,s:s,s:s,s:s,s:s}", "login", r->user.login, "name", r->user.name,
-					      "role", role_code(r->user.role), "role_label", role_label(r->user.role),
-					      "unit_name", r->user.unit_name));
+		/* Kept by everything it holds: a renamed user or unit makes a new key. */
+		char key[sizeof r->user.login + sizeof r->user.name + sizeof r->user.unit_name + 16];
+		snprintf(key, sizeof key, "user\x1f%s\x1f%s\x1f%d\x1f%s", r->user.login, r->user.name,
+			 (int)r->user.role, r->user.unit_name);
+		json_t *user = http_kept_json(key);
+		if (!user)
+			user = http_keep_json(key, json_pack("{s:s,s:s,s:s,s:s,s:s}", "login", r->user.login, "name",
+							     r->user.name, "role", role_code(r->user.role), "role_label",
+							     role_label(r->user.role), "unit_name", r->user.unit_name));
+		json_object_set_new(ctx, "user", user);
 		json_object_set_new(ctx, "csrf_token", json_string(r->user.csrf));
 	}
 	struct buf out;
@@ -1019,8 +1037,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		r->conn = conn;
 		r->file_fd = -1;
 		r->started_ms = mono_ms();
-		snprintf(r->method, sizeof r->method, "%s", method);
-		snprintf(r->path, sizeof r->path, "%s", url);
+		str_copy(r->method, sizeof r->method, method);
+		str_copy(r->path, sizeof r->path, url);
 		r->is_api = strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0;
 		r->is_head = strcmp(method, "HEAD") == 0;
 		r->body_limit = srv->cfg->max_body;

@@ -375,20 +375,30 @@ static const char *const callback_method_opts[][2] = {
 	{ "phone", "电话" }, { "visit", "走访" }, { "sms", "短信" }, { "other", "其他" },
 };
 
-/* The actions this user may take on this ticket now, each with the fields its form needs. */
-static json_t *available_actions(struct req *r, const struct ticket_ref *t, json_t *errors, const char *failed,
-				 json_t *typed)
+/* The actions this user may take on this ticket now (bit i: workflow[i]). */
+static unsigned long long actions_open(struct req *r, const struct ticket_ref *t)
+{
+	struct subject who = http_subject(r);
+	struct ticket_scope scope = ticket_ref_scope(t);
+	unsigned long long open = 0;
+	for (int i = 0; i < workflow_count && i < 64; i++)
+		if (workflow_applies(&workflow[i], t->status, t->extension_pending) &&
+		    authz_check(&who, workflow[i].act, &scope) == AUTHZ_OK)
+			open |= 1ull << i;
+	return open;
+}
+
+/* Those actions, each with the fields its form needs. */
+static json_t *build_actions(unsigned long long open, json_t *errors, const char *failed, json_t *typed)
 {
 	static const char *const field_labels[][2] = {
 		{ "note", "说明" }, { "statement", "整改完成情况" }, { "reason", "理由" }, { "deadline", "申请延期至" },
 		{ "result", "回访结果" }, { "method", "回访方式" },
 	};
 	json_t *list = json_array();
-	struct subject who = http_subject(r);
-	struct ticket_scope scope = ticket_ref_scope(t);
-	for (int i = 0; i < workflow_count; i++) {
+	for (int i = 0; i < workflow_count && i < 64; i++) {
 		const struct transition *tr = &workflow[i];
-		if (authz_check(&who, tr->act, &scope) != AUTHZ_OK || !workflow_applies(tr, t->status, t->extension_pending))
+		if (!(open & (1ull << i)))
 			continue;
 		json_t *fields = json_array();
 		int mine = failed && !strcmp(failed, tr->name);
@@ -423,6 +433,22 @@ static json_t *available_actions(struct req *r, const struct ticket_ref *t, json
 		json_array_append_new(list, a);
 	}
 	return list;
+}
+
+/*
+ * The actions' forms. Blank forms depend only on which actions are open: each thread keeps
+ * them by that. A form sent back (errors, what was typed) is built for its page.
+ */
+static json_t *available_actions(struct req *r, const struct ticket_ref *t, json_t *errors, const char *failed,
+				 json_t *typed)
+{
+	unsigned long long open = actions_open(r, t);
+	if (failed || typed || (errors && json_object_size(errors)))
+		return build_actions(open, errors, failed, typed);
+	char key[40];
+	snprintf(key, sizeof key, "actions\x1f%llx", open);
+	json_t *kept = http_kept_json(key);
+	return kept ? kept : http_keep_json(key, build_actions(open, NULL, NULL, NULL));
 }
 
 /* The ticket page's tables: the ticket (one row) and its children, a table each. */
@@ -514,12 +540,8 @@ static void ticket_page(struct req *r, const struct ticket_ref *t, int status, j
 		return;
 	}
 	/* light (a computed field) and color are cells of the ticket's row; their labels beside them. */
-	for (int k = 0; k < tk->nkeys; k++) {
-		if (!strcmp(tk->keys[k], "light"))
-			tmpl_table_set(tk, COL_T_LIGHT_LABEL, label_of(light_labels, 3, tk->cells[k].s));
-		else if (!strcmp(tk->keys[k], "color"))
-			tmpl_table_set(tk, COL_T_COLOR_LABEL, label_of(color_labels, 3, tk->cells[k].s));
-	}
+	tmpl_table_set(tk, COL_T_LIGHT_LABEL, label_of(light_labels, 3, tk->cells[TICKET_ROW_LIGHT].s));
+	tmpl_table_set(tk, COL_T_COLOR_LABEL, label_of(color_labels, 3, tk->cells[TICKET_ROW_COLOR].s));
 	tmpl_table_init(&tables[PT_PROGRESS], progress_keys, ARRAY_LEN(progress_keys));
 	tmpl_table_init(&tables[PT_ATTACHMENTS], attachment_keys, ARRAY_LEN(attachment_keys));
 	tmpl_table_init(&tables[PT_CALLBACKS], callback_keys, ARRAY_LEN(callback_keys));

@@ -969,8 +969,9 @@ static struct val bound_val(struct render *r, const struct node *nd, const struc
 
 static const struct tmpl_binding *binding_of(const struct render *r, const struct node *nd)
 {
+	const char *name = nd->parts[0];
 	for (int b = 0; b < r->nbindings; b++)
-		if (strcmp(r->bindings[b].name, nd->parts[0]) == 0)
+		if (r->bindings[b].name[0] == name[0] && strcmp(r->bindings[b].name, name) == 0)
 			return &r->bindings[b];
 	return NULL;
 }

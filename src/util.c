@@ -39,6 +39,13 @@ char *xstrdup(const char *s)
 	return xstrndup(s, strlen(s));
 }
 
+void str_copy(char *dst, size_t n, const char *s)
+{
+	size_t len = strnlen(s, n - 1);
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
 char *xstrndup(const char *s, size_t n)
 {
 	char *p = xmalloc(n + 1);
@@ -384,17 +391,33 @@ void log_msg(const char *level, const char *fmt, ...)
 		time_format_rfc3339(now, stamp, sizeof stamp);
 		stamped = now;
 	}
-	struct buf b;
-	buf_init(&b);
-	buf_printf(&b, "%s %s ", stamp, level);
+	/* A line that fits is made on the stack, without an allocation. */
+	char line[1024];
+	size_t sl = strlen(stamp), ll = strlen(level), at = sl + ll + 2;
+	memcpy(line, stamp, sl);
+	line[sl] = ' ';
+	memcpy(line + sl + 1, level, ll);
+	line[at - 1] = ' ';
 	va_list ap;
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	int n = vsnprintf(line + at, sizeof line - at - 1, fmt, ap);
 	va_end(ap);
-	buf_putc(&b, '\n');
-	ssize_t w = write(STDERR_FILENO, b.data, b.len);
+	ssize_t w;
+	if (n >= 0 && (size_t)n < sizeof line - at - 1) {
+		line[at + (size_t)n] = '\n';
+		w = write(STDERR_FILENO, line, at + (size_t)n + 1);
+	} else {
+		struct buf b;
+		buf_init(&b);
+		buf_append(&b, line, at);
+		va_start(ap, fmt);
+		buf_vprintf(&b, fmt, ap);
+		va_end(ap);
+		buf_putc(&b, '\n');
+		w = write(STDERR_FILENO, b.data, b.len);
+		buf_free(&b);
+	}
 	(void)w;
-	buf_free(&b);
 }
 
 /* ---- resources ---- */

@@ -63,6 +63,17 @@ static void test_buf(void)
 	buf_html_escape(&b, "<script>alert('x&y')</script>", 29);
 	CHECK_STR(b.data, "&lt;script&gt;alert(&#39;x&amp;y&#39;)&lt;/script&gt;");
 	buf_free(&b);
+	/* str_copy: whole when it fits, cut to n - 1 bytes when not, always terminated. */
+	char small[5];
+	memset(small, 'x', sizeof small);
+	str_copy(small, sizeof small, "GET");
+	CHECK_STR(small, "GET");
+	str_copy(small, sizeof small, "DELETE");
+	CHECK_STR(small, "DELE");
+	str_copy(small, sizeof small, "");
+	CHECK_STR(small, "");
+	str_copy(small, 1, "abc");
+	CHECK(small[0] == '\0');
 }
 
 /* The escaping one byte at a time, as the JSON grammar states it. */

@@ -4,6 +4,7 @@
  */
 #include "test.h"
 #include "util.h"
+#include "ticket.h"
 #include "workflow.h"
 
 /*
@@ -106,5 +107,9 @@ int main(void)
 	CHECK(urgency_rank("whatever") == -1);
 	CHECK(status_from_code("verifying") == ST_VERIFYING && status_from_code("done") == -1);
 	CHECK_STR(status_label(ST_CLOSED), "已销号");
+	/* The ticket page reads the light and the colour of a ticket's row by their places. */
+	static const char *const row_keys[] = { TICKET_ROW_KEYS };
+	CHECK(strcmp(row_keys[TICKET_ROW_LIGHT], "light") == 0);
+	CHECK(strcmp(row_keys[TICKET_ROW_COLOR], "color") == 0);
 	return test_summary("test_workflow");
 }
