@@ -80,8 +80,7 @@ struct req {
 	void *stream_state;
 	off_t file_size;
 	int nheaders;
-	char header_names[HTTP_MAX_HEADERS][40];
-	char header_values[HTTP_MAX_HEADERS][512];
+	struct buf headers; /* nheaders times name NUL value NUL */
 	int answered;
 	int queued;
 	int admitted;
@@ -98,7 +97,7 @@ struct req {
 	struct {
 		int present, too_large, fd;
 		long long size;
-		char tmp_path[4096];
+		char *tmp_path; /* while the handler has not taken the file */
 		char name[256];
 		char sha256[65];
 		crypto_hash_sha256_state sha;
@@ -107,7 +106,7 @@ struct req {
 
 	/* an urlencoded body, parsed on first use */
 	int form_state; /* 0 not yet, 1 parsed, -1 not a valid form */
-	struct form form;
+	struct form *form;
 };
 
 /* Request data. */

@@ -198,7 +198,8 @@ json_t *attachment_store(struct req *r, long long ticket_id, struct err *e)
 		err_set(e, 500, "storage", NULL, "无法保存文件");
 		return NULL;
 	}
-	r->upload.tmp_path[0] = '\0';
+	free(r->upload.tmp_path);
+	r->upload.tmp_path = NULL;
 	int thumb = accepted[kind].photo && make_thumb(http_data_dir(r), final, r->upload.sha256, accepted[kind].mime);
 
 	/* The name as given, without any folder part. */

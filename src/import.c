@@ -357,9 +357,8 @@ json_t *import_csv(struct db *db, const struct subject *who, struct actor actor,
 /* The CSV of the request: the multipart field "file" (on disk) or a text/csv body. */
 static char *request_csv(struct req *r, size_t *len)
 {
-	if (r->upload.present) {
-		return read_file(r->upload.tmp_path, len);
-	}
+	if (r->upload.present)
+		return r->upload.tmp_path ? read_file(r->upload.tmp_path, len) : NULL;
 	*len = r->body.len;
 	return xstrndup(r->body.data ? r->body.data : "", r->body.len);
 }
