@@ -19,6 +19,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* A 64-bit FNV-1a hash of s: for caches that compare keys by it before comparing the text. */
+unsigned long long text_hash(const char *s);
 /* Copies s into dst of n bytes (n > 0), cut to fit, always NUL-terminated (snprintf "%s"). */
 void str_copy(char *dst, size_t n, const char *s);
 

@@ -151,14 +151,6 @@ sqlite3_stmt *db_prepare(struct db *db, const char *sql)
 	return st;
 }
 
-static unsigned long long fnv1a(const char *s)
-{
-	unsigned long long h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* A slot of a cache of cap entries, *n in use: a free one while there is one (*fresh set),
  * then each in turn (round robin, *next). */
 static int cache_slot(int *n, int *next, int cap, int *fresh)
@@ -173,7 +165,7 @@ static int cache_slot(int *n, int *next, int cap, int *fresh)
 
 sqlite3_stmt *db_prepare_text(struct db *db, const char *sql)
 {
-	unsigned long long h = fnv1a(sql);
+	unsigned long long h = text_hash(sql);
 	for (int i = 0; i < db->ntext; i++) {
 		if (db->text[i].hash != h || strcmp(db->text[i].sql, sql) != 0)
 			continue;
@@ -281,7 +273,7 @@ static int memo_find(struct db *db, const char *key)
 {
 	if (!memo_usable(db))
 		return -1;
-	unsigned long long h = fnv1a(key);
+	unsigned long long h = text_hash(key);
 	for (int i = 0; i < db->nmemo; i++)
 		if (db->memo[i].hash == h && strcmp(db->memo[i].key, key) == 0)
 			return i;
@@ -298,7 +290,7 @@ static void memo_put(struct db *db, const char *key, long long value, const void
 		free(db->memo[slot].key);
 		free(db->memo[slot].data);
 	}
-	db->memo[slot].hash = fnv1a(key);
+	db->memo[slot].hash = text_hash(key);
 	db->memo[slot].key = xstrdup(key);
 	db->memo[slot].value = value;
 	db->memo[slot].data = data ? xmalloc(len) : NULL;

@@ -18,7 +18,6 @@
 #include <sodium.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,18 +313,10 @@ struct kept_json {
 	int next;
 	struct {
 		char *key;
-		uint64_t hash; /* of key: most entries are passed over without comparing the text */
+		unsigned long long hash; /* of key: most entries are passed over without comparing the text */
 		json_t *v;
 	} e[KEPT_JSON];
 };
-
-static uint64_t key_hash(const char *key)
-{
-	uint64_t h = 14695981039346656037ull; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * 1099511628211ull;
-	return h;
-}
 
 static pthread_key_t kept_key;
 static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
@@ -359,7 +350,7 @@ static struct kept_json *kept(void)
 json_t *http_kept_json(const char *key)
 {
 	struct kept_json *k = kept();
-	uint64_t h = key_hash(key);
+	unsigned long long h = text_hash(key);
 	for (int i = 0; i < KEPT_JSON; i++)
 		if (k->e[i].hash == h && k->e[i].key && strcmp(k->e[i].key, key) == 0)
 			return json_incref(k->e[i].v);
@@ -374,7 +365,7 @@ json_t *http_keep_json(const char *key, json_t *v)
 	free(k->e[slot].key);
 	json_decref(k->e[slot].v);
 	k->e[slot].key = xstrdup(key);
-	k->e[slot].hash = key_hash(key);
+	k->e[slot].hash = text_hash(key);
 	k->e[slot].v = json_incref(v);
 	return v;
 }

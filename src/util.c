@@ -39,6 +39,14 @@ char *xstrdup(const char *s)
 	return xstrndup(s, strlen(s));
 }
 
+unsigned long long text_hash(const char *s)
+{
+	unsigned long long h = 14695981039346656037ULL; /* the offset basis */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
 void str_copy(char *dst, size_t n, const char *s)
 {
 	size_t len = strnlen(s, n - 1);

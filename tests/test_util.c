@@ -63,6 +63,9 @@ static void test_buf(void)
 	buf_html_escape(&b, "<script>alert('x&y')</script>", 29);
 	CHECK_STR(b.data, "&lt;script&gt;alert(&#39;x&amp;y&#39;)&lt;/script&gt;");
 	buf_free(&b);
+	/* text_hash is FNV-1a, 64 bits (the published values for "" and "a"). */
+	CHECK(text_hash("") == 0xcbf29ce484222325ULL);
+	CHECK(text_hash("a") == 0xaf63dc4c8601ec8cULL);
 	/* str_copy: whole when it fits, cut to n - 1 bytes when not, always terminated. */
 	char small[5];
 	memset(small, 'x', sizeof small);
