@@ -47,12 +47,17 @@ long long db_lookup_id(struct db *db, const char *sql, const char *text);
 const char *db_text(sqlite3_stmt *st, int col);
 
 /*
- * A read snapshot: between begin and end every read on db sees one state of the database,
- * and a page costs one read transaction instead of one per statement. Only for reads; a
- * write made meanwhile (through db_write) is not seen until the snapshot ends.
+ * A page's read snapshot, on this thread's reader: between begin and end every read sees one
+ * state of the database, and a page costs one read transaction instead of one per statement.
+ * The snapshot is kept open for the thread's next page while no write was committed through
+ * db_write since, for at most 20 ms (a write by another process is seen after that); a
+ * write made during the page is not seen in it. db_reader() outside a page ends a kept
+ * snapshot, so requests that write read the newest state statement by statement.
  */
-void db_snapshot_begin(struct db *db);
-void db_snapshot_end(struct db *db);
+struct db *db_page_begin(void);
+void db_page_end(struct db *db);
+/* How long a kept snapshot serves (20 ms unless set; tests set it). */
+void db_pool_keep_ms(double ms);
 
 /*
  * Answers remembered for the state of the database the current read transaction sees: a

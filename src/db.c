@@ -16,6 +16,8 @@
 #define TEXT_CACHE 64
 #define MEMO_SLOTS 32
 #define WRITE_BATCH 512
+/* The writer ends idle kept page snapshots (see db_page_begin) after each commit and this often. */
+#define SWEEP_MS 1000.0
 
 struct db {
 	sqlite3 *h;
@@ -32,6 +34,12 @@ struct db {
 		sqlite3_stmt *st;
 	} text[TEXT_CACHE];
 	unsigned stats_gen; /* the planner statistics this connection loaded (see db_reader_renew) */
+	/* A page's snapshot left open for the next page (see db_page_begin). The owning thread
+	 * holds keep_mu through a page; between pages the writer may end the snapshot. */
+	pthread_mutex_t keep_mu;
+	atomic_int kept;
+	unsigned kept_gen; /* pool.write_gen when it began */
+	double kept_ms;
 	/* Answers remembered for one state of the database (see db_memo_get). */
 	unsigned memo_version;
 	int nmemo, next_memo;
@@ -77,6 +85,7 @@ struct db *db_open(const char *path, struct err *e)
 	search_register(h); /* the search index's terms, for the statements that write it */
 	struct db *db = xcalloc(1, sizeof *db);
 	db->h = h;
+	pthread_mutex_init(&db->keep_mu, NULL);
 	sqlite3_trace_v2(h, SQLITE_TRACE_PROFILE, trace_slow, NULL);
 	/* WAL is a property of the file; setting it again is cheap and idempotent. */
 	if (db_exec(db, "PRAGMA journal_mode=WAL;", e) != 0 || db_exec(db, connection_pragmas, e) != 0) {
@@ -101,6 +110,7 @@ void db_close(struct db *db)
 		free(db->memo[i].data);
 	}
 	sqlite3_close(db->h);
+	pthread_mutex_destroy(&db->keep_mu);
 	free(db);
 }
 
@@ -216,24 +226,27 @@ static int run_once(struct db *db, const char *sql)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-void db_snapshot_begin(struct db *db)
+/* Ends db's read transaction. A statement left unreset keeps it open: those are reset first. */
+static void read_end(struct db *db)
 {
-	if (db && sqlite3_get_autocommit(db->h))
-		run_once(db, q_begin);
-}
-
-void db_snapshot_end(struct db *db)
-{
-	if (!db || sqlite3_get_autocommit(db->h))
+	if (sqlite3_get_autocommit(db->h))
 		return;
 	if (run_once(db, q_commit) == 0)
 		return;
-	/* A statement left unreset keeps the read open: reset them all, then end it. */
 	log_error("read snapshot did not end: %s", sqlite3_errmsg(db->h));
 	for (sqlite3_stmt *st = sqlite3_next_stmt(db->h, NULL); st; st = sqlite3_next_stmt(db->h, st))
 		sqlite3_reset(st);
 	if (run_once(db, q_commit) != 0)
 		log_error("read snapshot still open: %s", sqlite3_errmsg(db->h));
+}
+
+/* With keep_mu held: ends the kept snapshot, if any. */
+static void kept_end(struct db *db)
+{
+	if (!atomic_load(&db->kept))
+		return;
+	read_end(db);
+	atomic_store(&db->kept, 0);
 }
 
 /*
@@ -395,13 +408,17 @@ static struct {
 	int nreaders, capreaders;
 	double stats_every_ms, stats_next_ms; /* when the writer next looks at the statistics */
 	atomic_uint stats_gen;		      /* bumped when it has taken new ones */
-} pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER };
+	atomic_uint write_gen;		      /* bumped after each commit of the writer */
+	double keep_ms; /* a page's snapshot serves pages begun this long after it, at most */
+} pool = { .keep_ms = 20, .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER };
 
 /* This thread's reader, valid while the pool that opened it runs (epoch): db_pool_stop closes
  * every reader, and a later pool must not hand out one of those. */
 static __thread struct db *thread_reader;
 static __thread unsigned thread_reader_epoch;
 static unsigned pool_epoch;
+/* Set between db_page_begin and db_page_end. */
+static __thread int thread_in_page;
 
 static void run_batch(struct write_job *batch)
 {
@@ -477,6 +494,7 @@ static void stats_refresh(void)
 		return;
 	}
 	atomic_fetch_add(&pool.stats_gen, 1);
+	atomic_fetch_add(&pool.write_gen, 1);
 	log_info("planner statistics taken in %.0f ms (the ledger has grown or shrunk since the last)", mono_ms() - t0);
 }
 
@@ -490,9 +508,33 @@ static void stats_when_due(void)
 	pthread_mutex_lock(&pool.mu);
 }
 
+void db_pool_keep_ms(double ms)
+{
+	pool.keep_ms = ms;
+}
+
 void db_pool_stats_every(unsigned seconds)
 {
 	pool.stats_every_ms = seconds * 1000.0;
+}
+
+/*
+ * With pool.mu held, on the writer thread: ends the kept snapshots that are out of date (a
+ * write since, or older than keep_ms), or all of them. An idle thread's snapshot would
+ * otherwise hold back checkpoints. A reader whose thread is in a page is left alone.
+ */
+static void sweep_kept(int all)
+{
+	unsigned gen = atomic_load(&pool.write_gen);
+	double now = mono_ms();
+	for (int i = 0; i < pool.nreaders; i++) {
+		struct db *db = pool.readers[i];
+		if (!atomic_load(&db->kept) || pthread_mutex_trylock(&db->keep_mu) != 0)
+			continue;
+		if (all || db->kept_gen != gen || now - db->kept_ms >= pool.keep_ms)
+			kept_end(db);
+		pthread_mutex_unlock(&db->keep_mu);
+	}
 }
 
 static void *writer_main(void *unused)
@@ -502,16 +544,16 @@ static void *writer_main(void *unused)
 	for (;;) {
 		while (!pool.head && !pool.stopping) {
 			stats_when_due();
+			sweep_kept(0);
 			if (pool.head || pool.stopping)
 				break;
-			if (!pool.stats_every_ms) {
-				pthread_cond_wait(&pool.wake, &pool.mu);
-				continue;
-			}
-			/* Asleep until the next look, unless a write comes first. */
+			/* Asleep until the next look or sweep, unless a write comes first. */
+			double next_ms = mono_ms() + SWEEP_MS;
+			if (pool.stats_every_ms && pool.stats_next_ms < next_ms)
+				next_ms = pool.stats_next_ms;
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
-			long long wait_ns = (long long)((pool.stats_next_ms - mono_ms()) * 1e6) + 1000000;
+			long long wait_ns = (long long)((next_ms - mono_ms()) * 1e6) + 1000000;
 			until.tv_sec += (time_t)(wait_ns / 1000000000LL);
 			until.tv_nsec += (long)(wait_ns % 1000000000LL);
 			if (until.tv_nsec >= 1000000000L) {
@@ -536,6 +578,8 @@ static void *writer_main(void *unused)
 		pthread_mutex_unlock(&pool.mu);
 
 		run_batch(batch);
+		/* Before any caller hears of its write: a page begun after that sees it. */
+		atomic_fetch_add(&pool.write_gen, 1);
 
 		pthread_mutex_lock(&pool.mu);
 		for (struct write_job *j = batch, *next; j; j = next) {
@@ -543,6 +587,7 @@ static void *writer_main(void *unused)
 			j->done = 1;
 		}
 		pthread_cond_broadcast(&pool.done);
+		sweep_kept(0);
 		stats_when_due(); /* a writer that never idles looks too */
 	}
 	pthread_mutex_unlock(&pool.mu);
@@ -577,6 +622,9 @@ void db_pool_stop(void)
 	pthread_mutex_unlock(&pool.mu);
 	pthread_join(pool.writer, NULL);
 	pool.running = 0;
+	pthread_mutex_lock(&pool.mu);
+	sweep_kept(1);
+	pthread_mutex_unlock(&pool.mu);
 	/* A final checkpoint folds the WAL back so the file is whole on its own. */
 	sqlite3_wal_checkpoint_v2(db_handle(pool.wdb), NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	db_close(pool.wdb);
@@ -606,7 +654,7 @@ static struct db *reader_open(void)
 	return db;
 }
 
-struct db *db_reader(void)
+static struct db *reader_get(void)
 {
 	if (thread_reader && thread_reader_epoch == pool_epoch)
 		return thread_reader;
@@ -627,6 +675,51 @@ struct db *db_reader(void)
 	return db;
 }
 
+/* Outside a page, reads see the newest state: a snapshot kept from the last page ends. */
+struct db *db_reader(void)
+{
+	struct db *db = reader_get();
+	if (db && !thread_in_page && atomic_load_explicit(&db->kept, memory_order_relaxed)) {
+		pthread_mutex_lock(&db->keep_mu);
+		kept_end(db);
+		pthread_mutex_unlock(&db->keep_mu);
+	}
+	return db;
+}
+
+struct db *db_page_begin(void)
+{
+	struct db *db = reader_get();
+	if (!db)
+		return NULL;
+	pthread_mutex_lock(&db->keep_mu);
+	unsigned gen = atomic_load(&pool.write_gen);
+	double now = mono_ms();
+	if (atomic_load(&db->kept) && (db->kept_gen != gen || now - db->kept_ms >= pool.keep_ms))
+		kept_end(db);
+	if (!atomic_load(&db->kept)) {
+		/* The generation is read before the snapshot starts (at the first read): a write
+		 * committed in between makes the next page begin anew. */
+		db->kept_gen = gen;
+		db->kept_ms = now;
+		read_end(db);
+		run_once(db, q_begin);
+		atomic_store(&db->kept, 1);
+	}
+	thread_in_page = 1;
+	return db;
+}
+
+void db_page_end(struct db *db)
+{
+	if (!db)
+		return;
+	thread_in_page = 0;
+	if (sqlite3_get_autocommit(db->h))
+		atomic_store(&db->kept, 0); /* nothing to keep: BEGIN failed, or an error ended it */
+	pthread_mutex_unlock(&db->keep_mu);
+}
+
 /*
  * A connection loads the planner statistics with the schema and keeps its statements' plans:
  * after the writer took new ones, this thread's reader is opened again (once).
@@ -639,6 +732,9 @@ void db_reader_renew(void)
 	struct db *db = reader_open();
 	if (!db)
 		return; /* the old one still serves */
+	pthread_mutex_lock(&old->keep_mu);
+	kept_end(old);
+	pthread_mutex_unlock(&old->keep_mu);
 	/* The page cache the thread chose for its reader (request threads keep a small one). */
 	static const char q_cache[] = "PRAGMA cache_size";
 	sqlite3_stmt *st = db_prepare(old, q_cache);

@@ -922,8 +922,7 @@ static void run_handler(struct req *r)
 	 * count, in one read transaction. Requests that change something read their own writes,
 	 * so they read statement by statement. */
 	db_reader_renew();
-	struct db *snap = is_safe_method(r->method) ? db_reader() : NULL;
-	db_snapshot_begin(snap);
+	struct db *snap = is_safe_method(r->method) ? db_page_begin() : NULL;
 	if (r->admitted || admit(r)) {
 		r->route->handler(r);
 		if (!r->answered) {
@@ -931,7 +930,7 @@ static void run_handler(struct req *r)
 			http_error(r, 500, "no_answer", "服务器未能处理该请求");
 		}
 	}
-	db_snapshot_end(snap);
+	db_page_end(snap);
 }
 
 /* tcmalloc's tuning call, present when the server is linked with it (see the Makefile). */

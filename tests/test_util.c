@@ -191,6 +191,80 @@ static void *writer_client(void *arg)
 	return NULL;
 }
 
+static int rows_in_t(struct db *db)
+{
+	static const char q[] = "SELECT count(*) FROM t";
+	sqlite3_stmt *st = db_prepare(db, q);
+	int n = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	db_done(st);
+	return n;
+}
+
+/* A write by another process (here: another connection, not through the writer). */
+static void insert_aside(sqlite3 *other, int v)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "INSERT INTO t (v) VALUES (%d)", v);
+	CHECK(sqlite3_exec(other, sql, NULL, NULL, NULL) == SQLITE_OK);
+}
+
+/*
+ * A page's snapshot is kept for the thread's next page: until a write through the writer, for
+ * at most keep_ms (another process's writes), and never for reads outside a page. An idle
+ * kept snapshot does not hold back a checkpoint. t holds 150 rows.
+ */
+static void test_kept_snapshot(const char *path)
+{
+	struct err e = { 0 };
+	sqlite3 *other = NULL;
+	CHECK(sqlite3_open(path, &other) == SQLITE_OK);
+	sqlite3_busy_timeout(other, 5000);
+	db_pool_keep_ms(60000);
+	CHECK(db_pool_start(path, &e) == 0);
+	struct db *pg = db_page_begin();
+	CHECK(rows_in_t(pg) == 150);
+	db_page_end(pg);
+	insert_aside(other, 5000);
+	pg = db_page_begin();
+	CHECK(rows_in_t(pg) == 150); /* the same snapshot: the write aside is not seen yet */
+	db_page_end(pg);
+	int v = 5001;
+	CHECK(db_write(insert_one, &v, &e) == 0);
+	pg = db_page_begin();
+	CHECK(rows_in_t(pg) == 152); /* a write through the writer ends it: both are seen */
+	db_page_end(pg);
+	insert_aside(other, 5002);
+	CHECK(rows_in_t(db_reader()) == 153); /* outside a page: the newest */
+
+	/* Kept from this page, the snapshot would keep the next write from being checkpointed;
+	 * the writer ends it after the commit. */
+	pg = db_page_begin();
+	CHECK(rows_in_t(pg) == 153);
+	db_page_end(pg);
+	v = 5003;
+	CHECK(db_write(insert_one, &v, &e) == 0);
+	int log = -1, done = -2, rc = SQLITE_OK;
+	for (int i = 0; i < 200 && rc == SQLITE_OK && log != done; i++) {
+		rc = sqlite3_wal_checkpoint_v2(other, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+		if (log != done)
+			usleep(10000);
+	}
+	CHECK(rc == SQLITE_OK && log > 0 && log == done);
+
+	/* With the usual 20 ms, another process's write is seen by a page begun after that. */
+	db_pool_keep_ms(20);
+	pg = db_page_begin();
+	CHECK(rows_in_t(pg) == 154);
+	db_page_end(pg);
+	insert_aside(other, 5004);
+	usleep(30000);
+	pg = db_page_begin();
+	CHECK(rows_in_t(pg) == 155);
+	db_page_end(pg);
+	db_pool_stop();
+	sqlite3_close(other);
+}
+
 static void test_org_and_writer(void)
 {
 	char dir[] = "/tmp/ledger-test-util-XXXXXX";
@@ -283,6 +357,8 @@ static void test_org_and_writer(void)
 	db_pool_stop();
 	db_pool_stats_every(0);
 	CHECK(db_write(insert_one, &dup, &e) == -1 && e.status == 503);
+
+	test_kept_snapshot(path);
 
 	char cmd[200];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
