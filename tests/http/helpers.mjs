@@ -14,6 +14,12 @@ export function tempDir() {
   return mkdtempSync(join(tmpdir(), 'ledger-http-'));
 }
 
+// A running server may serve pages from a read snapshot up to 20 ms old when the write came
+// from another process (its own writes are seen at once): after writing beside it, wait that.
+function afterWriteAside() {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+}
+
 export function ledger(args, { input, env } = {}) {
   try {
     const stdout = execFileSync(BIN, args, {
@@ -22,6 +28,8 @@ export function ledger(args, { input, env } = {}) {
     return { code: 0, stdout, stderr: '' };
   } catch (e) {
     return { code: e.status, stdout: e.stdout || '', stderr: e.stderr || '' };
+  } finally {
+    afterWriteAside();
   }
 }
 
@@ -134,7 +142,9 @@ export function form(fields) {
 }
 
 export function sql(db, q) {
-  return execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
+  const out = execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
+  if (/\b(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(q)) afterWriteAside();
+  return out;
 }
 
 // Reads the entries of a (non-ZIP64) zip file, e.g. an .xlsx: { name: Buffer }.
