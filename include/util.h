@@ -85,6 +85,9 @@ char *read_file(const char *path, size_t *len_out);
  * (UTC+8, no daylight saving), whatever the machine's zone.
  */
 time_t clock_now(void);
+/* Fixes the clock as LEDGER_NOW would (NULL or an unreadable text: the system clock). LEDGER_NOW
+ * is read at the first clock_now; tests change the clock with this. */
+void clock_fix(const char *text);
 /* Parses RFC 3339 with a numeric offset or Z; returns 0 on success. */
 int time_parse_rfc3339(const char *s, time_t *out);
 /* Formats t as RFC 3339 in +08:00 into out (at least 26 bytes). */

@@ -43,12 +43,12 @@ static void test_dates(void)
 	time_format_rfc3339(t, s, sizeof s);
 	CHECK_STR(s, "2023-09-26T07:30:00+08:00");
 
-	setenv("LEDGER_NOW", "2023-09-26T10:00:00+08:00", 1);
+	clock_fix("2023-09-26T10:00:00+08:00");
 	CHECK(clock_now() == 1695693600);
 	CHECK(date_today_days() == date_parse_days("2023-09-26"));
-	setenv("LEDGER_NOW", "garbage", 1);
+	clock_fix("garbage");
 	CHECK(clock_now() > 1695693600); /* an unreadable value falls back to the real clock */
-	unsetenv("LEDGER_NOW");
+	clock_fix(NULL);
 }
 
 static void test_buf(void)
@@ -109,6 +109,42 @@ static void json_reference(const char *s, size_t n, struct buf *out)
 
 /* buf_json_string skips eight bytes at a time: every character needing escape, at every
  * place relative to those blocks, among plain ASCII and multi-byte UTF-8. */
+/* The escaper against a byte-at-a-time reference: every position within and across the
+ * sixteen-byte blocks, and bytes above 0x7F (UTF-8) beside the special characters. */
+static void test_html_escape_blocks(void)
+{
+	static const char alphabet[] = "a&<>\"'\xe4\xb8\xad ";
+	unsigned seed = 12345;
+	int same = 1;
+	for (int round = 0; round < 2000; round++) {
+		char in[80];
+		size_t n = (size_t)(round % 70);
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			in[i] = (seed >> 16) % 5 ? 'x' : alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+		}
+		struct buf got, want;
+		buf_init(&got);
+		buf_init(&want);
+		buf_html_escape(&got, in, n);
+		for (size_t i = 0; i < n; i++) {
+			switch (in[i]) {
+			case '&': buf_puts(&want, "&amp;"); break;
+			case '<': buf_puts(&want, "&lt;"); break;
+			case '>': buf_puts(&want, "&gt;"); break;
+			case '"': buf_puts(&want, "&quot;"); break;
+			case '\'': buf_puts(&want, "&#39;"); break;
+			default: buf_putc(&want, in[i]); break;
+			}
+		}
+		if (got.len != want.len || (got.len && memcmp(got.data, want.data, got.len) != 0))
+			same = 0;
+		buf_free(&got);
+		buf_free(&want);
+	}
+	CHECK(same);
+}
+
 static void test_json_string(void)
 {
 	const char specials[] = { '"', '\\', '\n', '\r', '\t', '\b', '\f', 0x01, 0x1f, 0x7f, ' ', '!', '#', '[', ']' };
@@ -471,6 +507,7 @@ int main(void)
 	test_password_policy();
 	test_mask();
 	test_form();
+	test_html_escape_blocks();
 	test_org_and_writer();
 	test_log_batches();
 	return test_summary("test_util");
