@@ -171,6 +171,11 @@ test('the whole workflow, with every refusal changing nothing', async () => {
   assert.equal(body.status, 'rectifying');
   assert.equal(body.relapsed, true);
   assert.ok(body.events.length >= 15);
+  // Children come in the order they happened.
+  const eventIds = body.events.map((e) => e.id);
+  assert.deepEqual(eventIds, [...eventIds].sort((x, y) => x - y));
+  assert.deepEqual(body.events.slice(0, 3).map((e) => e.action), ['create', 'accept', 'progress']);
+  assert.deepEqual(body.callbacks.map((c) => `${c.result}/${c.method}`), ['unsatisfied/phone', 'unsatisfied/visit', 'satisfied/phone']);
   assert.equal((await act(staff, t.id, 'no-such-action')).status, 404);
 
   // The page's history: each step by its name, the status it led to where it changed, and the
