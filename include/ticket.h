@@ -51,7 +51,14 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, int children);
 		"names.status", "names.urgency"
 /* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
 enum { TICKET_ROW_COLOR = 28, TICKET_ROW_LIGHT = 36 };
-int ticket_row_table(struct db *db, long long id, int unmasked, struct tmpl_table *t);
+/*
+ * The ticket page's row, in one statement: ticket id's ref into *ref, then decide(arg, ref)
+ * says whether it may be shown (-1: no; 0: masked; 1: with personal data) and the cells go
+ * into t. Returns 1 when shown, 0 when there is no such ticket, -1 when decide refused.
+ */
+typedef int (*ticket_decide_fn)(void *arg, const struct ticket_ref *ref);
+int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
+		     struct tmpl_table *t);
 
 /*
  * A ticket's children, row by row, in the order they happened: fn gets each row's statement.

@@ -539,20 +539,37 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, int children)
 	return t;
 }
 
-int ticket_row_table(struct db *db, long long id, int unmasked, struct tmpl_table *t)
+/* The page's row carries what ticket_ref_load reads, at these places of TICKET_COLUMNS and after. */
+static const char q_ticket_page[] =
+	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path " TICKET_JOINS "WHERE t.id = ?1";
+enum { PAGE_STATUS = 24, PAGE_EXTENSION_DEADLINE = 31, PAGE_VERSION = 37, PAGE_UNIT_PATH = 46, PAGE_RESPONSIBLE_PATH };
+
+int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
+		     struct tmpl_table *t)
 {
-	sqlite3_stmt *st = db_prepare(db, q_ticket);
+	sqlite3_stmt *st = db_prepare(db, q_ticket_page);
 	if (!st)
 		return 0;
 	sqlite3_bind_int64(st, 1, id);
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	if (found) {
-		tmpl_table_row(t);
-		struct out o = { .tab = t };
-		row_out(st, unmasked, &o);
+	int rc = sqlite3_step(st) == SQLITE_ROW;
+	if (rc) {
+		ref->id = id;
+		ref->status = (enum status)status_from_code(db_text(st, PAGE_STATUS));
+		ref->version = sqlite3_column_int(st, PAGE_VERSION);
+		ref->extension_pending = sqlite3_column_type(st, PAGE_EXTENSION_DEADLINE) != SQLITE_NULL;
+		str_copy(ref->unit_path, sizeof ref->unit_path, db_text(st, PAGE_UNIT_PATH));
+		str_copy(ref->responsible_path, sizeof ref->responsible_path, db_text(st, PAGE_RESPONSIBLE_PATH));
+		int unmasked = decide(arg, ref);
+		if (unmasked < 0) {
+			rc = -1;
+		} else {
+			tmpl_table_row(t);
+			struct out o = { .tab = t };
+			row_out(st, unmasked, &o);
+		}
 	}
 	db_done(st);
-	return found;
+	return rc;
 }
 
 /* The ticket as an event records it: every field, unmasked, without derived or child data. */

@@ -526,17 +526,32 @@ static void child_row(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 	}
 }
 
-static void ticket_page(struct req *r, const struct ticket_ref *t, int status, json_t *errors, const char *failed,
-			json_t *typed)
+/* Whether the ticket may be shown to the requester (answering when not), and with personal data. */
+static int may_view(void *arg, const struct ticket_ref *t)
+{
+	struct req *r = arg;
+	struct ticket_scope scope = ticket_ref_scope(t);
+	if (!http_authorize(r, ACT_TICKET_VIEW, &scope))
+		return -1;
+	return ticket_may_see_personal(r, t);
+}
+
+/* The ticket's page; its ref and row are read together, and viewing it is authorized here. */
+static void ticket_page(struct req *r, long long id, int status, json_t *errors, const char *failed, json_t *typed)
 {
 	struct tmpl_table tables[PT_COUNT];
 	tmpl_table_init(&tables[PT_TICKET], ticket_page_keys, ARRAY_LEN(ticket_page_keys));
 	struct tmpl_table *tk = &tables[PT_TICKET];
 	struct db *db = db_reader();
-	if (!ticket_row_table(db, t->id, ticket_may_see_personal(r, t), tk)) {
+	struct ticket_ref ref;
+	const struct ticket_ref *t = &ref;
+	int shown = db ? ticket_row_table(db, id, &ref, may_view, r, tk) : 0;
+	if (shown != 1) {
 		tmpl_table_free(tk);
 		json_decref(errors);
-		http_error(r, 404, "not_found", "您访问的问题不存在");
+		/* Unknown and out of scope look alike; ask for sign-in first, as for any ticket. */
+		if (shown == 0 && http_authorize(r, ACT_SIGNED_IN, NULL))
+			http_error(r, 404, "not_found", "您访问的问题不存在");
 		return;
 	}
 	/* light (a computed field) and color are cells of the ticket's row; their labels beside them. */
@@ -567,10 +582,10 @@ static void ticket_page(struct req *r, const struct ticket_ref *t, int status, j
 /* GET /tickets/{id} */
 void page_ticket(struct req *r)
 {
-	struct ticket_ref t;
-	if (!ticket_for(r, ACT_TICKET_VIEW, &t))
-		return;
-	ticket_page(r, &t, 200, NULL, NULL, NULL);
+	const char *p = http_param(r, "id");
+	char *end;
+	long long id = p ? strtoll(p, &end, 10) : 0;
+	ticket_page(r, p && !*end && id > 0 ? id : 0, 200, NULL, NULL, NULL);
 }
 
 /* POST /tickets/{id}/actions/{action} (a form) */
@@ -600,7 +615,7 @@ void page_ticket_action(struct req *r)
 		if (!json_object_size(a.errors) || e.status != 422)
 			json_object_set_new(a.errors, "form", json_string(e.message));
 		ticket_ref_load(db_reader(), t.id, &t);
-		ticket_page(r, &t, e.status ? e.status : 500, a.errors, tr->name, body);
+		ticket_page(r, t.id, e.status ? e.status : 500, a.errors, tr->name, body);
 		json_decref(body);
 		return;
 	}
@@ -620,7 +635,7 @@ void page_ticket_upload(struct req *r)
 	struct err e = { 0 };
 	json_t *a = attachment_store(r, t.id, &e);
 	if (!a) {
-		ticket_page(r, &t, e.status ? e.status : 500, json_pack("{s:s}", "file", e.message), NULL, NULL);
+		ticket_page(r, t.id, e.status ? e.status : 500, json_pack("{s:s}", "file", e.message), NULL, NULL);
 		return;
 	}
 	json_decref(a);

@@ -271,7 +271,7 @@ test('staff of another street: no ticket, list row, search hit, attachment or ac
     [`/api/v1/tickets/${t.id}`, 'GET'], [`/api/v1/tickets/${t.id}`, 'PATCH', { version: 1, title: 'x' }],
     [`/api/v1/tickets/${t.id}/actions/accept`, 'POST', {}], [`/api/v1/attachments/${att}`, 'GET'],
     [`/api/v1/attachments/${att}/thumb`, 'GET'], [`/tickets/${t.id}`, 'GET'], [`/tickets/${t.id}/edit`, 'GET'],
-    [`/api/v1/tickets/999999`, 'GET'],
+    [`/api/v1/tickets/999999`, 'GET'], [`/tickets/999999`, 'GET'], [`/tickets/${t.id}x`, 'GET'],
   ]) {
     const r = await json(other, path, method, body);
     assert.equal(r.status, 404, `${method} ${path}`);
@@ -296,6 +296,7 @@ test('staff of another street: no ticket, list row, search hit, attachment or ac
   assert.equal(byUnit.total, 0);
   // The admin has no ledger access at all.
   assert.equal((await json(admin, `/api/v1/tickets/${t.id}`)).status, 403);
+  assert.equal((await json(admin, `/tickets/${t.id}`)).status, 403);
   assert.equal((await json(admin, '/api/v1/tickets')).status, 403);
 });
 
