@@ -102,12 +102,8 @@ long date_today_days(void);
 /* Monotonic milliseconds, for durations in logs. */
 double mono_ms(void);
 
-/* One log line to stderr: time, level, message. Thread-safe; lines are never mixed. */
+/* One log line to stderr: time, level, message. Thread-safe (one write per line). */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* An access-log line (info): written with others, at most a second later (see util.c). */
-void log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Writes the access-log lines gathered so far. */
-void log_flush(void);
 #define log_info(...) log_msg("info", __VA_ARGS__)
 #define log_warn(...) log_msg("warn", __VA_ARGS__)
 #define log_error(...) log_msg("error", __VA_ARGS__)

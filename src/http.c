@@ -1104,9 +1104,9 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 		return;
 	double ms = mono_ms() - r->started_ms;
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		log_access("%s %s %d %.2fms", r->method, r->path, r->status, ms);
+		log_info("%s %s %d %.2fms", r->method, r->path, r->status, ms);
 	else
-		log_access("%s %s %d %.2fms (connection ended: %d)", r->method, r->path, r->status, ms, (int)toe);
+		log_info("%s %s %d %.2fms (connection ended: %d)", r->method, r->path, r->status, ms, (int)toe);
 	if (r->file_fd >= 0)
 		close(r->file_fd);
 	if (r->produce)
@@ -1270,11 +1270,8 @@ int server_run(const struct server_config *cfg)
 	fflush(stdout);
 	log_info("serving %s with %u threads, templates from %s", cfg->db_path, cfg->threads, root);
 
-	/* Until a stop signal; meanwhile the access log is written out every second. */
-	int sig;
-	const struct timespec second = { 1, 0 };
-	while ((sig = sigtimedwait(&stop, NULL, &second)) < 0)
-		log_flush();
+	int sig = 0;
+	sigwait(&stop, &sig);
 	log_info("signal %d: finishing requests in flight", sig);
 
 	/* Stop accepting, let the requests in flight finish (up to 10 s), then stop. */

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,48 +428,9 @@ double mono_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/*
- * Access-log lines are gathered and written together: a write per request would cost the
- * server as much as a tenth of a small page. They are written when LOG_BATCH bytes have
- * gathered, when the oldest waited a second, before any other line (so the order holds),
- * and by log_flush, which the server calls every second and when it stops.
- */
-#define LOG_BATCH 8192
-static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
-static char log_held[LOG_BATCH];
-static size_t log_nheld;
-static time_t log_held_since;
-
-static void log_write(const char *p, size_t n)
+void log_msg(const char *level, const char *fmt, ...)
 {
-	while (n > 0) {
-		ssize_t w = write(STDERR_FILENO, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-/* With log_mu held. */
-static void log_write_held(void)
-{
-	log_write(log_held, log_nheld);
-	log_nheld = 0;
-}
-
-void log_flush(void)
-{
-	pthread_mutex_lock(&log_mu);
-	log_write_held();
-	pthread_mutex_unlock(&log_mu);
-}
-
-static void log_line(int batched, const char *level, const char *fmt, va_list ap)
-{
-	/* The time's text is made once a second. */
+	/* The access log writes a line per request: the time's text is made once a second. */
 	static __thread char stamp[32];
 	static __thread time_t stamped = -1;
 	time_t now = time(NULL);
@@ -485,55 +445,26 @@ static void log_line(int batched, const char *level, const char *fmt, va_list ap
 	line[sl] = ' ';
 	memcpy(line + sl + 1, level, ll);
 	line[at - 1] = ' ';
-	va_list copy;
-	va_copy(copy, ap);
-	int n = vsnprintf(line + at, sizeof line - at - 1, fmt, copy);
-	va_end(copy);
-	struct buf b;
-	buf_init(&b);
-	const char *text = line;
-	size_t len;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line + at, sizeof line - at - 1, fmt, ap);
+	va_end(ap);
+	ssize_t w;
 	if (n >= 0 && (size_t)n < sizeof line - at - 1) {
 		line[at + (size_t)n] = '\n';
-		len = at + (size_t)n + 1;
+		w = write(STDERR_FILENO, line, at + (size_t)n + 1);
 	} else {
+		struct buf b;
+		buf_init(&b);
 		buf_append(&b, line, at);
+		va_start(ap, fmt);
 		buf_vprintf(&b, fmt, ap);
+		va_end(ap);
 		buf_putc(&b, '\n');
-		text = b.data;
-		len = b.len;
+		w = write(STDERR_FILENO, b.data, b.len);
+		buf_free(&b);
 	}
-	pthread_mutex_lock(&log_mu);
-	if (!batched || log_nheld + len > LOG_BATCH)
-		log_write_held();
-	if (!batched || len > LOG_BATCH) {
-		log_write(text, len);
-	} else {
-		if (!log_nheld)
-			log_held_since = now;
-		memcpy(log_held + log_nheld, text, len);
-		log_nheld += len;
-		if (now - log_held_since >= 1)
-			log_write_held();
-	}
-	pthread_mutex_unlock(&log_mu);
-	buf_free(&b);
-}
-
-void log_msg(const char *level, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	log_line(0, level, fmt, ap);
-	va_end(ap);
-}
-
-void log_access(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	log_line(1, "info", fmt, ap);
-	va_end(ap);
+	(void)w;
 }
 
 /* ---- resources ---- */

@@ -402,38 +402,6 @@ static void test_org_and_writer(void)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
-/* Access lines wait to be written together; any other line writes them first, in order. */
-static void test_log_batches(void)
-{
-	char path[] = "/tmp/ledger-test-log-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return;
-	fflush(stderr);
-	int saved = dup(STDERR_FILENO);
-	dup2(fd, STDERR_FILENO);
-	log_access("GET /a 200 %.2fms", 1.5);
-	log_access("GET /b 404 %.2fms", 0.25);
-	off_t held = lseek(fd, 0, SEEK_END);
-	log_msg("warn", "something");
-	off_t after_warn = lseek(fd, 0, SEEK_END);
-	log_access("GET /c 200 1.00ms");
-	log_flush();
-	off_t flushed = lseek(fd, 0, SEEK_END);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	char text[512] = { 0 };
-	ssize_t n = pread(fd, text, sizeof text - 1, 0);
-	close(fd);
-	unlink(path);
-	CHECK(held == 0);
-	CHECK(after_warn > 0 && flushed > after_warn);
-	CHECK(n > 0);
-	const char *a = strstr(text, "info GET /a 200 1.50ms\n"), *b = strstr(text, "info GET /b 404 0.25ms\n");
-	const char *w = strstr(text, "warn something\n"), *c = strstr(text, "info GET /c 200 1.00ms\n");
-	CHECK(a && b && w && c && a < b && b < w && w < c);
-}
-
 static void test_mask(void)
 {
 	const struct {
@@ -509,6 +477,5 @@ int main(void)
 	test_form();
 	test_html_escape_blocks();
 	test_org_and_writer();
-	test_log_batches();
 	return test_summary("test_util");
 }
