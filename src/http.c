@@ -410,11 +410,27 @@ static json_t *build_nav(const struct subject *who, int current, long long todo)
 			continue;
 		json_t *item = json_pack("{s:s,s:s,s:b}", "href", nav_table[i].href, "label", nav_table[i].label,
 					 "current", i == current);
-		if (!strcmp(nav_table[i].href, "/todo"))
-			json_object_set_new(item, "count", json_integer(todo));
+		/* Every item names its count, so that none finds a count further up the page's context. */
+		json_object_set_new(item, "count", strcmp(nav_table[i].href, "/todo") ? json_false() : json_integer(todo));
 		json_array_append_new(nav, item);
 	}
 	return nav;
+}
+
+/* A key for a kept piece: the parts joined by \x1f (cut short, never overrun, if out is small). */
+static void join_key(char *out, size_t cap, const char *const *parts, size_t n)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(parts[i]);
+		if (len + l + 2 > cap)
+			l = cap > len + 2 ? cap - len - 2 : 0;
+		if (i && len + 1 < cap)
+			out[len++] = '\x1f';
+		memcpy(out + len, parts[i], l);
+		len += l;
+	}
+	out[len] = '\0';
 }
 
 /* Kept per thread: it depends only on the role, the current entry and the to-do count. */
@@ -423,8 +439,11 @@ static json_t *nav_items(struct req *r)
 	struct subject who = http_subject(r);
 	long long todo = authz_check(&who, ACT_DASHBOARD, NULL) == AUTHZ_OK ? todo_count(r) : 0;
 	int current = nav_current(r->path);
-	char key[64];
-	snprintf(key, sizeof key, "nav\x1f%d\x1f%d\x1f%lld", (int)who.role, current, todo);
+	/* int_text writes its digits at the end of INT_TEXT bytes: one more holds the NUL. */
+	char role[INT_TEXT + 1] = { 0 }, cur[INT_TEXT + 1] = { 0 }, count[INT_TEXT + 1] = { 0 }, key[4 + 3 * INT_TEXT];
+	size_t n;
+	const char *parts[] = { "nav", int_text(who.role, role, &n), int_text(current, cur, &n), int_text(todo, count, &n) };
+	join_key(key, sizeof key, parts, ARRAY_LEN(parts));
 	json_t *nav = http_kept_json(key);
 	return nav ? nav : http_keep_json(key, build_nav(&who, current, todo));
 }
@@ -443,23 +462,30 @@ void http_page_with(struct req *r, int status, const char *tmpl, json_t *ctx, co
 	}
 	if (!ctx)
 		ctx = json_object();
-	char today[16];
-	time_format_date(clock_now(), today, sizeof today);
-	json_object_set_new(ctx, "app_name", json_string("满意台账"));
-	json_object_set_new(ctx, "today", json_string(today));
-	json_object_set_new(ctx, "nav", nav_items(r));
+	/* Today's date, made again when the day changes. */
+	static __thread char today[16];
+	static __thread long today_day = -1;
+	long day = date_today_days();
+	if (day != today_day) {
+		time_format_date(clock_now(), today, sizeof today);
+		today_day = day;
+	}
+	static const char app_name[] = "满意台账";
+	json_object_set_new_nocheck(ctx, "app_name", json_stringn_nocheck(app_name, sizeof app_name - 1));
+	json_object_set_new_nocheck(ctx, "today", json_string_nocheck(today));
+	json_object_set_new_nocheck(ctx, "nav", nav_items(r));
 	if (r->signed_in) {
 		/* Kept by everything it holds: a renamed user or unit makes a new key. */
 		char key[sizeof r->user.login + sizeof r->user.name + sizeof r->user.unit_name + 16];
-		snprintf(key, sizeof key, "user\x1f%s\x1f%s\x1f%d\x1f%s", r->user.login, r->user.name,
-			 (int)r->user.role, r->user.unit_name);
+		const char *parts[] = { "user", r->user.login, r->user.name, role_code(r->user.role), r->user.unit_name };
+		join_key(key, sizeof key, parts, ARRAY_LEN(parts));
 		json_t *user = http_kept_json(key);
 		if (!user)
 			user = http_keep_json(key, json_pack("{s:s,s:s,s:s,s:s,s:s}", "login", r->user.login, "name",
 							     r->user.name, "role", role_code(r->user.role), "role_label",
 							     role_label(r->user.role), "unit_name", r->user.unit_name));
-		json_object_set_new(ctx, "user", user);
-		json_object_set_new(ctx, "csrf_token", json_string(r->user.csrf));
+		json_object_set_new_nocheck(ctx, "user", user);
+		json_object_set_new_nocheck(ctx, "csrf_token", json_string_nocheck(r->user.csrf));
 	}
 	struct buf out;
 	buf_init(&out);

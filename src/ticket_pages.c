@@ -406,16 +406,15 @@ static json_t *build_actions(unsigned long long open, json_t *errors, const char
 			const char *name = tr->fields[k];
 			if (!name)
 				continue;
-			json_t *fd = json_pack("{s:s,s:s,s:s}", "name", name, "label", label_of(field_labels, 6, name), "id",
-					       tr->name);
-			if (!strcmp(name, "result"))
-				json_object_set_new(fd, "choices", fixed_options(callback_result_opts, 3, NULL));
-			else if (!strcmp(name, "method"))
-				json_object_set_new(fd, "choices", fixed_options(callback_method_opts, 4, "phone"));
-			else if (!strcmp(name, "deadline"))
-				json_object_set_new(fd, "date", json_true());
-			else
-				json_object_set_new(fd, "text", json_true());
+			/* Each field names every key the form reads, so that none is found further up
+			 * (an action's form error is not a field's). */
+			int date = !strcmp(name, "deadline");
+			json_t *choices = !strcmp(name, "result")   ? fixed_options(callback_result_opts, 3, NULL)
+					  : !strcmp(name, "method") ? fixed_options(callback_method_opts, 4, "phone")
+								    : json_false();
+			json_t *fd = json_pack("{s:s,s:s,s:s,s:o,s:b,s:b,s:b,s:s}", "name", name, "label",
+					       label_of(field_labels, 6, name), "id", tr->name, "choices", choices, "date", date,
+					       "text", !date && json_is_false(choices), "error", 0, "value", "");
 			if (mine && json_object_get(errors, name))
 				json_object_set(fd, "error", json_object_get(errors, name));
 			/* A refused form comes back with what was typed in it. */
@@ -424,10 +423,11 @@ static json_t *build_actions(unsigned long long open, json_t *errors, const char
 			json_array_append_new(fields, fd);
 		}
 		if (!strcmp(tr->name, "callback"))
-			json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:b}", "name", "note", "label", "回访记录", "id",
-								tr->name, "text", 1));
-		json_t *a = json_pack("{s:s,s:s,s:o,s:b}", "name", tr->name, "label", tr->label, "fields", fields, "danger",
-				      !strcmp(tr->name, "return") || !strcmp(tr->name, "reopen"));
+			json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:s}", "name", "note", "label",
+								"回访记录", "id", tr->name, "text", 1, "date", 0,
+								"choices", 0, "error", 0, "value", ""));
+		json_t *a = json_pack("{s:s,s:s,s:o,s:b,s:b}", "name", tr->name, "label", tr->label, "fields", fields, "danger",
+				      !strcmp(tr->name, "return") || !strcmp(tr->name, "reopen"), "error", 0);
 		if (mine && json_object_get(errors, "form"))
 			json_object_set(a, "error", json_object_get(errors, "form"));
 		json_array_append_new(list, a);
@@ -570,10 +570,15 @@ static void ticket_page(struct req *r, long long id, int status, json_t *errors,
 	};
 	struct subject who = http_subject(r);
 	struct ticket_scope scope = ticket_ref_scope(t);
-	json_t *ctx = json_pack("{s:o,s:b,s:b,s:s*,s:o}", "actions", available_actions(r, t, errors, failed, typed),
-				"may_upload", authz_check(&who, ACT_UPLOAD, &scope) == AUTHZ_OK && t->status != ST_CLOSED,
-				"may_edit", authz_check(&who, ACT_TICKET_EDIT, &scope) == AUTHZ_OK && t->status != ST_CLOSED,
-				"done", http_query(r, "done"), "errors", errors ? errors : json_object());
+	json_t *ctx = json_object();
+	json_object_set_new_nocheck(ctx, "actions", available_actions(r, t, errors, failed, typed));
+	json_object_set_new_nocheck(ctx, "may_upload", json_boolean(authz_check(&who, ACT_UPLOAD, &scope) == AUTHZ_OK &&
+								    t->status != ST_CLOSED));
+	json_object_set_new_nocheck(ctx, "may_edit", json_boolean(authz_check(&who, ACT_TICKET_EDIT, &scope) == AUTHZ_OK &&
+								  t->status != ST_CLOSED));
+	const char *done = http_query(r, "done");
+	json_object_set_new_nocheck(ctx, "done", done ? json_string(done) : json_null());
+	json_object_set_new_nocheck(ctx, "errors", errors ? errors : json_object());
 	http_page_with(r, status, "ticket", ctx, bind, PT_COUNT);
 	for (int i = 0; i < PT_COUNT; i++)
 		tmpl_table_free(&tables[i]);
