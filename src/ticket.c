@@ -377,23 +377,33 @@ static json_t *row_json(sqlite3_stmt *st, int unmasked)
 	return o.obj[0];
 }
 
+/* Where a statement holds a ticket's status, version, extension deadline and two paths. */
+struct ref_columns {
+	int status, version, extension_deadline, unit_path, responsible_path;
+};
+
+static void ref_read(sqlite3_stmt *st, long long id, const struct ref_columns *c, struct ticket_ref *t)
+{
+	t->id = id;
+	t->status = (enum status)status_from_code(db_text(st, c->status));
+	t->version = sqlite3_column_int(st, c->version);
+	t->extension_pending = sqlite3_column_type(st, c->extension_deadline) != SQLITE_NULL;
+	str_copy(t->unit_path, sizeof t->unit_path, db_text(st, c->unit_path));
+	str_copy(t->responsible_path, sizeof t->responsible_path, db_text(st, c->responsible_path));
+}
+
 int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t)
 {
-	static const char q[] = "SELECT status, version, extension_deadline IS NOT NULL, unit_path, responsible_path "
+	static const char q[] = "SELECT status, version, extension_deadline, unit_path, responsible_path "
 				"FROM tickets WHERE id = ?1";
+	static const struct ref_columns cols = { 0, 1, 2, 3, 4 };
 	sqlite3_stmt *st = db_prepare(db, q);
 	if (!st)
 		return 0;
 	sqlite3_bind_int64(st, 1, id);
 	int found = sqlite3_step(st) == SQLITE_ROW;
-	if (found) {
-		t->id = id;
-		t->status = (enum status)status_from_code(db_text(st, 0));
-		t->version = sqlite3_column_int(st, 1);
-		t->extension_pending = sqlite3_column_int(st, 2);
-		snprintf(t->unit_path, sizeof t->unit_path, "%s", db_text(st, 3));
-		snprintf(t->responsible_path, sizeof t->responsible_path, "%s", db_text(st, 4));
-	}
+	if (found)
+		ref_read(st, id, &cols, t);
 	db_done(st);
 	return found;
 }
@@ -542,7 +552,8 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, int children)
 /* The page's row carries what ticket_ref_load reads, at these places of TICKET_COLUMNS and after. */
 static const char q_ticket_page[] =
 	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path " TICKET_JOINS "WHERE t.id = ?1";
-enum { PAGE_STATUS = 24, PAGE_EXTENSION_DEADLINE = 31, PAGE_VERSION = 37, PAGE_UNIT_PATH = 46, PAGE_RESPONSIBLE_PATH };
+static const struct ref_columns page_ref_columns = { .status = 24, .version = 37, .extension_deadline = 31,
+						     .unit_path = 46, .responsible_path = 47 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
 		     struct tmpl_table *t)
@@ -553,12 +564,7 @@ int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st) == SQLITE_ROW;
 	if (rc) {
-		ref->id = id;
-		ref->status = (enum status)status_from_code(db_text(st, PAGE_STATUS));
-		ref->version = sqlite3_column_int(st, PAGE_VERSION);
-		ref->extension_pending = sqlite3_column_type(st, PAGE_EXTENSION_DEADLINE) != SQLITE_NULL;
-		str_copy(ref->unit_path, sizeof ref->unit_path, db_text(st, PAGE_UNIT_PATH));
-		str_copy(ref->responsible_path, sizeof ref->responsible_path, db_text(st, PAGE_RESPONSIBLE_PATH));
+		ref_read(st, id, &page_ref_columns, ref);
 		int unmasked = decide(arg, ref);
 		if (unmasked < 0) {
 			rc = -1;
