@@ -43,6 +43,8 @@ void api_taxonomy(struct req *r);
 struct ticket_ref;
 struct ticket_filter;
 struct subject;
+/* The route's {id} as a ticket id, or 0 when it is not a positive whole number. */
+long long ticket_id_param(struct req *r);
 /* Loads {id} and authorizes act on it; answers 404/403/401 itself and returns 0. */
 int ticket_for(struct req *r, enum action act, struct ticket_ref *t);
 int ticket_may_see_personal(struct req *r, const struct ticket_ref *t);

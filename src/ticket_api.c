@@ -20,14 +20,20 @@ static void fail_fields(struct req *r, const struct err *e, json_t *fields)
 	http_fail(r, e);
 }
 
-/* Parses {id}; loads the ticket and authorizes act on it (404 when out of scope). */
-int ticket_for(struct req *r, enum action act, struct ticket_ref *t)
+long long ticket_id_param(struct req *r)
 {
 	const char *p = http_param(r, "id");
 	char *end;
 	long long id = p ? strtoll(p, &end, 10) : 0;
+	return p && !*end && id > 0 ? id : 0;
+}
+
+/* Parses {id}; loads the ticket and authorizes act on it (404 when out of scope). */
+int ticket_for(struct req *r, enum action act, struct ticket_ref *t)
+{
+	long long id = ticket_id_param(r);
 	struct db *db = db_reader();
-	if (!p || *end || id <= 0 || !db || !ticket_ref_load(db, id, t)) {
+	if (!id || !db || !ticket_ref_load(db, id, t)) {
 		/* Unknown and out of scope look alike; ask for sign-in first, as for any ticket. */
 		if (!http_authorize(r, ACT_SIGNED_IN, NULL))
 			return 0;

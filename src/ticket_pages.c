@@ -587,10 +587,7 @@ static void ticket_page(struct req *r, long long id, int status, json_t *errors,
 /* GET /tickets/{id} */
 void page_ticket(struct req *r)
 {
-	const char *p = http_param(r, "id");
-	char *end;
-	long long id = p ? strtoll(p, &end, 10) : 0;
-	ticket_page(r, p && !*end && id > 0 ? id : 0, 200, NULL, NULL, NULL);
+	ticket_page(r, ticket_id_param(r), 200, NULL, NULL, NULL);
 }
 
 /* POST /tickets/{id}/actions/{action} (a form) */
