@@ -26,6 +26,11 @@ struct db *db_open(const char *path, struct err *e);
 void db_close(struct db *db);
 sqlite3 *db_handle(struct db *db);
 
+/* One object a module keeps with the connection, freed by free_fn when replaced or when the
+ * connection closes (codebook.c keeps the catalog's names there). */
+void *db_attached(struct db *db);
+void db_attach(struct db *db, void *p, void (*free_fn)(void *));
+
 /*
  * The prepared statement for sql on this connection, reset and with bindings cleared, or
  * NULL (logged) if it does not compile. sql must be a string that lives for the program's

@@ -50,6 +50,9 @@ struct db {
 		char *data; /* bytes (a text with its NUL), or NULL for a number */
 		size_t len;
 	} memo[MEMO_SLOTS];
+	/* One object a module keeps with the connection (see db_attach). */
+	void *attached;
+	void (*attached_free)(void *);
 };
 
 static const char connection_pragmas[] =
@@ -109,9 +112,24 @@ void db_close(struct db *db)
 		free(db->memo[i].key);
 		free(db->memo[i].data);
 	}
+	if (db->attached_free)
+		db->attached_free(db->attached);
 	sqlite3_close(db->h);
 	pthread_mutex_destroy(&db->keep_mu);
 	free(db);
+}
+
+void *db_attached(struct db *db)
+{
+	return db->attached;
+}
+
+void db_attach(struct db *db, void *p, void (*free_fn)(void *))
+{
+	if (db->attached_free && db->attached != p)
+		db->attached_free(db->attached);
+	db->attached = p;
+	db->attached_free = free_fn;
 }
 
 sqlite3 *db_handle(struct db *db)

@@ -8,38 +8,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codebook.h"
 #include "form.h"
 #include "mask.h"
 #include "search.h"
 
 /* ---------------------------------------------------------------- reading */
 
-#define TICKET_COLUMNS                                                                                          \
-	"t.id, t.code, c.code, s.code, t.source_ref, cat.code, d.code, t.title, t.description, lu.code, "          \
-	"t.address, t.reporter_name, t.reporter_phone, u.code, ru.code, t.responsible_person, "                   \
-	"t.responsible_phone, t.urgency, t.measures, t.requirement, t.deadline, t.original_deadline, "            \
-	"t.commitment, t.interim_measures, t.status, t.return_count, t.unsatisfied_count, t.callback_count, "     \
-	"t.color, t.supervised, t.relapsed, t.extension_deadline, t.extension_reason, t.last_progress_on, "       \
-	"t.closed_on, t.created_at, t.updated_at, t.version, u.name, ru.name, lu.name, d.name, s.name, cat.name, " \
-	"c.name, t.urgency_rank "
 /*
- * CROSS JOIN keeps tickets the outer loop: with statistics, SQLite would otherwise start from
- * the small lookup tables and sort the whole ledger to find one page.
+ * A ticket's own row: the catalog rows it names are given by id, and their codes and names
+ * come from the connection's codebook (codebook.h), not from a join each.
  */
-#define TICKET_JOINS                                                                                      \
-	"FROM tickets t CROSS JOIN sources s ON s.id = t.source_id "                                        \
-	"CROSS JOIN categories cat ON cat.id = t.category_id CROSS JOIN domains d ON d.id = t.domain_id "   \
-	"CROSS JOIN units u ON u.id = t.unit_id CROSS JOIN units ru ON ru.id = t.responsible_unit_id "      \
-	"LEFT JOIN units lu ON lu.id = t.location_unit_id LEFT JOIN campaigns c ON c.id = t.campaign_id "
+#define TICKET_COLUMNS                                                                                          \
+	"t.id, t.code, t.campaign_id, t.source_id, t.source_ref, t.category_id, t.domain_id, t.title, "          \
+	"t.description, t.location_unit_id, t.address, t.reporter_name, t.reporter_phone, t.unit_id, "           \
+	"t.responsible_unit_id, t.responsible_person, t.responsible_phone, t.urgency, t.measures, "              \
+	"t.requirement, t.deadline, t.original_deadline, t.commitment, t.interim_measures, t.status, "           \
+	"t.return_count, t.unsatisfied_count, t.callback_count, t.color, t.supervised, t.relapsed, "             \
+	"t.extension_deadline, t.extension_reason, t.last_progress_on, t.closed_on, t.created_at, "             \
+	"t.updated_at, t.version, t.urgency_rank "
+#define TICKET_FROM "FROM tickets t "
 
 /* What a list page shows of a ticket; the columns brief_read reads. */
 #define BRIEF_COLUMNS                                                                                          \
 	"t.id, t.code, t.title, t.supervised, t.urgency, t.deadline, t.status, t.color, t.last_progress_on, "     \
-	"u.name, CASE WHEN t.responsible_unit_id = t.unit_id THEN u.name "                                      \
-	"ELSE (SELECT name FROM units WHERE id = t.responsible_unit_id) END, t.urgency_rank "
-/* The responsible unit is most often the owning one: its name is then not looked up again. */
-#define BRIEF_JOINS "FROM tickets t CROSS JOIN units u ON u.id = t.unit_id "
-enum { BRIEF_DEADLINE = 5, BRIEF_RANK = 11, FULL_DEADLINE = 20, FULL_RANK = 45 };
+	"t.unit_id, t.responsible_unit_id, t.urgency_rank "
+enum { BRIEF_DEADLINE = 5, BRIEF_RANK = 11, FULL_DEADLINE = 20, FULL_RANK = 38 };
 
 /* Text from the database as JSON, "" for NULL. The database holds only valid UTF-8 (every
  * input is checked on the way in), so it is not checked again. */
@@ -78,8 +72,15 @@ static const char *text_or_none(sqlite3_stmt *st, int col)
 	return (const char *)sqlite3_column_text(st, col);
 }
 
-/* One row of BRIEF_COLUMNS. */
-static void brief_read(sqlite3_stmt *st, struct ticket_brief *b)
+/* The name of the unit a column's id names, or NULL. */
+static const char *unit_name(const struct codebook *cb, sqlite3_stmt *st, int col)
+{
+	const struct codebook_entry *e = codebook_find(cb, CB_UNITS, sqlite3_column_int64(st, col));
+	return e ? e->name : NULL;
+}
+
+/* One row of BRIEF_COLUMNS; the names stay good while cb does. */
+static void brief_read(sqlite3_stmt *st, const struct codebook *cb, struct ticket_brief *b)
 {
 	long today = date_today_days();
 	const char *status = db_text(st, 6);
@@ -94,8 +95,8 @@ static void brief_read(sqlite3_stmt *st, struct ticket_brief *b)
 	b->color = text_or_none(st, 7);
 	b->stale = is_stale(date_parse_days(db_text(st, 8)), today, closed);
 	b->light = deadline_light(date_parse_days(db_text(st, 5)), today, closed, DUE_SOON_DAYS);
-	b->unit_name = text_or_none(st, 9);
-	b->responsible_unit_name = text_or_none(st, 10);
+	b->unit_name = unit_name(cb, st, 9);
+	b->responsible_unit_name = unit_name(cb, st, 10);
 	b->status_label = status_label((enum status)status_from_code(status));
 	b->urgency_label = urgency_label(db_text(st, 4));
 	b->cursor.rank = sqlite3_column_int(st, BRIEF_RANK);
@@ -146,6 +147,7 @@ struct out {
 	struct tmpl_table *tab; /* set: the cells of its newest row instead */
 	const char *inner;      /* tab: the key of the open inner object */
 	int next;               /* tab: the column the next key is looked for first */
+	const struct codebook *cb; /* the catalog's codes and names */
 };
 
 /* key (inside the open inner object) is table key k. */
@@ -279,6 +281,28 @@ static void out_masked(struct out *o, const char *key, const char *s, int is_pho
 	buf_free(&m);
 }
 
+/* The catalog row of table t a column's id names, or NULL (none, or not in the codebook). */
+static const struct codebook_entry *entry_of(const struct out *o, enum codebook_table t, sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NULL;
+	return codebook_find(o->cb, t, sqlite3_column_int64(st, col));
+}
+
+/* The code of the catalog row a column names: null when it names none and may (nullable),
+ * else "". */
+static void out_code(struct out *o, const char *key, enum codebook_table t, sqlite3_stmt *st, int col,
+		     int nullable)
+{
+	const struct codebook_entry *e = entry_of(o, t, st, col);
+	if (e)
+		out_str(o, key, e->code, e->code_len);
+	else if (nullable)
+		out_cstr(o, key, NULL);
+	else
+		out_str(o, key, "", 0);
+}
+
 /* Opens an object under key (NULL: the outermost). */
 static void out_open(struct out *o, const char *key)
 {
@@ -322,22 +346,24 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_open(o, NULL);
 	out_int(o, "id", sqlite3_column_int64(st, 0));
 	out_col(o, "code", st, 1);
-	out_col_or_null(o, "campaign", st, 2);
-	out_col(o, "source", st, 3);
+	out_code(o, "campaign", CB_CAMPAIGNS, st, 2, 1);
+	out_code(o, "source", CB_SOURCES, st, 3, 0);
 	out_col_or_null(o, "source_ref", st, 4);
-	out_col(o, "category", st, 5);
-	out_col(o, "domain", st, 6);
+	out_code(o, "category", CB_CATEGORIES, st, 5, 0);
+	out_code(o, "domain", CB_DOMAINS, st, 6, 0);
 	out_col(o, "title", st, 7);
 	out_col(o, "description", st, 8);
-	out_col_or_null(o, "location_unit", st, 9);
+	out_code(o, "location_unit", CB_UNITS, st, 9, 1);
 	out_col(o, "address", st, 10);
 	out_masked(o, "reporter_name", db_text(st, 11), 0, unmasked);
 	out_masked(o, "reporter_phone", db_text(st, 12), 1, unmasked);
-	static const char *const plain[] = { "unit", "responsible_unit", "responsible_person", "responsible_phone",
-					     "urgency", "measures", "requirement", "deadline", "original_deadline",
-					     "commitment", "interim_measures", "status" };
-	for (int i = 0; i < 12; i++)
-		out_col(o, plain[i], st, 13 + i);
+	out_code(o, "unit", CB_UNITS, st, 13, 0);
+	out_code(o, "responsible_unit", CB_UNITS, st, 14, 0);
+	static const char *const plain[] = { "responsible_person", "responsible_phone", "urgency", "measures",
+					     "requirement", "deadline", "original_deadline", "commitment",
+					     "interim_measures", "status" };
+	for (int i = 0; i < 10; i++)
+		out_col(o, plain[i], st, 15 + i);
 	out_int(o, "return_count", sqlite3_column_int(st, 25));
 	out_int(o, "unsatisfied_count", sqlite3_column_int(st, 26));
 	out_int(o, "callback_count", sqlite3_column_int(st, 27));
@@ -359,20 +385,28 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_col(o, "created_at", st, 35);
 	out_col(o, "updated_at", st, 36);
 	out_int(o, "version", sqlite3_column_int(st, 37));
-	static const char *const name_keys[] = { "unit", "responsible_unit", "location_unit", "domain",
-						 "source", "category", "campaign" };
+	static const struct {
+		const char *key;
+		enum codebook_table table;
+		int col;
+	} names[] = { { "unit", CB_UNITS, 13 },	      { "responsible_unit", CB_UNITS, 14 },
+		      { "location_unit", CB_UNITS, 9 }, { "domain", CB_DOMAINS, 6 },
+		      { "source", CB_SOURCES, 3 },      { "category", CB_CATEGORIES, 5 },
+		      { "campaign", CB_CAMPAIGNS, 2 } };
 	out_open(o, "names");
-	for (int i = 0; i < 7; i++)
-		out_col(o, name_keys[i], st, 38 + i);
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		const struct codebook_entry *e = entry_of(o, names[i].table, st, names[i].col);
+		out_str(o, names[i].key, e ? e->name : "", e ? e->name_len : 0);
+	}
 	out_cstr(o, "status", status_label((enum status)status_from_code(db_text(st, 24))));
 	out_cstr(o, "urgency", urgency_label(db_text(st, 17)));
 	out_close(o);
 	out_close(o);
 }
 
-static json_t *row_json(sqlite3_stmt *st, int unmasked)
+static json_t *row_json(sqlite3_stmt *st, const struct codebook *cb, int unmasked)
 {
-	struct out o = { 0 };
+	struct out o = { .cb = cb };
 	row_out(st, unmasked, &o);
 	return o.obj[0];
 }
@@ -534,7 +568,7 @@ static void add_children(struct db *db, long long id, json_t *t, int unmasked)
 		json_object_set_new(t, names[k], c.a[k]);
 }
 
-static const char q_ticket[] = "SELECT " TICKET_COLUMNS TICKET_JOINS "WHERE t.id = ?1";
+static const char q_ticket[] = "SELECT " TICKET_COLUMNS TICKET_FROM "WHERE t.id = ?1";
 
 json_t *ticket_json(struct db *db, long long id, int unmasked, int children)
 {
@@ -542,7 +576,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, int children)
 	if (!st)
 		return NULL;
 	sqlite3_bind_int64(st, 1, id);
-	json_t *t = sqlite3_step(st) == SQLITE_ROW ? row_json(st, unmasked) : NULL;
+	json_t *t = sqlite3_step(st) == SQLITE_ROW ? row_json(st, codebook_get(db), unmasked) : NULL;
 	db_done(st);
 	if (t && children)
 		add_children(db, id, t, unmasked);
@@ -551,9 +585,9 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, int children)
 
 /* The page's row carries what ticket_ref_load reads, at these places of TICKET_COLUMNS and after. */
 static const char q_ticket_page[] =
-	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path " TICKET_JOINS "WHERE t.id = ?1";
+	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path " TICKET_FROM "WHERE t.id = ?1";
 static const struct ref_columns page_ref_columns = { .status = 24, .version = 37, .extension_deadline = 31,
-						     .unit_path = 46, .responsible_path = 47 };
+						     .unit_path = 39, .responsible_path = 40 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
 		     struct tmpl_table *t)
@@ -570,7 +604,7 @@ int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket
 			rc = -1;
 		} else {
 			tmpl_table_row(t);
-			struct out o = { .tab = t };
+			struct out o = { .tab = t, .cb = codebook_get(db) };
 			row_out(st, unmasked, &o);
 		}
 	}
@@ -1890,7 +1924,7 @@ static int offset_start(struct db *db, const struct ticket_filter *f, enum where
  */
 static int list_rows(struct db *db, const struct ticket_filter *f, enum list_shape shape, enum list_dir dir,
 		     const struct ticket_cursor *at, long offset, int limit, long long *total, int *more,
-		     void (*row)(sqlite3_stmt *st, void *arg), void *arg)
+		     void (*row)(sqlite3_stmt *st, const struct codebook *cb, void *arg), void *arg)
 {
 	char paths[4][2][256], qbuf[1024], dates[3][11];
 	*more = 0;
@@ -1907,7 +1941,7 @@ static int list_rows(struct db *db, const struct ticket_filter *f, enum list_sha
 		return 0;
 	int selective = matching <= SELECTIVE_ROWS;
 	int brief = shape == LIST_BRIEF;
-	buf_puts(&q.sql, brief ? "SELECT " BRIEF_COLUMNS BRIEF_JOINS : "SELECT " TICKET_COLUMNS TICKET_JOINS);
+	buf_puts(&q.sql, brief ? "SELECT " BRIEF_COLUMNS TICKET_FROM : "SELECT " TICKET_COLUMNS TICKET_FROM);
 	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, selective ? WHERE_COUNT : WHERE_LIST)) {
 		buf_free(&q.sql);
 		return 0;
@@ -1968,12 +2002,15 @@ static int list_rows(struct db *db, const struct ticket_filter *f, enum list_sha
 	}
 	bind_all(&q, st);
 	int n = 0;
+	const struct codebook *cb = NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n == limit) {
 			*more = !from_end || *more;
 			break;
 		}
-		row(st, arg);
+		if (n == 0)
+			cb = codebook_get(db); /* now that the statement's snapshot has begun */
+		row(st, cb, arg);
 		n++;
 	}
 	db_done(st);
@@ -1986,16 +2023,16 @@ struct json_rows {
 	int brief;
 };
 
-static void json_row(sqlite3_stmt *st, void *arg)
+static void json_row(sqlite3_stmt *st, const struct codebook *cb, void *arg)
 {
 	struct json_rows *j = arg;
 	json_t *row, *cursor = json_object();
 	if (j->brief) {
 		struct ticket_brief b;
-		brief_read(st, &b);
+		brief_read(st, cb, &b);
 		row = brief_json(&b);
 	} else {
-		row = row_json(st, TICKET_MASKED);
+		row = row_json(st, cb, TICKET_MASKED);
 	}
 	put(cursor, "rank", json_integer(sqlite3_column_int(st, j->brief ? BRIEF_RANK : FULL_RANK)));
 	put(cursor, "deadline", db_str(st, j->brief ? BRIEF_DEADLINE : FULL_DEADLINE));
@@ -2029,10 +2066,10 @@ struct text_rows {
 	int n, cap;
 };
 
-static void text_row(sqlite3_stmt *st, void *arg)
+static void text_row(sqlite3_stmt *st, const struct codebook *cb, void *arg)
 {
 	struct text_rows *t = arg;
-	struct out o = { .b = &t->rows };
+	struct out o = { .b = &t->rows, .cb = cb };
 	row_out(st, TICKET_MASKED, &o);
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 64;
@@ -2066,11 +2103,11 @@ struct brief_rows {
 	void *arg;
 };
 
-static void brief_row(sqlite3_stmt *st, void *arg)
+static void brief_row(sqlite3_stmt *st, const struct codebook *cb, void *arg)
 {
 	struct brief_rows *br = arg;
 	struct ticket_brief b;
-	brief_read(st, &b);
+	brief_read(st, cb, &b);
 	br->row(&b, br->arg);
 }
 

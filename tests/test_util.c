@@ -1,6 +1,7 @@
 /*
  * test_util.c — the clock (LEDGER_NOW, Shanghai dates), date validation, buffers and escaping,
- * org rules (unit tree, users, password policy) and the writer thread's group commit.
+ * org rules (unit tree, users, password policy), the writer thread's group commit and the
+ * codebook of catalog names.
  */
 #include <pthread.h>
 #include <sodium.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "codebook.h"
 #include "db.h"
 #include "demo.h"
 #include "form.h"
@@ -402,6 +404,93 @@ static void test_org_and_writer(void)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* The name of unit code as the codebook cb has it, or NULL. */
+static const char *book_unit(struct db *db, const struct codebook *cb, const char *code)
+{
+	static const char q_id[] = "SELECT id FROM units WHERE code = ?1";
+	const struct codebook_entry *u = codebook_find(cb, CB_UNITS, db_lookup_id(db, q_id, code));
+	return u ? u->name : NULL;
+}
+
+/* Begins a transaction (BEGIN or BEGIN IMMEDIATE) and reads from it, as a page has before it
+ * asks for the codebook. */
+static const struct codebook *book_in(struct db *db, const char *begin)
+{
+	struct err e = { 0 };
+	CHECK(db_exec(db, begin, &e) == 0);
+	static const char q_any[] = "SELECT count(*) FROM units";
+	sqlite3_stmt *st = db_prepare(db, q_any);
+	CHECK(st && sqlite3_step(st) == SQLITE_ROW);
+	db_done(st);
+	return codebook_get(db);
+}
+
+/*
+ * The codebook: names by id; the same one while nothing changed; a change made by another
+ * connection is seen; one read inside a write transaction that is rolled back is not kept,
+ * even when a later change brings catalog_version back to the number it had counted.
+ */
+static void test_codebook(void)
+{
+	char dir[] = "/tmp/ledger-test-book-XXXXXX";
+	if (!mkdtemp(dir))
+		return;
+	char path[128];
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	struct err e = { 0 };
+	struct db *db = db_open(path, &e);
+	CHECK(migrate_run(db, "migrations", &e) >= 1);
+	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "GX", "高新区", "district", NULL, 0, &e) > 0);
+	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "XR", "兴仁街道", "street", "GX", 0, &e) > 0);
+	sqlite3 *other = NULL;
+	CHECK(sqlite3_open(path, &other) == SQLITE_OK);
+	sqlite3_busy_timeout(other, 5000);
+
+	const struct codebook *first = book_in(db, "BEGIN");
+	CHECK(first != NULL);
+	CHECK_STR(book_unit(db, first, "XR"), "兴仁街道");
+	CHECK(codebook_find(first, CB_UNITS, 987654) == NULL);
+	CHECK(codebook_find(first, CB_SOURCES, 1) != NULL); /* the migrations' own sources */
+	db_exec(db, "COMMIT", &e);
+	CHECK(book_in(db, "BEGIN") == first); /* nothing changed: the same one, read once */
+	db_exec(db, "COMMIT", &e);
+
+	CHECK(sqlite3_exec(other, "UPDATE units SET name = '兴仁街道办事处' WHERE code = 'XR'", NULL, NULL, NULL) ==
+	      SQLITE_OK);
+	const struct codebook *cb = book_in(db, "BEGIN");
+	CHECK_STR(book_unit(db, cb, "XR"), "兴仁街道办事处");
+	db_exec(db, "COMMIT", &e);
+
+	/* A unit added in a write transaction is seen in it, and gone after its rollback; the
+	 * next change counts the version up to what the rolled-back one had. */
+	cb = book_in(db, "BEGIN IMMEDIATE");
+	CHECK(db_exec(db,
+		      "INSERT INTO units (code, name, kind, parent_id, path) "
+		      "SELECT 'ZZ', '临时', 'street', id, '/1/9/' FROM units WHERE code = 'GX'",
+		      &e) == 0);
+	cb = codebook_get(db);
+	CHECK_STR(book_unit(db, cb, "ZZ"), "临时");
+	db_exec(db, "ROLLBACK", &e);
+	CHECK(sqlite3_exec(other, "UPDATE units SET name = '高新技术产业开发区' WHERE code = 'GX'", NULL, NULL, NULL) ==
+	      SQLITE_OK);
+	cb = book_in(db, "BEGIN");
+	CHECK(book_unit(db, cb, "ZZ") == NULL);
+	CHECK_STR(book_unit(db, cb, "GX"), "高新技术产业开发区");
+	db_exec(db, "COMMIT", &e);
+	/* A write transaction that leaves the catalog alone uses what is kept. */
+	const struct codebook *kept = book_in(db, "BEGIN");
+	db_exec(db, "COMMIT", &e);
+	CHECK(book_in(db, "BEGIN IMMEDIATE") == kept);
+	db_exec(db, "ROLLBACK", &e);
+
+	sqlite3_close(other);
+	db_close(db);
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
 static void test_mask(void)
 {
 	const struct {
@@ -477,5 +566,6 @@ int main(void)
 	test_form();
 	test_html_escape_blocks();
 	test_org_and_writer();
+	test_codebook();
 	return test_summary("test_util");
 }

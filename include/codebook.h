@@ -1,0 +1,37 @@
+/*
+ * codebook.h — the catalog's codes and names by id (units, sources, categories, domains,
+ * campaigns), kept with each connection, so that reading a ticket needs no join per name.
+ *
+ * What is kept is valid for one value of catalog_version (009_catalog_version: every change
+ * to those tables counts it up, in the same transaction). A connection whose read snapshot
+ * is unchanged since the last look (the pager's data version) uses it without a query.
+ */
+#ifndef LEDGER_CODEBOOK_H
+#define LEDGER_CODEBOOK_H
+
+#include <stddef.h>
+
+#include "db.h"
+
+enum codebook_table { CB_UNITS, CB_SOURCES, CB_CATEGORIES, CB_DOMAINS, CB_CAMPAIGNS, CB_TABLES };
+
+struct codebook_entry {
+	long long id;
+	const char *code, *name;
+	size_t code_len, name_len;
+};
+
+struct codebook;
+
+/*
+ * The codebook as the connection's current transaction sees it, or NULL if the catalog cannot
+ * be read. Call while a statement of that transaction has stepped (its snapshot has begun).
+ * The pointer is good until the next codebook_get on this connection. One built inside a
+ * write transaction, which may yet be rolled back, is not kept past that next call.
+ */
+const struct codebook *codebook_get(struct db *db);
+
+/* The entry of table t with this id, or NULL (no such row, or cb NULL). */
+const struct codebook_entry *codebook_find(const struct codebook *cb, enum codebook_table t, long long id);
+
+#endif
