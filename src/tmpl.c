@@ -506,7 +506,15 @@ static size_t build(struct builder *b, size_t i, struct node *parent, size_t str
 				while (from < k->end && from < lim && is_ws(s[from]))
 					from++;
 			}
-			if (from < k->end) {
+			if (from < k->end && parent->nkids && parent->kids[parent->nkids - 1].kind == K_TEXT) {
+				/* Lines were split for the standalone pass; written out, they are one run. */
+				nd = &parent->kids[parent->nkids - 1];
+				size_t add = k->end - from;
+				nd->text = xrealloc(nd->text, nd->len + add + 1);
+				memcpy(nd->text + nd->len, s + from, add);
+				nd->len += add;
+				nd->text[nd->len] = '\0';
+			} else if (from < k->end) {
 				nd = kid_push(parent, &cap);
 				nd->kind = K_TEXT;
 				nd->text = xstrndup(s + from, k->end - from);
