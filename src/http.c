@@ -433,8 +433,11 @@ static void join_key(char *out, size_t cap, const char *const *parts, size_t n)
 	out[len] = '\0';
 }
 
-/* Kept per thread: it depends only on the role, the current entry and the to-do count. */
-static json_t *nav_items(struct req *r)
+/*
+ * The navigation as HTML (partials/nav), kept per thread: it depends only on the role, the
+ * current entry and the to-do count, and every page shows it.
+ */
+static json_t *nav_html(struct req *r)
 {
 	struct subject who = http_subject(r);
 	long long todo = authz_check(&who, ACT_DASHBOARD, NULL) == AUTHZ_OK ? todo_count(r) : 0;
@@ -444,8 +447,26 @@ static json_t *nav_items(struct req *r)
 	size_t n;
 	const char *parts[] = { "nav", int_text(who.role, role, &n), int_text(current, cur, &n), int_text(todo, count, &n) };
 	join_key(key, sizeof key, parts, ARRAY_LEN(parts));
-	json_t *nav = http_kept_json(key);
-	return nav ? nav : http_keep_json(key, build_nav(&who, current, todo));
+	json_t *html = http_kept_json(key);
+	if (html)
+		return html;
+	json_t *ctx = json_object();
+	json_object_set_new_nocheck(ctx, "nav", build_nav(&who, current, todo));
+	struct buf out;
+	buf_init(&out);
+	int rc = tmpl_render(r->srv->templates, "partials/nav", ctx, &out);
+	json_decref(ctx);
+	if (rc != 0) {
+		buf_free(&out);
+		log_error("the navigation did not render (%d)", rc);
+		return json_string_nocheck("");
+	}
+	size_t len = out.len;
+	if (len && out.data[len - 1] == '\n')
+		len--; /* the layout's line ends it */
+	html = json_stringn_nocheck(out.data, len);
+	buf_free(&out);
+	return http_keep_json(key, html);
 }
 
 void http_page(struct req *r, int status, const char *tmpl, json_t *ctx)
@@ -473,7 +494,7 @@ void http_page_with(struct req *r, int status, const char *tmpl, json_t *ctx, co
 	static const char app_name[] = "满意台账";
 	json_object_set_new_nocheck(ctx, "app_name", json_stringn_nocheck(app_name, sizeof app_name - 1));
 	json_object_set_new_nocheck(ctx, "today", json_string_nocheck(today));
-	json_object_set_new_nocheck(ctx, "nav", nav_items(r));
+	json_object_set_new_nocheck(ctx, "nav_html", nav_html(r));
 	if (r->signed_in) {
 		/* Kept by everything it holds: a renamed user or unit makes a new key. */
 		char key[sizeof r->user.login + sizeof r->user.name + sizeof r->user.unit_name + 16];
