@@ -32,6 +32,30 @@ test('home page: Chinese layout, current phase of the demo campaign, days left',
   assert.match(html, /<link rel="stylesheet" href="\/static\/css\/app.css">/);
 });
 
+test('navigation: the entries each role may use, the current one marked, as each page is asked for', async () => {
+  const nav = (html) => /<nav class="mainnav"[^]*?<\/nav>/.exec(html)[0];
+  const hrefs = (html) => [...nav(html).matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]);
+  const current = (html) => [...nav(html).matchAll(/<a href="([^"]+)" aria-current="page"/g)].map((m) => m[1]);
+  const admin = as(await apiLogin(srv.base, 'admin'));
+  const staff = as(await apiLogin(srv.base, 'xingren'));
+  // The same pages asked for in turn, by both, more often than the server has threads: what
+  // a thread keeps for one role or page never shows on another's.
+  for (let round = 0; round < 3; round++) {
+    const [adminHome, staffHome, staffList, staffNew, adminUsers] = await Promise.all(
+      ['/', '/', '/tickets', '/tickets/new', '/admin/users'].map(async (path, i) =>
+        (await (i === 0 || i === 4 ? admin : staff)(`${srv.base}${path}`)).text()));
+    assert.ok(hrefs(adminHome).includes('/admin/users'));
+    assert.ok(!hrefs(staffHome).includes('/admin/users'));
+    assert.ok(hrefs(staffHome).includes('/tickets/new'));
+    assert.deepEqual(current(adminHome), ['/']);
+    assert.deepEqual(current(staffHome), ['/']);
+    assert.deepEqual(current(staffList), ['/tickets']);
+    assert.deepEqual(current(staffNew), ['/tickets/new']);
+    assert.deepEqual(current(adminUsers), ['/admin/users']);
+    assert.match(nav(staffList), /<nav class="mainnav" aria-label="主导航">\n    <ul>\n      <li><a href="\/">工作台<\/a><\/li>\n/);
+  }
+});
+
 test('security headers on pages, errors and static files', async () => {
   for (const path of ['/', '/login', '/nope', '/static/css/app.css', '/api/v1/nope']) {
     const r = await fetch(`${srv.base}${path}`);
