@@ -62,6 +62,7 @@ struct tmpl_table {
 	struct tmpl_chunk *mem;
 };
 
+/* keys: strings that never change (string literals); renders remember which key a name was. */
 void tmpl_table_init(struct tmpl_table *t, const char *const *keys, int nkeys);
 /* Starts a row with every cell absent. */
 void tmpl_table_row(struct tmpl_table *t);
@@ -86,7 +87,8 @@ struct tmpl_binding {
 	int one;
 };
 
-/* tmpl_render with tables bound to names. */
+/* tmpl_render with tables bound to names (at most TMPL_MAX_BINDINGS; more are not bound). */
+#define TMPL_MAX_BINDINGS 16
 int tmpl_render_with(const struct tmpl_set *set, const char *name, json_t *ctx, const struct tmpl_binding *b, int nb,
 		     struct buf *out);
 

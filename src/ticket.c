@@ -153,6 +153,8 @@ struct out {
 /* key (inside the open inner object) is table key k. */
 static int key_is(const char *k, const char *inner, const char *key)
 {
+	if (k == key)
+		return !inner; /* the same literal (the linker merges equal ones) */
 	if (inner) {
 		size_t n = strlen(inner);
 		if (strncmp(k, inner, n) != 0 || k[n] != '.')

@@ -65,6 +65,7 @@ struct node {
 	size_t len;
 	char **parts; /* a dotted name split at the dots; NULL for "." */
 	int nparts;
+	size_t len0; /* of parts[0] */
 	char *indent; /* partial/parent/block on a standalone line: indentation to add, else NULL */
 	struct node *kids;
 	size_t nkids;
@@ -401,6 +402,8 @@ static void set_name(struct node *nd, const char *s, size_t from, size_t to)
 		const char *dot = strchr(p, '.');
 		size_t l = dot ? (size_t)(dot - p) : strlen(p);
 		nd->parts[i] = xstrndup(p, l);
+		if (i == 0)
+			nd->len0 = l;
 		p += l + 1;
 	}
 }
@@ -849,6 +852,7 @@ struct val {
 struct column_memo {
 	const struct node *nd;
 	const char *const *keys;
+	const char *key; /* keys[col] when found: the same string again needs no comparing */
 	unsigned gen;
 	int bound;
 	int col;
@@ -864,6 +868,7 @@ struct render {
 	int depth;
 	const struct tmpl_binding *bindings;
 	int nbindings;
+	size_t binding_lens[TMPL_MAX_BINDINGS]; /* of each binding's name */
 	int has_root; /* frame 0 is the context the render began with */
 	int at_line_start;
 	int nesting;
@@ -881,7 +886,7 @@ static void render_nodes(struct render *r, const struct node *nodes, size_t n, c
  */
 static int row_column(const struct tmpl_table *t, const struct node *nd)
 {
-	size_t first = strlen(nd->parts[0]);
+	size_t first = nd->len0;
 	int owned = 0;
 	for (int k = 0; k < t->nkeys; k++) {
 		const char *key = t->keys[k];
@@ -924,11 +929,12 @@ static struct column_memo *column_memo(struct render *r, const struct node *nd, 
 {
 	struct column_memo *m = &column_memos[((uintptr_t)nd / sizeof *nd) % COLUMN_MEMO];
 	if (m->nd == nd && m->keys == t->keys && m->bound == bound &&
-	    (m->gen == r->gen || (m->col >= 0 && m->col < t->nkeys && strcmp(t->keys[m->col], name) == 0))) {
+	    (m->gen == r->gen ||
+	     (m->col >= 0 && m->col < t->nkeys && (t->keys[m->col] == m->key || strcmp(t->keys[m->col], name) == 0)))) {
 		m->gen = r->gen;
 		return m;
 	}
-	*m = (struct column_memo){ nd, t->keys, r->gen, bound, COLUMN_UNKNOWN };
+	*m = (struct column_memo){ nd, t->keys, NULL, r->gen, bound, COLUMN_UNKNOWN };
 	return m;
 }
 
@@ -941,7 +947,7 @@ static struct column_memo *column_memo(struct render *r, const struct node *nd, 
 static struct val bound_val(struct render *r, const struct node *nd, const struct tmpl_binding *b)
 {
 	const struct tmpl_table *t = b->table;
-	size_t row = 0, skip = strlen(nd->parts[0]);
+	size_t row = 0, skip = nd->len0;
 	int part = 1;
 	if (!b->one) {
 		if (nd->nparts == 1)
@@ -967,6 +973,7 @@ static struct val bound_val(struct render *r, const struct node *nd, const struc
 		for (int k = 0; k < t->nkeys; k++)
 			if (strcmp(t->keys[k], rest) == 0) {
 				m->col = k;
+				m->key = t->keys[k];
 				break;
 			}
 	}
@@ -979,7 +986,7 @@ static const struct tmpl_binding *binding_of(const struct render *r, const struc
 {
 	const char *name = nd->parts[0];
 	for (int b = 0; b < r->nbindings; b++)
-		if (r->bindings[b].name[0] == name[0] && strcmp(r->bindings[b].name, name) == 0)
+		if (r->binding_lens[b] == nd->len0 && memcmp(r->bindings[b].name, name, nd->len0) == 0)
 			return &r->bindings[b];
 	return NULL;
 }
@@ -1007,8 +1014,10 @@ static struct val lookup(struct render *r, const struct node *nd)
 				return json_val(json_rest(v, nd));
 		} else if (f->kind == F_ROW) {
 			struct column_memo *m = column_memo(r, nd, f->t, 0, nd->text);
-			if (m->col == COLUMN_UNKNOWN)
+			if (m->col == COLUMN_UNKNOWN) {
 				m->col = row_column(f->t, nd);
+				m->key = m->col >= 0 ? f->t->keys[m->col] : NULL;
+			}
 			int c = m->col;
 			if (c >= 0)
 				return (struct val){ .kind = V_CELL,
@@ -1299,8 +1308,12 @@ int tmpl_render_with(const struct tmpl_set *set, const char *name, json_t *ctx, 
 	struct render r;
 	r.set = set;
 	r.out = out;
+	if (nb > TMPL_MAX_BINDINGS)
+		nb = TMPL_MAX_BINDINGS;
 	r.bindings = b;
 	r.nbindings = nb;
+	for (int i = 0; i < nb; i++)
+		r.binding_lens[i] = strlen(b[i].name);
 	r.depth = 0;
 	r.at_line_start = 1;
 	r.nesting = 0;
