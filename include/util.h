@@ -104,6 +104,8 @@ double mono_ms(void);
 
 /* One log line to stderr: time, level, message. Thread-safe (one write per line). */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One line of n bytes (no newline in it), as log_msg writes it. */
+void log_text(const char *level, const char *text, size_t n);
 #define log_info(...) log_msg("info", __VA_ARGS__)
 #define log_warn(...) log_msg("warn", __VA_ARGS__)
 #define log_error(...) log_msg("error", __VA_ARGS__)

@@ -1141,6 +1141,45 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	return queue_answer(r);
 }
 
+static size_t put_text(char *to, size_t at, const char *s, size_t n)
+{
+	memcpy(to + at, s, n);
+	return at + n;
+}
+
+static size_t put_int(char *to, size_t at, long long v)
+{
+	char digits[INT_TEXT];
+	size_t n;
+	const char *d = int_text(v, digits, &n);
+	return put_text(to, at, d, n);
+}
+
+/* The access log's line: "GET /path 200 1.23ms", made without printf (one a request). */
+static void access_line(const struct req *r, double ms, enum MHD_RequestTerminationCode toe)
+{
+	char line[sizeof r->method + sizeof r->path + 96];
+	size_t n = put_text(line, 0, r->method, strnlen(r->method, sizeof r->method));
+	line[n++] = ' ';
+	n = put_text(line, n, r->path, strnlen(r->path, sizeof r->path));
+	line[n++] = ' ';
+	n = put_int(line, n, r->status);
+	line[n++] = ' ';
+	long long hundredths = ms > 0 ? (long long)(ms * 100 + 0.5) : 0;
+	n = put_int(line, n, hundredths / 100);
+	line[n++] = '.';
+	line[n++] = (char)('0' + hundredths % 100 / 10);
+	line[n++] = (char)('0' + hundredths % 10);
+	n = put_text(line, n, "ms", 2);
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		static const char ended[] = " (connection ended: ";
+		n = put_text(line, n, ended, sizeof ended - 1);
+		n = put_int(line, n, (int)toe);
+		line[n++] = ')';
+	}
+	log_text("info", line, n);
+}
+
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			      enum MHD_RequestTerminationCode toe)
 {
@@ -1149,11 +1188,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 	struct req *r = *con_cls;
 	if (!r)
 		return;
-	double ms = mono_ms() - r->started_ms;
-	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		log_info("%s %s %d %.2fms", r->method, r->path, r->status, ms);
-	else
-		log_info("%s %s %d %.2fms (connection ended: %d)", r->method, r->path, r->status, ms, (int)toe);
+	access_line(r, mono_ms() - r->started_ms, toe);
 	if (r->file_fd >= 0)
 		close(r->file_fd);
 	if (r->produce)

@@ -428,9 +428,10 @@ double mono_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-void log_msg(const char *level, const char *fmt, ...)
+/* The line's start: the time (its text made once a second: the access log writes a line per
+ * request) and the level. Returns its length; line has room for 64 bytes. */
+static size_t log_start(const char *level, char *line)
 {
-	/* The access log writes a line per request: the time's text is made once a second. */
 	static __thread char stamp[32];
 	static __thread time_t stamped = -1;
 	time_t now = time(NULL);
@@ -438,33 +439,56 @@ void log_msg(const char *level, const char *fmt, ...)
 		time_format_rfc3339(now, stamp, sizeof stamp);
 		stamped = now;
 	}
-	/* A line that fits is made on the stack, without an allocation. */
-	char line[1024];
-	size_t sl = strlen(stamp), ll = strlen(level), at = sl + ll + 2;
+	size_t sl = strlen(stamp), ll = strnlen(level, 16);
 	memcpy(line, stamp, sl);
 	line[sl] = ' ';
 	memcpy(line + sl + 1, level, ll);
-	line[at - 1] = ' ';
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line + at, sizeof line - at - 1, fmt, ap);
-	va_end(ap);
+	line[sl + ll + 1] = ' ';
+	return sl + ll + 2;
+}
+
+void log_text(const char *level, const char *text, size_t n)
+{
+	/* A line that fits is made on the stack, without an allocation. */
+	char line[1024];
+	size_t at = log_start(level, line);
 	ssize_t w;
-	if (n >= 0 && (size_t)n < sizeof line - at - 1) {
-		line[at + (size_t)n] = '\n';
-		w = write(STDERR_FILENO, line, at + (size_t)n + 1);
+	if (at + n + 1 <= sizeof line) {
+		memcpy(line + at, text, n);
+		line[at + n] = '\n';
+		w = write(STDERR_FILENO, line, at + n + 1);
 	} else {
 		struct buf b;
 		buf_init(&b);
 		buf_append(&b, line, at);
-		va_start(ap, fmt);
-		buf_vprintf(&b, fmt, ap);
-		va_end(ap);
+		buf_append(&b, text, n);
 		buf_putc(&b, '\n');
 		w = write(STDERR_FILENO, b.data, b.len);
 		buf_free(&b);
 	}
 	(void)w;
+}
+
+void log_msg(const char *level, const char *fmt, ...)
+{
+	char text[960];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof text) {
+		log_text(level, text, (size_t)n);
+		return;
+	}
+	struct buf b;
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	log_text(level, b.data, b.len);
+	buf_free(&b);
 }
 
 /* ---- resources ---- */

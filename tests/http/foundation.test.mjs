@@ -190,6 +190,15 @@ test('one access-log line per request: method, path, status, milliseconds', asyn
   await sleep(100);
   assert.match(srv.log(), /info GET \/healthz 200 \d+\.\d\dms/);
   assert.match(srv.log(), /info GET \/missing-for-log 404 \d+\.\d\dms/);
+  // A client gone before its body arrived: the line says how the connection ended.
+  await raw(srv.port, 'POST /api/v1/session-cut-short HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+    'Content-Length: 100\r\n\r\n{"login"', { timeout: 200 });
+  let line;
+  for (let i = 0; i < 50 && !line; i++) {
+    line = /info POST \/api\/v1\/session-cut-short \d+ \d+\.\d\dms \(connection ended: \d+\)/.exec(srv.log());
+    if (!line) await sleep(20);
+  }
+  assert.ok(line, srv.log().slice(-400));
 });
 
 test('connections per client address are limited', async () => {
