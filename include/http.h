@@ -88,7 +88,7 @@ struct req {
 	struct req *next_deferred; /* the request threads' queue */
 
 	/* who asks */
-	char client_ip[64];
+	char client_ip[64]; /* filled on first use: http_client_ip */
 	int signed_in;
 	struct session_user user;
 
@@ -111,6 +111,7 @@ struct req {
 
 /* Request data. */
 const char *http_query(struct req *r, const char *key);
+const char *http_client_ip(struct req *r); /* the client's address as text */
 const char *http_request_header(struct req *r, const char *name);
 const char *http_param(struct req *r, const char *name);
 

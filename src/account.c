@@ -29,16 +29,16 @@ static enum login_outcome attempt_login(struct req *r, const char *login, const 
 	struct login_gate g;
 	struct err e = { 0 };
 	*retry_after = 0;
-	if (!db || login_gate_read(db, login, r->client_ip, &g) != 0)
+	if (!db || login_gate_read(db, login, http_client_ip(r), &g) != 0)
 		return LOGIN_ERROR;
 	if (g.ip_wait > 0) {
-		log_warn("login slowed down: address %s must wait %llds", r->client_ip, g.ip_wait);
+		log_warn("login slowed down: address %s must wait %llds", http_client_ip(r), g.ip_wait);
 		*retry_after = g.ip_wait;
 		return LOGIN_SLOW;
 	}
 	long long now = (long long)clock_now();
 	if (g.user_id && g.locked_until > now) {
-		log_warn("login refused: account %s is locked (address %s)", login, r->client_ip);
+		log_warn("login refused: account %s is locked (address %s)", login, http_client_ip(r));
 		*retry_after = g.locked_until - now;
 		return LOGIN_LOCKED;
 	}
@@ -51,9 +51,9 @@ static enum login_outcome attempt_login(struct req *r, const char *login, const 
 		ok = 0;
 	}
 	if (!ok) {
-		struct login_failure f = { login, r->client_ip, 0 };
+		struct login_failure f = { login, http_client_ip(r), 0 };
 		db_write(login_failure_job, &f, &e);
-		log_warn("login failed: %s from %s", login, r->client_ip);
+		log_warn("login failed: %s from %s", login, http_client_ip(r));
 		if (f.locked_now)
 			log_warn("account locked: %s after %d failed logins within %d minutes", login, LOCKOUT_FAILURES,
 				 LOCKOUT_WINDOW_SECONDS / 60);
@@ -65,7 +65,7 @@ static enum login_outcome attempt_login(struct req *r, const char *login, const 
 	if (auth_password_needs_rehash(g.hash) && auth_password_hash(password, fresh, sizeof fresh) == 0)
 		sn->rehash = fresh;
 	sn->user_id = g.user_id;
-	sn->ip = r->client_ip;
+	sn->ip = http_client_ip(r);
 	sn->login = login;
 	int rc = db_write(session_create_job, sn, &e);
 	sn->rehash = NULL;
@@ -73,7 +73,7 @@ static enum login_outcome attempt_login(struct req *r, const char *login, const 
 		log_error("%s", e.message);
 		return LOGIN_ERROR;
 	}
-	log_info("login: %s from %s", login, r->client_ip);
+	log_info("login: %s from %s", login, http_client_ip(r));
 	return LOGIN_OK;
 }
 

@@ -796,17 +796,20 @@ static int csrf_ok(struct req *r)
 	return given && strlen(given) == n && n > 0 && sodium_memcmp(given, r->user.csrf, n) == 0;
 }
 
-static void client_address(struct req *r)
+const char *http_client_ip(struct req *r)
 {
+	if (r->client_ip[0])
+		return r->client_ip;
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	snprintf(r->client_ip, sizeof r->client_ip, "unknown");
-	if (!ci || !ci->client_addr)
-		return;
-	const struct sockaddr *sa = ci->client_addr;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client_ip, sizeof r->client_ip);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client_ip, sizeof r->client_ip);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	const char *ok = NULL;
+	if (sa && sa->sa_family == AF_INET)
+		ok = inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client_ip, sizeof r->client_ip);
+	else if (sa && sa->sa_family == AF_INET6)
+		ok = inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client_ip, sizeof r->client_ip);
+	if (!ok)
+		str_copy(r->client_ip, sizeof r->client_ip, "unknown");
+	return r->client_ip;
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -936,7 +939,7 @@ static int admit(struct req *r)
 		return 0;
 	}
 	if (!csrf_ok(r)) {
-		log_warn("csrf refused: %s %s from %s", r->method, r->path, r->client_ip);
+		log_warn("csrf refused: %s %s from %s", r->method, r->path, http_client_ip(r));
 		http_error(r, 403, "csrf", "页面已过期或请求来源无法确认，请刷新页面后重试");
 		return 0;
 	}
@@ -1090,7 +1093,6 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		buf_init(&r->body);
 		buf_init(&r->out);
 		buf_init(&r->headers);
-		client_address(r);
 		r->upload.fd = -1;
 		atomic_fetch_add(&srv->in_flight, 1);
 		*con_cls = r;
