@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
-import { startServer, apiLogin, as, sql, ledger, unzip } from './helpers.mjs';
+import { startServer, apiLogin, as, sql, ledger, unzip, form } from './helpers.mjs';
 
 let srv, staff, other, reviewer, supervisor, admin;
 
@@ -458,6 +458,45 @@ test('the ledger page pages by keyset: next, previous, last', async () => {
   // Filters travel with the page links.
   const filtered = await page('/tickets?status=open&q=' + encodeURIComponent('分页测试'));
   assert.match(filtered, /href="\/tickets\?status=open&amp;q=%E5%88%86[^"]*after=/);
+});
+
+test('a renamed unit or source shows on tickets at once: the page, the ticket API and the list', async () => {
+  const t = await create(staff, { source_ref: 'RENAME-1' });
+  const post = (path, fields) => as(admin)(`${base()}${path}`, form({ ...fields, csrf_token: admin.csrf }));
+  const seen = async () => {
+    const api = await (await json(reviewer, `/api/v1/tickets/${t.id}`)).json();
+    const page = await (await as(reviewer)(`${base()}/tickets/${t.id}`)).text();
+    const list = await (await json(reviewer, '/api/v1/tickets?per_page=200')).json();
+    const item = list.items.find((x) => x.id === t.id);
+    return { api, page, item };
+  };
+  // Each network thread reads the ticket first, so each has names it must then let go of.
+  for (let i = 0; i < 6; i++) {
+    const { api, page, item } = await seen();
+    assert.equal(api.names.responsible_unit, '区城乡水务局');
+    assert.equal(item.names.source, '12345政务服务热线');
+    assert.match(page, /区城乡水务局/);
+  }
+  const sort = (table, code) => sql(srv.db, `SELECT sort FROM ${table} WHERE code = '${code}'`);
+  assert.equal((await post('/admin/units/SWJ', { name: '区水务局', sort: sort('units', 'SWJ'), active: '1' })).status, 303);
+  assert.equal((await post('/admin/taxonomy/sources/hotline12345',
+    { name: '12345热线', sort: sort('sources', 'hotline12345'), active: '1' })).status, 303);
+  for (let i = 0; i < 6; i++) {
+    const { api, page, item } = await seen();
+    assert.equal(api.responsible_unit, 'SWJ');
+    assert.equal(api.names.responsible_unit, '区水务局');
+    assert.equal(api.source, 'hotline12345');
+    assert.equal(api.names.source, '12345热线');
+    assert.equal(item.names.responsible_unit, '区水务局');
+    assert.equal(item.names.source, '12345热线');
+    assert.match(page, /区水务局/);
+    assert.doesNotMatch(page, /区城乡水务局/);
+    assert.match(page, /12345热线/);
+  }
+  assert.equal((await post('/admin/units/SWJ', { name: '区城乡水务局', sort: sort('units', 'SWJ'), active: '1' })).status, 303);
+  assert.equal((await post('/admin/taxonomy/sources/hotline12345',
+    { name: '12345政务服务热线', sort: sort('sources', 'hotline12345'), active: '1' })).status, 303);
+  assert.equal((await seen()).api.names.responsible_unit, '区城乡水务局');
 });
 
 test('the chain is intact after all of it', () => {
