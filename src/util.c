@@ -114,29 +114,48 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* How many bytes from s need no escaping in HTML: sixteen at a time where the CPU allows. */
-static size_t html_plain_run(const char *s, size_t n)
-{
-	size_t i = 0;
 #if defined(__SSE2__)
+/* Which of the sixteen bytes at p need escaping in HTML (& < > " '), as a bit each. */
+static unsigned html_special_bits(const char *p)
+{
 	const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>');
 	const __m128i quot = _mm_set1_epi8('"'), apos = _mm_set1_epi8('\'');
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
-					   _mm_or_si128(_mm_cmpeq_epi8(v, gt), _mm_or_si128(_mm_cmpeq_epi8(v, quot),
-											 _mm_cmpeq_epi8(v, apos))));
-		unsigned bits = (unsigned)_mm_movemask_epi8(hit);
-		if (bits)
-			return i + (size_t)__builtin_ctz(bits);
-	}
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
+				   _mm_or_si128(_mm_cmpeq_epi8(v, gt),
+						_mm_or_si128(_mm_cmpeq_epi8(v, quot), _mm_cmpeq_epi8(v, apos))));
+	return (unsigned)_mm_movemask_epi8(hit);
+}
 #endif
-	for (; i < n; i++)
+
+/* How many bytes from s need no escaping in HTML: sixteen at a time where the CPU allows, as
+ * json_plain_run reads them. */
+static size_t html_plain_run(const char *s, size_t n)
+{
+#if defined(__SSE2__)
+	unsigned bits;
+	if (n < 16) {
+		char pad[16];
+		memset(pad, 'a', sizeof pad);
+		memcpy(pad, s, n);
+		bits = html_special_bits(pad) & ((1u << n) - 1);
+		return bits ? (size_t)__builtin_ctz(bits) : n;
+	}
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16)
+		if ((bits = html_special_bits(s + i)) != 0)
+			return i + (size_t)__builtin_ctz(bits);
+	if (i < n && (bits = html_special_bits(s + n - 16)) != 0)
+		return n - 16 + (size_t)__builtin_ctz(bits);
+	return n;
+#else
+	for (size_t i = 0; i < n; i++)
 		switch (s[i]) {
 		case '&': case '<': case '>': case '"': case '\'':
 			return i;
 		}
 	return n;
+#endif
 }
 
 void buf_html_escape(struct buf *b, const char *s, size_t n)
@@ -158,8 +177,6 @@ void buf_html_escape(struct buf *b, const char *s, size_t n)
 	}
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped, the rest (valid UTF-8,
- * as every string here is) as it is — what jansson writes, without its per-character work. */
 const char *int_text(long long v, char digits[INT_TEXT], size_t *len)
 {
 	char *p = digits + INT_TEXT;
@@ -173,45 +190,83 @@ const char *int_text(long long v, char digits[INT_TEXT], size_t *len)
 	return p;
 }
 
+#if defined(__SSE2__)
+/* Which of the sixteen bytes at p need escaping in a JSON string (", \\ and bytes below 0x20),
+ * as a bit each. */
+static unsigned json_special_bits(const char *p)
+{
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), below = _mm_set1_epi8(0x1f);
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* Below 0x20 as unsigned bytes: the minimum of v and 0x1f is v itself. */
+	__m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, below), v);
+	__m128i hit = _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+	return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
+/*
+ * How many bytes from s need no escaping in a JSON string: sixteen at a time where the CPU
+ * allows. The last block is read overlapping the one before (its bytes there are known to
+ * be plain), and a string shorter than a block is read from a padded copy.
+ */
+static size_t json_plain_run(const char *s, size_t n)
+{
+#if defined(__SSE2__)
+	unsigned bits;
+	if (n < 16) {
+		char pad[16];
+		memset(pad, 'a', sizeof pad);
+		memcpy(pad, s, n);
+		bits = json_special_bits(pad) & ((1u << n) - 1);
+		return bits ? (size_t)__builtin_ctz(bits) : n;
+	}
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16)
+		if ((bits = json_special_bits(s + i)) != 0)
+			return i + (size_t)__builtin_ctz(bits);
+	if (i < n && (bits = json_special_bits(s + n - 16)) != 0)
+		return n - 16 + (size_t)__builtin_ctz(bits);
+	return n;
+#else
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == '"' || c == '\\')
+			return i;
+	}
+	return n;
+#endif
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped, the rest (valid UTF-8,
+ * as every string here is) as it is — what jansson writes, without its per-character work. */
 void buf_json_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	buf_reserve(b, n + 2);
-	buf_putc(b, '"');
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		/* Eight bytes at a time while none needs escaping (most text needs none). */
-		while (i + 8 <= n) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-			uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
-			if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & high)
-				break;
-			i += 8;
-		}
-		if (i >= n)
+	if (b->len + n + 3 > b->cap)
+		buf_reserve(b, n + 2);
+	b->data[b->len++] = '"';
+	for (;;) {
+		size_t run = json_plain_run(s, n);
+		buf_append(b, s, run);
+		if (run == n)
 			break;
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		buf_append(b, s + start, i - start);
-		start = i + 1;
+		unsigned char c = (unsigned char)s[run];
 		switch (c) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		case '\b': buf_puts(b, "\\b"); break;
-		case '\f': buf_puts(b, "\\f"); break;
+		case '"': buf_append(b, "\\\"", 2); break;
+		case '\\': buf_append(b, "\\\\", 2); break;
+		case '\n': buf_append(b, "\\n", 2); break;
+		case '\r': buf_append(b, "\\r", 2); break;
+		case '\t': buf_append(b, "\\t", 2); break;
+		case '\b': buf_append(b, "\\b", 2); break;
+		case '\f': buf_append(b, "\\f", 2); break;
 		default: {
-			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
-			buf_puts(b, u);
+			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			buf_append(b, u, 6);
 		}
 		}
+		s += run + 1;
+		n -= run + 1;
 	}
-	buf_append(b, s + start, n - start);
 	buf_putc(b, '"');
 }
 
