@@ -159,6 +159,9 @@ const struct codebook_entry *codebook_find(const struct codebook *cb, enum codeb
 	if (!cb)
 		return NULL;
 	const struct codebook_entry *rows = cb->rows[t];
+	/* Ids are usually 1, 2, 3, ...: the row at id - 1 is tried first. */
+	if (id >= 1 && (size_t)id <= cb->nrows[t] && rows[id - 1].id == id)
+		return &rows[id - 1];
 	size_t lo = 0, hi = cb->nrows[t];
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

@@ -477,6 +477,16 @@ static void test_codebook(void)
 	CHECK(book_unit(db, cb, "ZZ") == NULL);
 	CHECK_STR(book_unit(db, cb, "GX"), "高新技术产业开发区");
 	db_exec(db, "COMMIT", &e);
+	/* Ids with a gap before them are found too (not at id - 1). */
+	CHECK(sqlite3_exec(other,
+			   "INSERT INTO units (id, code, name, kind, parent_id, path) "
+			   "VALUES (100, 'GAP', '跳号单位', 'street', 1, '/1/100/')",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	cb = book_in(db, "BEGIN");
+	CHECK_STR(book_unit(db, cb, "GAP"), "跳号单位");
+	CHECK_STR(book_unit(db, cb, "XR"), "兴仁街道办事处");
+	CHECK(codebook_find(cb, CB_UNITS, 99) == NULL);
+	db_exec(db, "COMMIT", &e);
 	/* A write transaction that leaves the catalog alone uses what is kept. */
 	const struct codebook *kept = book_in(db, "BEGIN");
 	db_exec(db, "COMMIT", &e);
