@@ -22,6 +22,7 @@ struct ticket_ref {
 	int extension_pending;
 	char unit_path[256];
 	char responsible_path[256];
+	int child_lists; /* TICKET_LIST_* that have had a row (012_child_lists.sql); -1: all */
 };
 
 /* 1 if found. */
@@ -70,7 +71,9 @@ int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket
  */
 enum ticket_child { TICKET_PROGRESS, TICKET_ATTACHMENTS, TICKET_CALLBACKS, TICKET_EVENTS, TICKET_LINKS };
 typedef void (*ticket_child_fn)(void *arg, enum ticket_child kind, sqlite3_stmt *st);
-void ticket_children_each(struct db *db, long long id, int brief_events, ticket_child_fn fn, void *arg);
+/* The lists a ticket's child_lists names (the events are always read); -1 reads them all. */
+enum { TICKET_LIST_PROGRESS = 1, TICKET_LIST_ATTACHMENTS = 2, TICKET_LIST_CALLBACKS = 4, TICKET_LIST_LINKS = 8 };
+void ticket_children_each(struct db *db, long long id, int lists, int brief_events, ticket_child_fn fn, void *arg);
 
 /*
  * Creation. ticket_prepare validates `in` (field name → string) on a read connection,

@@ -102,9 +102,9 @@ int seed_run(struct db *db, long n, FILE *out, struct err *e)
 		"location_unit_id, address, reporter_name, reporter_phone, unit_id, responsible_unit_id, "
 		"responsible_person, urgency, urgency_rank, measures, deadline, original_deadline, commitment, "
 		"interim_measures, status, return_count, unsatisfied_count, callback_count, color, supervised, "
-		"last_progress_on, closed_on, created_at, updated_at, unit_path, responsible_path) VALUES (?1, ?2, "
-		"?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
-		"?24, ?25, ?26, ?27, ?28, ?29, ?29, ?30, ?30)";
+		"last_progress_on, closed_on, created_at, updated_at, unit_path, responsible_path, child_lists) VALUES "
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?29, ?30, ?30, 0)";
 	static const char q_fts[] = "INSERT INTO tickets_fts (rowid, title, description, notes) "
 				    "VALUES (?1, search_terms(?2), search_terms(?3), search_terms(?4))";
 	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, result, method) VALUES (?1, ?2, ?3, 'phone')";

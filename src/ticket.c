@@ -426,6 +426,7 @@ static json_t *row_json(sqlite3_stmt *st, const struct codebook *cb, int unmaske
 /* Where a statement holds a ticket's status, version, extension deadline and two paths. */
 struct ref_columns {
 	int status, version, extension_deadline, unit_path, responsible_path;
+	int child_lists; /* -1: not read (all lists) */
 };
 
 static void ref_read(sqlite3_stmt *st, long long id, const struct ref_columns *c, struct ticket_ref *t)
@@ -436,13 +437,14 @@ static void ref_read(sqlite3_stmt *st, long long id, const struct ref_columns *c
 	t->extension_pending = sqlite3_column_type(st, c->extension_deadline) != SQLITE_NULL;
 	str_copy(t->unit_path, sizeof t->unit_path, db_text(st, c->unit_path));
 	str_copy(t->responsible_path, sizeof t->responsible_path, db_text(st, c->responsible_path));
+	t->child_lists = c->child_lists >= 0 ? sqlite3_column_int(st, c->child_lists) : -1;
 }
 
 int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t)
 {
 	static const char q[] = "SELECT status, version, extension_deadline, unit_path, responsible_path "
 				"FROM tickets WHERE id = ?1";
-	static const struct ref_columns cols = { 0, 1, 2, 3, 4 };
+	static const struct ref_columns cols = { 0, 1, 2, 3, 4, -1 };
 	sqlite3_stmt *st = db_prepare(db, q);
 	if (!st)
 		return 0;
@@ -486,12 +488,12 @@ static json_t *event_side(const char *text, int unmasked)
  */
 #define CHILD_ARM_PROGRESS                                                                                 \
 	"SELECT p.on_date, p.at, coalesce(u.name, ''), p.kind, p.note, NULL, NULL, 0 FROM progress p "     \
-	"LEFT JOIN users u ON u.id = p.author_id WHERE p.ticket_id = ?1 "
+	"LEFT JOIN users u ON u.id = p.author_id WHERE ?2 & 1 AND p.ticket_id = ?1 "
 #define CHILD_ARM_ATTACHMENTS \
-	"SELECT id, name, mime, size, has_thumb, at, sha256, 1 FROM attachments WHERE ticket_id = ?1 "
+	"SELECT id, name, mime, size, has_thumb, at, sha256, 1 FROM attachments WHERE ?2 & 2 AND ticket_id = ?1 "
 #define CHILD_ARM_CALLBACKS                                                                                \
 	"SELECT c.at, c.result, c.method, c.note, coalesce(u.name, ''), NULL, NULL, 2 FROM callbacks c "  \
-	"LEFT JOIN users u ON u.id = c.by_id WHERE c.ticket_id = ?1 "
+	"LEFT JOIN users u ON u.id = c.by_id WHERE ?2 & 4 AND c.ticket_id = ?1 "
 #define CHILD_ARM_EVENTS                                                                                   \
 	"SELECT id, at, actor, action, before, after, NULL, 3 FROM events "                                 \
 	"WHERE entity = 'ticket' AND entity_id = ?1 "
@@ -502,10 +504,10 @@ static json_t *event_side(const char *text, int unmasked)
 	"json_extract(after, '$.input.statement')), 3 FROM events WHERE entity = 'ticket' AND entity_id = ?1 "
 #define CHILD_ARM_LINKS                                                                                    \
 	"SELECT t.id, t.code, t.title, NULL, NULL, NULL, NULL, 4 FROM ticket_links l "                     \
-	"JOIN tickets t ON t.id = l.other_id WHERE l.ticket_id = ?1 "
+	"JOIN tickets t ON t.id = l.other_id WHERE ?2 & 8 AND l.ticket_id = ?1 "
 enum { CHILD_KIND = 7 };
 
-void ticket_children_each(struct db *db, long long id, int brief_events, ticket_child_fn fn, void *arg)
+void ticket_children_each(struct db *db, long long id, int lists, int brief_events, ticket_child_fn fn, void *arg)
 {
 	static const char q_all[] = CHILD_ARM_PROGRESS "UNION ALL " CHILD_ARM_ATTACHMENTS "UNION ALL " CHILD_ARM_CALLBACKS
 		"UNION ALL " CHILD_ARM_EVENTS "UNION ALL " CHILD_ARM_LINKS;
@@ -515,6 +517,7 @@ void ticket_children_each(struct db *db, long long id, int brief_events, ticket_
 	if (!st)
 		return;
 	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, lists); /* each arm but the events' asks ?2 for its bit first */
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int kind = sqlite3_column_int(st, CHILD_KIND);
 		if (kind >= TICKET_PROGRESS && kind <= TICKET_LINKS)
@@ -575,7 +578,7 @@ static void add_children(struct db *db, long long id, json_t *t, int unmasked)
 	struct child_arrays c = { .unmasked = unmasked };
 	for (int k = 0; k <= TICKET_LINKS; k++)
 		c.a[k] = json_array();
-	ticket_children_each(db, id, 0, child_json, &c);
+	ticket_children_each(db, id, -1, 0, child_json, &c);
 	for (int k = 0; k <= TICKET_LINKS; k++)
 		json_object_set_new(t, names[k], c.a[k]);
 }
@@ -597,9 +600,9 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, int children)
 
 /* The page's row carries what ticket_ref_load reads, at these places of TICKET_COLUMNS and after. */
 static const char q_ticket_page[] =
-	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path " TICKET_FROM "WHERE t.id = ?1";
+	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path, t.child_lists " TICKET_FROM "WHERE t.id = ?1";
 static const struct ref_columns page_ref_columns = { .status = 24, .version = 37, .extension_deadline = 31,
-						     .unit_path = 39, .responsible_path = 40 };
+						     .unit_path = 39, .responsible_path = 40, .child_lists = 41 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
 		     struct tmpl_table *t)
@@ -922,9 +925,9 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 		"description, location_unit_id, address, reporter_name, reporter_phone, unit_id, responsible_unit_id, "
 		"responsible_person, responsible_phone, urgency, urgency_rank, measures, requirement, deadline, "
 		"original_deadline, commitment, interim_measures, status, last_progress_on, created_at, created_by, "
-		"updated_at, unit_path, responsible_path) VALUES (?1, ?2, ?3, nullif(?4, ''), ?5, ?6, ?7, ?8, ?9, ?10, "
-		"?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, ?25, ?26, ?25, ?27, "
-		"?28)";
+		"updated_at, unit_path, responsible_path, child_lists) VALUES (?1, ?2, ?3, nullif(?4, ''), ?5, ?6, ?7, "
+		"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, ?25, ?26, "
+		"?25, ?27, ?28, 0)";
 	static const char q_repeat[] = "SELECT id FROM tickets WHERE location_unit_id = ?1 AND domain_id = ?2 AND id <> ?3 "
 				       "AND created_at >= ?4";
 	static const char q_link[] = "INSERT OR IGNORE INTO ticket_links (ticket_id, other_id, reason) VALUES (?1, ?2, ?3)";

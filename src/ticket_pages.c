@@ -562,7 +562,7 @@ static void ticket_page(struct req *r, long long id, int status, json_t *errors,
 	tmpl_table_init(&tables[PT_CALLBACKS], callback_keys, ARRAY_LEN(callback_keys));
 	tmpl_table_init(&tables[PT_EVENTS], event_keys, ARRAY_LEN(event_keys));
 	tmpl_table_init(&tables[PT_LINKS], link_keys, ARRAY_LEN(link_keys));
-	ticket_children_each(db, t->id, 1, child_row, tables);
+	ticket_children_each(db, t->id, t->child_lists, 1, child_row, tables);
 	const struct tmpl_binding bind[] = {
 		{ "t", &tables[PT_TICKET], 1 },		  { "progress", &tables[PT_PROGRESS], 0 },
 		{ "attachments", &tables[PT_ATTACHMENTS], 0 }, { "callbacks", &tables[PT_CALLBACKS], 0 },

@@ -95,6 +95,10 @@ test('seed adds realistic tickets with their events; the chain stays intact', ()
   assert.equal(sql(db, 'SELECT count(*) FROM (SELECT code FROM tickets GROUP BY code HAVING count(*) > 1)'), '0');
   assert.equal(sql(db, "SELECT count(*) FROM tickets WHERE color = 'red' AND supervised = 0"), '0');
   assert.equal(sql(db, 'SELECT sum(callback_count) = (SELECT count(*) FROM callbacks) FROM tickets'), '1');
+  // Each ticket names the child lists it has had (012_child_lists.sql): seeded callbacks too.
+  assert.equal(sql(db, 'SELECT count(*) FROM tickets WHERE child_lists < 0'), '0');
+  assert.equal(sql(db, 'SELECT count(*) FROM tickets t WHERE (child_lists & 4 <> 0) <> EXISTS (SELECT 1 FROM callbacks WHERE ticket_id = t.id)'), '0');
+  assert.ok(Number(sql(db, 'SELECT count(*) FROM tickets WHERE child_lists & 4 <> 0')) > 0);
   assert.equal(sql(db, "SELECT sum(unsatisfied_count) = (SELECT count(*) FROM callbacks WHERE result = 'unsatisfied') FROM tickets"), '1');
   assert.equal(ledger(['audit-verify', '--db', db]).code, 0);
   rmSync(dir, { recursive: true, force: true });

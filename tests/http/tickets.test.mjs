@@ -394,6 +394,46 @@ test('a repeat complaint at the same place and domain is linked and supervised',
   assert.deepEqual(firstNow.links.map((l) => l.id), [again.id]);
 });
 
+test('the ticket page reads only the child lists a ticket has had; an older ticket\'s, all of them', async () => {
+  const lists = (id) => Number(sql(srv.db, `SELECT child_lists FROM tickets WHERE id = ${id}`));
+  const page = async (id) => (await as(reviewer)(`${base()}/tickets/${id}`)).text();
+  const t = await create(staff, { location_unit: '' });
+  assert.equal(lists(t.id), 0);
+  assert.match(await page(t.id), /尚无进展记录/);
+  assert.equal((await act(staff, t.id, 'accept')).status, 200);
+  assert.equal((await act(staff, t.id, 'progress', { note: '已约谈供水站负责人' })).status, 200);
+  assert.equal(lists(t.id), 1);
+  assert.equal((await upload(staff, t.id, png(24, 24), '现场照片.png')).status, 201);
+  assert.equal(lists(t.id), 3);
+  let html = await page(t.id);
+  assert.match(html, /<ol class="notes"><li>[^]*已约谈供水站负责人/);
+  assert.match(html, /现场照片\.png/);
+  assert.doesNotMatch(html, /尚无进展记录|尚未上传证明材料/);
+  assert.doesNotMatch(html, /关联的重复投诉/);
+  // Linked both ways: each ticket's bit is set.
+  const first = await create(staff, { location_unit: 'XR01', domain: 'wage_arrears', title: '工程款拖欠' });
+  const again = await create(staff, { location_unit: 'XR01', domain: 'wage_arrears', title: '工程款仍拖欠' });
+  assert.equal(lists(first.id), 8);
+  assert.equal(lists(again.id), 8);
+  assert.match(await page(first.id), new RegExp(`关联的重复投诉[^]*${again.code}`));
+  // Rows written by any path set the bit (a trigger does it).
+  const plain = await create(staff, { location_unit: '' });
+  sql(srv.db, `INSERT INTO progress (ticket_id, on_date, at, kind, note) VALUES (${plain.id}, '2023-09-10', '2023-09-10T10:00:00+08:00', 'progress', '直接写入的进展')`);
+  assert.equal(lists(plain.id), 1);
+  assert.match(await page(plain.id), /直接写入的进展/);
+  // A ticket from before the column (-1) has every list read; 0 would leave its progress out,
+  // which shows the bits are what the page goes by.
+  sql(srv.db, `UPDATE tickets SET child_lists = -1 WHERE id = ${t.id}`);
+  html = await page(t.id);
+  assert.doesNotMatch(html, /尚无进展记录|尚未上传证明材料/);
+  assert.match(html, /现场照片\.png/);
+  sql(srv.db, `UPDATE tickets SET child_lists = 0 WHERE id = ${t.id}`);
+  html = await page(t.id);
+  assert.match(html, /尚无进展记录/);
+  assert.match(html, /尚未上传证明材料/);
+  sql(srv.db, `UPDATE tickets SET child_lists = 3 WHERE id = ${t.id}`);
+});
+
 test('duplicate source_ref is refused', async () => {
   await create(staff, { source_ref: 'HL-DUP' });
   const r = await json(staff, '/api/v1/tickets', 'POST', ticketBody({ source_ref: 'HL-DUP' }));
