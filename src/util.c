@@ -115,6 +115,30 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 #if defined(__SSE2__)
+/*
+ * How many bytes from s pass special(), which marks the bytes of a sixteen-byte block that
+ * need escaping: a block at a time. The last block is read overlapping the one before (its
+ * bytes there are known to pass), and a string shorter than a block from a padded copy.
+ */
+static inline size_t plain_run(const char *s, size_t n, unsigned (*special)(const char *))
+{
+	unsigned bits;
+	if (n < 16) {
+		char pad[16];
+		memset(pad, 'a', sizeof pad);
+		memcpy(pad, s, n);
+		bits = special(pad) & ((1u << n) - 1);
+		return bits ? (size_t)__builtin_ctz(bits) : n;
+	}
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16)
+		if ((bits = special(s + i)) != 0)
+			return i + (size_t)__builtin_ctz(bits);
+	if (i < n && (bits = special(s + n - 16)) != 0)
+		return n - 16 + (size_t)__builtin_ctz(bits);
+	return n;
+}
+
 /* Which of the sixteen bytes at p need escaping in HTML (& < > " '), as a bit each. */
 static unsigned html_special_bits(const char *p)
 {
@@ -128,26 +152,11 @@ static unsigned html_special_bits(const char *p)
 }
 #endif
 
-/* How many bytes from s need no escaping in HTML: sixteen at a time where the CPU allows, as
- * json_plain_run reads them. */
+/* How many bytes from s need no escaping in HTML, as plain_run reads them where it can. */
 static size_t html_plain_run(const char *s, size_t n)
 {
 #if defined(__SSE2__)
-	unsigned bits;
-	if (n < 16) {
-		char pad[16];
-		memset(pad, 'a', sizeof pad);
-		memcpy(pad, s, n);
-		bits = html_special_bits(pad) & ((1u << n) - 1);
-		return bits ? (size_t)__builtin_ctz(bits) : n;
-	}
-	size_t i = 0;
-	for (; i + 16 <= n; i += 16)
-		if ((bits = html_special_bits(s + i)) != 0)
-			return i + (size_t)__builtin_ctz(bits);
-	if (i < n && (bits = html_special_bits(s + n - 16)) != 0)
-		return n - 16 + (size_t)__builtin_ctz(bits);
-	return n;
+	return plain_run(s, n, html_special_bits);
 #else
 	for (size_t i = 0; i < n; i++)
 		switch (s[i]) {
@@ -204,29 +213,11 @@ static unsigned json_special_bits(const char *p)
 }
 #endif
 
-/*
- * How many bytes from s need no escaping in a JSON string: sixteen at a time where the CPU
- * allows. The last block is read overlapping the one before (its bytes there are known to
- * be plain), and a string shorter than a block is read from a padded copy.
- */
+/* How many bytes from s need no escaping in a JSON string, as plain_run reads them where it can. */
 static size_t json_plain_run(const char *s, size_t n)
 {
 #if defined(__SSE2__)
-	unsigned bits;
-	if (n < 16) {
-		char pad[16];
-		memset(pad, 'a', sizeof pad);
-		memcpy(pad, s, n);
-		bits = json_special_bits(pad) & ((1u << n) - 1);
-		return bits ? (size_t)__builtin_ctz(bits) : n;
-	}
-	size_t i = 0;
-	for (; i + 16 <= n; i += 16)
-		if ((bits = json_special_bits(s + i)) != 0)
-			return i + (size_t)__builtin_ctz(bits);
-	if (i < n && (bits = json_special_bits(s + n - 16)) != 0)
-		return n - 16 + (size_t)__builtin_ctz(bits);
-	return n;
+	return plain_run(s, n, json_special_bits);
 #else
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];

@@ -6,6 +6,7 @@
 #define LEDGER_TEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int test_passed, test_failed;
@@ -31,6 +32,15 @@ static int test_passed, test_failed;
 				#got, g_ ? g_ : "(null)", w_ ? w_ : "(null)");                 \
 		}                                                                             \
 	} while (0)
+
+/* Removes a test's temporary directory and all in it. */
+static inline void test_remove_dir(const char *dir)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
 
 static inline int test_summary(const char *suite)
 {

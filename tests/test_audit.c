@@ -96,9 +96,6 @@ int main(void)
 			   sizeof report) == 1);
 	CHECK(strstr(report, "#1") != NULL);
 
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	test_remove_dir(dir);
 	return test_summary("test_audit");
 }

@@ -106,9 +106,6 @@ int main(int argc, char **argv)
 	db_done(st);
 	db_close(db);
 
-	char cmd[400];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmp);
+	test_remove_dir(tmp);
 	return test_summary("test_migrate");
 }

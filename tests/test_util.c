@@ -303,16 +303,26 @@ static void test_kept_snapshot(const char *path)
 	sqlite3_close(other);
 }
 
-static void test_org_and_writer(void)
+/* A migrated ledger in a new temporary directory (dir, a mkdtemp template, is filled in; the
+ * file's path goes to path). NULL if the directory cannot be made. */
+static struct db *temp_ledger(char *dir, char *path, size_t n)
 {
-	char dir[] = "/tmp/ledger-test-util-XXXXXX";
 	if (!mkdtemp(dir))
-		return;
-	char path[128];
-	snprintf(path, sizeof path, "%s/t.db", dir);
+		return NULL;
+	snprintf(path, n, "%s/t.db", dir);
 	struct err e = { 0 };
 	struct db *db = db_open(path, &e);
 	CHECK(migrate_run(db, "migrations", &e) >= 1);
+	return db;
+}
+
+static void test_org_and_writer(void)
+{
+	char dir[] = "/tmp/ledger-test-util-XXXXXX", path[128];
+	struct db *db = temp_ledger(dir, path, sizeof path);
+	if (!db)
+		return;
+	struct err e = { 0 };
 
 	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "GX", "高新区", "district", NULL, 0, &e) > 0);
 	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "GX2", "第二个区", "district", NULL, 0, &e) == -1); /* one root */
@@ -398,10 +408,7 @@ static void test_org_and_writer(void)
 
 	test_kept_snapshot(path);
 
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	test_remove_dir(dir);
 }
 
 /* The name of unit code as the codebook cb has it, or NULL. */
@@ -432,14 +439,11 @@ static const struct codebook *book_in(struct db *db, const char *begin)
  */
 static void test_codebook(void)
 {
-	char dir[] = "/tmp/ledger-test-book-XXXXXX";
-	if (!mkdtemp(dir))
+	char dir[] = "/tmp/ledger-test-book-XXXXXX", path[128];
+	struct db *db = temp_ledger(dir, path, sizeof path);
+	if (!db)
 		return;
-	char path[128];
-	snprintf(path, sizeof path, "%s/t.db", dir);
 	struct err e = { 0 };
-	struct db *db = db_open(path, &e);
-	CHECK(migrate_run(db, "migrations", &e) >= 1);
 	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "GX", "高新区", "district", NULL, 0, &e) > 0);
 	CHECK(org_unit_add(db, &ACTOR_SYSTEM, "XR", "兴仁街道", "street", "GX", 0, &e) > 0);
 	sqlite3 *other = NULL;
@@ -495,10 +499,7 @@ static void test_codebook(void)
 
 	sqlite3_close(other);
 	db_close(db);
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	test_remove_dir(dir);
 }
 
 static void test_mask(void)
