@@ -31,6 +31,9 @@ struct codebook;
  */
 const struct codebook *codebook_get(struct db *db);
 
+/* catalog_version as the connection's transaction sees it (read each time), or -1. */
+long long codebook_catalog_version(struct db *db);
+
 /* The entry of table t with this id, or NULL (no such row, or cb NULL). */
 const struct codebook_entry *codebook_find(const struct codebook *cb, enum codebook_table t, long long id);
 

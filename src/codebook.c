@@ -92,7 +92,7 @@ static struct codebook *load(struct db *db, long long version)
 			return NULL;
 		}
 	}
-	cb->text = text.data; /* taken from the buf */
+	cb->text = buf_take(&text);
 	for (int t = 0; t < CB_TABLES; t++)
 		for (size_t i = 0; i < cb->nrows[t]; i++) {
 			struct codebook_entry *e = &cb->rows[t][i];
@@ -104,7 +104,7 @@ static struct codebook *load(struct db *db, long long version)
 
 static const char q_version[] = "SELECT v FROM catalog_version";
 
-static long long catalog_version(struct db *db)
+long long codebook_catalog_version(struct db *db)
 {
 	sqlite3_stmt *st = db_prepare(db, q_version);
 	long long v = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
@@ -132,7 +132,7 @@ const struct codebook *codebook_get(struct db *db)
 		if (s->kept && s->kept->data_version == dv)
 			return s->kept;
 	}
-	long long v = catalog_version(db);
+	long long v = codebook_catalog_version(db);
 	if (v < 0)
 		return NULL;
 	if (s->kept && s->kept->version == v) {

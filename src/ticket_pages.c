@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codebook.h"
 #include "handlers.h"
 #include "ticket.h"
 
@@ -55,11 +56,7 @@ struct choices {
 
 static struct choices choices_of(struct db *db)
 {
-	static const char q_version[] = "SELECT v FROM catalog_version";
-	sqlite3_stmt *st = db_prepare(db, q_version);
-	struct choices ch = { db, st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1 };
-	db_done(st);
-	return ch;
+	return (struct choices){ db, codebook_catalog_version(db) };
 }
 
 static json_t *options(const struct choices *ch, const char *sql, const char *current)
