@@ -102,10 +102,15 @@ long date_today_days(void);
 /* Monotonic milliseconds, for durations in logs. */
 double mono_ms(void);
 
-/* One log line to stderr: time, level, message. Thread-safe (one write per line). */
+/* One log line to stderr: time, level, message. Thread-safe; a line is never split. */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* One line of n bytes (no newline in it), as log_msg writes it. */
 void log_text(const char *level, const char *text, size_t n);
+/* From start to stop, info lines wait in memory up to 10 ms and are written together by one
+ * thread; warnings and errors are written at once, after everything before them. stop writes
+ * what waits. The server runs with this; other commands write each line as it comes. */
+void log_buffer_start(void);
+void log_buffer_stop(void);
 #define log_info(...) log_msg("info", __VA_ARGS__)
 #define log_warn(...) log_msg("warn", __VA_ARGS__)
 #define log_error(...) log_msg("error", __VA_ARGS__)

@@ -1330,6 +1330,7 @@ int server_run(const struct server_config *cfg)
 	if (MallocExtension_SetNumericProperty)
 		MallocExtension_SetNumericProperty("tcmalloc.max_total_thread_cache_bytes", (size_t)8 << 20);
 	request_threads_start();
+	log_buffer_start();
 	/* Each connection's memory (request headers, the answer's headers, body pieces) is 16 KB:
 	 * headers up to about 14 KB fit (Apache and nginx allow 8 KB), a thousand connections hold
 	 * 16 MB, and libmicrohttpd clears it between requests on a kept-alive connection. */
@@ -1343,6 +1344,7 @@ int server_run(const struct server_config *cfg)
 		MHD_OPTION_END);
 	if (!d) {
 		log_error("cannot listen on %s:%d", cfg->bind, cfg->port);
+		log_buffer_stop();
 		request_threads_stop();
 		db_pool_stop();
 		tmpl_set_free(srv.templates);
@@ -1370,6 +1372,7 @@ int server_run(const struct server_config *cfg)
 	db_pool_stop();
 	tmpl_set_free(srv.templates);
 	log_info("stopped cleanly");
+	log_buffer_stop();
 	return 0;
 }
 

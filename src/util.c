@@ -5,9 +5,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__SSE2__)
@@ -493,26 +495,154 @@ static size_t log_start(const char *level, char *line)
 	return sl + ll + 2;
 }
 
+/*
+ * The server's log is buffered: between log_buffer_start() and log_buffer_stop(), lines wait in
+ * memory and one thread writes them together, LOG_FLUSH_MS after the first of them (as nginx's
+ * "access_log ... buffer= flush="). A write to a file costs more than a ticket page's rendering,
+ * and the access log writes a line per request. Warnings and errors are written at once, after
+ * every line before them. A process killed outright loses at most the last LOG_FLUSH_MS of lines.
+ */
+enum { LOG_BUFFER = 64 * 1024, LOG_FLUSH_MS = 10 };
+
+static struct {
+	pthread_mutex_t mu;	/* the buffer being filled */
+	pthread_mutex_t out_mu; /* one writer at a time, so lines leave in the order they came */
+	pthread_cond_t wake;
+	char *fill, *spare;
+	size_t len;
+	int on, waiting, stop;
+	pthread_t thread;
+} lb = {.mu = PTHREAD_MUTEX_INITIALIZER, .out_mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static void write_all(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(STDERR_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Writes what waits in the buffer; the caller holds out_mu, which alone touches spare. */
+static void log_flush_locked(void)
+{
+	pthread_mutex_lock(&lb.mu);
+	char *full = lb.fill;
+	size_t n = lb.len;
+	lb.fill = lb.spare;
+	lb.len = 0;
+	pthread_mutex_unlock(&lb.mu);
+	write_all(full, n);
+	lb.spare = full;
+}
+
+static void log_flush(void)
+{
+	pthread_mutex_lock(&lb.out_mu);
+	log_flush_locked();
+	pthread_mutex_unlock(&lb.out_mu);
+}
+
+static void *log_writer(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&lb.mu);
+		while (lb.len == 0 && !lb.stop) {
+			lb.waiting = 1;
+			pthread_cond_wait(&lb.wake, &lb.mu);
+			lb.waiting = 0;
+		}
+		int stop = lb.stop;
+		pthread_mutex_unlock(&lb.mu);
+		if (!stop) {
+			/* Lines that come meanwhile go out with this one. */
+			struct timespec ts = {0, LOG_FLUSH_MS * 1000000L};
+			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+				;
+		}
+		log_flush();
+		if (stop)
+			return NULL;
+	}
+}
+
+void log_buffer_start(void)
+{
+	static char a[LOG_BUFFER], b[LOG_BUFFER];
+	if (__atomic_load_n(&lb.on, __ATOMIC_ACQUIRE))
+		return;
+	lb.fill = a;
+	lb.spare = b;
+	lb.len = 0;
+	lb.stop = 0;
+	if (pthread_create(&lb.thread, NULL, log_writer, NULL) != 0)
+		return; /* lines are written one by one, as before */
+	__atomic_store_n(&lb.on, 1, __ATOMIC_RELEASE);
+}
+
+void log_buffer_stop(void)
+{
+	if (!__atomic_load_n(&lb.on, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&lb.mu);
+	lb.stop = 1;
+	pthread_cond_signal(&lb.wake);
+	pthread_mutex_unlock(&lb.mu);
+	pthread_join(lb.thread, NULL);
+	__atomic_store_n(&lb.on, 0, __ATOMIC_RELEASE);
+	log_flush();
+}
+
+/* One whole line (with its newline); an urgent line is written before this returns. */
+static void log_put(const char *line, size_t n, int urgent)
+{
+	if (!__atomic_load_n(&lb.on, __ATOMIC_ACQUIRE)) {
+		write_all(line, n);
+		return;
+	}
+	pthread_mutex_lock(&lb.mu);
+	if (lb.len + n <= LOG_BUFFER) {
+		memcpy(lb.fill + lb.len, line, n);
+		lb.len += n;
+		if (lb.waiting && lb.len == n)
+			pthread_cond_signal(&lb.wake);
+		pthread_mutex_unlock(&lb.mu);
+		if (urgent)
+			log_flush();
+		return;
+	}
+	pthread_mutex_unlock(&lb.mu);
+	/* The buffer is full: what waits goes first, then this line. */
+	pthread_mutex_lock(&lb.out_mu);
+	log_flush_locked();
+	write_all(line, n);
+	pthread_mutex_unlock(&lb.out_mu);
+}
+
 void log_text(const char *level, const char *text, size_t n)
 {
 	/* A line that fits is made on the stack, without an allocation. */
 	char line[1024];
 	size_t at = log_start(level, line);
-	ssize_t w;
+	int urgent = strcmp(level, "info") != 0;
 	if (at + n + 1 <= sizeof line) {
 		memcpy(line + at, text, n);
 		line[at + n] = '\n';
-		w = write(STDERR_FILENO, line, at + n + 1);
-	} else {
-		struct buf b;
-		buf_init(&b);
-		buf_append(&b, line, at);
-		buf_append(&b, text, n);
-		buf_putc(&b, '\n');
-		w = write(STDERR_FILENO, b.data, b.len);
-		buf_free(&b);
+		log_put(line, at + n + 1, urgent);
+		return;
 	}
-	(void)w;
+	struct buf b;
+	buf_init(&b);
+	buf_append(&b, line, at);
+	buf_append(&b, text, n);
+	buf_putc(&b, '\n');
+	log_put(b.data, b.len, urgent);
+	buf_free(&b);
 }
 
 void log_msg(const char *level, const char *fmt, ...)

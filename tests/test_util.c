@@ -1,8 +1,9 @@
 /*
  * test_util.c — the clock (LEDGER_NOW, Shanghai dates), date validation, buffers and escaping,
- * org rules (unit tree, users, password policy), the writer thread's group commit and the
- * codebook of catalog names.
+ * org rules (unit tree, users, password policy), the writer thread's group commit, the
+ * codebook of catalog names and the buffered log.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -565,6 +566,114 @@ static void test_form(void)
 	CHECK(!utf8_valid("\xf5\x80\x80\x80", 4));
 }
 
+/* The whole of a file, read again each call. */
+static char *file_text(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b;
+	buf_init(&b);
+	char chunk[8192];
+	size_t n;
+	while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	if (f)
+		fclose(f);
+	buf_putc(&b, '\0');
+	return b.data;
+}
+
+static void *log_many(void *arg)
+{
+	int t = *(int *)arg;
+	for (int i = 0; i < 3000; i++)
+		log_info("thread %d line %04d %s", t, i, "…………………………………………………………");
+	return NULL;
+}
+
+/* A line "thread T line NNNN" of each thread, each once and in its thread's order. */
+static int log_lines_in_order(const char *text, int t)
+{
+	char want[32];
+	const char *at = text;
+	for (int i = 0; i < 3000; i++) {
+		snprintf(want, sizeof want, "thread %d line %04d ", t, i);
+		const char *hit = strstr(at, want);
+		if (!hit || strstr(hit + 1, want))
+			return 0;
+		at = hit;
+	}
+	return 1;
+}
+
+static void test_log_buffer(void)
+{
+	char path[] = "/tmp/ledger-log-XXXXXX";
+	int fd = mkstemp(path);
+	int saved = dup(STDERR_FILENO);
+	CHECK(fd >= 0 && saved >= 0);
+	if (fd < 0 || saved < 0)
+		return;
+	/* While stderr is the file, results are kept and checked after it is back. */
+	int warned_in_order, alone_seen, thread1, thread2, last, after_stop;
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+
+	log_buffer_start();
+	log_info("first of three");
+	log_info("second of three");
+	log_info("third of three");
+	log_warn("a warning");
+	/* A warning is written before log_warn returns, after every line before it. */
+	char *text = file_text(path);
+	const char *w = strstr(text, "warn a warning\n");
+	const char *a = strstr(text, "info first of three\n"), *b = strstr(text, "info second of three\n"),
+		   *c = strstr(text, "info third of three\n");
+	warned_in_order = w && a && b && c && a < b && b < c && c < w;
+	free(text);
+
+	/* An info line alone is written by the log's thread within its flush interval. */
+	log_info("alone");
+	alone_seen = 0;
+	for (int i = 0; i < 400 && !alone_seen; i++) {
+		text = file_text(path);
+		alone_seen = strstr(text, "info alone\n") != NULL;
+		free(text);
+		if (!alone_seen)
+			usleep(5000);
+	}
+
+	/* Two threads write about 700 KB, ten times the buffer: each line once, in order. */
+	pthread_t th[2];
+	int ids[2] = {1, 2};
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, log_many, &ids[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	log_info("last buffered");
+	log_buffer_stop();
+	text = file_text(path);
+	thread1 = log_lines_in_order(text, 1);
+	thread2 = log_lines_in_order(text, 2);
+	last = strstr(text, "info last buffered\n") != NULL;
+	free(text);
+
+	/* Stopped, each line is written as it comes. */
+	log_info("after the stop");
+	text = file_text(path);
+	after_stop = strstr(text, "info after the stop\n") != NULL;
+	free(text);
+
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	unlink(path);
+	CHECK(warned_in_order);
+	CHECK(alone_seen);
+	CHECK(thread1);
+	CHECK(thread2);
+	CHECK(last);
+	CHECK(after_stop);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -578,5 +687,6 @@ int main(void)
 	test_html_escape_blocks();
 	test_org_and_writer();
 	test_codebook();
+	test_log_buffer();
 	return test_summary("test_util");
 }

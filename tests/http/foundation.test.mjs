@@ -187,18 +187,32 @@ test('keep-alive: two requests on one connection', async () => {
 test('one access-log line per request: method, path, status, milliseconds', async () => {
   await fetch(`${srv.base}/healthz?probe=log`);
   await fetch(`${srv.base}/missing-for-log`);
-  await sleep(100);
-  assert.match(srv.log(), /info GET \/healthz 200 \d+\.\d\dms/);
-  assert.match(srv.log(), /info GET \/missing-for-log 404 \d+\.\d\dms/);
+  assert.ok(await srv.logLine(/info GET \/healthz 200 \d+\.\d\dms/), srv.log().slice(-400));
+  assert.ok(await srv.logLine(/info GET \/missing-for-log 404 \d+\.\d\dms/), srv.log().slice(-400));
   // A client gone before its body arrived: the line says how the connection ended.
   await raw(srv.port, 'POST /api/v1/session-cut-short HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
     'Content-Length: 100\r\n\r\n{"login"', { timeout: 200 });
-  let line;
-  for (let i = 0; i < 50 && !line; i++) {
-    line = /info POST \/api\/v1\/session-cut-short \d+ \d+\.\d\dms \(connection ended: \d+\)/.exec(srv.log());
-    if (!line) await sleep(20);
-  }
+  const line = await srv.logLine(/info POST \/api\/v1\/session-cut-short \d+ \d+\.\d\dms \(connection ended: \d+\)/);
   assert.ok(line, srv.log().slice(-400));
+});
+
+test('access lines of concurrent requests: each once; a warning follows the lines before it', async () => {
+  const n = 200;
+  await Promise.all(Array.from({ length: 8 }, async (_, w) => {
+    for (let i = w; i < n; i += 8) await fetch(`${srv.base}/batch-${i}`);
+  }));
+  for (let i = 0; i < n; i++) {
+    assert.ok(await srv.logLine(new RegExp(`GET /batch-${i} 404`)), `line ${i}`);
+    const lines = srv.log().match(new RegExp(`GET /batch-${i} 404`, 'g')) || [];
+    assert.equal(lines.length, 1, `line ${i}`);
+  }
+  // A refused form is a warning: written at once, after the info lines before it.
+  const a = await apiLogin(srv.base, 'xingren');
+  await fetch(`${srv.base}/before-warning`);
+  const r = await as(a, { csrf: false })(`${srv.base}/logout`, { method: 'POST' });
+  assert.equal(r.status, 403);
+  const line = await srv.logLine(/GET \/before-warning 404[^\n]*\n(.*\n)*.*warn csrf refused: POST \/logout/);
+  assert.ok(line, srv.log().slice(-600));
 });
 
 test('connections per client address are limited', async () => {

@@ -62,6 +62,14 @@ export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = []
   return {
     base, port, db, dir, child, exited,
     log: () => stderr,
+    // The server writes its info lines in batches (up to 10 ms late): wait for a line.
+    async logLine(re, ms = 5000) {
+      for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) {
+        const m = re.exec(stderr);
+        if (m) return m[0];
+      }
+      return null;
+    },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const r = await exited;
