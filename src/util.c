@@ -571,11 +571,21 @@ static void *log_writer(void *arg)
 	}
 }
 
+/* A process that exits without log_buffer_stop (a fatal error) still writes what waits. */
+static void log_flush_at_exit(void)
+{
+	if (__atomic_load_n(&lb.on, __ATOMIC_ACQUIRE))
+		log_flush();
+}
+
 void log_buffer_start(void)
 {
 	static char a[LOG_BUFFER], b[LOG_BUFFER];
+	static int exit_flush;
 	if (__atomic_load_n(&lb.on, __ATOMIC_ACQUIRE))
 		return;
+	if (!exit_flush++)
+		atexit(log_flush_at_exit);
 	lb.fill = a;
 	lb.spare = b;
 	lb.len = 0;

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -663,9 +664,26 @@ static void test_log_buffer(void)
 	after_stop = strstr(text, "info after the stop\n") != NULL;
 	free(text);
 
+	/* A process that exits with lines waiting (no log_buffer_stop) still writes them. */
+	int exited_written = 0;
+	pid_t child = fork();
+	if (child == 0) {
+		log_buffer_start();
+		log_info("written at exit");
+		exit(0);
+	}
+	if (child > 0) {
+		int status;
+		waitpid(child, &status, 0);
+		text = file_text(path);
+		exited_written = strstr(text, "info written at exit\n") != NULL;
+		free(text);
+	}
+
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	unlink(path);
+	CHECK(exited_written);
 	CHECK(warned_in_order);
 	CHECK(alone_seen);
 	CHECK(thread1);
