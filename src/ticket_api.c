@@ -151,6 +151,14 @@ void api_ticket_list(struct req *r)
 			return;
 		}
 	}
+	static const char *const date_keys[] = { "from", "to" };
+	const char *dates[] = { f.from, f.to };
+	for (int i = 0; i < 2; i++)
+		if (dates[i] && *dates[i] && date_parse_days(dates[i]) < 0) {
+			http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message",
+						    "日期无效", "fields", date_keys[i], "日期须为有效的日期，格式如 2023-09-01"));
+			return;
+		}
 	struct db *db = db_reader();
 	long long total = 0;
 	int more = 0;

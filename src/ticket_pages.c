@@ -226,6 +226,11 @@ void page_tickets(struct req *r)
 	size_t shown = page.rows.nrows;
 
 	json_t *ctx = json_pack("{s:I,s:b}", "total", total, "empty", shown == 0);
+	/* A date the list cannot use (only a hand-made address has one) is named, not taken for
+	 * "no tickets". */
+	int bad_date = (f.from && *f.from && date_parse_days(f.from) < 0) || (f.to && *f.to && date_parse_days(f.to) < 0);
+	if (bad_date)
+		json_object_set_new(ctx, "filter_error", json_string("登记日期无效：日期须为有效的日期，格式如 2023-09-01"));
 	/* Which ways there are more rows: forward has more when going forward and the query said so, etc. */
 	int has_next = dir == LIST_BEFORE ? 1 : dir == LIST_LAST ? 0 : more;
 	int has_prev = dir == LIST_FIRST ? 0 : dir == LIST_AFTER ? 1 : more;
@@ -261,7 +266,7 @@ void page_tickets(struct req *r)
 				      "supervised", f.supervised == 1, "stale", f.stale == 1));
 	json_object_set_new(ctx, "may_create", json_boolean(authz_check(&who, ACT_TICKET_CREATE, NULL) == AUTHZ_OK));
 	struct tmpl_binding items = { "items", &page.rows, 0 };
-	http_page_with(r, 200, "tickets", ctx, &items, 1);
+	http_page_with(r, bad_date ? 422 : 200, "tickets", ctx, &items, 1);
 	tmpl_table_free(&page.rows);
 }
 

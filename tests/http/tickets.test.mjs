@@ -479,6 +479,42 @@ test('list API: filters, pagination bounds, total', async () => {
   assert.equal((await fetch(`${base()}/api/v1/tickets`)).status, 401);
 });
 
+test('list API: from and to take whole days, the first second and the last of each included', async () => {
+  const s = await startServer();
+  try {
+    const [st, rv] = await Promise.all([apiLogin(s.base, 'xingren'), apiLogin(s.base, 'zhongxin')]);
+    for (let i = 0; i < 6; i++) {
+      const r = await as(st)(`${s.base}/api/v1/tickets`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ticketBody({ title: `日期边界${i}` })),
+      });
+      assert.equal(r.status, 201);
+    }
+    const ids = sql(s.db, 'SELECT id FROM tickets ORDER BY id LIMIT 4').split('\n');
+    const at = ['2023-09-04T23:59:59+08:00', '2023-09-05T00:00:00+08:00', '2023-09-05T23:59:59+08:00', '2023-09-06T00:00:00+08:00'];
+    ids.forEach((id, i) => sql(s.db, `UPDATE tickets SET created_at = '${at[i]}' WHERE id = ${id}`));
+    const list = async (q) => (await (await as(rv)(`${s.base}/api/v1/tickets?per_page=200&${q}`)).json());
+    const count = (where) => Number(sql(s.db, `SELECT count(*) FROM tickets WHERE ${where}`));
+    const day = await list('from=2023-09-05&to=2023-09-05');
+    assert.equal(day.total, count("substr(created_at, 1, 10) = '2023-09-05'"));
+    const got = new Set(day.items.map((t) => String(t.id)));
+    assert.deepEqual(ids.map((id) => got.has(id)), [false, true, true, false]);
+    assert.equal((await list('to=2023-09-05')).total, count("substr(created_at, 1, 10) <= '2023-09-05'"));
+    assert.equal((await list('from=2023-09-06')).total, count("created_at >= '2023-09-06'"));
+    // A date that is no date is named, on the API and on the ledger page.
+    const bad = await as(rv)(`${s.base}/api/v1/tickets?to=2023-09-31`);
+    assert.equal(bad.status, 422);
+    assert.equal((await bad.json()).error.fields.to, '日期须为有效的日期，格式如 2023-09-01');
+    const page = await as(rv)(`${s.base}/tickets?from=2023-13-01`);
+    assert.equal(page.status, 422);
+    assert.match(await page.text(), /role="alert">登记日期无效/);
+    const fine = await as(rv)(`${s.base}/tickets?from=2023-09-05&to=2023-09-05`);
+    assert.equal(fine.status, 200);
+    assert.match(await fine.text(), new RegExp(`共 ${day.total} 个问题`));
+  } finally {
+    await s.stop();
+  }
+});
+
 test('the ledger page pages by keyset: next, previous, last', async () => {
   for (let i = 0; i < 55; i++) await create(staff, { title: `分页测试 ${i}` });
   const page = async (path) => (await as(reviewer)(`${base()}${path}`)).text();
