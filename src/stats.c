@@ -222,11 +222,7 @@ static int stats_filter(struct req *r, struct ticket_filter *f, const struct sub
 	f->unit = http_query(r, "unit");
 	f->from = http_query(r, "from");
 	f->to = http_query(r, "to");
-	const char *dates[2] = { f->from, f->to };
-	for (int i = 0; i < 2; i++)
-		if (dates[i] && *dates[i] && date_parse_days(dates[i]) < 0)
-			return 0;
-	return 1;
+	return ticket_filter_bad_date(f) == NULL;
 }
 
 /* GET /api/v1/stats?campaign=&unit=&from=&to= */

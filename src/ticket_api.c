@@ -124,6 +124,15 @@ void ticket_filter_from_query(struct req *r, struct ticket_filter *f, const stru
 	f->stale = stale && (!strcmp(stale, "1") || !strcmp(stale, "true")) ? 1 : -1;
 }
 
+const char *ticket_filter_bad_date(const struct ticket_filter *f)
+{
+	if (f->from && *f->from && date_parse_days(f->from) < 0)
+		return "from";
+	if (f->to && *f->to && date_parse_days(f->to) < 0)
+		return "to";
+	return NULL;
+}
+
 /* GET /api/v1/tickets?...&page=&per_page= */
 void api_ticket_list(struct req *r)
 {
@@ -151,14 +160,12 @@ void api_ticket_list(struct req *r)
 			return;
 		}
 	}
-	static const char *const date_keys[] = { "from", "to" };
-	const char *dates[] = { f.from, f.to };
-	for (int i = 0; i < 2; i++)
-		if (dates[i] && *dates[i] && date_parse_days(dates[i]) < 0) {
-			http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message",
-						    "日期无效", "fields", date_keys[i], "日期须为有效的日期，格式如 2023-09-01"));
-			return;
-		}
+	const char *bad_date = ticket_filter_bad_date(&f);
+	if (bad_date) {
+		http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message", "日期无效",
+					    "fields", bad_date, "日期须为有效的日期，格式如 2023-09-01"));
+		return;
+	}
 	struct db *db = db_reader();
 	long long total = 0;
 	int more = 0;

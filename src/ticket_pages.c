@@ -228,7 +228,7 @@ void page_tickets(struct req *r)
 	json_t *ctx = json_pack("{s:I,s:b}", "total", total, "empty", shown == 0);
 	/* A date the list cannot use (only a hand-made address has one) is named, not taken for
 	 * "no tickets". */
-	int bad_date = (f.from && *f.from && date_parse_days(f.from) < 0) || (f.to && *f.to && date_parse_days(f.to) < 0);
+	int bad_date = ticket_filter_bad_date(&f) != NULL;
 	if (bad_date)
 		json_object_set_new(ctx, "filter_error", json_string("登记日期无效：日期须为有效的日期，格式如 2023-09-01"));
 	/* Which ways there are more rows: forward has more when going forward and the query said so, etc. */
