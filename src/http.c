@@ -1272,8 +1272,9 @@ int server_run(const struct server_config *cfg)
 	/* Planner statistics that fit the ledger: without them SQLite picks poor indexes for the
 	 * scoped to-do counts. Sampled, ANALYZE takes one to three seconds at a million tickets
 	 * (about ten on a cold page cache) and the server listens only after it: a restart, after
-	 * a crash say, should not pay that when the ledger has not changed much. */
-	if (applied >= 0 && db_stats_stale(db, 1)) {
+	 * a crash say, should not pay that when the ledger has not changed much. A migration
+	 * applied now may have replaced an index, whose statistics went with it. */
+	if (applied > 0 || (applied == 0 && db_stats_stale(db, 1))) {
 		double t0 = mono_ms();
 		if (db_stats_take(db, &e) != 0)
 			log_warn("%s", e.message);

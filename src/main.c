@@ -107,11 +107,15 @@ static struct db *open_migrated(const char *path)
 	}
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%s/migrations", resource_root());
-	if (migrate_run(db, dir, &e) < 0) {
+	int applied = migrate_run(db, dir, &e);
+	if (applied < 0) {
 		fprintf(stderr, "%s\n", e.message);
 		db_close(db);
 		return NULL;
 	}
+	/* A migration may have replaced an index, whose planner statistics went with it. */
+	if (applied > 0 && db_stats_take(db, &e) != 0)
+		fprintf(stderr, "planner statistics not taken: %s\n", e.message);
 	return db;
 }
 

@@ -119,6 +119,29 @@ async function serveLog(db) {
   return err;
 }
 
+test('013: a ledger from before it gets the unit index with the day logged, and its statistics', { timeout: 120000 }, () => {
+  const dir = tempDir();
+  const db = join(dir, 'x.db');
+  assert.equal(ledger(['init', '--db', db, '--demo']).code, 0);
+  assert.equal(ledger(['seed', '--db', db, '--tickets', '3000']).code, 0);
+  // As the ledger was before 013.
+  sql(db, 'DROP INDEX tickets_unit_path; CREATE INDEX tickets_unit_path ON tickets (unit_path, urgency_rank, deadline, id); ' +
+    "DELETE FROM sqlite_stat1 WHERE idx = 'tickets_unit_path'; PRAGMA user_version = 12");
+  assert.equal(ledger(['init', '--db', db]).code, 0);
+  assert.equal(sql(db, 'PRAGMA user_version'), '13');
+  assert.equal(sql(db, "SELECT group_concat(name, ',') FROM pragma_index_info('tickets_unit_path')"),
+    'unit_path,urgency_rank,deadline,id,created_at');
+  assert.ok(Number(sql(db, "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE idx = 'tickets_unit_path'")) > 1000);
+  // A street's count over a range of days reads the index alone; its list keeps the index's order.
+  const street = "t.unit_path >= '/1/2/' AND t.unit_path < '/1/20'";
+  assert.match(sql(db, `EXPLAIN QUERY PLAN SELECT count(*) FROM tickets t WHERE ${street} ` +
+    "AND t.created_at >= '2023-09-01' AND t.created_at < '2023-09-02U'"), /COVERING INDEX tickets_unit_path /);
+  const list = sql(db, `EXPLAIN QUERY PLAN SELECT t.id, t.title FROM tickets t WHERE t.unit_path = '/1/2/' ORDER BY t.urgency_rank, t.deadline, t.id LIMIT 50`);
+  assert.match(list, /USING INDEX tickets_unit_path /);
+  assert.doesNotMatch(list, /TEMP B-TREE/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('serve takes planner statistics at start only when missing, small or out of step', { timeout: 120000 }, async () => {
   const dir = tempDir();
   const db = join(dir, 'x.db');
