@@ -102,6 +102,9 @@ long date_today_days(void);
 /* Monotonic milliseconds, for durations in logs. */
 double mono_ms(void);
 
+/* Writes all n bytes to fd (again after a signal or a short write): 0, or -1 on an error. */
+int write_all(int fd, const void *data, size_t n);
+
 /* One log line to stderr: time, level, message. Thread-safe; a line is never split. */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* One line of n bytes (no newline in it), as log_msg writes it. */

@@ -138,15 +138,8 @@ static enum MHD_Result upload_piece(void *cls, enum MHD_ValueKind kind, const ch
 		r->upload.too_large = 1;
 		return MHD_YES;
 	}
-	const char *p = data;
-	size_t left = size;
-	while (left > 0) {
-		ssize_t w = write(r->upload.fd, p, left);
-		if (w <= 0)
-			return MHD_NO;
-		p += w;
-		left -= (size_t)w;
-	}
+	if (write_all(r->upload.fd, data, size) != 0)
+		return MHD_NO;
 	crypto_hash_sha256_update(&r->upload.sha, (const unsigned char *)data, size);
 	r->upload.size += (long long)size;
 	return MHD_YES;

@@ -514,17 +514,19 @@ static struct {
 	pthread_t thread;
 } lb = {.mu = PTHREAD_MUTEX_INITIALIZER, .out_mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
-static void write_all(const char *p, size_t n)
+int write_all(int fd, const void *data, size_t n)
 {
+	const char *p = data;
 	while (n > 0) {
-		ssize_t w = write(STDERR_FILENO, p, n);
+		ssize_t w = write(fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return;
+			return -1;
 		p += w;
 		n -= (size_t)w;
 	}
+	return 0;
 }
 
 /* Writes what waits in the buffer; the caller holds out_mu, which alone touches spare. */
@@ -536,7 +538,7 @@ static void log_flush_locked(void)
 	lb.fill = lb.spare;
 	lb.len = 0;
 	pthread_mutex_unlock(&lb.mu);
-	write_all(full, n);
+	write_all(STDERR_FILENO, full, n);
 	lb.spare = full;
 }
 
@@ -612,7 +614,7 @@ void log_buffer_stop(void)
 static void log_put(const char *line, size_t n, int urgent)
 {
 	if (!__atomic_load_n(&lb.on, __ATOMIC_ACQUIRE)) {
-		write_all(line, n);
+		write_all(STDERR_FILENO, line, n);
 		return;
 	}
 	pthread_mutex_lock(&lb.mu);
@@ -630,7 +632,7 @@ static void log_put(const char *line, size_t n, int urgent)
 	/* The buffer is full: what waits goes first, then this line. */
 	pthread_mutex_lock(&lb.out_mu);
 	log_flush_locked();
-	write_all(line, n);
+	write_all(STDERR_FILENO, line, n);
 	pthread_mutex_unlock(&lb.out_mu);
 }
 
