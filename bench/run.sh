@@ -15,8 +15,8 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/bench
 SIZES=${BENCH_SIZES:-"100000 1000000"}
 SECONDS_EACH=${BENCH_SECONDS:-10}
-ROUNDS=${BENCH_ROUNDS:-5} # a page and the bare server take turns this many times, ROUND_SECONDS each
-ROUND_SECONDS=${BENCH_ROUND_SECONDS:-4}
+ROUNDS=${BENCH_ROUNDS:-7} # a page and the bare server take turns this many times, ROUND_SECONDS each
+ROUND_SECONDS=${BENCH_ROUND_SECONDS:-3}
 CONNS=${BENCH_CONNECTIONS:-32}
 STREET=XR
 mkdir -p "$OUT"
@@ -43,8 +43,8 @@ start() {
   echo "server did not start:"; cat "$log"; exit 1
 }
 
-# wrk LABEL CONNECTIONS SECONDS URL [extra wrk args...] → "requests/s p50 p99" (latencies as wrk
-# writes them); fails on any error response.
+# wrk LABEL CONNECTIONS SECONDS URL [extra wrk args...] → "requests/s p50 p99 requests" (latencies
+# as wrk writes them); fails on any error response.
 run_wrk() {
   local label=$1 conns=$2 secs=$3 target=$4; shift 4
   local threads=$(( conns < 2 ? 1 : 2 ))
@@ -61,14 +61,17 @@ run_wrk() {
     echo "$label: error responses ($bad) $errs" >&2; echo "$w" >&2; exit 1
   fi
   echo "  [$label] $total requests, $rps/s, p50 $p50, p99 $p99" >&2
-  echo "$rps $p50 $p99"
+  echo "$rps $p50 $p99 $total"
 }
+
+# CPU time (user and system, in clock ticks) a process has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # The same as one table row: | label | connections | requests/s | p50 | p99 |
 measure() {
   local m rps p50 p99
   m=$(run_wrk "$@") || exit 1
-  read -r rps p50 p99 <<<"$m"
+  read -r rps p50 p99 _ <<<"$m"
   printf '| %s | %s | %s | %s | %s |' "$1" "$2" "$rps" "$p50" "$p99"
 }
 
@@ -138,44 +141,50 @@ for n in $SIZES; do
     echo
     echo "### $n tickets ($(du -m "$work" | cut -f1) MB; street $STREET holds $total)"
     echo
-    echo "| request | connections | requests/s | p50 | p99 | bare server requests/s | share of bare (each round) |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| request | connections | requests/s | p50 | p99 | bare server requests/s | share of bare (each round) | CPU a request, server / bare |"
+    echo "|---|---|---|---|---|---|---|---|"
   } >>"$RESULTS"
   # The page and the bare server take turns, ROUNDS times: the machine's speed drifts from one
   # moment to the next, so each round compares the two at nearly the same moment. Reported:
-  # the median requests/s of each, the median p50, the worst p99, and the median of the rounds'
-  # shares with every round's share beside it.
+  # the median requests/s of each, the median p50, the worst p99, the median of the rounds'
+  # shares with every round's share beside it, and the median CPU time (user and system, from
+  # /proc) each server spent per request: that one hardly drifts with the machine's speed.
   pair() { # label ledger-url bare-url
-    local i m rps p50 p99 b shares=() ours=() theirs=() p50s=() p99s=()
+    local i m rps p50 p99 n b c0 shares=() ours=() theirs=() p50s=() p99s=() cpu=() bare_cpu=()
+    local tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
     for i in $(seq 1 "$ROUNDS"); do
+      c0=$(cpu_ticks "$server")
       m=$(run_wrk "$1" "$CONNS" "$ROUND_SECONDS" "$2" -H "Cookie: $cookie") || exit 1
-      read -r rps p50 p99 <<<"$m"
+      read -r rps p50 p99 n <<<"$m"
+      cpu+=("$(( ($(cpu_ticks "$server") - c0) * tick_us / n ))")
       ours+=("$rps"); p50s+=("$(to_ms "$p50")"); p99s+=("$(to_ms "$p99")")
+      c0=$(cpu_ticks "$bare_pid")
       m=$(run_wrk "bare server" "$CONNS" "$ROUND_SECONDS" "$3") || exit 1
-      read -r b _ _ <<<"$m"
+      read -r b _ _ n <<<"$m"
+      bare_cpu+=("$(( ($(cpu_ticks "$bare_pid") - c0) * tick_us / n ))")
       theirs+=("$b"); shares+=("$(( rps * 100 / b ))")
     done
     local worst
     worst=$(printf '%s\n' "${p99s[@]}" | sort -n | tail -1)
-    printf '| %s | %s | %s | %sms | %sms | %s | %s%% (%s) |\n' "$1" "$CONNS" "$(median "${ours[@]}")" \
+    printf '| %s | %s | %s | %sms | %sms | %s | %s%% (%s) | %s / %s µs |\n' "$1" "$CONNS" "$(median "${ours[@]}")" \
       "$(median "${p50s[@]}")" "$worst" "$(median "${theirs[@]}")" "$(median "${shares[@]}")" \
-      "$(IFS=,; echo "${shares[*]}" | sed 's/,/, /g')" >>"$RESULTS"
+      "$(IFS=,; echo "${shares[*]}" | sed 's/,/, /g')" "$(median "${cpu[@]}")" "$(median "${bare_cpu[@]}")" >>"$RESULTS"
   }
   pair "ledger page, street $STREET, first page" "$base/tickets?unit=$STREET" "$bare/list"
   pair "ledger page, street $STREET, last page" "$base/tickets?unit=$STREET&last=1" "$bare/list"
   pair "list API, street $STREET, first page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50" "$bare/list"
   pair "list API, street $STREET, last page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50&page=$last_page" "$bare/list"
   pair "one ticket page" "$base/tickets/$ticket" "$bare/ticket/$ticket"
-  echo "$(measure "dashboard /" "$CONNS" "$SECONDS_EACH" "$base/" -H "Cookie: $cookie") — | — |" >>"$RESULTS"
+  echo "$(measure "dashboard /" "$CONNS" "$SECONDS_EACH" "$base/" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
   before=$(sqlite3 "$work" 'SELECT count(*) FROM tickets')
   row=$(BENCH_COOKIE=$staff_cookie BENCH_CSRF=$staff_csrf measure "ticket creation (POST, 201)" "$CONNS" "$SECONDS_EACH" \
         "$base/api/v1/tickets" -s bench/create.lua)
-  echo "$row — | — |" >>"$RESULTS"
+  echo "$row — | — | — |" >>"$RESULTS"
   after=$(sqlite3 "$work" 'SELECT count(*) FROM tickets')
   echo "  created: $(( after - before )) tickets in the database" >&2
   for pair_ in "dashboard /|$base/" "stats API|$base/api/v1/stats" "ranking|$base/reports/ranking" \
                "dispatch report (week)|$base/reports/dispatch"; do
-    echo "$(measure "${pair_%%|*}, one at a time" 1 5 "${pair_#*|}" -H "Cookie: $cookie") — | — |" >>"$RESULTS"
+    echo "$(measure "${pair_%%|*}, one at a time" 1 5 "${pair_#*|}" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
   done
   hwm=$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$server/status")
   echo >>"$RESULTS"
