@@ -67,6 +67,15 @@ run_wrk() {
 # CPU time (user and system, in clock ticks) a process has used so far.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+# run_wrk against the server whose pid comes first → "requests/s p50 p99 CPU-µs-per-request".
+cpu_wrk() {
+  local pid=$1 c0 m rps p50 p99 n; shift
+  c0=$(cpu_ticks "$pid")
+  m=$(run_wrk "$@") || exit 1
+  read -r rps p50 p99 n <<<"$m"
+  echo "$rps $p50 $p99 $(( ($(cpu_ticks "$pid") - c0) * (1000000 / $(getconf CLK_TCK)) / n ))"
+}
+
 # The same as one table row: | label | connections | requests/s | p50 | p99 |
 measure() {
   local m rps p50 p99
@@ -148,21 +157,17 @@ for n in $SIZES; do
   # moment to the next, so each round compares the two at nearly the same moment. Reported:
   # the median requests/s of each, the median p50, the worst p99, the median of the rounds'
   # shares with every round's share beside it, and the median CPU time (user and system, from
-  # /proc) each server spent per request: that one hardly drifts with the machine's speed.
+  # /proc) each server spent per request: what a request cost, where the rate also says what
+  # the machine managed in those seconds.
   pair() { # label ledger-url bare-url
-    local i m rps p50 p99 n b c0 shares=() ours=() theirs=() p50s=() p99s=() cpu=() bare_cpu=()
-    local tick_us=$(( 1000000 / $(getconf CLK_TCK) ))
+    local i m rps p50 p99 c b bc shares=() ours=() theirs=() p50s=() p99s=() cpu=() bare_cpu=()
     for i in $(seq 1 "$ROUNDS"); do
-      c0=$(cpu_ticks "$server")
-      m=$(run_wrk "$1" "$CONNS" "$ROUND_SECONDS" "$2" -H "Cookie: $cookie") || exit 1
-      read -r rps p50 p99 n <<<"$m"
-      cpu+=("$(( ($(cpu_ticks "$server") - c0) * tick_us / n ))")
-      ours+=("$rps"); p50s+=("$(to_ms "$p50")"); p99s+=("$(to_ms "$p99")")
-      c0=$(cpu_ticks "$bare_pid")
-      m=$(run_wrk "bare server" "$CONNS" "$ROUND_SECONDS" "$3") || exit 1
-      read -r b _ _ n <<<"$m"
-      bare_cpu+=("$(( ($(cpu_ticks "$bare_pid") - c0) * tick_us / n ))")
-      theirs+=("$b"); shares+=("$(( rps * 100 / b ))")
+      m=$(cpu_wrk "$server" "$1" "$CONNS" "$ROUND_SECONDS" "$2" -H "Cookie: $cookie") || exit 1
+      read -r rps p50 p99 c <<<"$m"
+      ours+=("$rps"); p50s+=("$(to_ms "$p50")"); p99s+=("$(to_ms "$p99")"); cpu+=("$c")
+      m=$(cpu_wrk "$bare_pid" "bare server" "$CONNS" "$ROUND_SECONDS" "$3") || exit 1
+      read -r b _ _ bc <<<"$m"
+      theirs+=("$b"); shares+=("$(( rps * 100 / b ))"); bare_cpu+=("$bc")
     done
     local worst
     worst=$(printf '%s\n' "${p99s[@]}" | sort -n | tail -1)
