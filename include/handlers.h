@@ -49,8 +49,6 @@ long long ticket_id_param(struct req *r);
 int ticket_for(struct req *r, enum action act, struct ticket_ref *t);
 int ticket_may_see_personal(struct req *r, const struct ticket_ref *t);
 void ticket_filter_from_query(struct req *r, struct ticket_filter *f, const struct subject *who);
-/* "from" or "to" when that date is given but is no date; NULL when both can be used. */
-const char *ticket_filter_bad_date(const struct ticket_filter *f);
 
 /* attachment.c */
 json_t *attachment_store(struct req *r, long long ticket_id, struct err *e);

@@ -139,6 +139,8 @@ struct ticket_filter {
 	const char *from, *to;
 	const struct subject *who;
 };
+/* "from" or "to" when that date is given but is no date; NULL when both can be used. */
+const char *ticket_filter_bad_date(const struct ticket_filter *f);
 /* Keyset position: urgency rank, deadline, id. */
 struct ticket_cursor {
 	int rank;

@@ -1606,6 +1606,15 @@ static const char *tally_kind(const struct ticket_filter *f)
 	return dom ? "domain" : src ? "source" : cat ? "category" : light ? "deadline" : stale ? "progress" : "state";
 }
 
+const char *ticket_filter_bad_date(const struct ticket_filter *f)
+{
+	if (has(f->from) && date_parse_days(f->from) < 0)
+		return "from";
+	if (has(f->to) && date_parse_days(f->to) < 0)
+		return "to";
+	return NULL;
+}
+
 /* The WHERE clause for f; returns 0 if the filter can match nothing (unknown unit, say). */
 static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq *q, char paths[4][2][256],
 		       char *qbuf, size_t qlen, char dates[3][11], enum where_mode mode)
@@ -1721,15 +1730,13 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 			   tally ? "t.day" : list ? "+t.last_progress_on" : "t.last_progress_on");
 		bind_text(q, dates[2]);
 	}
+	if (ticket_filter_bad_date(f))
+		return 0;
 	if (f->from && *f->from) {
-		if (date_parse_days(f->from) < 0)
-			return 0;
 		buf_printf(&q->sql, " AND %st.created_at >= ", list ? "+" : "");
 		bind_text(q, f->from);
 	}
 	if (f->to && *f->to) {
-		if (date_parse_days(f->to) < 0)
-			return 0;
 		/* created_at is "YYYY-MM-DDThh:mm:ss+08:00": every time of that day sorts below
 		 * "YYYY-MM-DDU" and every later day above it. A bound the column is compared with
 		 * directly lets a count run inside an index's range (tickets_repeat, skipping over its

@@ -124,15 +124,6 @@ void ticket_filter_from_query(struct req *r, struct ticket_filter *f, const stru
 	f->stale = stale && (!strcmp(stale, "1") || !strcmp(stale, "true")) ? 1 : -1;
 }
 
-const char *ticket_filter_bad_date(const struct ticket_filter *f)
-{
-	if (f->from && *f->from && date_parse_days(f->from) < 0)
-		return "from";
-	if (f->to && *f->to && date_parse_days(f->to) < 0)
-		return "to";
-	return NULL;
-}
-
 /* GET /api/v1/tickets?...&page=&per_page= */
 void api_ticket_list(struct req *r)
 {
