@@ -1,6 +1,6 @@
 # 满意台账 — build, run and test. `make run` and `make test` are all a newcomer needs.
 
-PKGS     := libmicrohttpd sqlite3 jansson libsodium libmagic gdlib xlsxwriter
+PKGS     := libmicrohttpd sqlite3 jansson libsodium libmagic gdlib libjpeg xlsxwriter
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
@@ -11,7 +11,7 @@ BUILD    ?= build
 SAN      :=
 SRC      := $(wildcard src/*.c)
 LIBSRC   := $(filter-out src/main.c,$(SRC))
-TESTS    := test_tmpl test_router test_migrate test_util test_authz test_audit test_workflow test_search
+TESTS    := test_tmpl test_router test_migrate test_util test_authz test_audit test_workflow test_search test_thumb
 DB       ?= ledger.db
 PORT     ?= 8080
 
@@ -37,7 +37,7 @@ test-deps: $(BUILD)/.test-deps
 
 # Flags from pkg-config are read only after the dependencies are installed.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lzxcvbn -lpthread -lm
 # The server's allocator: tcmalloc's per-thread caches (see README, Dependencies). Sanitizer
 # and valgrind builds keep their own allocator.
 ALLOC_LIBS = $(if $(SAN)$(NO_TCMALLOC),,-l:libtcmalloc_minimal.so.4)
@@ -124,6 +124,7 @@ valgrind: $(BUILD)/.test-deps
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_audit
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_workflow
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_search
+	LEDGER_VALGRIND=1 valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_thumb
 	LEDGER_BIN=$(CURDIR)/$(VG)/ledger LEDGER_VALGRIND=1 node tests/http/run.mjs
 
 clean:

@@ -8,8 +8,11 @@
 
 #include "util.h"
 
-/* At least 8 characters, from at least 3 of: lower case, upper case, digits, others. */
-int auth_password_ok(const char *password, struct err *e);
+/*
+ * At least 8 characters, from at least 3 of: lower case, upper case, digits, others; and not
+ * a common or easily guessed password (zxcvbn, with login as a word to avoid; NULL: none).
+ */
+int auth_password_ok(const char *password, const char *login, struct err *e);
 
 /* argon2id hash string into out (crypto_pwhash_STRBYTES). 0, or -1 when memory ran out. */
 int auth_password_hash(const char *password, char *out, size_t outlen);

@@ -16,6 +16,7 @@ enum action {
 	ACT_TICKET_CREATE,   /* log a problem (scope: the new ticket's units) */
 	ACT_TICKET_EDIT,     /* correct descriptive fields */
 	ACT_TICKET_ASSIGN,   /* responsible unit, person, deadline */
+	ACT_TICKET_CORRECT,  /* edit a ticket whose facts are frozen (closed), with a reason */
 	ACT_ACCEPT,
 	ACT_PROGRESS,
 	ACT_SUBMIT,

@@ -96,7 +96,10 @@ struct req {
 	struct MHD_PostProcessor *pp;
 	struct {
 		int present, too_large, fd;
+		int extra_parts; /* a second part named "file" came: refused, never joined */
+		int unsynced;    /* the file could not be synced to disk: not to be kept */
 		long long size;
+		long long seen; /* bytes of "file" parts received, kept or not */
 		char *tmp_path; /* while the handler has not taken the file */
 		char name[256];
 		char sha256[65];
@@ -113,6 +116,8 @@ struct req {
 const char *http_query(struct req *r, const char *key);
 const char *http_client_ip(struct req *r); /* the client's address as text */
 const char *http_request_header(struct req *r, const char *name);
+/* A cookie the request carries, or NULL. */
+const char *http_request_cookie(struct req *r, const char *name);
 const char *http_param(struct req *r, const char *name);
 
 /* Answers. Each sets r->answered; the first answer wins. */
@@ -146,6 +151,12 @@ void http_stream(struct req *r, const char *content_type, http_produce_fn produc
  * if so; otherwise answers (401 or a redirect to /login, 403, 404) and returns 0.
  */
 int http_authorize(struct req *r, enum action act, const struct ticket_scope *ticket);
+/*
+ * The answer for a ticket that does not exist: the one its requester would get for a ticket
+ * outside their scope (404 for staff and for those who may act, 403 for a role that may never
+ * take act), so that no answer tells an existing ticket from a missing one. Always returns 0.
+ */
+int http_authorize_missing(struct req *r, enum action act);
 struct subject http_subject(struct req *r);
 struct actor http_actor(struct req *r);
 
@@ -156,6 +167,12 @@ json_t *http_json_body(struct req *r);
 
 /* Sets (value) or clears (NULL) the session cookie on the answer. */
 void http_session_cookie(struct req *r, const char *value);
+/* Sets (value) or clears (NULL) a cookie: HttpOnly, SameSite=Strict, and Secure over HTTPS. */
+void http_cookie(struct req *r, const char *name, const char *value, const char *path, int max_age);
+/* 1 if a browser sent the request from another site (Sec-Fetch-Site, or an Origin not ours). */
+int http_cross_site(struct req *r);
+/* 1 if next may follow a sign-in: a path of this site that a GET route answers, in plain ASCII. */
+int http_safe_next(const char *next);
 
 /* Where static files and uploaded data live (read-only after start). */
 const char *http_static_dir(struct req *r);
@@ -175,6 +192,8 @@ struct server_config {
 	unsigned conn_per_ip;
 	unsigned idle_timeout;
 	unsigned stats_every; /* seconds between the writer's looks at the planner statistics */
+	int secure_cookies;   /* cookies are always Secure (served over HTTPS) */
+	const char *trusted_proxy; /* address of a reverse proxy whose X-Forwarded-For/-Proto count */
 };
 
 /*

@@ -4,8 +4,10 @@
  * The cookie carries a 32-byte random token (base64url); the database keeps only its
  * BLAKE2b hash, so a copy of the database does not let anyone in. A session ends after
  * 30 minutes without use or 12 hours after sign-in, or at logout. Each session has its own
- * CSRF token. Five failed logins for one account within 15 minutes lock it for 15 minutes;
- * a client address that keeps failing is made to wait longer and longer between tries.
+ * CSRF token. Five failed logins for one login from one address within 15 minutes lock that
+ * login for that address for 15 minutes (so that nobody can lock another's account from
+ * elsewhere); a known and an unknown login are answered alike. A client address that keeps
+ * failing is made to wait longer and longer between tries, whatever the logins.
  */
 #ifndef LEDGER_SESSION_H
 #define LEDGER_SESSION_H
@@ -56,20 +58,17 @@ int session_create_job(struct db *w, void *arg, struct err *e);   /* arg: struct
 int session_delete_job(struct db *w, void *arg, struct err *e);   /* arg: long long session id */
 int session_touch_job(struct db *w, void *arg, struct err *e);    /* arg: long long session id */
 
-struct login_failure {
+/* A sign-in attempt, counted before its password is checked (login_attempt_job). */
+struct login_attempt {
 	const char *login;
 	const char *ip;
-	int locked_now; /* out: this failure locked the account */
+	long long wait; /* out: seconds to wait; the attempt was not counted and must not go on */
+	int locked;     /* out: refused because this login is locked for this address */
+	int number;     /* out: the attempt's number within the window (1 to LOCKOUT_FAILURES) */
 };
-int login_failure_job(struct db *w, void *arg, struct err *e); /* arg: struct login_failure */
+int login_attempt_job(struct db *w, void *arg, struct err *e); /* arg: struct login_attempt */
 
-/* What a login attempt may do before its password is checked. */
-struct login_gate {
-	long long user_id; /* 0 if no active user has that login */
-	char hash[192];
-	long long locked_until;
-	long long ip_wait; /* seconds this address must still wait, 0 if none */
-};
-int login_gate_read(struct db *rdb, const char *login, const char *ip, struct login_gate *g);
+/* The active user of a login: *user_id 0 if there is none. 0, or -1 on a database error. */
+int login_user_read(struct db *rdb, const char *login, long long *user_id, char *hash, size_t n);
 
 #endif

@@ -29,10 +29,12 @@ struct ticket_ref {
 int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t);
 struct ticket_scope ticket_ref_scope(const struct ticket_ref *t);
 
-/* Reading: the ticket as the API shows it; children adds progress, attachments, callbacks, events. */
+/*
+ * Reading: the ticket as the API shows it. With a viewer, its children too (progress,
+ * attachments, callbacks, events, and the linked tickets that viewer may see); NULL: none.
+ */
 enum { TICKET_MASKED = 0, TICKET_UNMASKED = 1 };
-enum { TICKET_NO_CHILDREN = 0, TICKET_CHILDREN = 1 };
-json_t *ticket_json(struct db *db, long long id, int unmasked, int children);
+json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subject *viewer);
 
 /*
  * The same ticket as the newest row of a template table (tmpl.h), for a page: the keys of
@@ -65,7 +67,8 @@ int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket
  * A ticket's children, row by row, in the order they happened: fn gets each row's statement.
  * Columns: TICKET_PROGRESS (on_date, at, author, kind, note); TICKET_ATTACHMENTS (id, name,
  * mime, size, has_thumb, at, sha256); TICKET_CALLBACKS (at, result, method, note, by);
- * TICKET_LINKS (id, code, title); TICKET_EVENTS (id, at, actor, action, before, after), or
+ * TICKET_LINKS (id, code, title, unit path, responsible path), only those inside the viewer's
+ * scope (a linked ticket the viewer may not see does not exist for them); TICKET_EVENTS (id, at, actor, action, before, after), or
  * with brief_events (id, at, actor, action, status before, status after, the reason, note or
  * statement given; NULL where there is none) as the ticket page lists them.
  */
@@ -73,7 +76,8 @@ enum ticket_child { TICKET_PROGRESS, TICKET_ATTACHMENTS, TICKET_CALLBACKS, TICKE
 typedef void (*ticket_child_fn)(void *arg, enum ticket_child kind, sqlite3_stmt *st);
 /* The lists a ticket's child_lists names (the events are always read); -1 reads them all. */
 enum { TICKET_LIST_PROGRESS = 1, TICKET_LIST_ATTACHMENTS = 2, TICKET_LIST_CALLBACKS = 4, TICKET_LIST_LINKS = 8 };
-void ticket_children_each(struct db *db, long long id, int lists, int brief_events, ticket_child_fn fn, void *arg);
+void ticket_children_each(struct db *db, long long id, int lists, int brief_events, const struct subject *viewer,
+			  ticket_child_fn fn, void *arg);
 
 /*
  * Creation. ticket_prepare validates `in` (field name → string) on a read connection,
@@ -90,10 +94,19 @@ struct ticket_input {
 	char unit_code[33];
 	char unit_path[256], responsible_path[256];
 	struct actor who;
+	struct subject creator; /* whose scope decides what a refusal may name */
 	long long id; /* out */
+	long long duplicate_elsewhere; /* out on 409: the ticket, outside creator's scope, with that source_ref */
 };
 int ticket_prepare(struct db *rdb, json_t *in, struct ticket_input *t, json_t *errors);
 int ticket_create_job(struct db *w, void *arg, struct err *e); /* arg: struct ticket_input */
+/*
+ * After ticket_create_job refused a 原工单号 that a ticket outside the creator's scope has:
+ * records on that ticket, for the reviewers, who tried to log it again (arg: the same input).
+ */
+int ticket_duplicate_notice_job(struct db *w, void *arg, struct err *e);
+/* Creation through the writer: ticket_create_job, then the notice above when it applies. */
+int ticket_create(struct ticket_input *t, struct err *e);
 
 /* Actions of the workflow (section 4). body holds the action's fields as strings. */
 struct ticket_action {
@@ -111,6 +124,7 @@ struct ticket_patch {
 	long long version;
 	json_t *changes; /* field → new value (strings) */
 	int may_assign;  /* responsible unit/person/deadline may change */
+	int may_correct; /* may correct a ticket whose facts are frozen, naming a "reason" */
 	struct actor who;
 	json_t *errors;  /* out */
 	json_t *conflict; /* out on 409: the fields changed meanwhile */
@@ -123,6 +137,7 @@ struct ticket_attachment {
 	const char *sha256, *name, *mime;
 	long long size;
 	int has_thumb;
+	int may_correct; /* may add to a ticket whose facts are frozen (workflow_facts_frozen) */
 	struct actor who;
 	long long id; /* out */
 };

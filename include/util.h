@@ -105,6 +105,14 @@ double mono_ms(void);
 /* Writes all n bytes to fd (again after a signal or a short write): 0, or -1 on an error. */
 int write_all(int fd, const void *data, size_t n);
 
+/* fsync of the folder that holds path, so that a file renamed or created there survives a
+ * power cut: 0, or -1 on an error. */
+int fsync_dir_of(const char *path);
+
+/* Hands memory the allocator keeps cached back to the system (tcmalloc, when linked; a no-op
+ * otherwise): after a burst that needed much of it (a password hash, a thumbnail). */
+void mem_release_free(void);
+
 /* One log line to stderr: time, level, message. Thread-safe; a line is never split. */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* One line of n bytes (no newline in it), as log_msg writes it. */

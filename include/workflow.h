@@ -36,6 +36,13 @@ const struct transition *workflow_find(const char *name);
 /* 1 if t may happen in state s (and, for extension decisions, a request is pending). */
 int workflow_applies(const struct transition *t, enum status s, int extension_pending);
 
+/*
+ * 1 if a ticket's facts (title, description, measures, evidence...) are frozen in state s:
+ * after verify, staff can no longer rewrite what was verified; a reviewer's correction is an
+ * edit that names its reason.
+ */
+int workflow_facts_frozen(enum status s);
+
 const char *status_code(enum status s);
 const char *status_label(enum status s);
 /* -1 if unknown */

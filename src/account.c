@@ -26,45 +26,47 @@ static enum login_outcome attempt_login(struct req *r, const char *login, const 
 					struct session_new *sn, long long *retry_after)
 {
 	struct db *db = db_reader();
-	struct login_gate g;
 	struct err e = { 0 };
 	*retry_after = 0;
-	if (!db || login_gate_read(db, login, http_client_ip(r), &g) != 0)
+	struct login_attempt a = { login, http_client_ip(r), 0, 0, 0 };
+	if (!db || db_write(login_attempt_job, &a, &e) != 0)
 		return LOGIN_ERROR;
-	if (g.ip_wait > 0) {
-		log_warn("login slowed down: address %s must wait %llds", http_client_ip(r), g.ip_wait);
-		*retry_after = g.ip_wait;
+	if (a.wait > 0 && !a.locked) {
+		log_warn("login slowed down: address %s must wait %llds", a.ip, a.wait);
+		*retry_after = a.wait;
 		return LOGIN_SLOW;
 	}
-	long long now = (long long)clock_now();
-	if (g.user_id && g.locked_until > now) {
-		log_warn("login refused: account %s is locked (address %s)", login, http_client_ip(r));
-		*retry_after = g.locked_until - now;
+	if (a.locked) {
+		log_warn("login refused: %s is locked for address %s", login, a.ip);
+		*retry_after = a.wait;
 		return LOGIN_LOCKED;
 	}
+	long long user_id;
+	char hash[192];
+	if (login_user_read(db, login, &user_id, hash, sizeof hash) != 0)
+		return LOGIN_ERROR;
 	int ok;
-	if (g.user_id) {
-		ok = auth_password_verify(g.hash, password);
+	if (user_id) {
+		ok = auth_password_verify(hash, password);
 	} else {
 		pthread_once(&dummy_once, make_dummy_hash);
 		auth_password_verify(dummy_hash, password);
 		ok = 0;
 	}
 	if (!ok) {
-		struct login_failure f = { login, http_client_ip(r), 0 };
-		db_write(login_failure_job, &f, &e);
-		log_warn("login failed: %s from %s", login, http_client_ip(r));
-		if (f.locked_now)
-			log_warn("account locked: %s after %d failed logins within %d minutes", login, LOCKOUT_FAILURES,
-				 LOCKOUT_WINDOW_SECONDS / 60);
+		log_warn("login failed: %s from %s", login, a.ip);
+		if (a.number >= LOCKOUT_FAILURES)
+			log_warn("account locked: %s after %d failed logins within %d minutes, for address %s", login,
+				 LOCKOUT_FAILURES, LOCKOUT_WINDOW_SECONDS / 60, a.ip);
 		return LOGIN_BAD;
 	}
 	/* Hashes made under older limits are redone now, while the password is at hand. */
 	char fresh[crypto_pwhash_STRBYTES];
 	sn->rehash = NULL;
-	if (auth_password_needs_rehash(g.hash) && auth_password_hash(password, fresh, sizeof fresh) == 0)
+	if (auth_password_needs_rehash(hash) && auth_password_hash(password, fresh, sizeof fresh) == 0)
 		sn->rehash = fresh;
-	sn->user_id = g.user_id;
+	sodium_memzero(hash, sizeof hash);
+	sn->user_id = user_id;
 	sn->ip = http_client_ip(r);
 	sn->login = login;
 	int rc = db_write(session_create_job, sn, &e);
@@ -110,19 +112,37 @@ static void retry_header(struct req *r, long long retry)
 	}
 }
 
-/* A "next" address is followed only if it is a path on this site. */
+/* A "next" address is followed only if it is a page of this site. */
 static const char *safe_next(const char *next)
 {
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strchr(next, '\r') || strchr(next, '\n') ||
-	    strlen(next) > 500)
-		return "/";
-	return next;
+	return http_safe_next(next) ? next : "/";
 }
+
+/*
+ * Login CSRF: the sign-in form carries a token that also travels in a cookie of its own
+ * (SameSite=Strict, for /login only); POST /login goes on only when both agree, so no other
+ * site can sign a browser in to an account of its choosing. Each form gets a fresh token.
+ */
+#define LOGIN_COOKIE "login_token"
+#define LOGIN_TOKEN_SECONDS (2 * 60 * 60)
 
 static void login_form(struct req *r, int status, const char *login, const char *next, const char *error)
 {
+	unsigned char raw[16];
+	char token[33];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(token, sizeof token, raw, sizeof raw);
+	http_cookie(r, LOGIN_COOKIE, token, "/login", LOGIN_TOKEN_SECONDS);
 	http_page(r, status, "login",
-		  json_pack("{s:s,s:s,s:s*}", "login", login ? login : "", "next", safe_next(next), "error", error));
+		  json_pack("{s:s,s:s,s:s*,s:s}", "login", login ? login : "", "next", safe_next(next), "error", error,
+			    "login_token", token));
+}
+
+static int login_token_ok(struct req *r, const struct form *f)
+{
+	const char *cookie = http_request_cookie(r, LOGIN_COOKIE);
+	const char *given = f ? form_get(f, "login_token") : NULL;
+	return cookie && given && strlen(cookie) == 32 && strlen(given) == 32 && sodium_memcmp(cookie, given, 32) == 0;
 }
 
 /* GET /login */
@@ -146,8 +166,17 @@ void page_login_post(struct req *r)
 	const char *login = f ? form_get(f, "login") : NULL;
 	const char *password = f ? form_get(f, "password") : NULL;
 	const char *next = f ? form_get(f, "next") : NULL;
+	if (!f) {
+		login_form(r, 422, NULL, NULL, "提交的表单内容有误（须为 UTF-8 文本），请重新填写");
+		return;
+	}
 	if (!login || !*login || !password || !*password) {
 		login_form(r, 422, login, next, "请填写登录名和密码");
+		return;
+	}
+	if (http_cross_site(r) || !login_token_ok(r, f)) {
+		log_warn("login form refused: no matching login token (address %s)", http_client_ip(r));
+		login_form(r, 403, login, next, "登录页面已过期或来自其他网站，请重新输入后登录");
 		return;
 	}
 	struct session_new sn = { 0 };
@@ -193,6 +222,12 @@ void api_session_create(struct req *r)
 {
 	if (!http_authorize(r, ACT_PUBLIC, NULL))
 		return;
+	/* Programs sign in here; a browser sent here by another site is refused (login CSRF). */
+	if (http_cross_site(r)) {
+		log_warn("login refused: cross-site request from %s", http_client_ip(r));
+		http_error(r, 403, "cross_site", "不接受来自其他网站的登录请求");
+		return;
+	}
 	json_t *body = http_json_body(r);
 	if (!body)
 		return;

@@ -103,7 +103,10 @@ void api_units(struct req *r)
 /* GET /admin/users?page=N */
 void page_admin_users(struct req *r)
 {
-	static const char q[] = "SELECT u.id, u.login, u.name, u.role, un.name, u.active, u.locked_until "
+	/* Locked: some address has used up its tries for the login (session.h). */
+	static const char q[] = "SELECT u.id, u.login, u.name, u.role, un.name, u.active, "
+				"EXISTS (SELECT 1 FROM login_failures f WHERE f.login = u.login AND f.at > ?3 "
+				"GROUP BY f.ip HAVING count(*) >= ?4) "
 				"FROM users u JOIN units un ON un.id = u.unit_id "
 				"ORDER BY un.path, u.login LIMIT ?1 OFFSET ?2";
 	static const char q_count[] = "SELECT count(*) FROM users";
@@ -129,13 +132,15 @@ void page_admin_users(struct req *r)
 		long long now = (long long)clock_now();
 		sqlite3_bind_int(st, 1, USERS_PER_PAGE);
 		sqlite3_bind_int64(st, 2, (page - 1) * USERS_PER_PAGE);
+		sqlite3_bind_int64(st, 3, now - LOCKOUT_WINDOW_SECONDS);
+		sqlite3_bind_int(st, 4, LOCKOUT_FAILURES);
 		while (sqlite3_step(st) == SQLITE_ROW)
 			json_array_append_new(
 				users, json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:b}", "id", sqlite3_column_int64(st, 0), "login",
 						 db_text(st, 1), "name", db_text(st, 2), "role_label",
 						 role_label(role_from_code(db_text(st, 3))), "unit_name", db_text(st, 4),
 						 "active", sqlite3_column_int(st, 5), "locked",
-						 sqlite3_column_int64(st, 6) > now));
+						 sqlite3_column_int(st, 6)));
 		db_done(st);
 	}
 	json_t *ctx = json_pack("{s:o,s:i,s:i,s:i,s:s*}", "users", users, "total", (int)total, "page", (int)page,

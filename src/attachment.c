@@ -1,38 +1,38 @@
 /*
  * attachment.c — evidence: uploads told apart by their content (libmagic), stored under
- * their SHA-256 in the data folder, photos given a thumbnail once (libgd), and served back
- * with their type, a download name and nosniff.
+ * their SHA-256 in the data folder, photos given a thumbnail once (thumb.c), and served
+ * back with their type, a download name that ends as the type does, and nosniff.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <gd.h>
 #include <magic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "handlers.h"
+#include "thumb.h"
 #include "ticket.h"
 
-#define THUMB_WIDTH 320
-#define THUMB_MAX_PIXELS (40L * 1000 * 1000) /* larger images get no thumbnail (decompression bombs) */
-
-/* The types we accept, as libmagic names them, with a label for messages. */
+/* The types we accept, as libmagic names them, with a label for messages and the name
+ * endings that fit them (the first is added to a name that ends otherwise). */
 static const struct {
 	const char *mime, *label;
 	int photo;
+	const char *ext[3];
 } accepted[] = {
-	{ "image/jpeg", "JPEG 图片", 1 },
-	{ "image/png", "PNG 图片", 1 },
-	{ "application/pdf", "PDF 文档", 0 },
-	{ "application/msword", "Word 文档", 0 },
-	{ "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word 文档", 0 },
-	{ "application/vnd.ms-excel", "Excel 表格", 0 },
-	{ "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel 表格", 0 },
-	{ "application/CDFV2", "Word/Excel 文档", 0 }, /* the legacy Office container */
+	{ "image/jpeg", "JPEG 图片", 1, { "jpg", "jpeg" } },
+	{ "image/png", "PNG 图片", 1, { "png" } },
+	{ "application/pdf", "PDF 文档", 0, { "pdf" } },
+	{ "application/msword", "Word 文档", 0, { "doc" } },
+	{ "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word 文档", 0, { "docx" } },
+	{ "application/vnd.ms-excel", "Excel 表格", 0, { "xls" } },
+	{ "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel 表格", 0, { "xlsx" } },
+	{ "application/CDFV2", "Word/Excel 文档", 0, { "doc", "xls" } }, /* the legacy Office container */
 };
 
 /*
@@ -77,88 +77,31 @@ static int find_accepted(const char *mime)
 	return -1;
 }
 
-/* Width and height from a PNG or JPEG header, without decoding; 0 if unknown. */
-static void image_size(const char *path, long *w, long *h)
+/*
+ * The name a file of type mime is kept and downloaded under: its own, when it ends in one of
+ * the type's endings (case aside); else with the type's first ending added, so that a PNG sent
+ * as "poly.html" downloads as "poly.html.png" and no browser or desktop opens it as a page.
+ */
+static void name_for_type(const char *name, const char *mime, char *out, size_t n)
 {
-	*w = *h = 0;
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	int kind = find_accepted(mime);
+	const char *dot = strrchr(name, '.');
+	if (kind < 0) {
+		snprintf(out, n, "%s", name);
 		return;
-	unsigned char b[32];
-	size_t n = fread(b, 1, 24, f);
-	if (n >= 24 && memcmp(b, "\x89PNG", 4) == 0) {
-		*w = (long)b[16] << 24 | b[17] << 16 | b[18] << 8 | b[19];
-		*h = (long)b[20] << 24 | b[21] << 16 | b[22] << 8 | b[23];
-	} else if (n >= 4 && b[0] == 0xFF && b[1] == 0xD8) {
-		fseek(f, 2, SEEK_SET);
-		for (int guard = 0; guard < 1000; guard++) {
-			int c = fgetc(f);
-			if (c != 0xFF)
-				break;
-			int marker = fgetc(f);
-			while (marker == 0xFF)
-				marker = fgetc(f);
-			if (marker == EOF)
-				break;
-			unsigned char len[2];
-			if (fread(len, 1, 2, f) != 2)
-				break;
-			long seglen = len[0] << 8 | len[1];
-			if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
-				unsigned char sof[5];
-				if (fread(sof, 1, 5, f) == 5) {
-					*h = sof[1] << 8 | sof[2];
-					*w = sof[3] << 8 | sof[4];
-				}
-				break;
-			}
-			if (seglen < 2 || fseek(f, seglen - 2, SEEK_CUR) != 0)
-				break;
+	}
+	for (int i = 0; dot && i < 3 && accepted[kind].ext[i]; i++) {
+		if (strcasecmp(dot + 1, accepted[kind].ext[i]) == 0) {
+			snprintf(out, n, "%s", name);
+			return;
 		}
 	}
-	fclose(f);
-}
-
-/* Writes data/thumbs/<sha>.jpg once; returns 1 if there is a thumbnail. */
-static int make_thumb(const char *data_dir, const char *path, const char *sha, const char *mime)
-{
-	char out[4200];
-	snprintf(out, sizeof out, "%s/thumbs/%s.jpg", data_dir, sha);
-	if (access(out, F_OK) == 0)
-		return 1;
-	long w, h;
-	image_size(path, &w, &h);
-	if (w <= 0 || h <= 0 || w * h > THUMB_MAX_PIXELS)
-		return 0;
-	/* Decoded by the sniffed type: stored files have no extension to go by. */
-	FILE *in = fopen(path, "rb");
-	if (!in)
-		return 0;
-	gdImagePtr im = strcmp(mime, "image/png") == 0 ? gdImageCreateFromPng(in) : gdImageCreateFromJpeg(in);
-	fclose(in);
-	if (!im)
-		return 0;
-	int tw = gdImageSX(im) > THUMB_WIDTH ? THUMB_WIDTH : gdImageSX(im);
-	int th = (int)((long)gdImageSY(im) * tw / (gdImageSX(im) ? gdImageSX(im) : 1));
-	if (th < 1)
-		th = 1;
-	gdImageSetInterpolationMethod(im, GD_BILINEAR_FIXED);
-	gdImagePtr small = gdImageScale(im, (unsigned)tw, (unsigned)th);
-	gdImageDestroy(im);
-	if (!small)
-		return 0;
-	char tmp[4300];
-	snprintf(tmp, sizeof tmp, "%s.part", out);
-	FILE *f = fopen(tmp, "wb");
-	int ok = 0;
-	if (f) {
-		gdImageJpeg(small, f, 80);
-		ok = fclose(f) == 0 && rename(tmp, out) == 0;
-		if (!ok)
-			unlink(tmp);
-	}
-	gdImageDestroy(small);
-	return ok;
+	size_t ext = strlen(accepted[kind].ext[0]) + 1, keep = strlen(name);
+	if (keep + ext + 1 > n)
+		keep = n > ext + 1 ? n - ext - 1 : 0;
+	while (keep > 0 && ((unsigned char)name[keep] & 0xC0) == 0x80)
+		keep--; /* cut at a character boundary */
+	snprintf(out, n, "%.*s.%s", (int)keep, name, accepted[kind].ext[0]);
 }
 
 static void stored_path(const char *data_dir, const char *sha, char *out, size_t n)
@@ -167,15 +110,58 @@ static void stored_path(const char *data_dir, const char *sha, char *out, size_t
 }
 
 /*
+ * Puts the uploaded file in place under its hash, durably: the file was synced when its
+ * upload ended (http.c), the rename and a new folder are synced here, all before the
+ * ticket's row is written, so an acknowledged attachment survives a power cut.
+ */
+static int store_file(struct req *r, char *final, size_t n)
+{
+	char dir[4200];
+	if (r->upload.unsynced)
+		return -1;
+	snprintf(dir, sizeof dir, "%s/%.2s", http_data_dir(r), r->upload.sha256);
+	int made = mkdir(dir, 0750) == 0;
+	if (!made && errno != EEXIST)
+		return -1;
+	if (made && fsync_dir_of(dir) != 0)
+		return -1;
+	snprintf(final, n, "%s/%s", dir, r->upload.sha256);
+	if (access(final, F_OK) == 0) {
+		unlink(r->upload.tmp_path); /* the same file is kept once */
+	} else if (rename(r->upload.tmp_path, final) != 0 || fsync_dir_of(final) != 0) {
+		return -1;
+	}
+	free(r->upload.tmp_path);
+	r->upload.tmp_path = NULL;
+	return 0;
+}
+
+/*
  * Stores the request's uploaded file as evidence of ticket_id (the caller has authorized
  * the upload). Returns the new attachment as JSON, or NULL with e set (422 for a missing
- * or refused file).
+ * or refused file, 409 for a ticket whose facts are frozen).
  */
 json_t *attachment_store(struct req *r, long long ticket_id, struct err *e)
 {
 	if (!r->upload.present || r->upload.size == 0) {
 		err_set(e, 422, "validation", "file", "请选择要上传的文件");
 		return NULL;
+	}
+	if (r->upload.extra_parts) {
+		err_set(e, 422, "validation", "file", "一次只能上传一个文件，请逐个上传");
+		return NULL;
+	}
+	struct ticket_ref t;
+	struct subject who = http_subject(r);
+	struct db *db = db_reader();
+	int may_correct = 0;
+	if (db && ticket_ref_load(db, ticket_id, &t)) {
+		struct ticket_scope scope = ticket_ref_scope(&t);
+		may_correct = authz_check(&who, ACT_TICKET_CORRECT, &scope) == AUTHZ_OK;
+		if (workflow_facts_frozen(t.status) && !may_correct) {
+			err_set(e, 409, "frozen", "file", "该问题已验收销号，不能再上传证明材料");
+			return NULL;
+		}
 	}
 	const char *mime = sniff(r->upload.tmp_path);
 	int kind = find_accepted(mime);
@@ -184,32 +170,26 @@ json_t *attachment_store(struct req *r, long long ticket_id, struct err *e)
 		err_set(e, 422, "unsupported_type", "file", "文件内容不是 JPEG、PNG 图片，也不是 PDF、Word 或 Excel 文档");
 		return NULL;
 	}
-	/* Stored under its hash: the same file uploaded twice is kept once. */
-	char dir[4200], final[4300];
-	snprintf(dir, sizeof dir, "%s/%.2s", http_data_dir(r), r->upload.sha256);
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+	char final[4300];
+	if (store_file(r, final, sizeof final) != 0) {
+		log_error("cannot store an upload in %s", http_data_dir(r));
 		err_set(e, 500, "storage", NULL, "无法保存文件");
 		return NULL;
 	}
-	stored_path(http_data_dir(r), r->upload.sha256, final, sizeof final);
-	if (access(final, F_OK) == 0) {
-		unlink(r->upload.tmp_path);
-	} else if (rename(r->upload.tmp_path, final) != 0) {
-		err_set(e, 500, "storage", NULL, "无法保存文件");
-		return NULL;
-	}
-	free(r->upload.tmp_path);
-	r->upload.tmp_path = NULL;
-	int thumb = accepted[kind].photo && make_thumb(http_data_dir(r), final, r->upload.sha256, accepted[kind].mime);
+	char thumb_path[4300];
+	snprintf(thumb_path, sizeof thumb_path, "%s/thumbs/%s.jpg", http_data_dir(r), r->upload.sha256);
+	int thumb = accepted[kind].photo && thumb_make(final, accepted[kind].mime, thumb_path);
 
-	/* The name as given, without any folder part. */
-	const char *name = strrchr(r->upload.name, '/');
-	name = name ? name + 1 : r->upload.name;
-	const char *bs = strrchr(name, '\\');
-	name = bs ? bs + 1 : name;
-	struct ticket_attachment a = { .ticket_id = ticket_id, .sha256 = r->upload.sha256, .name = *name ? name : "file",
+	/* The name as given, without any folder part, ending as its type does. */
+	const char *given = strrchr(r->upload.name, '/');
+	given = given ? given + 1 : r->upload.name;
+	const char *bs = strrchr(given, '\\');
+	given = bs ? bs + 1 : given;
+	char name[256];
+	name_for_type(*given ? given : "file", accepted[kind].mime, name, sizeof name);
+	struct ticket_attachment a = { .ticket_id = ticket_id, .sha256 = r->upload.sha256, .name = name,
 				       .mime = accepted[kind].mime, .size = r->upload.size, .has_thumb = thumb,
-				       .who = http_actor(r) };
+				       .may_correct = may_correct, .who = http_actor(r) };
 	if (db_write(ticket_attach_job, &a, e) != 0)
 		return NULL;
 	char url[64];
@@ -260,11 +240,8 @@ static int attachment_for(struct req *r, char *sha, char *name, char *mime, int 
 		db_done(st);
 	}
 	struct ticket_ref t;
-	if (!ticket || !ticket_ref_load(db, ticket, &t)) {
-		if (http_authorize(r, ACT_SIGNED_IN, NULL))
-			http_error(r, 404, "not_found", "您访问的文件不存在");
-		return 0;
-	}
+	if (!ticket || !ticket_ref_load(db, ticket, &t))
+		return http_authorize_missing(r, ACT_TICKET_VIEW); /* unknown and out of scope look alike */
 	struct ticket_scope scope = ticket_ref_scope(&t);
 	return http_authorize(r, ACT_TICKET_VIEW, &scope);
 }
@@ -293,8 +270,10 @@ void api_attachment_get(struct req *r)
 	/* RFC 6266: an ASCII fallback and the UTF-8 name, percent-encoded. */
 	struct buf cd;
 	buf_init(&cd);
+	char shown[256];
+	name_for_type(name, mime, shown, sizeof shown); /* also for files kept before the rule */
 	buf_puts(&cd, "attachment; filename=\"attachment\"; filename*=UTF-8''");
-	buf_url_encode(&cd, name, ".-_");
+	buf_url_encode(&cd, shown, ".-_");
 	http_header(r, "Content-Disposition", cd.data);
 	buf_free(&cd);
 	stored_path(http_data_dir(r), sha, path, sizeof path);

@@ -1,34 +1,47 @@
 /*
- * auth.c — password policy and argon2id hashing.
+ * auth.c — password policy (composition, and zxcvbn against common passwords) and argon2id
+ * hashing.
  *
  * The limits follow the OWASP recommendation for argon2id (19 MiB, 2 passes): strong enough
  * for a login form. One hash is computed at a time, so that a burst of logins (which run on
  * the request threads, 32 of them) costs waiting, not 19 MiB each.
  */
 #include "auth.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <string.h>
+#include <zxcvbn.h>
 
 #define PWHASH_OPSLIMIT 2ULL
 #define PWHASH_MEMLIMIT (19ULL * 1024 * 1024)
 
 static pthread_mutex_t pwhash_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* tcmalloc's call, present when the server is linked with it: hands the hash's 19 MiB back to
- * the system at once rather than keeping it cached for later. */
-extern void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
-
+/* The hash's 19 MiB go back to the system at once rather than staying cached for later. */
 static void pwhash_done(void)
 {
-	if (MallocExtension_ReleaseFreeMemory)
-		MallocExtension_ReleaseFreeMemory();
+	mem_release_free();
 	pthread_mutex_unlock(&pwhash_lock);
 }
 
-int auth_password_ok(const char *password, struct err *e)
+/*
+ * How hard a password is to guess, by zxcvbn (Dropbox's estimator, as Debian ships it): it
+ * knows the most common passwords of public breaches and their l33t forms (Password1,
+ * P@ssw0rd, Admin@123), keyboard walks, dates and sequences, and the login itself. Below
+ * about a million guesses (20 bits) a password falls to a short list, lockout or not.
+ */
+#define PASSWORD_MIN_BITS 20.0
+
+static double guess_bits(const char *password, const char *login)
+{
+	const char *words[] = { login && *login ? login : NULL, NULL };
+	return ZxcvbnMatch(password, words, NULL);
+}
+
+int auth_password_ok(const char *password, const char *login, struct err *e)
 {
 	size_t len = strlen(password);
 	int lower = 0, upper = 0, digit = 0, other = 0;
@@ -49,6 +62,11 @@ int auth_password_ok(const char *password, struct err *e)
 	}
 	if (len > 256) {
 		err_set(e, 422, "weak_password", "password", "密码不能超过 256 个字符");
+		return 0;
+	}
+	if (guess_bits(password, login) < PASSWORD_MIN_BITS) {
+		err_set(e, 422, "weak_password", "password",
+			"该密码过于常见或容易猜到（如 Password1、Admin@123、含登录名的密码），请换一个");
 		return 0;
 	}
 	return 1;

@@ -16,7 +16,7 @@
 enum scope_rule {
 	NO_TICKET,      /* not about one ticket */
 	TICKET,         /* an existing ticket: out of scope is 404 */
-	NEW_TICKET,     /* a ticket being created: out of scope is 403 */
+	NEW_TICKET,     /* a ticket being created: out of scope is 403; staff must own it */
 };
 
 static const struct {
@@ -30,6 +30,7 @@ static const struct {
 	[ACT_TICKET_CREATE] = { "create", STAFF | REVIEWER, NEW_TICKET },
 	[ACT_TICKET_EDIT] = { "edit", STAFF | REVIEWER, TICKET },
 	[ACT_TICKET_ASSIGN] = { "assign", REVIEWER, TICKET },
+	[ACT_TICKET_CORRECT] = { "correct", REVIEWER, TICKET },
 	[ACT_ACCEPT] = { "accept", STAFF, TICKET },
 	[ACT_PROGRESS] = { "progress", STAFF, TICKET },
 	[ACT_SUBMIT] = { "submit", STAFF, TICKET },
@@ -56,6 +57,18 @@ static int path_within(const char *path, const char *root)
 	return path && root && *root && strncmp(path, root, strlen(root)) == 0;
 }
 
+/*
+ * Staff create tickets for their own subtree only: the owning unit decides, since it is the
+ * ledger, the figures and the code sequence the ticket lands in. Being named responsible unit
+ * of another street's ticket is not enough (a street could pad another's ledger).
+ */
+static int owns_new_ticket(const struct subject *who, const struct ticket_scope *t)
+{
+	if (who->role == ROLE_REVIEWER)
+		return 1;
+	return who->role == ROLE_STAFF && path_within(t->unit_path, who->unit_path);
+}
+
 int authz_in_scope(const struct subject *who, const struct ticket_scope *t)
 {
 	if (who->role == ROLE_REVIEWER || who->role == ROLE_SUPERVISOR)
@@ -76,7 +89,7 @@ enum authz_result authz_check(const struct subject *who, enum action act, const 
 	int role_ok = (policy[act].roles & R(who->role)) != 0;
 	if (policy[act].scope == NO_TICKET || !ticket)
 		return role_ok ? AUTHZ_OK : AUTHZ_FORBIDDEN;
-	int in_scope = authz_in_scope(who, ticket);
+	int in_scope = policy[act].scope == NEW_TICKET ? owns_new_ticket(who, ticket) : authz_in_scope(who, ticket);
 	if (policy[act].scope == TICKET && !in_scope && who->role != ROLE_ADMIN)
 		return AUTHZ_NOT_FOUND; /* its existence must not leak, whatever the role */
 	if (!role_ok)

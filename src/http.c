@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -47,6 +48,11 @@ static const char content_security_policy[] =
 const char *http_query(struct req *r, const char *key)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *http_request_cookie(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
 const char *http_request_header(struct req *r, const char *name)
@@ -107,6 +113,13 @@ static enum MHD_Result upload_piece(void *cls, enum MHD_ValueKind kind, const ch
 		buf_free(&b);
 		return MHD_YES;
 	}
+	if (r->upload.present && off == 0 && r->upload.seen > 0) {
+		r->upload.extra_parts = 1; /* another part named "file": its bytes are not the first's */
+		return MHD_YES;
+	}
+	if (r->upload.extra_parts)
+		return MHD_YES;
+	r->upload.seen += (long long)size;
 	if (!r->upload.present) {
 		if (off != 0)
 			return MHD_YES;
@@ -155,6 +168,11 @@ static void upload_finish(struct req *r)
 		unsigned char h[crypto_hash_sha256_BYTES];
 		crypto_hash_sha256_final(&r->upload.sha, h);
 		sodium_bin2hex(r->upload.sha256, sizeof r->upload.sha256, h, sizeof h);
+		/* On disk before anyone is told it is kept: attachment.c renames it into place. */
+		if (fsync(r->upload.fd) != 0) {
+			log_error("cannot sync %s", r->upload.tmp_path);
+			r->upload.unsynced = 1;
+		}
 		close(r->upload.fd);
 		r->upload.fd = -1;
 	}
@@ -707,6 +725,14 @@ int http_authorize(struct req *r, enum action act, const struct ticket_scope *ti
 	}
 }
 
+int http_authorize_missing(struct req *r, enum action act)
+{
+	static const struct ticket_scope nowhere = { "", "" }; /* inside nobody's subtree */
+	if (http_authorize(r, act, &nowhere))
+		http_error(r, 404, "not_found", "您访问的问题不存在");
+	return 0;
+}
+
 const struct form *http_form(struct req *r)
 {
 	if (r->form_state == 0) {
@@ -734,13 +760,7 @@ json_t *http_json_body(struct req *r)
 
 void http_session_cookie(struct req *r, const char *value)
 {
-	char c[256];
-	if (value)
-		snprintf(c, sizeof c, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", SESSION_COOKIE, value,
-			 SESSION_MAX_SECONDS);
-	else
-		snprintf(c, sizeof c, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", SESSION_COOKIE);
-	http_header(r, "Set-Cookie", c);
+	http_cookie(r, SESSION_COOKIE, value, "/", SESSION_MAX_SECONDS);
 }
 
 static void load_session(struct req *r)
@@ -789,20 +809,100 @@ static int csrf_ok(struct req *r)
 	return given && strlen(given) == n && n > 0 && sodium_memcmp(given, r->user.csrf, n) == 0;
 }
 
-const char *http_client_ip(struct req *r)
+/* The address of the peer of the connection (the proxy, when there is one). */
+static const char *peer_ip(struct req *r, char *out, size_t n)
 {
-	if (r->client_ip[0])
-		return r->client_ip;
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 	const char *ok = NULL;
 	if (sa && sa->sa_family == AF_INET)
-		ok = inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client_ip, sizeof r->client_ip);
+		ok = inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
 	else if (sa && sa->sa_family == AF_INET6)
-		ok = inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client_ip, sizeof r->client_ip);
+		ok = inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
 	if (!ok)
-		str_copy(r->client_ip, sizeof r->client_ip, "unknown");
+		str_copy(out, n, "unknown");
+	return out;
+}
+
+/* 1 if the request came through the configured reverse proxy (serve --proxy ADDR). */
+static int via_proxy(struct req *r)
+{
+	const char *proxy = r->srv->cfg->trusted_proxy;
+	char peer[64];
+	return proxy && *proxy && strcmp(peer_ip(r, peer, sizeof peer), proxy) == 0;
+}
+
+/*
+ * The client's address: the peer's, or behind the configured proxy the last address of its
+ * X-Forwarded-For (the one the proxy itself added; those before it are the client's say).
+ */
+const char *http_client_ip(struct req *r)
+{
+	if (r->client_ip[0])
+		return r->client_ip;
+	peer_ip(r, r->client_ip, sizeof r->client_ip);
+	const char *xff = via_proxy(r) ? http_request_header(r, "X-Forwarded-For") : NULL;
+	if (xff) {
+		const char *last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		while (*last == ' ' || *last == '\t')
+			last++;
+		char cand[64];
+		size_t len = strcspn(last, " \t");
+		unsigned char bin[16];
+		if (len < sizeof cand) {
+			memcpy(cand, last, len);
+			cand[len] = '\0';
+			if (inet_pton(AF_INET, cand, bin) == 1 || inet_pton(AF_INET6, cand, bin) == 1)
+				str_copy(r->client_ip, sizeof r->client_ip, cand);
+		}
+	}
 	return r->client_ip;
+}
+
+/* 1 if the browser reached us over HTTPS: always (serve --secure-cookies), or as the proxy says. */
+static int over_https(struct req *r)
+{
+	if (r->srv->cfg->secure_cookies)
+		return 1;
+	const char *proto = via_proxy(r) ? http_request_header(r, "X-Forwarded-Proto") : NULL;
+	return proto && strcasecmp(proto, "https") == 0;
+}
+
+void http_cookie(struct req *r, const char *name, const char *value, const char *path, int max_age)
+{
+	char c[384];
+	snprintf(c, sizeof c, "%s=%s; Path=%s; HttpOnly; SameSite=Strict; Max-Age=%d%s", name, value ? value : "", path,
+		 value ? max_age : 0, over_https(r) ? "; Secure" : "");
+	http_header(r, "Set-Cookie", c);
+}
+
+int http_cross_site(struct req *r)
+{
+	const char *site = http_request_header(r, "Sec-Fetch-Site");
+	if (site && (strcmp(site, "cross-site") == 0 || strcmp(site, "same-site") == 0))
+		return 1;
+	const char *origin = http_request_header(r, "Origin");
+	if (!origin)
+		return 0;
+	const char *host = http_request_header(r, "Host"), *sep = strstr(origin, "://");
+	return !host || !sep || strcmp(sep + 3, host) != 0;
+}
+
+int http_safe_next(const char *next)
+{
+	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen(next) > 500)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)next; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7F || *p == '\\')
+			return 0; /* controls, spaces, tabs and anything a browser might strip or fold */
+	char path[512];
+	snprintf(path, sizeof path, "%.*s", (int)strcspn(next, "?#"), next);
+	struct route_params params;
+	for (size_t i = 0; i < route_count; i++)
+		if (strcmp(route_table[i].method, "GET") == 0 && route_match(route_table[i].pattern, path, &params))
+			return 1;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- dispatch */

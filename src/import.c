@@ -76,6 +76,9 @@ static int import_batch_job(struct db *w, void *arg, struct err *e)
 			b->imported++;
 		} else {
 			db_exec(w, "ROLLBACK TO row", NULL);
+			struct err ne = { 0 };
+			if (ticket_duplicate_notice_job(w, &b->in[i], &ne) != 0)
+				log_error("duplicate 原工单号 not recorded: %s", ne.message);
 			if (!strcmp(re.code, "duplicate"))
 				b->skipped++; /* the same source_ref earlier in the ledger or in this file */
 			else if (json_array_size(b->rejected) < MAX_REJECTED_SHOWN)
@@ -213,6 +216,7 @@ static void end_record(struct import_run *run)
 	struct ticket_input *t = &b->in[b->n];
 	memset(t, 0, sizeof *t);
 	t->who = run->who;
+	t->creator = *run->subject;
 	json_t *errors = json_object();
 	if (ticket_prepare(run->db, in, t, errors) != 0) {
 		struct buf reason;

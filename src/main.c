@@ -31,7 +31,7 @@ struct command {
 	const char *name;
 	const char *summary;
 	int (*run)(struct opt *opts);
-	struct opt opts[10];
+	struct opt opts[16];
 };
 
 static const char *opt_get(struct opt *opts, const char *name)
@@ -255,6 +255,8 @@ static int cmd_serve(struct opt *opts)
 		.conn_per_ip = opt_get(opts, "per-ip") ? (unsigned)atoi(opt_get(opts, "per-ip")) : 64,
 		.idle_timeout = opt_get(opts, "idle") ? (unsigned)atoi(opt_get(opts, "idle")) : 30,
 		.stats_every = opt_get(opts, "stats-every") ? (unsigned)atoi(opt_get(opts, "stats-every")) : 600,
+		.secure_cookies = opt_get(opts, "secure-cookies") != NULL,
+		.trusted_proxy = opt_get(opts, "proxy"),
 	};
 	if (cfg.port < 0 || cfg.port > 65535 || cfg.threads < 1 || cfg.threads > 64 || cfg.conn_per_ip < 1 ||
 	    cfg.idle_timeout < 1 || cfg.stats_every < 1) {
@@ -372,7 +374,9 @@ static struct command commands[] = {
 	    { "per-ip", 1, "connections allowed per client address (default 64)", NULL },
 	    { "idle", 1, "seconds before an idle connection is closed (default 30)", NULL },
 	    { "stats-every", 1, "seconds between checks of the planner statistics (default 600)", NULL },
-	    { "max-upload", 1, "largest attachment in MB (default 20)", NULL } } },
+	    { "max-upload", 1, "largest attachment in MB (default 20)", NULL },
+	    { "secure-cookies", 0, "mark cookies Secure (the site is served over HTTPS)", NULL },
+	    { "proxy", 1, "address of the reverse proxy in front (trusts its X-Forwarded-For and -Proto)", NULL } } },
 	{ "backup", "Copy the database online into a new file (SQLite backup API).", cmd_backup,
 	  { { "db", 1, "database file", NULL }, { "out", 1, "new file to write", NULL } } },
 	{ "audit-verify", "Check the event hash chain; exit 0 when intact, 1 naming the first bad event.",

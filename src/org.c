@@ -183,7 +183,7 @@ long long org_user_add(struct db *db, const struct actor *who, const char *login
 		err_set(e, 422, "invalid", "role", "角色须为 staff、reviewer、supervisor 或 admin");
 		return -1;
 	}
-	if (!auth_password_ok(password ? password : "", e))
+	if (!auth_password_ok(password ? password : "", login, e))
 		return -1;
 	long long unit_id = db_lookup_id(db, q_unit, unit_code ? unit_code : "");
 	sqlite3_stmt *st;
@@ -325,8 +325,8 @@ dberr:
 
 int org_user_set_password(struct db *db, const struct actor *who, long long id, const char *password, struct err *e)
 {
-	static const char q[] = "UPDATE users SET password_hash = ?2, locked_until = 0 WHERE id = ?1";
-	if (!auth_password_ok(password ? password : "", e))
+	static const char q[] = "UPDATE users SET password_hash = ?2 WHERE id = ?1";
+	if (!auth_password_ok(password ? password : "", NULL, e))
 		return -1;
 	char hash[crypto_pwhash_STRBYTES];
 	if (auth_password_hash(password, hash, sizeof hash) != 0) {
@@ -346,6 +346,16 @@ int org_user_set_password(struct db *db, const struct actor *who, long long id, 
 		err_set(e, 404, "not_found", NULL, "用户不存在");
 		return -1;
 	}
+	/* A new password lifts the login's locks: whoever is locked out can sign in with it. */
+	static const char q_unlock[] = "DELETE FROM login_failures WHERE login = (SELECT login FROM users WHERE id = ?1)";
+	st = db_prepare(db, q_unlock);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		goto dberr;
 	json_t *after = json_pack("{s:s}", "password", "reset");
 	long long ev = audit_append(db, who, "user", id, "password", NULL, after, e);
 	json_decref(after);

@@ -93,8 +93,7 @@ int session_create_job(struct db *w, void *arg, struct err *e)
 {
 	static const char q_insert[] = "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, ip) "
 				       "VALUES (?1, ?2, ?3, ?4, ?4, ?5)";
-	static const char q_clear[] = "DELETE FROM login_failures WHERE login = ?1";
-	static const char q_unlock[] = "UPDATE users SET locked_until = 0 WHERE id = ?1";
+	static const char q_clear[] = "DELETE FROM login_failures WHERE login = ?1 AND ip = ?2";
 	static const char q_rehash[] = "UPDATE users SET password_hash = ?2 WHERE id = ?1";
 	static const char q_prune[] = "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2";
 	struct session_new *s = arg;
@@ -123,7 +122,7 @@ int session_create_job(struct db *w, void *arg, struct err *e)
 		goto dberr;
 	const struct {
 		const char *sql;
-	} tidy[] = { { q_clear }, { q_unlock }, { q_rehash }, { q_prune } };
+	} tidy[] = { { q_clear }, { q_rehash }, { q_prune } };
 	for (size_t i = 0; i < ARRAY_LEN(tidy); i++) {
 		if (tidy[i].sql == q_rehash && !s->rehash)
 			continue;
@@ -132,6 +131,7 @@ int session_create_job(struct db *w, void *arg, struct err *e)
 			goto dberr;
 		if (tidy[i].sql == q_clear) {
 			sqlite3_bind_text(st, 1, s->login, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, s->ip ? s->ip : "", -1, SQLITE_STATIC);
 		} else if (tidy[i].sql == q_prune) {
 			sqlite3_bind_int64(st, 1, now - SESSION_IDLE_SECONDS);
 			sqlite3_bind_int64(st, 2, now - SESSION_MAX_SECONDS);
@@ -180,45 +180,76 @@ int session_touch_job(struct db *w, void *arg, struct err *e)
 	return exec_id(w, q, *(long long *)arg, (long long)clock_now(), e);
 }
 
-int login_failure_job(struct db *w, void *arg, struct err *e)
+/*
+ * One sign-in attempt, counted before its password is checked, in one writer job: attempts
+ * run in parallel, but each sees the ones before it, so no more than LOCKOUT_FAILURES of
+ * them are ever checked within the window (the row stays as a failure unless the sign-in
+ * succeeds, when session_create_job removes the pair's rows).
+ */
+int login_attempt_job(struct db *w, void *arg, struct err *e)
 {
+	static const char q_ip[] = "SELECT count(*), coalesce(max(at), 0) FROM login_failures WHERE ip = ?1 AND at > ?2";
+	static const char q_pair[] = "SELECT count(*), (SELECT at FROM login_failures WHERE login = ?1 AND ip = ?2 "
+				     "AND at > ?3 ORDER BY at DESC LIMIT 1 OFFSET ?4) FROM login_failures "
+				     "WHERE login = ?1 AND ip = ?2 AND at > ?3";
 	static const char q_insert[] = "INSERT INTO login_failures (login, ip, at) VALUES (?1, ?2, ?3)";
-	static const char q_count[] = "SELECT count(*) FROM login_failures WHERE login = ?1 AND at > ?2";
-	static const char q_lock[] = "UPDATE users SET locked_until = ?2 WHERE login = ?1 AND locked_until <= ?3";
 	static const char q_prune[] = "DELETE FROM login_failures WHERE at < ?1";
-	struct login_failure *f = arg;
+	struct login_attempt *a = arg;
 	long long now = (long long)clock_now();
-	f->locked_now = 0;
-	sqlite3_stmt *st = db_prepare(w, q_insert);
+	a->wait = 0;
+	a->locked = 0;
+	a->number = 0;
+
+	/* An address that keeps failing, whatever the login: 2 s after its 10th failure, 4 s after
+	 * the 11th, ... up to a minute. */
+	sqlite3_stmt *st = db_prepare(w, q_ip);
 	if (!st)
 		goto dberr;
-	sqlite3_bind_text(st, 1, f->login, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, f->ip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, a->ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now - LOCKOUT_WINDOW_SECONDS);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		long long n = sqlite3_column_int64(st, 0), last = sqlite3_column_int64(st, 1);
+		if (n >= IP_FREE_FAILURES) {
+			long long wait = 2 * (n - IP_FREE_FAILURES + 1);
+			if (wait > 60)
+				wait = 60;
+			a->wait = last + wait > now ? last + wait - now : 0;
+		}
+	}
+	db_done(st);
+	if (a->wait > 0)
+		return 0;
+
+	/* The login from this address, known or not (an unknown login answers as a known one). */
+	st = db_prepare(w, q_pair);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, a->login, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now - LOCKOUT_WINDOW_SECONDS);
+	sqlite3_bind_int(st, 4, LOCKOUT_FAILURES - 1);
+	long long n = 0, fifth = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 0);
+		fifth = sqlite3_column_int64(st, 1);
+	}
+	db_done(st);
+	if (n >= LOCKOUT_FAILURES) {
+		a->locked = 1;
+		a->wait = fifth + LOCKOUT_SECONDS > now ? fifth + LOCKOUT_SECONDS - now : 1;
+		return 0;
+	}
+	st = db_prepare(w, q_insert);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_text(st, 1, a->login, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->ip, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	int rc = sqlite3_step(st);
 	db_done(st);
 	if (rc != SQLITE_DONE)
 		goto dberr;
-	st = db_prepare(w, q_count);
-	if (!st)
-		goto dberr;
-	sqlite3_bind_text(st, 1, f->login, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now - LOCKOUT_WINDOW_SECONDS);
-	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	db_done(st);
-	if (n >= LOCKOUT_FAILURES) {
-		st = db_prepare(w, q_lock);
-		if (!st)
-			goto dberr;
-		sqlite3_bind_text(st, 1, f->login, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, now + LOCKOUT_SECONDS);
-		sqlite3_bind_int64(st, 3, now);
-		rc = sqlite3_step(st);
-		db_done(st);
-		if (rc != SQLITE_DONE)
-			goto dberr;
-		f->locked_now = sqlite3_changes(db_handle(w)) > 0;
-	}
+	a->number = (int)n + 1;
 	/* Failures older than a day serve nothing. */
 	st = db_prepare(w, q_prune);
 	if (!st)
@@ -232,36 +263,18 @@ dberr:
 	return -1;
 }
 
-int login_gate_read(struct db *rdb, const char *login, const char *ip, struct login_gate *g)
+int login_user_read(struct db *rdb, const char *login, long long *user_id, char *hash, size_t n)
 {
-	static const char q_user[] = "SELECT id, password_hash, locked_until FROM users WHERE login = ?1 AND active = 1";
-	static const char q_ip[] = "SELECT count(*), coalesce(max(at), 0) FROM login_failures WHERE ip = ?1 AND at > ?2";
-	long long now = (long long)clock_now();
-	memset(g, 0, sizeof *g);
+	static const char q_user[] = "SELECT id, password_hash FROM users WHERE login = ?1 AND active = 1";
+	*user_id = 0;
+	*hash = '\0';
 	sqlite3_stmt *st = db_prepare(rdb, q_user);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		g->user_id = sqlite3_column_int64(st, 0);
-		copy(g->hash, sizeof g->hash, db_text(st, 1));
-		g->locked_until = sqlite3_column_int64(st, 2);
-	}
-	db_done(st);
-	st = db_prepare(rdb, q_ip);
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now - LOCKOUT_WINDOW_SECONDS);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		long long n = sqlite3_column_int64(st, 0), last = sqlite3_column_int64(st, 1);
-		if (n >= IP_FREE_FAILURES) {
-			/* 2 s after the 10th failure, 4 s after the 11th, ... up to a minute. */
-			long long wait = 2 * (n - IP_FREE_FAILURES + 1);
-			if (wait > 60)
-				wait = 60;
-			g->ip_wait = last + wait > now ? last + wait - now : 0;
-		}
+		*user_id = sqlite3_column_int64(st, 0);
+		copy(hash, n, db_text(st, 1));
 	}
 	db_done(st);
 	return 0;

@@ -4,6 +4,7 @@
  */
 #include "ticket.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -503,12 +504,14 @@ static json_t *event_side(const char *text, int unmasked)
 	"coalesce(json_extract(after, '$.input.reason'), json_extract(after, '$.input.note'), "             \
 	"json_extract(after, '$.input.statement')), 3 FROM events WHERE entity = 'ticket' AND entity_id = ?1 "
 #define CHILD_ARM_LINKS                                                                                    \
-	"SELECT t.id, t.code, t.title, NULL, NULL, NULL, NULL, 4 FROM ticket_links l "                     \
+	"SELECT t.id, t.code, t.title, t.unit_path, t.responsible_path, NULL, NULL, 4 FROM ticket_links l "                     \
 	"JOIN tickets t ON t.id = l.other_id WHERE ?2 & 8 AND l.ticket_id = ?1 "
 enum { CHILD_KIND = 7 };
 
-void ticket_children_each(struct db *db, long long id, int lists, int brief_events, ticket_child_fn fn, void *arg)
+void ticket_children_each(struct db *db, long long id, int lists, int brief_events, const struct subject *viewer,
+			  ticket_child_fn fn, void *arg)
 {
+	assert(viewer);
 	static const char q_all[] = CHILD_ARM_PROGRESS "UNION ALL " CHILD_ARM_ATTACHMENTS "UNION ALL " CHILD_ARM_CALLBACKS
 		"UNION ALL " CHILD_ARM_EVENTS "UNION ALL " CHILD_ARM_LINKS;
 	static const char q_brief[] = CHILD_ARM_PROGRESS "UNION ALL " CHILD_ARM_ATTACHMENTS "UNION ALL " CHILD_ARM_CALLBACKS
@@ -520,6 +523,11 @@ void ticket_children_each(struct db *db, long long id, int lists, int brief_even
 	sqlite3_bind_int(st, 2, lists); /* each arm but the events' asks ?2 for its bit first */
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int kind = sqlite3_column_int(st, CHILD_KIND);
+		if (kind == TICKET_LINKS) {
+			struct ticket_scope other = { db_text(st, 3), db_text(st, 4) };
+			if (!authz_in_scope(viewer, &other))
+				continue;
+		}
 		if (kind >= TICKET_PROGRESS && kind <= TICKET_LINKS)
 			fn(arg, (enum ticket_child)kind, st);
 	}
@@ -570,7 +578,7 @@ static void child_json(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 	json_array_append_new(c->a[kind], v);
 }
 
-static void add_children(struct db *db, long long id, json_t *t, int unmasked)
+static void add_children(struct db *db, long long id, json_t *t, int unmasked, const struct subject *viewer)
 {
 	static const char *const names[] = { [TICKET_PROGRESS] = "progress", [TICKET_ATTACHMENTS] = "attachments",
 					     [TICKET_CALLBACKS] = "callbacks", [TICKET_EVENTS] = "events",
@@ -578,14 +586,14 @@ static void add_children(struct db *db, long long id, json_t *t, int unmasked)
 	struct child_arrays c = { .unmasked = unmasked };
 	for (int k = 0; k <= TICKET_LINKS; k++)
 		c.a[k] = json_array();
-	ticket_children_each(db, id, -1, 0, child_json, &c);
+	ticket_children_each(db, id, -1, 0, viewer, child_json, &c);
 	for (int k = 0; k <= TICKET_LINKS; k++)
 		json_object_set_new(t, names[k], c.a[k]);
 }
 
 static const char q_ticket[] = "SELECT " TICKET_COLUMNS TICKET_FROM "WHERE t.id = ?1";
 
-json_t *ticket_json(struct db *db, long long id, int unmasked, int children)
+json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subject *viewer)
 {
 	sqlite3_stmt *st = db_prepare(db, q_ticket);
 	if (!st)
@@ -593,8 +601,8 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, int children)
 	sqlite3_bind_int64(st, 1, id);
 	json_t *t = sqlite3_step(st) == SQLITE_ROW ? row_json(st, codebook_get(db), unmasked) : NULL;
 	db_done(st);
-	if (t && children)
-		add_children(db, id, t, unmasked);
+	if (t && viewer)
+		add_children(db, id, t, unmasked, viewer);
 	return t;
 }
 
@@ -630,7 +638,7 @@ int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket
 /* The ticket as an event records it: every field, unmasked, without derived or child data. */
 static json_t *snapshot(struct db *w, long long id)
 {
-	json_t *t = ticket_json(w, id, TICKET_UNMASKED, 0);
+	json_t *t = ticket_json(w, id, TICKET_UNMASKED, NULL);
 	if (t) {
 		json_object_del(t, "names");
 		json_object_del(t, "light");
@@ -919,7 +927,8 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 {
 	static const char q_seq[] = "INSERT INTO ticket_seq (unit_id, year, next) VALUES (?1, ?2, 2) "
 				    "ON CONFLICT (unit_id, year) DO UPDATE SET next = next + 1 RETURNING next - 1";
-	static const char q_dup[] = "SELECT code FROM tickets WHERE source_id = ?1 AND source_ref = ?2";
+	static const char q_dup[] = "SELECT code, id, unit_path, responsible_path FROM tickets "
+				    "WHERE source_id = ?1 AND source_ref = ?2";
 	static const char q_insert[] =
 		"INSERT INTO tickets (code, campaign_id, source_id, source_ref, category_id, domain_id, title, "
 		"description, location_unit_id, address, reporter_name, reporter_phone, unit_id, responsible_unit_id, "
@@ -928,8 +937,10 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 		"updated_at, unit_path, responsible_path, child_lists) VALUES (?1, ?2, ?3, nullif(?4, ''), ?5, ?6, ?7, "
 		"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, ?25, ?26, "
 		"?25, ?27, ?28, 0)";
+	/* Repeats are looked for in the new ticket's own street only: a link shows each ticket to
+	 * whoever may see the other, and marks it for supervision. */
 	static const char q_repeat[] = "SELECT id FROM tickets WHERE location_unit_id = ?1 AND domain_id = ?2 AND id <> ?3 "
-				       "AND created_at >= ?4";
+				       "AND created_at >= ?4 AND unit_id = ?5";
 	static const char q_link[] = "INSERT OR IGNORE INTO ticket_links (ticket_id, other_id, reason) VALUES (?1, ?2, ?3)";
 	static const char q_supervise[] = "UPDATE tickets SET supervised = 1 WHERE id = ?1";
 	struct ticket_input *t = arg;
@@ -945,8 +956,16 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 			sqlite3_bind_int64(st, 1, t->source_id);
 			sqlite3_bind_text(st, 2, t->source_ref, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW) {
-				err_set(e, 409, "duplicate", "source_ref", "原工单号 %s 已登记为问题 %s", t->source_ref,
-					db_text(st, 0));
+				/* Another street's ticket is not named to someone who may not see it. */
+				struct ticket_scope other = { db_text(st, 2), db_text(st, 3) };
+				if (authz_in_scope(&t->creator, &other)) {
+					err_set(e, 409, "duplicate", "source_ref", "原工单号 %s 已登记为问题 %s", t->source_ref,
+						db_text(st, 0));
+				} else {
+					t->duplicate_elsewhere = sqlite3_column_int64(st, 1);
+					err_set(e, 409, "duplicate", "source_ref",
+						"原工单号 %s 已由其他单位登记，不能重复登记；已告知区级调度人员核查", t->source_ref);
+				}
 				db_done(st);
 				return -1;
 			}
@@ -1015,6 +1034,7 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 		sqlite3_bind_int64(st, 2, t->domain_id);
 		sqlite3_bind_int64(st, 3, t->id);
 		sqlite3_bind_text(st, 4, since, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, t->unit_id);
 		long long others[64];
 		int n = 0;
 		while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
@@ -1050,6 +1070,31 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 dberr:
 	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
 	return -1;
+}
+
+int ticket_duplicate_notice_job(struct db *w, void *arg, struct err *e)
+{
+	struct ticket_input *t = arg;
+	if (!t->duplicate_elsewhere)
+		return 0;
+	json_t *after = json_pack("{s:s,s:s,s:{s:s}}", "source_ref", t->source_ref, "unit", t->unit_code, "input",
+				  "note", "其他单位尝试以相同原工单号重复登记，请区级调度人员核查");
+	long long ev = audit_append(w, &t->who, "ticket", t->duplicate_elsewhere, "duplicate_ref", NULL, after, e);
+	json_decref(after);
+	return ev < 0 ? -1 : 0;
+}
+
+int ticket_create(struct ticket_input *t, struct err *e)
+{
+	t->duplicate_elsewhere = 0;
+	int rc = db_write(ticket_create_job, t, e);
+	if (rc != 0 && t->duplicate_elsewhere) {
+		struct err ne = { 0 };
+		if (db_write(ticket_duplicate_notice_job, t, &ne) != 0)
+			log_error("duplicate 原工单号 not recorded: %s", ne.message);
+		log_warn("duplicate 原工单号 %s from %s: the ticket is outside their scope", t->source_ref, t->who.login);
+	}
+	return rc;
 }
 
 /* ---------------------------------------------------------------- actions */
@@ -1310,7 +1355,8 @@ dberr:
 
 int ticket_patch_job(struct db *w, void *arg, struct err *e)
 {
-	static const char q_version[] = "SELECT version FROM tickets WHERE id = ?1";
+	static const char q_version[] = "SELECT t.version, t.status, u.code FROM tickets t JOIN units u "
+					"ON u.id = t.unit_id WHERE t.id = ?1";
 	struct ticket_patch *p = arg;
 	sqlite3_stmt *st = db_prepare(w, q_version);
 	if (!st)
@@ -1322,9 +1368,28 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 		return -1;
 	}
 	long long version = sqlite3_column_int64(st, 0);
+	int frozen = workflow_facts_frozen((enum status)status_from_code(db_text(st, 1)));
+	char owner[33];
+	str_copy(owner, sizeof owner, db_text(st, 2));
 	db_done(st);
+	json_t *reason = json_object_get(p->changes, "reason");
+	const char *why = json_is_string(reason) ? json_string_value(reason) : "";
+	if (frozen && !p->may_correct) {
+		err_set(e, 409, "frozen", NULL, "该问题已验收销号，内容已锁定；如需更正，请联系区级调度人员");
+		return -1;
+	}
+	if (strlen(why) > 2000) {
+		field_error(p->errors, "reason", "理由不能超过 2000 个字符");
+		err_set(e, 422, "validation", NULL, "填写的内容有误，请按提示修改");
+		return -1;
+	}
+	if (frozen && !*why) {
+		field_error(p->errors, "reason", "更正已销号的问题须说明理由");
+		err_set(e, 422, "validation", NULL, "填写的内容有误，请按提示修改");
+		return -1;
+	}
 	if (version != p->version) {
-		p->conflict = ticket_json(w, p->id, TICKET_UNMASKED, 0);
+		p->conflict = ticket_json(w, p->id, TICKET_UNMASKED, NULL);
 		err_set(e, 409, "conflict", NULL, "该问题在您编辑期间已被他人修改（当前版本 %lld），请查看最新内容后再保存",
 			version);
 		return -1;
@@ -1334,7 +1399,7 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 	json_t *val;
 	json_object_foreach(p->changes, key, val)
 	{
-		if (!strcmp(key, "version"))
+		if (!strcmp(key, "version") || !strcmp(key, "reason"))
 			continue;
 		if (!json_is_string(val) && !json_is_null(val)) {
 			field_error(p->errors, key, "须为文本");
@@ -1388,6 +1453,10 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 			struct unit_info li;
 			if (*v && (!unit_info(w, v, &li) || (strcmp(li.kind, "community") && strcmp(li.kind, "village")))) {
 				field_error(p->errors, key, "所在社区/村不存在");
+				continue;
+			}
+			if (*v && strcmp(li.parent, owner) != 0) {
+				field_error(p->errors, key, "所在社区/村须属于属地单位");
 				continue;
 			}
 			ref = *v ? li.id : 0;
@@ -1444,6 +1513,8 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 		return -1;
 	}
 	json_t *after = snapshot(w, p->id);
+	if (*why)
+		json_object_set_new(after, "input", json_pack("{s:s}", "reason", why));
 	long long ev = audit_append(w, &p->who, "ticket", p->id, "edit", before, after, e);
 	json_decref(before);
 	json_decref(after);
@@ -1460,10 +1531,23 @@ int ticket_attach_job(struct db *w, void *arg, struct err *e)
 	static const char q[] = "INSERT INTO attachments (ticket_id, sha256, name, mime, size, has_thumb, at, uploaded_by) "
 				"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 	static const char q_touch[] = "UPDATE tickets SET version = version + 1, updated_at = ?2 WHERE id = ?1";
+	static const char q_status[] = "SELECT status FROM tickets WHERE id = ?1";
 	struct ticket_attachment *a = arg;
 	char at[32];
 	time_format_rfc3339(clock_now(), at, sizeof at);
-	sqlite3_stmt *st = db_prepare(w, q);
+	/* Checked again here, where no transition can come between: evidence after verify is
+	 * not the staff's to add. */
+	sqlite3_stmt *st = db_prepare(w, q_status);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, a->ticket_id);
+	int frozen = sqlite3_step(st) == SQLITE_ROW && workflow_facts_frozen((enum status)status_from_code(db_text(st, 0)));
+	db_done(st);
+	if (frozen && !a->may_correct) {
+		err_set(e, 409, "frozen", "file", "该问题已验收销号，不能再上传证明材料");
+		return -1;
+	}
+	st = db_prepare(w, q);
 	if (st) {
 		sqlite3_bind_int64(st, 1, a->ticket_id);
 		sqlite3_bind_text(st, 2, a->sha256, -1, SQLITE_STATIC);
@@ -1490,6 +1574,9 @@ int ticket_attach_job(struct db *w, void *arg, struct err *e)
 	long long ev = audit_append(w, &a->who, "ticket", a->ticket_id, "attach", NULL, after, e);
 	json_decref(after);
 	return ev < 0 ? -1 : 0;
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
+	return -1;
 }
 
 /* ---------------------------------------------------------------- listing */

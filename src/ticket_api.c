@@ -33,13 +33,8 @@ int ticket_for(struct req *r, enum action act, struct ticket_ref *t)
 {
 	long long id = ticket_id_param(r);
 	struct db *db = db_reader();
-	if (!id || !db || !ticket_ref_load(db, id, t)) {
-		/* Unknown and out of scope look alike; ask for sign-in first, as for any ticket. */
-		if (!http_authorize(r, ACT_SIGNED_IN, NULL))
-			return 0;
-		http_error(r, 404, "not_found", "您访问的问题不存在");
-		return 0;
-	}
+	if (!id || !db || !ticket_ref_load(db, id, t))
+		return http_authorize_missing(r, act); /* unknown and out of scope look alike */
 	struct ticket_scope scope = ticket_ref_scope(t);
 	return http_authorize(r, act, &scope);
 }
@@ -61,7 +56,7 @@ void api_ticket_create(struct req *r)
 	if (!in)
 		return;
 	struct db *db = db_reader();
-	struct ticket_input t = { .who = http_actor(r) };
+	struct ticket_input t = { .who = http_actor(r), .creator = http_subject(r) };
 	json_t *errors = json_object();
 	if (!db || ticket_prepare(db, in, &t, errors) != 0) {
 		struct err e = { .status = 422 };
@@ -76,7 +71,7 @@ void api_ticket_create(struct req *r)
 		return;
 	}
 	struct err e = { 0 };
-	int rc = db_write(ticket_create_job, &t, &e);
+	int rc = ticket_create(&t, &e);
 	json_decref(in);
 	if (rc != 0) {
 		http_fail(r, &e);
@@ -85,7 +80,8 @@ void api_ticket_create(struct req *r)
 	char loc[64];
 	snprintf(loc, sizeof loc, "/api/v1/tickets/%lld", t.id);
 	http_header(r, "Location", loc);
-	http_json(r, 201, ticket_json(db, t.id, TICKET_UNMASKED, 1));
+	struct subject viewer = http_subject(r);
+	http_json(r, 201, ticket_json(db, t.id, TICKET_UNMASKED, &viewer));
 }
 
 /* GET /api/v1/tickets/{id} */
@@ -94,7 +90,8 @@ void api_ticket_get(struct req *r)
 	struct ticket_ref t;
 	if (!ticket_for(r, ACT_TICKET_VIEW, &t))
 		return;
-	json_t *v = ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), 1);
+	struct subject viewer = http_subject(r);
+	json_t *v = ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), &viewer);
 	if (!v) {
 		http_error(r, 404, "not_found", "您访问的问题不存在");
 		return;
@@ -190,6 +187,7 @@ void api_ticket_patch(struct req *r)
 	struct ticket_scope scope = ticket_ref_scope(&t);
 	struct ticket_patch p = { .id = t.id, .version = json_integer_value(version), .changes = in,
 				  .may_assign = authz_check(&who, ACT_TICKET_ASSIGN, &scope) == AUTHZ_OK,
+				  .may_correct = authz_check(&who, ACT_TICKET_CORRECT, &scope) == AUTHZ_OK,
 				  .who = http_actor(r), .errors = json_object() };
 	struct err e = { 0 };
 	if (db_write(ticket_patch_job, &p, &e) != 0) {
@@ -206,7 +204,8 @@ void api_ticket_patch(struct req *r)
 	}
 	json_decref(p.errors);
 	json_decref(in);
-	http_json(r, 200, ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), 1));
+	struct subject viewer = http_subject(r);
+	http_json(r, 200, ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), &viewer));
 }
 
 /* POST /api/v1/tickets/{id}/actions/{action} */
@@ -237,7 +236,8 @@ void api_ticket_action(struct req *r)
 	}
 	json_decref(a.errors);
 	json_decref(body);
-	http_json(r, 200, ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), 1));
+	struct subject viewer = http_subject(r);
+	http_json(r, 200, ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), &viewer));
 }
 
 /* GET /api/v1/campaigns */

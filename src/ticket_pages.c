@@ -27,6 +27,7 @@ static const char *action_label(const char *action)
 {
 	static const char *const extra[][2] = {
 		{ "create", "登记问题" }, { "edit", "修改信息" }, { "attach", "上传证明材料" },
+		{ "duplicate_ref", "他单位重复登记原工单号" },
 	};
 	const struct transition *t = workflow_find(action);
 	return t ? t->label : label_of(extra, ARRAY_LEN(extra), action);
@@ -337,7 +338,7 @@ void page_ticket_create(struct req *r)
 	json_t *in = r->fields ? json_incref(r->fields) : json_object();
 	json_object_del(in, "csrf_token");
 	struct db *db = db_reader();
-	struct ticket_input t = { .who = http_actor(r) };
+	struct ticket_input t = { .who = http_actor(r), .creator = http_subject(r) };
 	json_t *errors = json_object();
 	if (ticket_prepare(db, in, &t, errors) != 0) {
 		new_form(r, 422, in, errors);
@@ -350,7 +351,7 @@ void page_ticket_create(struct req *r)
 		return;
 	}
 	struct err e = { 0 };
-	if (db_write(ticket_create_job, &t, &e) != 0) {
+	if (ticket_create(&t, &e) != 0) {
 		json_object_set_new(errors, e.field[0] ? e.field : "form", json_string(e.message));
 		new_form(r, e.status == 409 ? 409 : 500, in, errors);
 		return;
@@ -551,9 +552,8 @@ static void ticket_page(struct req *r, long long id, int status, json_t *errors,
 	if (shown != 1) {
 		tmpl_table_free(tk);
 		json_decref(errors);
-		/* Unknown and out of scope look alike; ask for sign-in first, as for any ticket. */
-		if (shown == 0 && http_authorize(r, ACT_SIGNED_IN, NULL))
-			http_error(r, 404, "not_found", "您访问的问题不存在");
+		if (shown == 0)
+			http_authorize_missing(r, ACT_TICKET_VIEW); /* unknown and out of scope look alike */
 		return;
 	}
 	/* light (a computed field) and color are cells of the ticket's row; their labels beside them. */
@@ -564,7 +564,8 @@ static void ticket_page(struct req *r, long long id, int status, json_t *errors,
 	tmpl_table_init(&tables[PT_CALLBACKS], callback_keys, ARRAY_LEN(callback_keys));
 	tmpl_table_init(&tables[PT_EVENTS], event_keys, ARRAY_LEN(event_keys));
 	tmpl_table_init(&tables[PT_LINKS], link_keys, ARRAY_LEN(link_keys));
-	ticket_children_each(db, t->id, t->child_lists, 1, child_row, tables);
+	struct subject viewer = http_subject(r);
+	ticket_children_each(db, t->id, t->child_lists, 1, &viewer, child_row, tables);
 	const struct tmpl_binding bind[] = {
 		{ "t", &tables[PT_TICKET], 1 },		  { "progress", &tables[PT_PROGRESS], 0 },
 		{ "attachments", &tables[PT_ATTACHMENTS], 0 }, { "callbacks", &tables[PT_CALLBACKS], 0 },
@@ -574,10 +575,11 @@ static void ticket_page(struct req *r, long long id, int status, json_t *errors,
 	struct ticket_scope scope = ticket_ref_scope(t);
 	json_t *ctx = json_object();
 	json_object_set_new_nocheck(ctx, "actions", available_actions(r, t, errors, failed, typed));
+	int frozen = workflow_facts_frozen(t->status);
 	json_object_set_new_nocheck(ctx, "may_upload", json_boolean(authz_check(&who, ACT_UPLOAD, &scope) == AUTHZ_OK &&
-								    t->status != ST_CLOSED));
+								    !frozen));
 	json_object_set_new_nocheck(ctx, "may_edit", json_boolean(authz_check(&who, ACT_TICKET_EDIT, &scope) == AUTHZ_OK &&
-								  t->status != ST_CLOSED));
+								  (!frozen || authz_check(&who, ACT_TICKET_CORRECT, &scope) == AUTHZ_OK)));
 	const char *done = http_query(r, "done");
 	json_object_set_new_nocheck(ctx, "done", done ? json_string(done) : json_null());
 	json_object_set_new_nocheck(ctx, "errors", errors ? errors : json_object());
@@ -661,9 +663,10 @@ static void edit_form(struct req *r, const struct ticket_ref *t, int status, jso
 	struct db *db = db_reader();
 	struct subject who = http_subject(r);
 	struct ticket_scope scope = ticket_ref_scope(t);
-	json_t *ctx = json_pack("{s:I,s:O,s:o,s:o,s:b}", "id", t->id, "v", values, "errors",
+	json_t *ctx = json_pack("{s:I,s:O,s:o,s:o,s:b,s:b}", "id", t->id, "v", values, "errors",
 				errors ? errors : json_object(), "o", form_options(db, values), "may_assign",
-				authz_check(&who, ACT_TICKET_ASSIGN, &scope) == AUTHZ_OK);
+				authz_check(&who, ACT_TICKET_ASSIGN, &scope) == AUTHZ_OK, "frozen",
+				workflow_facts_frozen(t->status));
 	if (current) {
 		/* What changed meanwhile: each field whose saved value differs from what was typed. */
 		json_t *diff = json_array();
@@ -688,7 +691,7 @@ void page_ticket_edit(struct req *r)
 	struct ticket_ref t;
 	if (!ticket_for(r, ACT_TICKET_EDIT, &t))
 		return;
-	json_t *v = ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), 0);
+	json_t *v = ticket_json(db_reader(), t.id, ticket_may_see_personal(r, &t), NULL);
 	if (!v) {
 		http_error(r, 404, "not_found", "您访问的问题不存在");
 		return;
@@ -710,7 +713,7 @@ void page_ticket_update(struct req *r)
 	struct subject who = http_subject(r);
 	struct ticket_scope scope = ticket_ref_scope(&t);
 	int may_assign = authz_check(&who, ACT_TICKET_ASSIGN, &scope) == AUTHZ_OK;
-	json_t *current = ticket_json(db_reader(), t.id, TICKET_UNMASKED, 0);
+	json_t *current = ticket_json(db_reader(), t.id, TICKET_UNMASKED, NULL);
 	json_t *changes = json_object();
 	/* Only fields that differ from the stored ticket are sent, so masked values are not saved. */
 	for (size_t i = 0; i < ARRAY_LEN(editable); i++) {
@@ -722,8 +725,13 @@ void page_ticket_update(struct req *r)
 	}
 	json_decref(current);
 	const char *ver = form_get(f, "version");
+	const char *reason = form_get(f, "reason");
+	if (reason && *reason)
+		json_object_set_new(changes, "reason", json_string(reason));
 	struct ticket_patch p = { .id = t.id, .version = ver ? atoll(ver) : 0, .changes = changes,
-				  .may_assign = may_assign, .who = http_actor(r), .errors = json_object() };
+				  .may_assign = may_assign,
+				  .may_correct = authz_check(&who, ACT_TICKET_CORRECT, &scope) == AUTHZ_OK,
+				  .who = http_actor(r), .errors = json_object() };
 	struct err e = { 0 };
 	json_t *typed = json_object();
 	for (int i = 0; i < f->n; i++)

@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -513,6 +514,33 @@ static struct {
 	int on, waiting, stop;
 	pthread_t thread;
 } lb = {.mu = PTHREAD_MUTEX_INITIALIZER, .out_mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+int fsync_dir_of(const char *path)
+{
+	char dir[4352];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		str_copy(dir, sizeof dir, ".");
+	else if (slash == path)
+		str_copy(dir, sizeof dir, "/");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* tcmalloc's call, present when the server is linked with it. */
+extern void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
+
+void mem_release_free(void)
+{
+	if (MallocExtension_ReleaseFreeMemory)
+		MallocExtension_ReleaseFreeMemory();
+}
 
 int write_all(int fd, const void *data, size_t n)
 {

@@ -28,6 +28,14 @@ const struct transition workflow[] = {
 };
 const int workflow_count = sizeof workflow / sizeof workflow[0];
 
+/* The states whose facts are frozen (see workflow.h): what a supervisor verified stays so. */
+static const unsigned facts_frozen = CLOSED;
+
+int workflow_facts_frozen(enum status s)
+{
+	return (unsigned)s < ST__COUNT && (facts_frozen & ST_BIT(s)) != 0;
+}
+
 const struct transition *workflow_find(const char *name)
 {
 	for (int i = 0; name && i < workflow_count; i++)

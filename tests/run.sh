@@ -44,6 +44,7 @@ run_suite test_authz "$BUILD/test_authz"
 run_suite test_audit "$BUILD/test_audit"
 run_suite test_workflow "$BUILD/test_workflow"
 run_suite test_search "$BUILD/test_search"
+run_suite test_thumb "$BUILD/test_thumb"
 run_suite fuzz tests/fuzz/replay.sh "${FUZZ_BUILD:-build/fuzz}"
 run_suite http node tests/http/run.mjs
 

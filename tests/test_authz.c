@@ -22,6 +22,7 @@ static const struct expect table[] = {
 	{ ACT_TICKET_CREATE,      "OF",  "OO",    "FF",      "FF" },
 	{ ACT_TICKET_EDIT,        "ON",  "OO",    "FF",      "FF" },
 	{ ACT_TICKET_ASSIGN,      "FN",  "OO",    "FF",      "FF" },
+	{ ACT_TICKET_CORRECT,     "FN",  "OO",    "FF",      "FF" },
 	{ ACT_ACCEPT,             "ON",  "FF",    "FF",      "FF" },
 	{ ACT_PROGRESS,           "ON",  "FF",    "FF",      "FF" },
 	{ ACT_SUBMIT,             "ON",  "FF",    "FF",      "FF" },
@@ -91,6 +92,11 @@ int main(void)
 	/* Scope: the responsible unit counts; a sibling whose path shares a prefix does not. */
 	struct subject staff = { ROLE_STAFF, "/1/2/" };
 	CHECK(authz_check(&staff, ACT_ACCEPT, &responsible_only) == AUTHZ_OK);
+	/* ... but a new ticket must be owned by the creator's subtree: naming oneself responsible
+	 * for another street's ticket does not let staff log it into that street's ledger. */
+	CHECK(authz_check(&staff, ACT_TICKET_CREATE, &responsible_only) == AUTHZ_FORBIDDEN);
+	struct subject reviewer = { ROLE_REVIEWER, "/1/5/" };
+	CHECK(authz_check(&reviewer, ACT_TICKET_CREATE, &responsible_only) == AUTHZ_OK);
 	CHECK(authz_check(&staff, ACT_TICKET_VIEW, &prefix_trap) == AUTHZ_NOT_FOUND);
 	/* A community's staff do not see their street's other communities. */
 	struct subject community = { ROLE_STAFF, "/1/2/9/" };

@@ -1,8 +1,56 @@
 /*
  * test_router.c — table-driven tests of path pattern matching.
  */
+#include "http.h"
 #include "router.h"
 #include "test.h"
+
+/* Where a sign-in may send the browser next (http_safe_next): cases, then a property over
+ * random strings. A browser strips tabs and newlines from an address and reads "\\" as "/",
+ * so anything but one plain "/" and printable ASCII could lead to another origin. */
+static void test_safe_next(void)
+{
+	static const struct {
+		const char *next;
+		int ok;
+	} cases[] = {
+		{ "/", 1 }, { "/tickets", 1 }, { "/tickets?status=open&page=2", 1 }, { "/tickets/42", 1 },
+		{ "/reports/dispatch#top", 1 }, { "//evil.example", 0 }, { "/\\evil.example", 0 },
+		{ "/%09/evil.example", 0 }, { "/\t/evil.example", 0 }, { "/\n/evil.example", 0 },
+		{ "https://evil.example/", 0 }, { "evil.example", 0 }, { "", 0 }, { "/nope", 0 },
+		{ "/tickets/42/actions/verify", 0 }, /* a POST route only */
+		{ "/tickets\xe4\xb8\x80", 0 }, { "/ tickets", 0 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (http_safe_next(cases[i].next) != cases[i].ok)
+			fprintf(stderr, "safe_next(\"%s\") should be %d\n", cases[i].next, cases[i].ok);
+		CHECK(http_safe_next(cases[i].next) == cases[i].ok);
+	}
+	CHECK(!http_safe_next(NULL));
+	/* Property: whatever is accepted starts with one "/" and is printable ASCII only. */
+	static const char alphabet[] = "/\\\t\n\r %.:@?#&=abcdefghijklmnopqrstuvwxyz0123456789\x01\x7f\xe4\xb8";
+	unsigned seed = 12345;
+	int accepted = 0, bad = 0;
+	for (int n = 0; n < 20000; n++) {
+		char s[16];
+		int len = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 12;
+		for (int i = 0; i < len; i++)
+			s[i] = alphabet[((seed = seed * 1103515245u + 12345u) >> 16) % (sizeof alphabet - 1)];
+		s[len] = '\0';
+		if (n % 3 == 0)
+			s[0] = '/';
+		if (!http_safe_next(s))
+			continue;
+		accepted++;
+		if (s[0] != '/' || s[1] == '/' || s[1] == '\\')
+			bad++;
+		for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+			if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
+				bad++;
+	}
+	CHECK(accepted > 0);
+	CHECK(bad == 0);
+}
 
 struct case_ {
 	const char *pattern, *path;
@@ -51,5 +99,6 @@ int main(void)
 	struct route_params p;
 	CHECK(route_match("/tickets/{id}", longpath, &p) == 0);
 	CHECK(route_param(&p, "nope") == NULL);
+	test_safe_next();
 	return test_summary("test_router");
 }

@@ -187,12 +187,20 @@ static void test_json_string(void)
 static void test_password_policy(void)
 {
 	struct err e;
-	CHECK(!auth_password_ok("short1A", &e));
-	CHECK(!auth_password_ok("alllowercase", &e));
-	CHECK(!auth_password_ok("lowerUPPER", &e));
-	CHECK(auth_password_ok("lowerUPPER1", &e));
-	CHECK(auth_password_ok("lower123#", &e));
-	CHECK(auth_password_ok(DEMO_PASSWORD, &e));
+	CHECK(!auth_password_ok("short1A", NULL, &e));
+	CHECK(!auth_password_ok("alllowercase", NULL, &e));
+	CHECK(!auth_password_ok("lowerUPPER", NULL, &e));
+	CHECK(auth_password_ok("Kqz7#river", NULL, &e));
+	CHECK(auth_password_ok(DEMO_PASSWORD, NULL, &e));
+	/* Common passwords and their l33t forms pass the composition rule, not the list. */
+	const char *common[] = { "Password1", "P@ssw0rd", "Passw0rd!", "Admin@123", "Qwerty123", "Abcd1234!" };
+	for (size_t i = 0; i < ARRAY_LEN(common); i++) {
+		CHECK(!auth_password_ok(common[i], NULL, &e));
+		CHECK_STR(e.code, "weak_password");
+	}
+	/* The login itself is a word to avoid. */
+	CHECK(auth_password_ok("Kqz7#river", "xingren", &e));
+	CHECK(!auth_password_ok("Xingren#1", "xingren", &e));
 	char h[crypto_pwhash_STRBYTES];
 	CHECK(auth_password_hash("Secret#123", h, sizeof h) == 0);
 	CHECK(strncmp(h, "$argon2id$", 10) == 0);

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import net from 'node:net';
+import { deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,7 +35,8 @@ export function ledger(args, { input, env } = {}) {
 }
 
 // Starts `ledger serve` on port 0 and resolves once it prints its URL.
-export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = [], env = {}, root } = {}) {
+// `wrap` runs the server under another program (e.g. strace), given as [command, ...args].
+export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = [], env = {}, root, wrap } = {}) {
   const dir = tempDir();
   const db = join(dir, 'test.db');
   const e = { ...process.env, LEDGER_NOW: now, ...(root ? { LEDGER_ROOT: root } : {}), ...env };
@@ -42,7 +44,9 @@ export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = []
   if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
   // LEDGER_VALGRIND=1 (make valgrind) runs the server under valgrind's leak checker.
   const serveArgs = ['serve', '--db', db, '--port', '0', ...args];
-  const child = process.env.LEDGER_VALGRIND
+  const child = wrap
+    ? spawn(wrap[0], [...wrap.slice(1), BIN, ...serveArgs], { env: e })
+    : process.env.LEDGER_VALGRIND
     ? spawn('valgrind', ['--leak-check=full', '--errors-for-leak-kinds=definite,indirect', '--error-exitcode=9', '-q', BIN, ...serveArgs], { env: e })
     : spawn(BIN, serveArgs, { env: e });
   let stderr = '';
@@ -130,6 +134,36 @@ export async function apiLogin(base, login, password = 'Demo#2023') {
   const body = await r.json();
   const cookie = r.headers.get('set-cookie').split(';')[0];
   return { cookie, csrf: body.csrf_token, body, setCookie: r.headers.get('set-cookie') };
+}
+
+// Signs in through the page's form as a browser does: GET /login for the form's token and its
+// cookie, then POST them with the fields. Resolves with the answer (redirects not followed).
+export async function pageLogin(base, fields, { headers = {}, token } = {}) {
+  const page = await fetch(`${base}/login`);
+  const html = await page.text();
+  const cookie = (page.headers.get('set-cookie') || '').split(';')[0];
+  const hidden = (html.match(/name="login_token" value="([0-9a-f]+)"/) || [])[1];
+  return fetch(`${base}/login`, {
+    ...form({ login_token: token ?? hidden, ...fields }), redirect: 'manual',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie, ...headers },
+  });
+}
+
+// A PNG of w × h pixels (RGB, a grey ramp), made here so that tests need no image files.
+export function png(w, h) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
+  const crc = (buf) => { let c = 0xffffffff; for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4); c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw[y * (w * 3 + 1) + 1 + x * 3] = (x * 255 / w) | 0;
+  return Buffer.concat([Buffer.from([0x89, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 // fetch with a session: { cookie, csrf } adds the cookie, and the CSRF header when csrf is set.
