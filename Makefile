@@ -96,11 +96,9 @@ $(BUILD)/bench-bare: bench/bare.c $(BUILD)/.deps
 bench: $(BUILD)/ledger $(BUILD)/bench-bare $(BUILD)/.bench-deps
 	@BUILD=$(BUILD) bench/run.sh
 
-# Build, create ledger.db with the demo district if it is missing, and serve.
+# Build, create ledger.db with the demo district and its tickets if it is missing, and serve.
 run: $(BUILD)/ledger
-	@./$(BUILD)/ledger init --db $(DB) --demo
-	@echo "打开 http://127.0.0.1:$(PORT)/ （Ctrl-C 停止）"
-	./$(BUILD)/ledger serve --db $(DB) --port $(PORT)
+	@scripts/run.sh $(BUILD) $(DB) $(PORT)
 
 # Every test: unit tests of the core, then HTTP tests against the real server.
 test: $(BUILD)/ledger $(TESTS:%=$(BUILD)/%) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%) $(BUILD)/.test-deps

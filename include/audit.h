@@ -27,6 +27,11 @@ struct actor {
 long long audit_append(struct db *w, const struct actor *who, const char *entity, long long entity_id,
 		       const char *action, json_t *before, json_t *after, struct err *e);
 
+/* The same with the event's time given (RFC 3339): for history written after the fact, as
+ * `ledger seed` does; the chain stays in id order whatever the times say. */
+long long audit_append_at(struct db *w, const struct actor *who, const char *entity, long long entity_id,
+			  const char *action, json_t *before, json_t *after, const char *at, struct err *e);
+
 /* A writer job recording an export of personal data: arg is { struct actor; json_t *detail }. */
 int audit_export_job(struct db *w, void *arg, struct err *e);
 

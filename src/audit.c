@@ -52,6 +52,14 @@ static void event_hash(long long id, const char *at, long long actor_id, const c
 long long audit_append(struct db *w, const struct actor *who, const char *entity, long long entity_id,
 		       const char *action, json_t *before, json_t *after, struct err *e)
 {
+	char at[32];
+	time_format_rfc3339(clock_now(), at, sizeof at);
+	return audit_append_at(w, who, entity, entity_id, action, before, after, at, e);
+}
+
+long long audit_append_at(struct db *w, const struct actor *who, const char *entity, long long entity_id,
+			  const char *action, json_t *before, json_t *after, const char *at, struct err *e)
+{
 	static const char q_head[] = "SELECT last_id, last_hash FROM audit_head WHERE id = 1";
 	static const char q_insert[] = "INSERT INTO events (id, at, actor_id, actor, entity, entity_id, action, before, "
 				       "after, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
@@ -70,8 +78,6 @@ long long audit_append(struct db *w, const struct actor *who, const char *entity
 	db_done(st);
 
 	long long id = last_id + 1;
-	char at[32];
-	time_format_rfc3339(clock_now(), at, sizeof at);
 	char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	event_hash(id, at, who->id, who->login, entity, entity_id, action, b, a, prev, hash);

@@ -32,7 +32,7 @@ static json_t *campaigns_today(struct db *db)
 {
 	static const char q[] = "SELECT c.code, c.name, p.name, p.kind, p.start_date, p.end_date, p.due_note "
 				"FROM campaigns c JOIN campaign_phases p ON p.campaign_id = c.id "
-				"WHERE c.active = 1 ORDER BY c.id, p.seq";
+				"WHERE c.active = 1 ORDER BY c.id DESC, p.seq"; /* the newest first */
 	json_t *list = json_array();
 	sqlite3_stmt *st = db_prepare(db, q);
 	if (!st)
@@ -54,6 +54,16 @@ static json_t *campaigns_today(struct db *db)
 		if (today >= start && today <= end) {
 			json_object_set_new(ph, "days_left", json_integer(end - today));
 			json_array_append(json_object_get(cur, "current"), ph);
+		}
+		/* The campaign's last day, once every phase is over (phases come in order of seq,
+		 * not of their ends). */
+		json_t *ended = json_object_get(cur, "ended");
+		const char *last = ended ? json_string_value(ended) : NULL;
+		if (today > end && (!json_object_get(cur, "running") && (!last || strcmp(db_text(st, 5), last) > 0)))
+			json_object_set_new(cur, "ended", json_string(db_text(st, 5)));
+		if (today <= end) {
+			json_object_set_new(cur, "running", json_true());
+			json_object_del(cur, "ended");
 		}
 		json_array_append_new(json_object_get(cur, "phases"), ph);
 	}

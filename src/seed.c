@@ -1,18 +1,48 @@
 /*
- * seed.c — synthetic tickets. Titles and descriptions are put together from the problems
- * the directives name (water supply, rivers, noise, property services ...), so that search
- * and the dashboards have something realistic to work on.
+ * seed.c — synthetic tickets around today, for the demo and for benchmarks.
+ *
+ * Titles and descriptions are put together from the problems the directives name (water
+ * supply, rivers, noise, property services ...). Tickets are logged over the eight weeks
+ * before today (LEDGER_NOW in tests) into the campaign under way today, and each one's story
+ * follows from its age, as in a district in mid-campaign: the young ones mostly open or being
+ * rectified, the old ones mostly closed; some overdue, some due within days, some without a
+ * progress note for over a week (stale); returned for redo, reopened after a relapse or an
+ * unsatisfied callback, supervised; called back with every answer, so every colour shows;
+ * extensions pending and granted. Its history is written as events at the days it happened
+ * (logged, verified, returned, reopened), so the dispatch report and the weekly trend have
+ * something to count.
+ *
+ * The first SEED_RICH tickets of a run get all of that and what a person opens a ticket to
+ * see: dated progress notes, links between repeat complaints at the same place, and (the first
+ * SEED_PHOTOS of those with evidence) a photo, generated here, with its thumbnail. Past that,
+ * tickets are plain: their state, dates and callbacks, and the event of their logging only
+ * (for the million of `make bench`, which so loads as fast as before).
+ *
+ * Where the next features add their share to the demo (SPEC part two), each is one more step
+ * in seed_ticket's story: signed late, 退单, 协办, paused, carded, merged, filed, 补报, and the
+ * visit sheets of 村村到.
+ *
+ * Reproducible: the same N on the same day gives the same tickets on a fresh demo database.
  */
 #include "seed.h"
 
+#include <errno.h>
+#include <gd.h>
+#include <gdfontl.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "audit.h"
+#include "thumb.h"
 #include "workflow.h"
 
 #define BATCH 5000
 #define MAX_UNITS 64
+#define WINDOW_DAYS 56 /* eight weeks */
+#define SEED_RICH 20000
+#define SEED_PHOTOS 150
 
 static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
 
@@ -27,7 +57,12 @@ static unsigned long long rng(void)
 
 static int pick(int n)
 {
-	return (int)(rng() % (unsigned long long)n);
+	return n > 0 ? (int)(rng() % (unsigned long long)n) : 0;
+}
+
+static int chance(int percent)
+{
+	return pick(100) < percent;
 }
 
 static const char *const problems[][2] = {
@@ -52,9 +87,30 @@ static const char *const problems[][2] = {
 	{ "public_security", "夜间路灯不亮，存在治安隐患" },
 	{ "food_safety", "学校周边小摊贩食品卫生无保障" },
 };
+#define NPROBLEMS ((int)ARRAY_LEN(problems))
 static const char *const surnames[] = { "张", "王", "李", "赵", "刘", "陈", "杨", "黄", "孙", "周", "吴", "郑" };
 static const char *const given[] = { "伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰" };
+static const char *const notes[] = {
+	"已到现场核实情况，制定整改方案并明确责任人",
+	"已协调施工队进场维修，预计本周内完成",
+	"已与反映人电话沟通，告知整改进度，群众表示理解",
+	"主体整改已完成，正在清理现场、组织自查",
+	"已约谈相关企业负责人，下达限期整改通知",
+	"已联合相关部门开展联合执法检查",
+};
+
+enum { S_OPEN, S_RECTIFYING, S_VERIFYING, S_CLOSED };
 static const char *const statuses[] = { "open", "rectifying", "verifying", "closed" };
+
+/* The share of each state by a ticket's age: the young mostly open or under way, the old
+ * mostly closed. Each row adds up to 100. */
+static const struct {
+	int max_age, open, rectifying, verifying; /* closed: the rest */
+} by_age[] = {
+	{ 6, 38, 45, 10 },
+	{ 20, 8, 45, 15 },
+	{ WINDOW_DAYS, 3, 20, 10 },
+};
 
 struct unit {
 	long long id;
@@ -90,152 +146,462 @@ static int load_units(struct db *db, struct unit *u, int *streets, int *nstreets
 	return n;
 }
 
-int seed_run(struct db *db, long n, FILE *out, struct err *e)
+/* The campaign under way today (the newest whose phases span it), else the newest active one. */
+static long long current_campaign(struct db *db, long today, long *rectify_end)
 {
-	static const char q_domain[] = "SELECT id FROM domains WHERE code = ?1";
-	static const char q_campaign[] = "SELECT id FROM campaigns WHERE code = ?1";
-	static const char q_count[] = "SELECT count(*) FROM sources";
-	static const char q_seq[] = "INSERT INTO ticket_seq (unit_id, year, next) VALUES (?1, 2023, 2) "
+	static const char q[] = "SELECT c.id, (SELECT max(end_date) FROM campaign_phases r WHERE r.campaign_id = c.id "
+				"AND r.kind = 'rectify') FROM campaigns c JOIN campaign_phases p ON p.campaign_id = c.id "
+				"WHERE c.active = 1 GROUP BY c.id ORDER BY min(p.start_date) <= ?1 AND max(p.end_date) >= ?1 "
+				"DESC, c.id DESC LIMIT 1";
+	char t[11];
+	time_format_date((time_t)today * 86400, t, sizeof t);
+	sqlite3_stmt *st = db_prepare(db, q);
+	long long id = 0;
+	*rectify_end = 0;
+	if (st) {
+		sqlite3_bind_text(st, 1, t, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			id = sqlite3_column_int64(st, 0);
+			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+				*rectify_end = date_parse_days(db_text(st, 1));
+		}
+	}
+	db_done(st);
+	return id;
+}
+
+/* ---------------------------------------------------------------- photos */
+
+/*
+ * A small photo-like JPEG (sky, ground, the problem as a block of colour, the ticket's code in
+ * a corner) kept as evidence in the data folder, as an upload would be, with its thumbnail.
+ * Fills sha (hex) and size; 0, or -1 when the folder cannot be written.
+ */
+static int make_photo(const char *data_dir, const char *code, int seed, char sha[65], long long *size)
+{
+	gdImagePtr im = gdImageCreateTrueColor(480, 360);
+	if (!im)
+		return -1;
+	for (int y = 0; y < 360; y++) {
+		int sky = y < 200;
+		int c = sky ? gdTrueColor(120 + y / 4, 170 + y / 5, 230) : gdTrueColor(110 + (y - 200) / 3, 100 + seed % 40, 80);
+		gdImageLine(im, 0, y, 479, y, c);
+	}
+	int x = 60 + seed * 37 % 260, w = 80 + seed * 13 % 100;
+	gdImageFilledRectangle(im, x, 150, x + w, 280, gdTrueColor(90 + seed * 7 % 120, 90, 100 + seed * 11 % 120));
+	gdImageFilledEllipse(im, 400, 60, 50, 50, gdTrueColor(250, 230, 150));
+	gdImageString(im, gdFontGetLarge(), 12, 330, (unsigned char *)code, gdTrueColor(255, 255, 255));
+	int len = 0;
+	void *jpg = gdImageJpegPtr(im, &len, 82);
+	gdImageDestroy(im);
+	if (!jpg || len <= 0)
+		return -1;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, jpg, (unsigned long long)len);
+	sodium_bin2hex(sha, 65, h, sizeof h);
+	*size = len;
+	char dir[4200], path[4300], thumb[4300];
+	snprintf(dir, sizeof dir, "%s/%.2s", data_dir, sha);
+	snprintf(path, sizeof path, "%s/%s", dir, sha);
+	snprintf(thumb, sizeof thumb, "%s/thumbs/%s.jpg", data_dir, sha);
+	int ok = (mkdir(dir, 0750) == 0 || errno == EEXIST);
+	FILE *f = ok ? fopen(path, "wb") : NULL;
+	ok = f && fwrite(jpg, 1, (size_t)len, f) == (size_t)len;
+	if (f)
+		ok = fclose(f) == 0 && ok;
+	gdFree(jpg);
+	return ok && thumb_make(path, "image/jpeg", thumb) ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- one ticket */
+
+struct seed_ctx {
+	struct db *db;
+	long today;
+	long long campaign;
+	long rectify_end;
+	int nsources;
+	long long domain_ids[NPROBLEMS];
+	struct unit u[MAX_UNITS];
+	int streets[MAX_UNITS], places[MAX_UNITS], ns, np;
+	long long last_at[MAX_UNITS][NPROBLEMS]; /* the latest rich ticket at each place and problem */
+	const char *data_dir;
+	int photos;
+	long index; /* of the ticket being made, in this run */
+	struct err *e;
+};
+
+static void day_text(long day, char *out, size_t n)
+{
+	time_format_date((time_t)day * 86400, out, n);
+}
+
+/* RFC 3339 of a day at hh:mm, Shanghai time. */
+static void at_text(long day, int hh, int mm, char *out, size_t n)
+{
+	char d[11];
+	day_text(day, d, sizeof d);
+	snprintf(out, n, "%sT%02d:%02d:00+08:00", d, hh, mm);
+}
+
+static long clamp_day(long d, long lo, long hi)
+{
+	return d < lo ? lo : d > hi ? hi : d;
+}
+
+/* An event of a ticket's history on its day. Past the rich tickets only their logging is
+ * written (as before the history was): the million of `make bench` is loaded as fast as then. */
+static int event_at(struct seed_ctx *c, long long id, const char *action, const char *status, long day, int hh,
+		    json_t *input)
+{
+	static const struct actor seeder = { 0, "seed" };
+	if (c->index >= SEED_RICH && strcmp(action, "seed") != 0) {
+		json_decref(input);
+		return 0;
+	}
+	char at[32];
+	at_text(day, hh, pick(60), at, sizeof at);
+	json_t *after = json_pack("{s:s}", "status", status);
+	if (input)
+		json_object_set_new(after, "input", input);
+	long long ev = audit_append_at(c->db, &seeder, "ticket", id, action, NULL, after, at, c->e);
+	json_decref(after);
+	return ev < 0 ? -1 : 0;
+}
+
+static int step(sqlite3_stmt *st)
+{
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+	db_done(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int seed_ticket(struct seed_ctx *c, long index)
+{
+	static const char q_seq[] = "INSERT INTO ticket_seq (unit_id, year, next) VALUES (?1, ?2, 2) "
 				    "ON CONFLICT (unit_id, year) DO UPDATE SET next = next + 1 RETURNING next - 1";
 	static const char q_insert[] =
 		"INSERT INTO tickets (code, campaign_id, source_id, category_id, domain_id, title, description, "
 		"location_unit_id, address, reporter_name, reporter_phone, unit_id, responsible_unit_id, "
 		"responsible_person, urgency, urgency_rank, measures, deadline, original_deadline, commitment, "
 		"interim_measures, status, return_count, unsatisfied_count, callback_count, color, supervised, "
-		"last_progress_on, closed_on, created_at, updated_at, unit_path, responsible_path, child_lists) VALUES "
+		"last_progress_on, closed_on, created_at, updated_at, unit_path, responsible_path, child_lists, relapsed, "
+		"extension_deadline, extension_reason) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?29, ?30, ?30, 0)";
+		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?30, 0, ?32, ?33, ?34)";
 	static const char q_fts[] = "INSERT INTO tickets_fts (rowid, title, description, notes) "
 				    "VALUES (?1, search_terms(?2), search_terms(?3), search_terms(?4))";
-	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, result, method) VALUES (?1, ?2, ?3, 'phone')";
+	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, result, method, note) VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char q_progress[] = "INSERT INTO progress (ticket_id, on_date, at, kind, note) VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char q_link[] = "INSERT OR IGNORE INTO ticket_links (ticket_id, other_id, reason) VALUES (?1, ?2, 'repeat')";
+	static const char q_attach[] = "INSERT INTO attachments (ticket_id, sha256, name, mime, size, has_thumb, at) "
+				       "VALUES (?1, ?2, ?3, 'image/jpeg', ?4, 1, ?5)";
+	struct db *db = c->db;
+	c->index = index;
+	int rich = index < SEED_RICH;
+	int place = c->places[pick(c->np)];
+	int street = c->u[place].parent >= 0 ? c->u[place].parent : c->streets[pick(c->ns)];
+	int prob = pick(NPROBLEMS);
+	int age = pick(WINDOW_DAYS);
+	long created = c->today - age;
+	int hh = age == 0 ? 8 : 8 + pick(10);
 
-	struct unit u[MAX_UNITS];
-	int streets[MAX_UNITS], places[MAX_UNITS], ns, np;
-	load_units(db, u, streets, &ns, places, &np);
-	long long campaign = db_lookup_id(db, q_campaign, "SW2023");
-	sqlite3_stmt *st = db_prepare(db, q_count);
-	int nsources = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	/* Its state, by age. */
+	int b = 0;
+	while (by_age[b].max_age < age)
+		b++;
+	int r = pick(100), status = r < by_age[b].open				      ? S_OPEN
+				    : r < by_age[b].open + by_age[b].rectifying		      ? S_RECTIFYING
+				    : r < by_age[b].open + by_age[b].rectifying + by_age[b].verifying ? S_VERIFYING
+											      : S_CLOSED;
+	if (age < 2 && status == S_CLOSED)
+		status = S_RECTIFYING; /* nothing is verified the day it is logged */
+	int urgency = chance(15) ? 0 : 2;
+
+	/* Deadlines: a closed ticket's lay ahead of it when it was logged; an open one's may be
+	 * past (overdue), near (due soon) or ahead, and may have been extended. */
+	long deadline, original, closed = 0;
+	long extension = 0;
+	if (status == S_CLOSED) {
+		original = created + 10 + pick(25);
+		long last = clamp_day(original + 6, created + 2, c->today);
+		closed = created + 2 + pick((int)(last - created - 1));
+		if (closed > c->today)
+			closed = c->today;
+		deadline = original;
+	} else {
+		int kind = pick(100);
+		if (age >= 3 && kind < 12)
+			deadline = c->today - 1 - pick(age - 2 < 10 ? age - 2 : 10); /* overdue */
+		else if (kind < 26)
+			deadline = c->today + pick(4); /* due within three days */
+		else
+			deadline = c->today + 4 + pick(20);
+		if (deadline <= created)
+			deadline = created + 1;
+		original = deadline;
+		if (status != S_OPEN && chance(7))
+			original = clamp_day(deadline - 7 - pick(8), created + 1, deadline); /* extension granted */
+		if (status != S_VERIFYING && chance(5))
+			extension = deadline + 7 + pick(10); /* extension asked, not yet decided */
+	}
+	/* Beyond the rectification phase: a complex case, with its commitment (seed 000 §三.二.2). */
+	int complex = c->rectify_end > 0 && deadline > c->rectify_end;
+	if (complex && urgency == 2)
+		urgency = 1;
+
+	/* The last progress note: within the week for most, over a week ago for the stale. */
+	long last_progress = created;
+	if (status == S_CLOSED)
+		last_progress = closed;
+	else if (status != S_OPEN)
+		last_progress = clamp_day(chance(85) ? c->today - pick(6) : c->today - 8 - pick(10), created, c->today);
+
+	/* Callbacks (closed tickets, and those an unsatisfied callback sent back). */
+	int unsat = (status == S_CLOSED || status == S_RECTIFYING) && chance(12) ? 1 + chance(35) : 0;
+	int callbacks = status == S_CLOSED ? (closed < c->today && chance(75) ? 1 + unsat : unsat) : unsat;
+	if (status == S_RECTIFYING && unsat > 0 && age < 4)
+		unsat = callbacks = 0; /* too young to have come back */
+	const char *color = callback_color(unsat, callbacks);
+	int returned = (status == S_RECTIFYING || status == S_CLOSED || status == S_VERIFYING) && age >= 6 && chance(9);
+	int relapsed = status == S_RECTIFYING && unsat == 0 && !returned && age >= 10 && chance(4);
+
+	char code[64], title[256], desc[512], name[16], phone[16], d_deadline[11], d_original[11], d_last[11],
+		d_closed[11], d_ext[11], at[32];
+	sqlite3_stmt *st = db_prepare(db, q_seq);
+	char year[11];
+	day_text(created, year, sizeof year);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, c->u[street].id);
+	sqlite3_bind_int(st, 2, atoi(year));
+	long long seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	db_done(st);
-	if (ns == 0 || np == 0 || !campaign || nsources == 0) {
-		err_set(e, 422, "no_demo", NULL, "请先用 ledger init --demo 建立演示区划和行动");
+	snprintf(code, sizeof code, "%s-%.4s-%06lld", c->u[street].code, year, seq);
+	snprintf(title, sizeof title, "%s%s", c->u[place].name, problems[prob][1]);
+	snprintf(desc, sizeof desc, "群众反映：%s%s，希望尽快解决。", c->u[place].name, problems[prob][1]);
+	snprintf(name, sizeof name, "%s%s", surnames[pick(12)], given[pick(12)]);
+	snprintf(phone, sizeof phone, "13%09d", pick(1000000000));
+	day_text(deadline, d_deadline, sizeof d_deadline);
+	day_text(original, d_original, sizeof d_original);
+	day_text(last_progress, d_last, sizeof d_last);
+	day_text(closed, d_closed, sizeof d_closed);
+	day_text(extension, d_ext, sizeof d_ext);
+	at_text(created, hh, pick(60), at, sizeof at);
+	char updated[32];
+	at_text(status == S_CLOSED ? closed : last_progress, last_progress == created ? hh : 17, 30, updated, sizeof updated);
+	if (strcmp(updated, at) < 0)
+		snprintf(updated, sizeof updated, "%s", at);
+
+	st = db_prepare(db, q_insert);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, c->campaign);
+	sqlite3_bind_int64(st, 3, 1 + pick(c->nsources));
+	sqlite3_bind_int64(st, 4, 1 + pick(3));
+	sqlite3_bind_int64(st, 5, c->domain_ids[prob]);
+	sqlite3_bind_text(st, 6, title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, desc, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 8, c->u[place].id);
+	sqlite3_bind_text(st, 9, "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 11, phone, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 12, c->u[street].id);
+	sqlite3_bind_text(st, 13, "", -1, SQLITE_STATIC);
+	static const char *const urg[] = { "urgent", "complex", "normal" };
+	sqlite3_bind_text(st, 14, urg[urgency], -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 15, urgency);
+	sqlite3_bind_text(st, 16, "立即组织排查，制定整改方案", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, d_deadline, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 18, d_original, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 19, complex ? "限期内完成整改并向群众公开整改进度" : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 20, complex ? "先行采取临时措施，保障群众基本需求" : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 21, statuses[status], -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 22, returned);
+	sqlite3_bind_int(st, 23, unsat);
+	sqlite3_bind_int(st, 24, callbacks);
+	if (color)
+		sqlite3_bind_text(st, 25, color, -1, SQLITE_STATIC);
+	int supervised = (color && !strcmp(color, "red")) || chance(5);
+	sqlite3_bind_text(st, 27, d_last, -1, SQLITE_TRANSIENT);
+	if (status == S_CLOSED)
+		sqlite3_bind_text(st, 28, d_closed, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 29, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 30, c->u[street].path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 31, updated, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 32, relapsed);
+	if (extension) {
+		sqlite3_bind_text(st, 33, d_ext, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 34, "涉及管网改造，需协调施工单位，申请延期", -1, SQLITE_STATIC);
+	}
+	/* A repeat complaint (same place and problem, same street, within the window) is linked. */
+	long long repeat_of = rich ? c->last_at[place][prob] : 0;
+	if (repeat_of && !chance(7))
+		repeat_of = 0;
+	sqlite3_bind_int(st, 26, supervised || repeat_of);
+	if (step(st) != 0)
+		return -1;
+	long long id = sqlite3_last_insert_rowid(db_handle(db));
+	if (rich)
+		c->last_at[place][prob] = id;
+
+	/* Progress notes, dated between the day it was logged and the last note. */
+	char notes_text[1024] = "";
+	if (rich && status != S_OPEN) {
+		int nnotes = 1 + pick(3);
+		for (int k = 0; k < nnotes; k++) {
+			long day = k == nnotes - 1 ? last_progress : created + (last_progress - created) * (k + 1) / nnotes;
+			char d[11], nat[32];
+			day_text(day, d, sizeof d);
+			at_text(day, 16, 10 + k, nat, sizeof nat);
+			/* First the visit, last (once submitted) the work done, between them the rest. */
+			static const int between[] = { 1, 2, 4, 5 };
+			const char *note = k == 0 ? notes[0]
+					   : k == nnotes - 1 && status >= S_VERIFYING ? notes[3]
+										  : notes[between[pick(4)]];
+			st = db_prepare(db, q_progress);
+			if (!st)
+				return -1;
+			sqlite3_bind_int64(st, 1, id);
+			sqlite3_bind_text(st, 2, d, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 3, nat, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 4, "progress", -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, note, -1, SQLITE_STATIC);
+			if (step(st) != 0)
+				return -1;
+			size_t used = strlen(notes_text);
+			snprintf(notes_text + used, sizeof notes_text - used, "%s%s", used ? " " : "", note);
+		}
+	}
+	st = db_prepare(db, q_fts);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, desc, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, notes_text, -1, SQLITE_TRANSIENT);
+	if (step(st) != 0)
+		return -1;
+	if (repeat_of) {
+		for (int dir = 0; dir < 2; dir++) {
+			st = db_prepare(db, q_link);
+			if (!st)
+				return -1;
+			sqlite3_bind_int64(st, 1, dir ? repeat_of : id);
+			sqlite3_bind_int64(st, 2, dir ? id : repeat_of);
+			if (step(st) != 0)
+				return -1;
+		}
+	}
+	/* Evidence: a photo for the first tickets that were submitted. */
+	if (rich && c->data_dir && c->photos < SEED_PHOTOS && (status == S_VERIFYING || status == S_CLOSED)) {
+		char sha[65], fname[128], pat[32];
+		long long size;
+		if (make_photo(c->data_dir, code, (int)(id % 997), sha, &size) == 0) {
+			snprintf(fname, sizeof fname, "整改后现场照片-%s.jpg", code);
+			at_text(status == S_CLOSED ? closed : last_progress, 15, 0, pat, sizeof pat);
+			st = db_prepare(db, q_attach);
+			if (!st)
+				return -1;
+			sqlite3_bind_int64(st, 1, id);
+			sqlite3_bind_text(st, 2, sha, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 3, fname, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 4, size);
+			sqlite3_bind_text(st, 5, pat, -1, SQLITE_TRANSIENT);
+			if (step(st) != 0)
+				return -1;
+			c->photos++;
+		}
+	}
+
+	/* Its history, in order: logged; returned for redo; verified; reopened. */
+	if (event_at(c, id, "seed", "open", created, hh, NULL) != 0)
+		return -1;
+	if (returned) {
+		long day = clamp_day(created + (c->today - created) / 3, created + 1, c->today);
+		if (event_at(c, id, "return", "rectifying", day, 11, json_pack("{s:s}", "reason", "整改不彻底，现场仍有问题")) != 0)
+			return -1;
+	}
+	if (status == S_CLOSED || unsat || relapsed) {
+		/* Verified once (the first time, when it came back since); the citizen's callbacks;
+		 * for a closed ticket that came back, verified again at its close. */
+		long end = status == S_CLOSED ? closed : c->today;
+		long first = unsat || relapsed ? clamp_day(created + (end - created) / 2, created + 1, end) : end;
+		if (event_at(c, id, "verify", "closed", first, 10, json_pack("{s:s}", "note", "现场核实，整改到位")) != 0)
+			return -1;
+		for (int k = 0; k < callbacks; k++) {
+			int bad = k < unsat;
+			long day = bad ? clamp_day(first + 1 + k, first, end) : clamp_day(closed + 1, closed, c->today);
+			if (!bad && unsat &&
+			    event_at(c, id, "verify", "closed", closed, 10, json_pack("{s:s}", "note", "复查整改到位")) != 0)
+				return -1;
+			const char *res = bad ? "unsatisfied" : chance(70) ? "satisfied" : "basically_satisfied";
+			char cat[32];
+			at_text(day, 14, 20 + k, cat, sizeof cat);
+			st = db_prepare(db, q_callback);
+			if (!st)
+				return -1;
+			sqlite3_bind_int64(st, 1, id);
+			sqlite3_bind_text(st, 2, cat, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 3, res, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, chance(80) ? "phone" : "visit", -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, bad ? "群众反映问题仍未彻底解决" : "", -1, SQLITE_STATIC);
+			if (step(st) != 0)
+				return -1;
+			if (bad && event_at(c, id, "callback", "rectifying", day, 14, json_pack("{s:s}", "result", "unsatisfied")) != 0)
+				return -1;
+		}
+		if (status == S_CLOSED && unsat && callbacks == unsat &&
+		    event_at(c, id, "verify", "closed", closed, 10, json_pack("{s:s}", "note", "复查整改到位")) != 0)
+			return -1;
+		if (relapsed && event_at(c, id, "reopen", "rectifying", clamp_day(first + 3, first, c->today), 9,
+					 json_pack("{s:s}", "reason", "问题反弹，群众再次反映")) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int seed_run(struct db *db, long n, const char *data_dir, FILE *out, struct err *e)
+{
+	static const char q_domain[] = "SELECT id FROM domains WHERE code = ?1";
+	static const char q_count[] = "SELECT count(*) FROM sources";
+	struct seed_ctx *c = calloc(1, sizeof *c);
+	if (!c) {
+		err_set(e, 500, "oom", NULL, "内存不足");
 		return -1;
 	}
-	long long domain_ids[ARRAY_LEN(problems)];
-	for (size_t i = 0; i < ARRAY_LEN(problems); i++)
-		domain_ids[i] = db_lookup_id(db, q_domain, problems[i][0]);
+	c->db = db;
+	c->e = e;
+	c->data_dir = data_dir;
+	c->today = date_today_days();
+	load_units(db, c->u, c->streets, &c->ns, c->places, &c->np);
+	c->campaign = current_campaign(db, c->today, &c->rectify_end);
+	sqlite3_stmt *st = db_prepare(db, q_count);
+	c->nsources = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	db_done(st);
+	int rc = -1;
+	if (c->ns == 0 || c->np == 0 || !c->campaign || c->nsources == 0) {
+		err_set(e, 422, "no_demo", NULL, "请先用 ledger init --demo 建立演示区划和行动");
+		goto out;
+	}
+	for (int i = 0; i < NPROBLEMS; i++)
+		c->domain_ids[i] = db_lookup_id(db, q_domain, problems[i][0]);
 
-	long start = date_parse_days("2023-08-01");
-	struct actor seeder = { 0, "seed" };
 	for (long done = 0; done < n;) {
 		if (db_exec(db, "BEGIN IMMEDIATE", e) != 0)
-			return -1;
+			goto out;
 		long end = done + BATCH < n ? done + BATCH : n;
 		for (; done < end; done++) {
-			int place = places[pick(np)];
-			int street = u[place].parent >= 0 ? u[place].parent : streets[pick(ns)];
-			int prob = pick((int)ARRAY_LEN(problems));
-			long created = start + pick(60);
-			long deadline = created + 7 + pick(40);
-			int status = pick(100) < 15 ? 0 : pick(100) < 40 ? 1 : pick(100) < 20 ? 2 : 3;
-			int urgency = pick(100) < 15 ? 0 : pick(100) < 10 ? 1 : 2;
-			int unsat = status == 3 || status == 1 ? (pick(100) < 12 ? 1 + pick(2) : 0) : 0;
-			int callbacks = status == 3 ? (pick(100) < 70 ? 1 + unsat : unsat) : unsat;
-			const char *color = callback_color(unsat, callbacks);
-			char code[64], title[256], desc[512], name[16], phone[16], d_created[11], d_deadline[11], d_last[11],
-				d_closed[11], at[32];
-			st = db_prepare(db, q_seq);
-			sqlite3_bind_int64(st, 1, u[street].id);
-			long long seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-			db_done(st);
-			snprintf(code, sizeof code, "%s-2023-%06lld", u[street].code, seq);
-			snprintf(title, sizeof title, "%s%s", u[place].name, problems[prob][1]);
-			snprintf(desc, sizeof desc, "群众反映：%s%s，希望尽快解决。", u[place].name, problems[prob][1]);
-			snprintf(name, sizeof name, "%s%s", surnames[pick(12)], given[pick(12)]);
-			snprintf(phone, sizeof phone, "13%09d", pick(1000000000));
-			time_format_date((time_t)created * 86400, d_created, sizeof d_created);
-			time_format_date((time_t)deadline * 86400, d_deadline, sizeof d_deadline);
-			time_format_date((time_t)(created + pick(30)) * 86400, d_last, sizeof d_last);
-			/* closed some days before the deadline, but not before it was logged */
-			long closed = deadline - pick(10);
-			time_format_date((time_t)(closed > created ? closed : created) * 86400, d_closed, sizeof d_closed);
-			snprintf(at, sizeof at, "%sT09:%02d:00+08:00", d_created, pick(60));
-			long long dom = domain_ids[prob];
-
-			st = db_prepare(db, q_insert);
-			if (!st)
-				goto dberr;
-			sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 2, campaign);
-			sqlite3_bind_int64(st, 3, 1 + pick(nsources));
-			sqlite3_bind_int64(st, 4, 1 + pick(3));
-			sqlite3_bind_int64(st, 5, dom);
-			sqlite3_bind_text(st, 6, title, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 7, desc, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 8, u[place].id);
-			sqlite3_bind_text(st, 9, "", -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 10, name, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 11, phone, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 12, u[street].id);
-			sqlite3_bind_text(st, 13, "", -1, SQLITE_STATIC);
-			static const char *const urg[] = { "urgent", "complex", "normal" };
-			sqlite3_bind_text(st, 14, urg[urgency], -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 15, urgency);
-			sqlite3_bind_text(st, 16, "立即组织排查，制定整改方案", -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 17, d_deadline, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 18, d_deadline, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 19, urgency == 1 ? "限期内完成整改并向群众公开" : "", -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 20, urgency == 1 ? "先行采取临时措施" : "", -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 21, statuses[status], -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 22, status >= 1 ? pick(100) < 10 : 0);
-			sqlite3_bind_int(st, 23, unsat);
-			sqlite3_bind_int(st, 24, callbacks);
-			if (color)
-				sqlite3_bind_text(st, 25, color, -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 26, (color && !strcmp(color, "red")) || pick(100) < 5);
-			sqlite3_bind_text(st, 27, d_last, -1, SQLITE_TRANSIENT);
-			if (status == 3)
-				sqlite3_bind_text(st, 28, d_closed, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 29, at, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 30, u[street].path, -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(st) != SQLITE_DONE) {
-				db_done(st);
-				goto dberr;
-			}
-			db_done(st);
-			long long id = sqlite3_last_insert_rowid(db_handle(db));
-			st = db_prepare(db, q_fts);
-			sqlite3_bind_int64(st, 1, id);
-			sqlite3_bind_text(st, 2, title, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 3, desc, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 4, "", -1, SQLITE_STATIC);
-			if (sqlite3_step(st) != SQLITE_DONE) {
-				db_done(st);
-				goto dberr;
-			}
-			db_done(st);
-			/* The callbacks behind the counters: the unsatisfied ones first, then a satisfied one. */
-			for (int c = 0; c < callbacks; c++) {
-				st = db_prepare(db, q_callback);
-				sqlite3_bind_int64(st, 1, id);
-				sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
-				sqlite3_bind_text(st, 3, c < unsat ? "unsatisfied" : pick(3) ? "satisfied" : "basically_satisfied", -1,
-						  SQLITE_STATIC);
-				if (sqlite3_step(st) != SQLITE_DONE) {
-					db_done(st);
-					goto dberr;
-				}
-				db_done(st);
-			}
-			json_t *after = json_pack("{s:s,s:s}", "code", code, "status", statuses[status]);
-			long long ev = audit_append(db, &seeder, "ticket", id, "seed", NULL, after, e);
-			json_decref(after);
-			if (ev < 0) {
+			if (seed_ticket(c, done) != 0) {
+				if (!e->message[0])
+					err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
 				db_exec(db, "ROLLBACK", NULL);
-				return -1;
+				goto out;
 			}
 		}
 		if (db_exec(db, "COMMIT", e) != 0)
-			return -1;
+			goto out;
 		if (done % 100000 == 0 || done == n) {
 			fprintf(out, "已生成 %ld / %ld 个问题\n", done, n);
 			fflush(out);
@@ -243,10 +609,9 @@ int seed_run(struct db *db, long n, FILE *out, struct err *e)
 	}
 	/* The search index in one merged piece (see migration 011), then the planner statistics. */
 	if (db_exec(db, "INSERT INTO tickets_fts (tickets_fts) VALUES ('optimize')", e) != 0)
-		return -1;
-	return db_stats_take(db, e);
-dberr:
-	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
-	db_exec(db, "ROLLBACK", NULL);
-	return -1;
+		goto out;
+	rc = db_stats_take(db, e);
+out:
+	free(c);
+	return rc;
 }

@@ -27,7 +27,7 @@ static const char *action_label(const char *action)
 {
 	static const char *const extra[][2] = {
 		{ "create", "登记问题" }, { "edit", "修改信息" }, { "attach", "上传证明材料" },
-		{ "duplicate_ref", "他单位重复登记原工单号" },
+		{ "duplicate_ref", "他单位重复登记原工单号" }, { "seed", "登记问题（演示数据）" },
 	};
 	const struct transition *t = workflow_find(action);
 	return t ? t->label : label_of(extra, ARRAY_LEN(extra), action);

@@ -157,3 +157,48 @@ test('browser journey: log, accept, report, submit; return, verify, callback; da
   await accessible(page, 'dispatch');
   await shot(page, 'reviewer-dispatch');
 });
+
+// The demo of `make run` as a district officer first sees it, at today's date: the README's
+// screenshots (docs/) are taken here, so they show the product as it is.
+test('the living demo: a dashboard with this week in it, a ticket with its story; the README screenshots', { timeout: 180000 }, async () => {
+  assert.ok(chromium && axeSource && existsSync(CHROMIUM), 'playwright-core, axe-core and chromium are installed');
+  const shanghai = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 19) + '+08:00';
+  const demo = await startServer({ now: shanghai });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(15000);
+  try {
+    const { ledger } = await import('./helpers.mjs');
+    const seeded = ledger(['seed', '--db', demo.db, '--tickets', '3000'], { env: { LEDGER_NOW: shanghai } });
+    assert.equal(seeded.code, 0, seeded.stderr);
+    await page.goto(`${demo.base}/login`);
+    await page.getByLabel('登录名').fill('zhongxin');
+    await page.getByLabel('密码').fill('Demo#2023');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL(`${demo.base}/`);
+    const home = await page.content();
+    assert.match(home, /当前阶段：<strong[^>]*>集中整改/);
+    assert.match(home, /还剩 <strong[^>]*>16<\/strong> 天/);
+    await accessible(page, 'the demo dashboard');
+    mkdirSync(join(ROOT, 'docs'), { recursive: true });
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.screenshot({ path: join(ROOT, 'docs/dashboard.png'), fullPage: true });
+    // A closed ticket with its photo, progress notes, callback and history.
+    const id = sql(demo.db, "SELECT t.id FROM tickets t WHERE t.status = 'closed' AND t.callback_count > 0 " +
+      'AND EXISTS (SELECT 1 FROM attachments a WHERE a.ticket_id = t.id) ' +
+      'AND (SELECT count(*) FROM progress p WHERE p.ticket_id = t.id) >= 2 ORDER BY t.id LIMIT 1');
+    assert.ok(Number(id) > 0, 'a demo ticket with a photo, notes and a callback');
+    await page.goto(`${demo.base}/tickets/${id}`);
+    await page.waitForLoadState('networkidle');
+    const thumb = await page.locator('img[src$="/thumb"]').first().evaluate((img) => img.naturalWidth);
+    assert.ok(thumb > 0, 'the photo\'s thumbnail shows');
+    await accessible(page, 'a demo ticket');
+    await page.screenshot({ path: join(ROOT, 'docs/ticket.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${demo.base}/`);
+    await page.screenshot({ path: join(shots, 'demo-dashboard-phone.png'), fullPage: true });
+    await accessible(page, 'the demo dashboard at phone width');
+  } finally {
+    await page.close();
+    await demo.stop();
+  }
+});
