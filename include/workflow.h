@@ -19,6 +19,35 @@ enum status { ST_OPEN, ST_RECTIFYING, ST_VERIFYING, ST_CLOSED, ST__COUNT };
 #define ST_UNCHANGED (-1)
 #define ST_BY_RESULT (-2) /* callback: closed stays closed unless the citizen is unsatisfied */
 
+/*
+ * What an action does besides moving the state: each is a column (a bit) of its row, applied
+ * by ticket_action_job in one pass, so that a new action is a new row. The counters, flags and
+ * colour follow from these by workflow_outcome (pure); the rest touch the ticket's children.
+ */
+enum effect {
+	EFF_NOTE = 1u << 0,            /* fields[0] becomes a dated note of the row's note_kind */
+	EFF_PROGRESS_TODAY = 1u << 1,  /* counts as progress today (staleness) */
+	EFF_RETURNED = 1u << 2,        /* return_count + 1 */
+	EFF_RELAPSED = 1u << 3,        /* marked 反弹 */
+	EFF_SUPERVISED = 1u << 4,      /* on the supervision list */
+	EFF_CALLBACK = 1u << 5,        /* a callback (fields: result, method; note): its result decides the state */
+	EFF_EXTENSION_ASK = 1u << 6,   /* fields (deadline, reason) become the pending extension request */
+	EFF_EXTENSION_GRANT = 1u << 7, /* the pending request's deadline becomes the deadline */
+	EFF_EXTENSION_CLOSE = 1u << 8, /* the pending request is decided (granted or refused) */
+	EFF_NEEDS_EVIDENCE = 1u << 9,  /* refused while the ticket has no attachment */
+};
+
+/* How a field of an action's body is checked, beyond being given and not too long. */
+enum field_check {
+	CHECK_TEXT,            /* any text */
+	CHECK_CALLBACK_RESULT, /* satisfied, basically_satisfied, unsatisfied */
+	CHECK_CALLBACK_METHOD, /* phone, visit, sms, other */
+	CHECK_LATER_DATE,      /* a date after the ticket's current deadline */
+};
+
+/* Whether an action needs a pending extension request, refuses one, or does not care. */
+enum pending_rule { PENDING_ANY, PENDING_NEEDED, PENDING_REFUSED };
+
 struct transition {
 	const char *name;  /* the API's action name */
 	const char *label; /* the button's Chinese label */
@@ -26,8 +55,31 @@ struct transition {
 	unsigned from;     /* states it applies in */
 	int to;            /* next state, ST_UNCHANGED or ST_BY_RESULT */
 	const char *fields[2]; /* body fields that must be non-empty */
-	int needs_pending_extension;
+	enum field_check checks[2]; /* how each of them is checked */
+	enum pending_rule pending;
+	unsigned effects;      /* enum effect */
+	const char *note_kind; /* EFF_NOTE: progress, statement or verification */
 };
+
+/* A ticket's counters and marks, before and after an action (workflow_outcome). */
+struct ticket_marks {
+	int status;        /* enum status */
+	int unsatisfied;   /* unsatisfied callbacks */
+	int callbacks;
+	int returned;      /* added to return_count */
+	int relapsed, supervised; /* set by the action (never unset) */
+	const char *color; /* callback colour, NULL before any callback */
+};
+
+/*
+ * What action t does to a ticket in state m->status with m's counters; result is a
+ * callback's answer (NULL for other actions). Pure: the rules of section 4 in one place —
+ * an unsatisfied callback reopens and counts, a red ticket is supervised by itself.
+ */
+struct ticket_marks workflow_outcome(const struct transition *t, const struct ticket_marks *m, const char *result);
+
+/* 1 if v is one of check's values (CHECK_CALLBACK_*; any text for the others). */
+int workflow_value_ok(enum field_check check, const char *v);
 
 extern const struct transition workflow[];
 extern const int workflow_count;

@@ -1099,21 +1099,6 @@ int ticket_create(struct ticket_input *t, struct err *e)
 
 /* ---------------------------------------------------------------- actions */
 
-static const char *const callback_results[][2] = {
-	{ "satisfied", "满意" }, { "basically_satisfied", "基本满意" }, { "unsatisfied", "不满意" },
-};
-static const char *const callback_methods[][2] = {
-	{ "phone", "电话" }, { "visit", "走访" }, { "sms", "短信" }, { "other", "其他" },
-};
-
-static int in_pairs(const char *v, const char *const (*pairs)[2], size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		if (strcmp(v, pairs[i][0]) == 0)
-			return 1;
-	return 0;
-}
-
 static int add_note(struct db *w, long long id, const char *kind, const char *note, const struct actor *who,
 		    struct err *e)
 {
@@ -1172,51 +1157,51 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 
 	/* Checked here, in the writer, so that two people acting at once cannot both pass. */
 	if (!workflow_applies(tr, (enum status)status, pending)) {
-		if (tr->needs_pending_extension && !pending && (tr->from & ST_BIT(status)))
+		if (tr->pending == PENDING_NEEDED && !pending && (tr->from & ST_BIT(status)))
 			err_set(e, 409, "invalid_transition", NULL, "该问题没有待审批的延期申请，不能%s", tr->label);
-		else if (!strcmp(tr->name, "extend-request") && pending && (tr->from & ST_BIT(status)))
+		else if (tr->pending == PENDING_REFUSED && pending && (tr->from & ST_BIT(status)))
 			err_set(e, 409, "invalid_transition", NULL, "该问题已有待审批的延期申请，请等待审批");
 		else
 			err_set(e, 409, "invalid_transition", NULL, "问题当前状态为“%s”，不能进行“%s”操作",
 				status_label((enum status)status), tr->label);
 		return -1;
 	}
-	/* Required fields, then the action's own rules. */
-	const char *f0 = NULL, *f1 = NULL;
+	/* The row's fields: given, not too long, and as their check asks. */
+	static const char *const check_messages[] = {
+		[CHECK_CALLBACK_RESULT] = "回访结果须为满意、基本满意或不满意",
+		[CHECK_CALLBACK_METHOD] = "回访方式须为电话、走访、短信或其他",
+	};
+	const char *f[2] = { NULL, NULL };
 	for (int i = 0; i < 2; i++) {
 		const char *name = tr->fields[i];
 		if (!name)
 			continue;
 		const char *v = str_in(a->body, name, a->errors);
-		if (v && !*v)
+		f[i] = v;
+		if (v && !*v) {
 			field_error(a->errors, name, "请填写此项");
+			continue;
+		}
 		if (v && utf8_chars(v) > 5000)
 			field_error(a->errors, name, "不能超过 5000 个字");
-		if (i == 0)
-			f0 = v;
-		else
-			f1 = v;
+		if (!v)
+			continue;
+		if (tr->checks[i] == CHECK_LATER_DATE) {
+			long d = date_parse_days(v);
+			if (d < 0)
+				field_error(a->errors, name, "延期后的时限须为有效日期（YYYY-MM-DD）");
+			else if (d <= deadline)
+				field_error(a->errors, name, "延期后的时限须晚于当前时限");
+		} else if (!workflow_value_ok(tr->checks[i], v)) {
+			field_error(a->errors, name, "%s", check_messages[tr->checks[i]]);
+		}
 	}
 	const char *note_opt = str_in(a->body, "note", a->errors);
-	if (!strcmp(tr->name, "callback")) {
-		if (f0 && *f0 && !in_pairs(f0, callback_results, ARRAY_LEN(callback_results)))
-			field_error(a->errors, "result", "回访结果须为满意、基本满意或不满意");
-		if (f1 && *f1 && !in_pairs(f1, callback_methods, ARRAY_LEN(callback_methods)))
-			field_error(a->errors, "method", "回访方式须为电话、走访、短信或其他");
-	}
-	long new_deadline = -1;
-	if (!strcmp(tr->name, "extend-request") && f0 && *f0) {
-		new_deadline = date_parse_days(f0);
-		if (new_deadline < 0)
-			field_error(a->errors, "deadline", "延期后的时限须为有效日期（YYYY-MM-DD）");
-		else if (new_deadline <= deadline)
-			field_error(a->errors, "deadline", "延期后的时限须晚于当前时限");
-	}
 	if (json_object_size(a->errors)) {
 		err_set(e, 422, "validation", NULL, "填写的内容有误，请按提示修改");
 		return -1;
 	}
-	if (!strcmp(tr->name, "submit")) {
+	if (tr->effects & EFF_NEEDS_EVIDENCE) {
 		st = db_prepare(w, q_attachments);
 		if (!st)
 			goto dberr;
@@ -1235,114 +1220,80 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 	time_format_rfc3339(clock_now(), at, sizeof at);
 	time_format_date(clock_now(), today, sizeof today);
 
-	int next = tr->to == ST_UNCHANGED ? status : tr->to;
-	int returned = 0, supervise = 0, relapse = 0, keep_ext = 1;
-	const char *set_deadline = NULL, *ext_deadline = NULL, *ext_reason = NULL, *progress_on = NULL;
-	const char *name = tr->name;
-	if (!strcmp(name, "accept")) {
-		progress_on = today;
-	} else if (!strcmp(name, "progress")) {
-		if (add_note(w, a->id, "progress", f0, &a->who, e) != 0)
-			goto fail;
-		progress_on = today;
-	} else if (!strcmp(name, "submit")) {
-		if (add_note(w, a->id, "statement", f0, &a->who, e) != 0)
-			goto fail;
-		progress_on = today;
-	} else if (!strcmp(name, "verify")) {
-		if (add_note(w, a->id, "verification", f0, &a->who, e) != 0)
-			goto fail;
-	} else if (!strcmp(name, "return")) {
-		returned = 1;
-	} else if (!strcmp(name, "callback")) {
+	/* The row's effects, in one pass: its children first, then the ticket's own columns. */
+	const unsigned fx = tr->effects;
+	struct ticket_marks was = { .status = status, .unsatisfied = unsatisfied, .callbacks = callbacks };
+	struct ticket_marks now = workflow_outcome(tr, &was, (fx & EFF_CALLBACK) ? f[0] : NULL);
+	if ((fx & EFF_NOTE) && add_note(w, a->id, tr->note_kind, f[0], &a->who, e) != 0)
+		goto fail;
+	if (fx & EFF_CALLBACK) {
 		st = db_prepare(w, q_callback);
 		if (st) {
 			sqlite3_bind_int64(st, 1, a->id);
 			sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
 			if (a->who.id)
 				sqlite3_bind_int64(st, 3, a->who.id);
-			sqlite3_bind_text(st, 4, f0, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 5, f1, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, f[0], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, f[1], -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 6, note_opt ? note_opt : "", -1, SQLITE_STATIC);
 		}
 		if (step_done(w, st, e) != 0)
 			goto fail;
-		callbacks++;
-		if (!strcmp(f0, "unsatisfied")) {
-			unsatisfied++;
-			next = ST_RECTIFYING;
-		} else {
-			next = ST_CLOSED;
-		}
-	} else if (!strcmp(name, "reopen")) {
-		relapse = 1;
-	} else if (!strcmp(name, "extend-request")) {
-		keep_ext = 0;
-		ext_deadline = f0;
-		ext_reason = f1;
-	} else if (!strcmp(name, "extend-approve")) {
+	}
+	char granted[11] = "";
+	if (fx & EFF_EXTENSION_GRANT) {
 		st = db_prepare(w, q_keep_ext);
-		char dl[11] = "";
 		if (st) {
 			sqlite3_bind_int64(st, 1, a->id);
 			if (sqlite3_step(st) == SQLITE_ROW)
-				snprintf(dl, sizeof dl, "%s", db_text(st, 0));
+				str_copy(granted, sizeof granted, db_text(st, 0));
 			db_done(st);
 		}
-		keep_ext = 0;
-		set_deadline = dl[0] ? strcpy(xmalloc(11), dl) : NULL;
-	} else if (!strcmp(name, "extend-reject")) {
-		keep_ext = 0;
-	} else if (!strcmp(name, "supervise")) {
-		supervise = 1;
 	}
-	const char *color = callback_color(unsatisfied, callbacks);
-	if (color && !strcmp(color, "red"))
-		supervise = 1; /* a red ticket goes on the supervision list by itself */
+	int keep_ext = !(fx & (EFF_EXTENSION_ASK | EFF_EXTENSION_CLOSE));
+	int next = now.status;
 
 	st = db_prepare(w, q_update);
-	if (!st) {
-		free((char *)set_deadline);
-		goto dberr;
-	}
+	if (!st)
+		goto dberr_before;
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_text(st, 2, status_code((enum status)next), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, returned);
-	sqlite3_bind_int(st, 4, unsatisfied);
-	sqlite3_bind_int(st, 5, callbacks);
-	if (color)
-		sqlite3_bind_text(st, 6, color, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, supervise);
-	sqlite3_bind_int(st, 8, relapse);
-	if (set_deadline)
-		sqlite3_bind_text(st, 9, set_deadline, -1, SQLITE_TRANSIENT);
-	if (ext_deadline)
-		sqlite3_bind_text(st, 10, ext_deadline, -1, SQLITE_STATIC);
-	if (ext_reason)
-		sqlite3_bind_text(st, 11, ext_reason, -1, SQLITE_STATIC);
-	if (progress_on)
-		sqlite3_bind_text(st, 12, progress_on, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, now.returned);
+	sqlite3_bind_int(st, 4, now.unsatisfied);
+	sqlite3_bind_int(st, 5, now.callbacks);
+	if (now.color)
+		sqlite3_bind_text(st, 6, now.color, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, now.supervised);
+	sqlite3_bind_int(st, 8, now.relapsed);
+	if (granted[0])
+		sqlite3_bind_text(st, 9, granted, -1, SQLITE_TRANSIENT);
+	if (fx & EFF_EXTENSION_ASK) {
+		sqlite3_bind_text(st, 10, f[0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, f[1], -1, SQLITE_STATIC);
+	}
+	if (fx & EFF_PROGRESS_TODAY)
+		sqlite3_bind_text(st, 12, today, -1, SQLITE_STATIC);
 	/* Closed now: today; still closed: the day it was closed; reopened: no closing day. */
 	if (next == ST_CLOSED)
 		sqlite3_bind_text(st, 13, status == ST_CLOSED && was_closed_on[0] ? was_closed_on : today, -1,
 				  SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 14, at, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 15, keep_ext);
-	free((char *)set_deadline);
 	if (step_done(w, st, e) != 0)
 		goto fail;
-	if ((!strcmp(name, "progress") || !strcmp(name, "submit") || !strcmp(name, "verify")) &&
-	    fts_refresh(w, a->id, e) != 0)
+	if ((fx & EFF_NOTE) && fts_refresh(w, a->id, e) != 0) /* notes are searched */
 		goto fail;
 
 	json_t *after = snapshot(w, a->id);
 	/* The event names the action's own input (reason, note, result) beside the new state. */
 	json_t *input = json_deep_copy(a->body);
 	json_object_set_new(after, "input", input ? input : json_object());
-	long long ev = audit_append(w, &a->who, "ticket", a->id, name, before, after, e);
+	long long ev = audit_append(w, &a->who, "ticket", a->id, tr->name, before, after, e);
 	json_decref(before);
 	json_decref(after);
 	return ev < 0 ? -1 : 0;
+dberr_before:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
 fail:
 	json_decref(before);
 	return -1;

@@ -4,6 +4,7 @@
  */
 #include "workflow.h"
 
+#include <assert.h>
 #include <string.h>
 
 #define OPEN ST_BIT(ST_OPEN)
@@ -12,19 +13,32 @@
 #define CLOSED ST_BIT(ST_CLOSED)
 #define UNCLOSED (OPEN | RECT | VERI)
 
+#define NOTE EFF_NOTE
+#define TODAY EFF_PROGRESS_TODAY
+#define T CHECK_TEXT
+
 const struct transition workflow[] = {
-	/* name            label        authz action         from      to              required fields */
-	{ "accept", "签收", ACT_ACCEPT, OPEN, ST_RECTIFYING, { NULL, NULL }, 0 },
-	{ "progress", "报告进展", ACT_PROGRESS, RECT, ST_UNCHANGED, { "note", NULL }, 0 },
-	{ "submit", "申请销号", ACT_SUBMIT, RECT, ST_VERIFYING, { "statement", NULL }, 0 },
-	{ "verify", "验收通过", ACT_VERIFY, VERI, ST_CLOSED, { "note", NULL }, 0 },
-	{ "return", "退回重办", ACT_RETURN, VERI, ST_RECTIFYING, { "reason", NULL }, 0 },
-	{ "callback", "回访", ACT_CALLBACK, CLOSED, ST_BY_RESULT, { "result", "method" }, 0 },
-	{ "reopen", "反弹重开", ACT_REOPEN, CLOSED, ST_RECTIFYING, { "reason", NULL }, 0 },
-	{ "extend-request", "申请延期", ACT_EXTEND_REQUEST, OPEN | RECT, ST_UNCHANGED, { "deadline", "reason" }, 0 },
-	{ "extend-approve", "批准延期", ACT_EXTEND_APPROVE, UNCLOSED, ST_UNCHANGED, { NULL, NULL }, 1 },
-	{ "extend-reject", "驳回延期", ACT_EXTEND_REJECT, UNCLOSED, ST_UNCHANGED, { "reason", NULL }, 1 },
-	{ "supervise", "列入督办", ACT_SUPERVISE, UNCLOSED | CLOSED, ST_UNCHANGED, { "reason", NULL }, 0 },
+	/* name, label, who, from, to, required fields and their checks, pending extension, effects, note kind */
+	{ "accept", "签收", ACT_ACCEPT, OPEN, ST_RECTIFYING, { NULL, NULL }, { T, T }, PENDING_ANY, TODAY, NULL },
+	{ "progress", "报告进展", ACT_PROGRESS, RECT, ST_UNCHANGED, { "note", NULL }, { T, T }, PENDING_ANY, NOTE | TODAY,
+	  "progress" },
+	{ "submit", "申请销号", ACT_SUBMIT, RECT, ST_VERIFYING, { "statement", NULL }, { T, T }, PENDING_ANY,
+	  NOTE | TODAY | EFF_NEEDS_EVIDENCE, "statement" },
+	{ "verify", "验收通过", ACT_VERIFY, VERI, ST_CLOSED, { "note", NULL }, { T, T }, PENDING_ANY, NOTE, "verification" },
+	{ "return", "退回重办", ACT_RETURN, VERI, ST_RECTIFYING, { "reason", NULL }, { T, T }, PENDING_ANY, EFF_RETURNED,
+	  NULL },
+	{ "callback", "回访", ACT_CALLBACK, CLOSED, ST_BY_RESULT, { "result", "method" },
+	  { CHECK_CALLBACK_RESULT, CHECK_CALLBACK_METHOD }, PENDING_ANY, EFF_CALLBACK, NULL },
+	{ "reopen", "反弹重开", ACT_REOPEN, CLOSED, ST_RECTIFYING, { "reason", NULL }, { T, T }, PENDING_ANY, EFF_RELAPSED,
+	  NULL },
+	{ "extend-request", "申请延期", ACT_EXTEND_REQUEST, OPEN | RECT, ST_UNCHANGED, { "deadline", "reason" },
+	  { CHECK_LATER_DATE, T }, PENDING_REFUSED, EFF_EXTENSION_ASK, NULL },
+	{ "extend-approve", "批准延期", ACT_EXTEND_APPROVE, UNCLOSED, ST_UNCHANGED, { NULL, NULL }, { T, T }, PENDING_NEEDED,
+	  EFF_EXTENSION_GRANT | EFF_EXTENSION_CLOSE, NULL },
+	{ "extend-reject", "驳回延期", ACT_EXTEND_REJECT, UNCLOSED, ST_UNCHANGED, { "reason", NULL }, { T, T },
+	  PENDING_NEEDED, EFF_EXTENSION_CLOSE, NULL },
+	{ "supervise", "列入督办", ACT_SUPERVISE, UNCLOSED | CLOSED, ST_UNCHANGED, { "reason", NULL }, { T, T },
+	  PENDING_ANY, EFF_SUPERVISED, NULL },
 };
 const int workflow_count = sizeof workflow / sizeof workflow[0];
 
@@ -48,12 +62,57 @@ int workflow_applies(const struct transition *t, enum status s, int extension_pe
 {
 	if ((unsigned)s >= ST__COUNT || !(t->from & ST_BIT(s)))
 		return 0;
-	if (t->needs_pending_extension && !extension_pending)
+	if (t->pending == PENDING_NEEDED && !extension_pending)
 		return 0;
 	/* A second request while one is pending would silently replace it. */
-	if (strcmp(t->name, "extend-request") == 0 && extension_pending)
+	if (t->pending == PENDING_REFUSED && extension_pending)
 		return 0;
 	return 1;
+}
+
+static const char *const callback_results[] = { "satisfied", "basically_satisfied", "unsatisfied" };
+static const char *const callback_methods[] = { "phone", "visit", "sms", "other" };
+
+static int one_of(const char *v, const char *const *set, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		if (strcmp(v, set[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int workflow_value_ok(enum field_check check, const char *v)
+{
+	switch (check) {
+	case CHECK_CALLBACK_RESULT:
+		return one_of(v, callback_results, sizeof callback_results / sizeof callback_results[0]);
+	case CHECK_CALLBACK_METHOD:
+		return one_of(v, callback_methods, sizeof callback_methods / sizeof callback_methods[0]);
+	default:
+		return v != NULL;
+	}
+}
+
+struct ticket_marks workflow_outcome(const struct transition *t, const struct ticket_marks *m, const char *result)
+{
+	assert(t && m);
+	struct ticket_marks o = *m;
+	o.returned = (t->effects & EFF_RETURNED) != 0;
+	o.relapsed = (t->effects & EFF_RELAPSED) != 0;
+	o.supervised = (t->effects & EFF_SUPERVISED) != 0;
+	o.status = t->to == ST_UNCHANGED ? m->status : t->to;
+	if (t->effects & EFF_CALLBACK) {
+		/* An unsatisfied citizen sends the ticket back to rectification and counts. */
+		int unsatisfied = result && strcmp(result, "unsatisfied") == 0;
+		o.callbacks++;
+		o.unsatisfied += unsatisfied;
+		o.status = unsatisfied ? ST_RECTIFYING : ST_CLOSED;
+	}
+	assert(o.status >= 0 && o.status < ST__COUNT);
+	o.color = callback_color(o.unsatisfied, o.callbacks);
+	if (o.color && strcmp(o.color, "red") == 0)
+		o.supervised = 1; /* a red ticket goes on the supervision list by itself */
+	return o;
 }
 
 static const char *const status_codes[ST__COUNT] = { "open", "rectifying", "verifying", "closed" };

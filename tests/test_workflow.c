@@ -43,7 +43,7 @@ int main(void)
 		for (int s = 0; s < ST__COUNT; s++) {
 			const char *want = expect[i].next[s];
 			/* Extension decisions apply only with a request pending. */
-			int applies = workflow_applies(t, (enum status)s, t->needs_pending_extension);
+			int applies = workflow_applies(t, (enum status)s, t->pending == PENDING_NEEDED);
 			CHECK(applies == (want[0] != '-'));
 			if (applies && want[0] != '=' && want[0] != '?')
 				CHECK(t->to >= 0 && strcmp(status_code((enum status)t->to), want) == 0);
@@ -72,6 +72,72 @@ int main(void)
 	CHECK(workflow_find(NULL) == NULL);
 	CHECK(strcmp(workflow_find("submit")->fields[0], "statement") == 0);
 	CHECK(strcmp(workflow_find("callback")->fields[1], "method") == 0);
+
+	/* Each action's effects (section 4), written out here, not read from the table: what it
+	 * adds to the ticket's counters and marks, from a ticket with no callback yet. */
+	static const struct {
+		const char *action;
+		int returned, relapsed, supervised, note;
+		const char *note_kind;
+		int today, evidence;
+	} effects[] = {
+		{ "accept", 0, 0, 0, 0, NULL, 1, 0 },
+		{ "progress", 0, 0, 0, 1, "progress", 1, 0 },
+		{ "submit", 0, 0, 0, 1, "statement", 1, 1 },
+		{ "verify", 0, 0, 0, 1, "verification", 0, 0 },
+		{ "return", 1, 0, 0, 0, NULL, 0, 0 },
+		{ "reopen", 0, 1, 0, 0, NULL, 0, 0 },
+		{ "supervise", 0, 0, 1, 0, NULL, 0, 0 },
+		{ "extend-request", 0, 0, 0, 0, NULL, 0, 0 },
+		{ "extend-approve", 0, 0, 0, 0, NULL, 0, 0 },
+		{ "extend-reject", 0, 0, 0, 0, NULL, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof effects / sizeof effects[0]; i++) {
+		const struct transition *t = workflow_find(effects[i].action);
+		struct ticket_marks m = { .status = ST_RECTIFYING };
+		struct ticket_marks o = workflow_outcome(t, &m, NULL);
+		if (o.returned != effects[i].returned || o.relapsed != effects[i].relapsed ||
+		    o.supervised != effects[i].supervised)
+			fprintf(stderr, "effects of %s\n", t->name);
+		CHECK(o.returned == effects[i].returned && o.relapsed == effects[i].relapsed &&
+		      o.supervised == effects[i].supervised);
+		CHECK(((t->effects & EFF_NOTE) != 0) == effects[i].note);
+		CHECK(!effects[i].note || strcmp(t->note_kind, effects[i].note_kind) == 0);
+		CHECK(((t->effects & EFF_PROGRESS_TODAY) != 0) == effects[i].today);
+		CHECK(((t->effects & EFF_NEEDS_EVIDENCE) != 0) == effects[i].evidence);
+		CHECK(o.unsatisfied == 0 && o.callbacks == 0 && o.color == NULL);
+		CHECK(o.status == (t->to == ST_UNCHANGED ? ST_RECTIFYING : t->to));
+	}
+	/* Extension requests: asked with a later date, decided by approve (which moves the deadline)
+	 * or reject. */
+	CHECK(workflow_find("extend-request")->effects == EFF_EXTENSION_ASK);
+	CHECK(workflow_find("extend-request")->checks[0] == CHECK_LATER_DATE);
+	CHECK(workflow_find("extend-approve")->effects == (EFF_EXTENSION_GRANT | EFF_EXTENSION_CLOSE));
+	CHECK(workflow_find("extend-reject")->effects == EFF_EXTENSION_CLOSE);
+	/* Callbacks: satisfied first → closed, green; unsatisfied → back to rectification, yellow;
+	 * a second unsatisfied → red, and supervised by itself. */
+	const struct transition *cb = workflow_find("callback");
+	struct ticket_marks closed = { .status = ST_CLOSED };
+	struct ticket_marks g = workflow_outcome(cb, &closed, "satisfied");
+	CHECK(g.status == ST_CLOSED && g.callbacks == 1 && g.unsatisfied == 0 && !g.supervised);
+	CHECK_STR(g.color, "green");
+	struct ticket_marks y = workflow_outcome(cb, &closed, "unsatisfied");
+	CHECK(y.status == ST_RECTIFYING && y.callbacks == 1 && y.unsatisfied == 1 && !y.supervised);
+	CHECK_STR(y.color, "yellow");
+	y.status = ST_CLOSED; /* rectified again, verified again */
+	struct ticket_marks r = workflow_outcome(cb, &y, "unsatisfied");
+	CHECK(r.status == ST_RECTIFYING && r.unsatisfied == 2 && r.supervised == 1);
+	CHECK_STR(r.color, "red");
+	struct ticket_marks b = workflow_outcome(cb, &y, "basically_satisfied");
+	CHECK(b.status == ST_CLOSED && b.unsatisfied == 1);
+	CHECK_STR(b.color, "yellow");
+	/* A red ticket that is edited by any later action stays supervised. */
+	struct ticket_marks later = workflow_outcome(workflow_find("progress"), &r, NULL);
+	CHECK(later.supervised == 1);
+	CHECK(workflow_value_ok(CHECK_CALLBACK_RESULT, "basically_satisfied"));
+	CHECK(!workflow_value_ok(CHECK_CALLBACK_RESULT, "happy"));
+	CHECK(workflow_value_ok(CHECK_CALLBACK_METHOD, "sms") && !workflow_value_ok(CHECK_CALLBACK_METHOD, "fax"));
+	CHECK(!workflow_value_ok(CHECK_CALLBACK_METHOD, NULL));
 
 	/* Deadline light: the deadline is 2023-09-25 (rectification phase end). */
 	long dl = date_parse_days("2023-09-25");
