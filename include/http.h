@@ -132,7 +132,14 @@ json_t *http_keep_json(const char *key, json_t *v);
 /* The same with tables bound beside ctx (see tmpl.h); the tables stay the caller's. */
 void http_page_with(struct req *r, int status, const char *tmpl, json_t *ctx, const struct tmpl_binding *tables,
 		    int ntables);
+/*
+ * The one error answer. The API gets {"error":{"code","message","fields"?,...extra}}, a page
+ * the error page with the message. fields (field → message) and extra (more keys of the
+ * error, e.g. the current ticket of a conflict) are taken; either may be NULL.
+ */
+void http_error_with(struct req *r, int status, const char *code, const char *message, json_t *fields, json_t *extra);
 void http_error(struct req *r, int status, const char *code, const char *message);
+/* An error value returned up the stack (util.h), its field named when it has one. */
 void http_fail(struct req *r, const struct err *e);
 void http_redirect(struct req *r, const char *location);
 void http_file(struct req *r, int fd, off_t size, const char *content_type);

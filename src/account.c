@@ -239,8 +239,7 @@ void api_session_create(struct req *r)
 			json_object_set_new(fields, "login", json_string("请填写登录名"));
 		if (!password || !*password)
 			json_object_set_new(fields, "password", json_string("请填写密码"));
-		http_json(r, 422, json_pack("{s:{s:s,s:s,s:o}}", "error", "code", "validation", "message",
-					    "请填写登录名和密码", "fields", fields));
+		http_error_with(r, 422, "validation", "请填写登录名和密码", fields, NULL);
 		json_decref(body);
 		return;
 	}

@@ -207,11 +207,7 @@ void api_ticket_upload(struct req *r)
 	struct err e = { 0 };
 	json_t *a = attachment_store(r, t.id, &e);
 	if (!a) {
-		if (e.status == 422)
-			http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", e.code, "message", e.message,
-						    "fields", "file", e.message));
-		else
-			http_fail(r, &e);
+		http_fail(r, &e);
 		return;
 	}
 	http_header(r, "Location", json_string_value(json_object_get(a, "url")));

@@ -548,14 +548,26 @@ void http_page_with(struct req *r, int status, const char *tmpl, json_t *ctx, co
 	r->out = out;
 }
 
-void http_error(struct req *r, int status, const char *code, const char *message)
+void http_error_with(struct req *r, int status, const char *code, const char *message, json_t *fields, json_t *extra)
 {
-	if (r->answered)
-		return;
-	if (r->is_api || !r->srv->templates) {
-		http_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message));
+	if (r->answered) {
+		json_decref(fields);
+		json_decref(extra);
 		return;
 	}
+	if (r->is_api || !r->srv->templates) {
+		json_t *err = json_pack("{s:s,s:s}", "code", code, "message", message);
+		if (fields && json_object_size(fields))
+			json_object_set(err, "fields", fields);
+		if (extra)
+			json_object_update(err, extra);
+		json_decref(fields);
+		json_decref(extra);
+		http_json(r, status, json_pack("{s:o}", "error", err));
+		return;
+	}
+	json_decref(fields); /* a page shows field errors in its own form; here only the message */
+	json_decref(extra);
 	http_page(r, status, "error",
 		  json_pack("{s:i,s:s,s:s,s:s}", "status", status, "title", status_title(status), "message", message,
 			    "code", code));
@@ -568,18 +580,16 @@ void http_error(struct req *r, int status, const char *code, const char *message
 	}
 }
 
+void http_error(struct req *r, int status, const char *code, const char *message)
+{
+	http_error_with(r, status, code, message, NULL, NULL);
+}
+
 void http_fail(struct req *r, const struct err *e)
 {
-	if (r->answered)
-		return;
 	int status = e->status ? e->status : 500;
-	if (r->is_api && e->field[0]) {
-		http_json(r, status,
-			  json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", e->code, "message", e->message, "fields",
-				    e->field, e->message));
-		return;
-	}
-	http_error(r, status, e->code[0] ? e->code : "error", e->message[0] ? e->message : status_title(status));
+	http_error_with(r, status, e->code[0] ? e->code : "error", e->message[0] ? e->message : status_title(status),
+			e->field[0] ? json_pack("{s:s}", e->field, e->message) : NULL, NULL);
 }
 
 void http_redirect(struct req *r, const char *location)

@@ -376,8 +376,8 @@ void api_import(struct req *r)
 	char *csv = request_csv(r, &len);
 	if (!csv || len == 0) {
 		free(csv);
-		http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message", "请上传 CSV 文件",
-					    "fields", "file", "请上传 CSV 文件（字段名 file，或以 text/csv 提交）"));
+		http_error_with(r, 422, "validation", "请上传 CSV 文件",
+				json_pack("{s:s}", "file", "请上传 CSV 文件（字段名 file，或以 text/csv 提交）"), NULL);
 		return;
 	}
 	struct subject who = http_subject(r);
@@ -385,8 +385,7 @@ void api_import(struct req *r)
 	json_t *report = import_csv(db_reader(), &who, http_actor(r), csv, len, NULL, &e);
 	free(csv);
 	if (!report) {
-		http_json(r, e.status ? e.status : 500, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", e.code, "message",
-							      e.message, "fields", "file", e.message));
+		http_error_with(r, e.status ? e.status : 500, e.code, e.message, json_pack("{s:s}", "file", e.message), NULL);
 		return;
 	}
 	json_object_del(report, "rows");

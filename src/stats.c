@@ -233,8 +233,7 @@ void api_stats(struct req *r)
 	struct subject who = http_subject(r);
 	struct ticket_filter f;
 	if (!stats_filter(r, &f, &who)) {
-		http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message", "日期无效",
-					    "fields", "from", "日期须为 YYYY-MM-DD"));
+		http_error_with(r, 422, "validation", "日期无效", json_pack("{s:s}", "from", "日期须为 YYYY-MM-DD"), NULL);
 		return;
 	}
 	json_t *s = stats_compute(db_reader(), &f);

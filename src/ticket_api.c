@@ -12,8 +12,7 @@
 static void fail_fields(struct req *r, const struct err *e, json_t *fields)
 {
 	if (fields && json_object_size(fields)) {
-		http_json(r, 422, json_pack("{s:{s:s,s:s,s:o}}", "error", "code", "validation", "message",
-					    "填写的内容有误，请按提示修改", "fields", fields));
+		http_error_with(r, 422, "validation", "填写的内容有误，请按提示修改", fields, NULL);
 		return;
 	}
 	json_decref(fields);
@@ -135,23 +134,23 @@ void api_ticket_list(struct req *r)
 	if (p && *p) {
 		page = strtol(p, &end, 10);
 		if (*end || page < 1 || page > 1000000) {
-			http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message",
-						    "页码无效", "fields", "page", "页码须为 1 到 1000000 之间的整数"));
+			http_error_with(r, 422, "validation", "页码无效", json_pack("{s:s}", "page", "页码须为 1 到 1000000 之间的整数"),
+					NULL);
 			return;
 		}
 	}
 	if (pp && *pp) {
 		per_page = strtol(pp, &end, 10);
 		if (*end || per_page < 1 || per_page > 200) {
-			http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message",
-						    "每页条数无效", "fields", "per_page", "每页条数须为 1 到 200 之间的整数"));
+			http_error_with(r, 422, "validation", "每页条数无效",
+					json_pack("{s:s}", "per_page", "每页条数须为 1 到 200 之间的整数"), NULL);
 			return;
 		}
 	}
 	const char *bad_date = ticket_filter_bad_date(&f);
 	if (bad_date) {
-		http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message", "日期无效",
-					    "fields", bad_date, "日期须为有效的日期，格式如 2023-09-01"));
+		http_error_with(r, 422, "validation", "日期无效", json_pack("{s:s}", bad_date, "日期须为有效的日期，格式如 2023-09-01"),
+				NULL);
 		return;
 	}
 	struct db *db = db_reader();
@@ -179,8 +178,7 @@ void api_ticket_patch(struct req *r)
 	json_t *version = json_object_get(in, "version");
 	if (!json_is_integer(version)) {
 		json_decref(in);
-		http_json(r, 422, json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", "validation", "message",
-					    "请提供读取时的版本号", "fields", "version", "须为整数"));
+		http_error_with(r, 422, "validation", "请提供读取时的版本号", json_pack("{s:s}", "version", "须为整数"), NULL);
 		return;
 	}
 	struct subject who = http_subject(r);
@@ -192,8 +190,7 @@ void api_ticket_patch(struct req *r)
 	struct err e = { 0 };
 	if (db_write(ticket_patch_job, &p, &e) != 0) {
 		if (e.status == 409 && p.conflict) {
-			http_json(r, 409, json_pack("{s:{s:s,s:s,s:o}}", "error", "code", "conflict", "message", e.message,
-						    "current", p.conflict));
+			http_error_with(r, 409, "conflict", e.message, NULL, json_pack("{s:o}", "current", p.conflict));
 			json_decref(p.errors);
 		} else {
 			json_decref(p.conflict);
