@@ -5,6 +5,8 @@
 #ifndef LEDGER_FORM_H
 #define LEDGER_FORM_H
 
+#include "utf8.h"
+
 #include <stddef.h>
 
 #define FORM_MAX_PAIRS 256
@@ -31,8 +33,5 @@ const char *form_text(const struct form *f, const char *key);
 
 /* The value of a hexadecimal digit, or -1. */
 int hex_digit(char c);
-
-/* 1 if s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
-int utf8_valid(const char *s, size_t len);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "handlers.h"
 #include "thumb.h"
+#include "utf8.h"
 #include "ticket.h"
 
 /* The types we accept, as libmagic names them, with a label for messages and the name
@@ -98,9 +99,7 @@ static void name_for_type(const char *name, const char *mime, char *out, size_t 
 	}
 	size_t ext = strlen(accepted[kind].ext[0]) + 1, keep = strlen(name);
 	if (keep + ext + 1 > n)
-		keep = n > ext + 1 ? n - ext - 1 : 0;
-	while (keep > 0 && ((unsigned char)name[keep] & 0xC0) == 0x80)
-		keep--; /* cut at a character boundary */
+		keep = utf8_cut(name, keep, n > ext + 1 ? n - ext - 1 : 0);
 	snprintf(out, n, "%.*s.%s", (int)keep, name, accepted[kind].ext[0]);
 }
 

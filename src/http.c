@@ -125,9 +125,7 @@ static enum MHD_Result upload_piece(void *cls, enum MHD_ValueKind kind, const ch
 			return MHD_YES;
 		r->upload.present = 1;
 		/* The name as sent, cut to fit at a character boundary; "file" if it is not UTF-8. */
-		size_t len = filename ? strlen(filename) : 0, cut = len < sizeof r->upload.name ? len : sizeof r->upload.name - 1;
-		while (cut > 0 && ((unsigned char)filename[cut] & 0xC0) == 0x80 && cut < len)
-			cut--;
+		size_t len = filename ? strlen(filename) : 0, cut = utf8_cut(filename ? filename : "", len, sizeof r->upload.name - 1);
 		if (cut == 0 || !utf8_valid(filename, cut))
 			snprintf(r->upload.name, sizeof r->upload.name, "file");
 		else

@@ -5,17 +5,8 @@
 
 #include <string.h>
 
-/* Length of the UTF-8 sequence starting at s (1 for stray bytes, so we always advance). */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	size_t n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 1;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-	return n;
-}
+#include "utf8.h"
+
 
 void mask_name(const char *name, struct buf *out)
 {
@@ -24,12 +15,12 @@ void mask_name(const char *name, struct buf *out)
 		s++;
 	if (!*s)
 		return;
-	size_t first = utf8_len(s);
+	size_t first = utf8_first_len((const char *)s);
 	buf_append(out, s, first);
 	s += first;
 	size_t rest = 0;
 	while (*s) {
-		s += utf8_len(s);
+		s += utf8_first_len((const char *)s);
 		rest++;
 	}
 	/* A one-character name still hides that it is one character long. */

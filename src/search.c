@@ -3,34 +3,11 @@
  */
 #include "search.h"
 
+#include <stdint.h>
 #include <string.h>
 
-/* The next code point of s (advancing *i), or -1 for a byte that starts no valid sequence. */
-static long next_cp(const unsigned char *s, size_t *i)
-{
-	unsigned c = s[*i];
-	int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
-	if (n < 0) {
-		(*i)++;
-		return -1;
-	}
-	unsigned long cp = n == 0 ? c : c & (0x3Fu >> n);
-	for (int k = 1; k <= n; k++) {
-		unsigned b = s[*i + (size_t)k];
-		if ((b & 0xC0) != 0x80) {
-			(*i)++;
-			return -1;
-		}
-		cp = cp << 6 | (b & 0x3F);
-	}
-	static const unsigned long least[] = { 0, 0x80, 0x800, 0x10000 };
-	if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-		(*i)++;
-		return -1;
-	}
-	*i += (size_t)n + 1;
-	return (long)cp;
-}
+#include "utf8.h"
+
 
 /*
  * A code point as it is indexed: fullwidth ASCII (typed in a Chinese input method's fullwidth
@@ -63,29 +40,6 @@ static unsigned long term_cp(long cp)
 	return (unsigned long)cp;
 }
 
-static size_t utf8_put(unsigned long cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
 
 void search_terms(const char *text, struct buf *out)
 {
@@ -93,7 +47,7 @@ void search_terms(const char *text, struct buf *out)
 	char prev[4];
 	size_t nprev = 0, i = 0;
 	for (;;) {
-		unsigned long cp = s[i] ? term_cp(next_cp(s, &i)) : 0;
+		unsigned long cp = s[i] ? term_cp(utf8_next(s, SIZE_MAX, &i)) : 0;
 		if (!cp) {
 			/* The run's last character on its own: every occurrence starts a term. */
 			if (nprev) {
@@ -107,7 +61,7 @@ void search_terms(const char *text, struct buf *out)
 			continue;
 		}
 		char cur[4];
-		size_t ncur = utf8_put(cp, cur);
+		size_t ncur = utf8_encode(cp, cur);
 		if (nprev) {
 			if (out->len)
 				buf_putc(out, ' ');
@@ -142,25 +96,25 @@ int search_match(const char *q, char *out, size_t n)
 		unsigned long run[64];
 		int nrun = 0;
 		unsigned long cp = 0;
-		while (s[i] && !(cp = term_cp(next_cp(s, &i))))
+		while (s[i] && !(cp = term_cp(utf8_next(s, SIZE_MAX, &i))))
 			;
 		while (cp) {
 			if (nrun < (int)(sizeof run / sizeof run[0]))
 				run[nrun++] = cp;
-			cp = s[i] ? term_cp(next_cp(s, &i)) : 0;
+			cp = s[i] ? term_cp(utf8_next(s, SIZE_MAX, &i)) : 0;
 		}
 		if (!nrun)
 			break;
 		size_t start = len;
 		char a[4], b[4];
-		size_t na = utf8_put(run[0], a);
+		size_t na = utf8_encode(run[0], a);
 		int ok = (!words || put(out, n, &len, " ", 1)) && put(out, n, &len, "\"", 1);
 		if (ok && nrun == 1) {
 			ok = put(out, n, &len, a, na) && put(out, n, &len, "\"*", 2);
 		} else if (ok) {
 			int grams = 0;
 			for (int k = 1; k < nrun; k++) {
-				size_t nb = utf8_put(run[k], b);
+				size_t nb = utf8_encode(run[k], b);
 				/* Room for the bigram, its space and the closing quote. */
 				if (len + (grams ? 1 : 0) + na + nb + 2 > n)
 					break;

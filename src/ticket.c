@@ -13,6 +13,7 @@
 #include "form.h"
 #include "mask.h"
 #include "search.h"
+#include "utf8.h"
 
 /* ---------------------------------------------------------------- reading */
 
@@ -649,13 +650,6 @@ static json_t *snapshot(struct db *w, long long id)
 
 /* ---------------------------------------------------------------- validation */
 
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
 
 /* The text fields of a ticket: name, Chinese label, required, maximum characters. */
 static const struct text_field {

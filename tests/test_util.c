@@ -19,6 +19,7 @@
 #include "migrate.h"
 #include "org.h"
 #include "test.h"
+#include "utf8.h"
 
 static void test_dates(void)
 {
@@ -575,6 +576,44 @@ static void test_form(void)
 	CHECK(!utf8_valid("\xf5\x80\x80\x80", 4));
 }
 
+/* The one decoder (utf8.c): strict forms, counting, cutting, encoding. */
+static void test_utf8(void)
+{
+	static const struct {
+		const char *s;
+		int valid;
+	} cases[] = {
+		{ "abc", 1 }, { "台账", 1 }, { "\xf0\x9f\x98\x80", 1 }, /* U+1F600 */
+		{ "\xc0\xaf", 0 },					   /* overlong "/" */
+		{ "\xe0\x80\xaf", 0 },				   /* overlong, three bytes */
+		{ "\xed\xa0\x80", 0 },				   /* a surrogate */
+		{ "\xf4\x90\x80\x80", 0 },				   /* past U+10FFFF */
+		{ "\x80", 0 },						   /* a lone continuation */
+		{ "\xe5\x8f", 0 },					   /* cut short */
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+		CHECK(utf8_valid(cases[i].s, strlen(cases[i].s)) == cases[i].valid);
+	CHECK(utf8_chars("满意台账ab") == 6);
+	CHECK(utf8_chars("\xff\xfe") == 2); /* stray bytes count one each */
+	CHECK(utf8_first_len("台") == 3 && utf8_first_len("a") == 1 && utf8_first_len("\xe5x") == 1);
+	/* Cutting never splits a character. */
+	CHECK(utf8_cut("台账", 6, 5) == 3);
+	CHECK(utf8_cut("台账", 6, 6) == 6);
+	CHECK(utf8_cut("台账", 6, 2) == 0);
+	CHECK(utf8_cut("a台", 4, 3) == 1);
+	/* Every code point that may be encoded comes back the same. */
+	int round = 1;
+	for (unsigned long cp = 1; cp <= 0x10FFFF; cp += cp < 0x3000 ? 1 : 97) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		char out[5];
+		size_t n = utf8_encode(cp, out), at = 0;
+		out[n] = '\0';
+		round &= utf8_next((const unsigned char *)out, n, &at) == (long)cp && at == n;
+	}
+	CHECK(round);
+}
+
 /* The whole of a file, read again each call. */
 static char *file_text(const char *path)
 {
@@ -706,6 +745,7 @@ int main(void)
 		return 1;
 	test_dates();
 	test_buf();
+	test_utf8();
 	test_json_string();
 	test_password_policy();
 	test_mask();
