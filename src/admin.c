@@ -6,21 +6,15 @@
 #include <string.h>
 
 #include "db.h"
+#include "labels.h"
 #include "handlers.h"
 #include "org.h"
 
 #define USERS_PER_PAGE 50
 
-static const char *const unit_kind_labels[][2] = {
-	{ "district", "区" }, { "street", "街道" }, { "department", "区直部门" }, { "community", "社区" }, { "village", "村" },
-};
-
 static const char *kind_label(const char *kind)
 {
-	for (size_t i = 0; i < ARRAY_LEN(unit_kind_labels); i++)
-		if (strcmp(kind, unit_kind_labels[i][0]) == 0)
-			return unit_kind_labels[i][1];
-	return kind;
+	return *vs_label(&VS_UNIT_KIND, kind) ? vs_label(&VS_UNIT_KIND, kind) : kind;
 }
 
 /* All units in tree order (by path), with their depth, for lists and selects. */
@@ -319,10 +313,10 @@ static void units_page(struct req *r, int status, json_t *values, json_t *errors
 	struct db *db = db_reader();
 	json_t *kinds = json_array();
 	const char *kind = values ? json_string_value(json_object_get(values, "kind")) : NULL;
-	for (size_t i = 0; i < ARRAY_LEN(unit_kind_labels); i++)
-		json_array_append_new(kinds, json_pack("{s:s,s:s,s:b}", "code", unit_kind_labels[i][0], "label",
-						       unit_kind_labels[i][1],
-						       "selected", kind && strcmp(kind, unit_kind_labels[i][0]) == 0));
+	for (size_t i = 0; i < VS_UNIT_KIND.n; i++)
+		json_array_append_new(kinds, json_pack("{s:s,s:s,s:b}", "code", VS_UNIT_KIND.pairs[i][0], "label",
+						       VS_UNIT_KIND.pairs[i][1],
+						       "selected", kind && strcmp(kind, VS_UNIT_KIND.pairs[i][0]) == 0));
 	const char *parent = values ? json_string_value(json_object_get(values, "parent")) : NULL;
 	json_t *ctx = json_pack("{s:o,s:o,s:o,s:o,s:o,s:s*}", "units", db ? units_tree(db, NULL, 0) : json_array(),
 				"parents", db ? units_tree(db, parent, 1) : json_array(), "kinds", kinds, "v",

@@ -7,11 +7,8 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "labels.h"
 
-static const char *const phase_kinds[][2] = {
-	{ "self_check", "自查" }, { "rectify", "集中整改" }, { "verify", "督导验收" }, { "consolidate", "巩固提升" },
-	{ "other", "其他" },
-};
 
 static const struct {
 	const char *kind, *table, *label;
@@ -130,8 +127,7 @@ static int phase_save_job(struct db *w, void *arg, struct err *e)
 		return -1;
 	}
 	int kind_ok = 0;
-	for (size_t i = 0; i < ARRAY_LEN(phase_kinds); i++)
-		kind_ok |= !strcmp(j->kind, phase_kinds[i][0]);
+	kind_ok = vs_has(&VS_PHASE_KIND, j->kind);
 	long s = date_parse_days(j->start), t = date_parse_days(j->end);
 	if (!name_ok(j->phase_name, 50)) {
 		err_set(e, 422, "invalid", "phase_name", "请填写阶段名称（不超过 50 个字）");
@@ -186,10 +182,10 @@ static json_t *campaigns_json(struct db *db, const char *only)
 		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
 			continue;
 		json_t *kinds = json_array();
-		for (size_t i = 0; i < ARRAY_LEN(phase_kinds); i++)
-			json_array_append_new(kinds, json_pack("{s:s,s:s,s:b}", "code", phase_kinds[i][0], "label",
-							       phase_kinds[i][1], "selected",
-							       !strcmp(phase_kinds[i][0], db_text(st, 5))));
+		for (size_t i = 0; i < VS_PHASE_KIND.n; i++)
+			json_array_append_new(kinds, json_pack("{s:s,s:s,s:b}", "code", VS_PHASE_KIND.pairs[i][0], "label",
+							       VS_PHASE_KIND.pairs[i][1], "selected",
+							       !strcmp(VS_PHASE_KIND.pairs[i][0], db_text(st, 5))));
 		json_array_append_new(json_object_get(cur, "phases"),
 				      json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", sqlite3_column_int(st, 3), "name",
 						db_text(st, 4), "kind", db_text(st, 5), "start", db_text(st, 6), "end",
@@ -203,8 +199,8 @@ static json_t *campaigns_json(struct db *db, const char *only)
 static json_t *kind_options(void)
 {
 	json_t *kinds = json_array();
-	for (size_t i = 0; i < ARRAY_LEN(phase_kinds); i++)
-		json_array_append_new(kinds, json_pack("{s:s,s:s}", "code", phase_kinds[i][0], "label", phase_kinds[i][1]));
+	for (size_t i = 0; i < VS_PHASE_KIND.n; i++)
+		json_array_append_new(kinds, json_pack("{s:s,s:s}", "code", VS_PHASE_KIND.pairs[i][0], "label", VS_PHASE_KIND.pairs[i][1]));
 	return kinds;
 }
 

@@ -12,6 +12,7 @@
 #include <xlsxwriter.h>
 
 #include "handlers.h"
+#include "labels.h"
 #include "ticket.h"
 
 #define EXPORT_BATCH 500
@@ -67,8 +68,6 @@ static const char *text_of(json_t *v, char *num, size_t n)
 	return "";
 }
 
-static const char *const lights[][2] = { { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" } };
-static const char *const colors[][2] = { { "red", "红标" }, { "yellow", "黄标" }, { "green", "绿标" } };
 
 /* One export row: the list's ticket plus labels, the latest progress, and unmasked fields if asked. */
 static void prepare_row(struct db *db, json_t *t, int unmasked)
@@ -90,12 +89,10 @@ static void prepare_row(struct db *db, json_t *t, int unmasked)
 	}
 	const char *light = json_string_value(json_object_get(t, "light"));
 	const char *color = json_string_value(json_object_get(t, "color"));
-	for (int k = 0; k < 3; k++) {
-		if (light && !strcmp(light, lights[k][0]))
-			json_object_set_new(t, "light_label", json_string(lights[k][1]));
-		if (color && !strcmp(color, colors[k][0]))
-			json_object_set_new(t, "color_label", json_string(colors[k][1]));
-	}
+	if (vs_has(&VS_LIGHT, light))
+		json_object_set_new(t, "light_label", json_string(vs_label(&VS_LIGHT, light)));
+	if (vs_has(&VS_COLOR, color))
+		json_object_set_new(t, "color_label", json_string(vs_label(&VS_COLOR, color)));
 	json_object_set_new(t, "supervised_label", json_string(json_is_true(json_object_get(t, "supervised")) ? "是" : "否"));
 	sqlite3_stmt *st = db_prepare(db, q_latest);
 	if (st) {

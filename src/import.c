@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "labels.h"
 #include "ticket.h"
 
 #define IMPORT_BATCH 200
@@ -204,7 +205,7 @@ static void end_record(struct import_run *run)
 			normalize_date(val, date, sizeof date);
 			val = date[0] ? date : val; /* a bad date is reported by validation */
 		} else if (!strcmp(field, "urgency")) {
-			val = !strcmp(val, "紧急") ? "urgent" : !strcmp(val, "复杂") ? "complex" : !strcmp(val, "一般") ? "normal" : val;
+			val = vs_code(&VS_URGENCY, val) ? vs_code(&VS_URGENCY, val) : val; /* a bad one is reported by validation */
 		} else {
 			val = code_for(run->db, field, val, buf, sizeof buf);
 		}

@@ -7,13 +7,12 @@
 #include <string.h>
 
 #include "codebook.h"
+#include "labels.h"
 #include "handlers.h"
 #include "ticket.h"
 
 #define PAGE_SIZE 50
 
-static const char *const light_labels[][2] = { { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" } };
-static const char *const color_labels[][2] = { { "green", "绿标" }, { "yellow", "黄标" }, { "red", "红标" } };
 
 static const char *label_of(const char *const (*pairs)[2], size_t n, const char *code)
 {
@@ -38,8 +37,8 @@ static void add_labels(json_t *t)
 {
 	const char *light = json_string_value(json_object_get(t, "light"));
 	const char *color = json_string_value(json_object_get(t, "color"));
-	json_object_set_new(t, "light_label", json_string(label_of(light_labels, 3, light)));
-	json_object_set_new(t, "color_label", json_string(label_of(color_labels, 3, color)));
+	json_object_set_new(t, "light_label", json_string(vs_label(&VS_LIGHT, light)));
+	json_object_set_new(t, "color_label", json_string(vs_label(&VS_COLOR, color)));
 }
 
 /*
@@ -82,12 +81,12 @@ static json_t *build_options(struct db *db, const char *sql, const char *current
 	return list;
 }
 
-static json_t *fixed_options(const char *const (*pairs)[2], size_t n, const char *current)
+static json_t *fixed_options(const struct value_set *vs, const char *current)
 {
 	json_t *list = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "code", pairs[i][0], "label", pairs[i][1],
-						      "selected", current && !strcmp(current, pairs[i][0])));
+	for (size_t i = 0; i < vs->n; i++)
+		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "code", vs->pairs[i][0], "label", vs->pairs[i][1],
+						      "selected", current && !strcmp(current, vs->pairs[i][0])));
 	return list;
 }
 
@@ -103,10 +102,6 @@ static const char q_opt_sources[] = "SELECT code, name FROM sources WHERE active
 static const char q_opt_categories[] = "SELECT code, name FROM categories WHERE active = 1 ORDER BY sort";
 static const char q_opt_campaigns[] = "SELECT code, name FROM campaigns WHERE active = 1 ORDER BY id DESC";
 
-static const char *const status_options[][2] = {
-	{ "open", "待整改" }, { "rectifying", "整改中" }, { "verifying", "待验收" }, { "closed", "已销号" },
-};
-static const char *const urgency_options[][2] = { { "urgent", "紧急" }, { "normal", "一般" }, { "complex", "复杂" } };
 
 /* ---------------------------------------------------------------- list */
 
@@ -192,9 +187,9 @@ static void list_row(const struct ticket_brief *b, void *arg)
 	tmpl_table_set(t, COL_STATUS_NAME, b->status_label);
 	tmpl_table_set(t, COL_DEADLINE, b->deadline);
 	tmpl_table_set(t, COL_LIGHT, b->light);
-	tmpl_table_set(t, COL_LIGHT_LABEL, label_of(light_labels, 3, b->light));
+	tmpl_table_set(t, COL_LIGHT_LABEL, vs_label(&VS_LIGHT, b->light));
 	tmpl_table_set(t, COL_COLOR, b->color);
-	tmpl_table_set(t, COL_COLOR_LABEL, label_of(color_labels, 3, b->color));
+	tmpl_table_set(t, COL_COLOR_LABEL, vs_label(&VS_COLOR, b->color));
 }
 
 /* GET /tickets */
@@ -258,11 +253,11 @@ void page_tickets(struct req *r)
 	struct choices ch = choices_of(db);
 	json_object_set_new(ctx, "f",
 			    json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b,s:b}", "statuses",
-				      fixed_options(status_options, 4, f.status), "units", options(&ch, q_opt_streets, f.unit),
+				      fixed_options(&VS_STATUS, f.status), "units", options(&ch, q_opt_streets, f.unit),
 				      "responsible_units", options(&ch, q_opt_resp, f.responsible_unit), "domains",
 				      options(&ch, q_opt_domains, f.domain), "sources", options(&ch, q_opt_sources, f.source),
 				      "categories", options(&ch, q_opt_categories, f.category), "lights",
-				      fixed_options(light_labels, 3, f.light), "colors", fixed_options(color_labels, 3, f.color),
+				      fixed_options(&VS_LIGHT, f.light), "colors", fixed_options(&VS_COLOR, f.color),
 				      "campaigns", options(&ch, q_opt_campaigns, f.campaign), "q", f.q ? f.q : "",
 				      "supervised", f.supervised == 1, "stale", f.stale == 1));
 	json_object_set_new(ctx, "may_create", json_boolean(authz_check(&who, ACT_TICKET_CREATE, NULL) == AUTHZ_OK));
@@ -284,7 +279,7 @@ static json_t *form_options(struct db *db, json_t *v)
 			 options(&ch, q_opt_resp, g[1]), "places", options(&ch, q_opt_places, g[2]), "domains",
 			 options(&ch, q_opt_domains, g[3]), "sources", options(&ch, q_opt_sources, g[4]), "categories",
 			 options(&ch, q_opt_categories, g[5]), "campaigns", options(&ch, q_opt_campaigns, g[6]), "urgencies",
-			 fixed_options(urgency_options, 3, g[7]));
+			 fixed_options(&VS_URGENCY, g[7]));
 }
 
 static void new_form(struct req *r, int status, json_t *values, json_t *errors)
@@ -371,12 +366,6 @@ void page_ticket_create(struct req *r)
 
 /* ---------------------------------------------------------------- one ticket */
 
-static const char *const callback_result_opts[][2] = {
-	{ "satisfied", "满意" }, { "basically_satisfied", "基本满意" }, { "unsatisfied", "不满意" },
-};
-static const char *const callback_method_opts[][2] = {
-	{ "phone", "电话" }, { "visit", "走访" }, { "sms", "短信" }, { "other", "其他" },
-};
 
 /* The actions this user may take on this ticket now (bit i: workflow[i]). */
 static unsigned long long actions_open(struct req *r, const struct ticket_ref *t)
@@ -412,8 +401,8 @@ static json_t *build_actions(unsigned long long open, json_t *errors, const char
 			/* Each field names every key the form reads, so that none is found further up
 			 * (an action's form error is not a field's). */
 			int date = !strcmp(name, "deadline");
-			json_t *choices = !strcmp(name, "result")   ? fixed_options(callback_result_opts, 3, NULL)
-					  : !strcmp(name, "method") ? fixed_options(callback_method_opts, 4, "phone")
+			json_t *choices = !strcmp(name, "result")   ? fixed_options(&VS_CALLBACK_RESULT, NULL)
+					  : !strcmp(name, "method") ? fixed_options(&VS_CALLBACK_METHOD, "phone")
 								    : json_false();
 			json_t *fd = json_pack("{s:s,s:s,s:s,s:o,s:b,s:b,s:b,s:s}", "name", name, "label",
 					       label_of(field_labels, 6, name), "id", tr->name, "choices", choices, "date", date,
@@ -500,8 +489,8 @@ static void child_row(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 		tmpl_table_row(t);
 		cell_col(t, 0, st, 0);
 		cell_col(t, 1, st, 4);
-		tmpl_table_set(t, 2, label_of(callback_method_opts, 4, db_text(st, 2)));
-		tmpl_table_set(t, 3, label_of(callback_result_opts, 3, db_text(st, 1)));
+		tmpl_table_set(t, 2, vs_label(&VS_CALLBACK_METHOD, db_text(st, 2)));
+		tmpl_table_set(t, 3, vs_label(&VS_CALLBACK_RESULT, db_text(st, 1)));
 		cell_col(t, 4, st, 3);
 		break;
 	}
@@ -557,8 +546,8 @@ static void ticket_page(struct req *r, long long id, int status, json_t *errors,
 		return;
 	}
 	/* light (a computed field) and color are cells of the ticket's row; their labels beside them. */
-	tmpl_table_set(tk, COL_T_LIGHT_LABEL, label_of(light_labels, 3, tk->cells[TICKET_ROW_LIGHT].s));
-	tmpl_table_set(tk, COL_T_COLOR_LABEL, label_of(color_labels, 3, tk->cells[TICKET_ROW_COLOR].s));
+	tmpl_table_set(tk, COL_T_LIGHT_LABEL, vs_label(&VS_LIGHT, tk->cells[TICKET_ROW_LIGHT].s));
+	tmpl_table_set(tk, COL_T_COLOR_LABEL, vs_label(&VS_COLOR, tk->cells[TICKET_ROW_COLOR].s));
 	tmpl_table_init(&tables[PT_PROGRESS], progress_keys, ARRAY_LEN(progress_keys));
 	tmpl_table_init(&tables[PT_ATTACHMENTS], attachment_keys, ARRAY_LEN(attachment_keys));
 	tmpl_table_init(&tables[PT_CALLBACKS], callback_keys, ARRAY_LEN(callback_keys));

@@ -4,6 +4,8 @@
  */
 #include "workflow.h"
 
+#include "labels.h"
+
 #include <assert.h>
 #include <string.h>
 
@@ -70,24 +72,13 @@ int workflow_applies(const struct transition *t, enum status s, int extension_pe
 	return 1;
 }
 
-static const char *const callback_results[] = { "satisfied", "basically_satisfied", "unsatisfied" };
-static const char *const callback_methods[] = { "phone", "visit", "sms", "other" };
-
-static int one_of(const char *v, const char *const *set, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		if (strcmp(v, set[i]) == 0)
-			return 1;
-	return 0;
-}
-
 int workflow_value_ok(enum field_check check, const char *v)
 {
 	switch (check) {
 	case CHECK_CALLBACK_RESULT:
-		return one_of(v, callback_results, sizeof callback_results / sizeof callback_results[0]);
+		return vs_has(&VS_CALLBACK_RESULT, v);
 	case CHECK_CALLBACK_METHOD:
-		return one_of(v, callback_methods, sizeof callback_methods / sizeof callback_methods[0]);
+		return vs_has(&VS_CALLBACK_METHOD, v);
 	default:
 		return v != NULL;
 	}
@@ -115,23 +106,21 @@ struct ticket_marks workflow_outcome(const struct transition *t, const struct ti
 	return o;
 }
 
-static const char *const status_codes[ST__COUNT] = { "open", "rectifying", "verifying", "closed" };
-static const char *const status_labels[ST__COUNT] = { "待整改", "整改中", "待验收", "已销号" };
-
+/* enum status follows the order of VS_STATUS (labels.c); test_workflow checks it. */
 const char *status_code(enum status s)
 {
-	return (unsigned)s < ST__COUNT ? status_codes[s] : "";
+	return (unsigned)s < ST__COUNT ? VS_STATUS.pairs[s][0] : "";
 }
 
 const char *status_label(enum status s)
 {
-	return (unsigned)s < ST__COUNT ? status_labels[s] : "";
+	return (unsigned)s < ST__COUNT ? VS_STATUS.pairs[s][1] : "";
 }
 
 int status_from_code(const char *code)
 {
 	for (int i = 0; code && i < ST__COUNT; i++)
-		if (strcmp(code, status_codes[i]) == 0)
+		if (strcmp(code, VS_STATUS.pairs[i][0]) == 0)
 			return i;
 	return -1;
 }
@@ -151,12 +140,7 @@ int urgency_rank(const char *u)
 
 const char *urgency_label(const char *u)
 {
-	switch (urgency_rank(u)) {
-	case 0: return "紧急";
-	case 1: return "复杂";
-	case 2: return "一般";
-	default: return "";
-	}
+	return vs_label(&VS_URGENCY, u);
 }
 
 const char *deadline_light(long deadline, long today, int closed, int warn_days)

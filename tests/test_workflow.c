@@ -173,6 +173,13 @@ int main(void)
 	CHECK(urgency_rank("whatever") == -1);
 	CHECK(status_from_code("verifying") == ST_VERIFYING && status_from_code("done") == -1);
 	CHECK_STR(status_label(ST_CLOSED), "已销号");
+	/* enum status and the status value set (labels.c) are in the same order. */
+	CHECK_STR(status_code(ST_OPEN), "open");
+	CHECK_STR(status_code(ST_RECTIFYING), "rectifying");
+	CHECK_STR(status_code(ST_VERIFYING), "verifying");
+	CHECK_STR(status_code(ST_CLOSED), "closed");
+	CHECK_STR(urgency_label("complex"), "复杂");
+	CHECK_STR(urgency_label("nope"), "");
 	/* The ticket page reads the light and the colour of a ticket's row by their places. */
 	static const char *const row_keys[] = { TICKET_ROW_KEYS };
 	CHECK(strcmp(row_keys[TICKET_ROW_LIGHT], "light") == 0);

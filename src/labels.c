@@ -1,0 +1,45 @@
+/*
+ * labels.c — the value sets of labels.h. To rename a label, change it here.
+ */
+#include "labels.h"
+
+#include <string.h>
+
+#define SET(name, ...)                                                 \
+	static const char *const name##_pairs[][2] = { __VA_ARGS__ }; \
+	const struct value_set name = { name##_pairs, sizeof name##_pairs / sizeof name##_pairs[0] }
+
+SET(VS_STATUS, { "open", "待整改" }, { "rectifying", "整改中" }, { "verifying", "待验收" }, { "closed", "已销号" });
+SET(VS_URGENCY, { "urgent", "紧急" }, { "normal", "一般" }, { "complex", "复杂" });
+SET(VS_LIGHT, { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" });
+SET(VS_COLOR, { "green", "绿标" }, { "yellow", "黄标" }, { "red", "红标" });
+SET(VS_CALLBACK_RESULT, { "satisfied", "满意" }, { "basically_satisfied", "基本满意" }, { "unsatisfied", "不满意" });
+SET(VS_CALLBACK_METHOD, { "phone", "电话" }, { "visit", "走访" }, { "sms", "短信" }, { "other", "其他" });
+SET(VS_UNIT_KIND, { "district", "区" }, { "street", "街道" }, { "department", "区直部门" }, { "community", "社区" },
+    { "village", "村" });
+SET(VS_PHASE_KIND, { "self_check", "自查" }, { "rectify", "集中整改" }, { "verify", "督导验收" },
+    { "consolidate", "巩固提升" }, { "other", "其他" });
+
+const char *vs_label(const struct value_set *vs, const char *code)
+{
+	for (size_t i = 0; code && i < vs->n; i++)
+		if (strcmp(code, vs->pairs[i][0]) == 0)
+			return vs->pairs[i][1];
+	return "";
+}
+
+const char *vs_code(const struct value_set *vs, const char *s)
+{
+	for (size_t i = 0; s && i < vs->n; i++)
+		if (strcmp(s, vs->pairs[i][0]) == 0 || strcmp(s, vs->pairs[i][1]) == 0)
+			return vs->pairs[i][0];
+	return NULL;
+}
+
+int vs_has(const struct value_set *vs, const char *code)
+{
+	for (size_t i = 0; code && i < vs->n; i++)
+		if (strcmp(code, vs->pairs[i][0]) == 0)
+			return 1;
+	return 0;
+}
