@@ -4,12 +4,13 @@ PKGS     := libmicrohttpd sqlite3 jansson libsodium libmagic gdlib libjpeg xlsxw
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
-CPPFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude
+LAYERS   := lib store domain http web
+CPPFLAGS := -std=c11 -D_GNU_SOURCE $(LAYERS:%=-Isrc/%)
 DEPFLAGS  = -MMD -MP
 
 BUILD    ?= build
 SAN      :=
-SRC      := $(wildcard src/*.c)
+SRC      := $(wildcard src/*.c $(LAYERS:%=src/%/*.c))
 LIBSRC   := $(filter-out src/main.c,$(SRC))
 TESTS    := test_tmpl test_router test_migrate test_util test_authz test_audit test_workflow test_search test_thumb
 DB       ?= ledger.db
@@ -59,7 +60,7 @@ $(BUILD)/ledger: $(BUILD)/obj/main.o $(BUILD)/libledger.a
 $(BUILD)/test_%: $(BUILD)/tobj/test_%.o $(BUILD)/libledger.a
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tobj/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/tobj/*.d)
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input. They have a build of their own.
 FUZZ_BUILD   := build/fuzz
@@ -74,7 +75,7 @@ $(FUZZ_BUILD)/obj/%.o: src/%.c $(BUILD)/.deps
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIBSRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 	clang $(CPPFLAGS) -Itests/fuzz -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(WARN) $(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
--include $(wildcard $(FUZZ_BUILD)/obj/*.d)
+-include $(wildcard $(FUZZ_BUILD)/obj/*.d $(FUZZ_BUILD)/obj/*/*.d)
 
 # Explore each target for FUZZ_SECONDS; new inputs land in build/fuzz/work-*, crashes in build/fuzz/crashes/.
 fuzz: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)

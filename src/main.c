@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "db.h"
 #include "demo.h"
+#include "handlers.h"
 #include "http.h"
 #include "migrate.h"
 #include "org.h"
@@ -279,6 +280,10 @@ static int cmd_serve(struct opt *opts)
 		.stats_every = opt_get(opts, "stats-every") ? (unsigned)atoi(opt_get(opts, "stats-every")) : 600,
 		.secure_cookies = opt_get(opts, "secure-cookies") != NULL,
 		.trusted_proxy = opt_get(opts, "proxy"),
+		.routes = route_table,
+		.nroutes = route_count,
+		.todo_count = todo_count,
+		.on_stop = import_wait_all,
 	};
 	if (cfg.port < 0 || cfg.port > 65535 || cfg.threads < 1 || cfg.threads > 64 || cfg.conn_per_ip < 1 ||
 	    cfg.idle_timeout < 1 || cfg.stats_every < 1) {

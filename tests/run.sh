@@ -36,6 +36,7 @@ run_suite() {
   rm -f "$out"
 }
 
+run_suite layers tests/layers.sh
 run_suite test_tmpl "$BUILD/test_tmpl" "$SPEC" .
 run_suite test_router "$BUILD/test_router"
 run_suite test_migrate "$BUILD/test_migrate" migrations

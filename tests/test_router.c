@@ -1,11 +1,11 @@
 /*
  * test_router.c — table-driven tests of path pattern matching.
  */
-#include "http.h"
+#include "handlers.h"
 #include "router.h"
 #include "test.h"
 
-/* Where a sign-in may send the browser next (http_safe_next): cases, then a property over
+/* Where a sign-in may send the browser next (routes_safe_next): cases, then a property over
  * random strings. A browser strips tabs and newlines from an address and reads "\\" as "/",
  * so anything but one plain "/" and printable ASCII could lead to another origin. */
 static void test_safe_next(void)
@@ -22,11 +22,11 @@ static void test_safe_next(void)
 		{ "/tickets\xe4\xb8\x80", 0 }, { "/ tickets", 0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		if (http_safe_next(cases[i].next) != cases[i].ok)
+		if (routes_safe_next(cases[i].next) != cases[i].ok)
 			fprintf(stderr, "safe_next(\"%s\") should be %d\n", cases[i].next, cases[i].ok);
-		CHECK(http_safe_next(cases[i].next) == cases[i].ok);
+		CHECK(routes_safe_next(cases[i].next) == cases[i].ok);
 	}
-	CHECK(!http_safe_next(NULL));
+	CHECK(!routes_safe_next(NULL));
 	/* Property: whatever is accepted starts with one "/" and is printable ASCII only. */
 	static const char alphabet[] = "/\\\t\n\r %.:@?#&=abcdefghijklmnopqrstuvwxyz0123456789\x01\x7f\xe4\xb8";
 	unsigned seed = 12345;
@@ -39,7 +39,7 @@ static void test_safe_next(void)
 		s[len] = '\0';
 		if (n % 3 == 0)
 			s[0] = '/';
-		if (!http_safe_next(s))
+		if (!routes_safe_next(s))
 			continue;
 		accepted++;
 		if (s[0] != '/' || s[1] == '/' || s[1] == '\\')

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fuzz_common.h"
+#include "handlers.h"
 #include "http.h"
 
 static struct http_harness *h;
@@ -113,7 +114,9 @@ static void start(void)
 	}
 	static struct server_config cfg;
 	cfg = (struct server_config){ .db_path = path, .max_upload = 64 * 1024, .bind = "127.0.0.1", .data_dir = data,
-				      .threads = 1, .max_body = 1 << 20, .conn_per_ip = 64, .idle_timeout = 30 };
+				      .threads = 1, .max_body = 1 << 20, .conn_per_ip = 64, .idle_timeout = 30,
+				      .routes = route_table, .nroutes = route_count, .todo_count = todo_count,
+				      .on_stop = import_wait_all };
 	static char data_dir[64];
 	snprintf(data_dir, sizeof data_dir, "%s", data);
 	cfg.data_dir = data_dir;

@@ -2,6 +2,8 @@
  * routes.c — the one route table: every URL the application answers, its method, its
  * handler and who may reach it. Reading this file is reading the web surface.
  */
+#include <string.h>
+
 #include "handlers.h"
 
 const struct route route_table[] = {
@@ -75,3 +77,20 @@ const struct route route_table[] = {
 };
 
 const size_t route_count = sizeof route_table / sizeof route_table[0];
+
+/* A page a sign-in may send the browser on to (see handlers.h). */
+int routes_safe_next(const char *next)
+{
+	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen(next) > 500)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)next; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7F || *p == '\\')
+			return 0; /* controls, spaces, tabs and anything a browser might strip or fold */
+	char path[512];
+	snprintf(path, sizeof path, "%.*s", (int)strcspn(next, "?#"), next);
+	struct route_params params;
+	for (size_t i = 0; i < route_count; i++)
+		if (strcmp(route_table[i].method, "GET") == 0 && route_match(route_table[i].pattern, path, &params))
+			return 1;
+	return 0;
+}

@@ -5,6 +5,7 @@
 
 #include "db.h"
 #include "handlers.h"
+#include "stats.h"
 #include "ticket.h"
 
 /* GET /healthz — 200 when the database answers; for load balancers and `make run` scripts. */

@@ -7,6 +7,12 @@
 
 #include "http.h"
 
+/* routes.c: the route table, and whether next may follow a sign-in (a path of this site that
+ * a GET route answers, in plain ASCII, one leading "/"). */
+extern const struct route route_table[];
+extern const size_t route_count;
+int routes_safe_next(const char *next);
+
 /* pages.c */
 void page_home(struct req *r);
 void api_healthz(struct req *r);
@@ -78,22 +84,13 @@ void page_admin_phase_save(struct req *r);
 void page_admin_taxonomy(struct req *r);
 void page_admin_taxonomy_save(struct req *r);
 
-/* stats.c */
+/* stats_api.c */
 void api_stats(struct req *r);
-struct db;
-json_t *stats_compute(struct db *db, const struct ticket_filter *f);
-/* The same from the running tallies when they hold the filter (use_tallies), else by scanning. */
-json_t *stats_compute_by(struct db *db, const struct ticket_filter *f, int use_tallies);
 
-/* reports.c */
+/* report_pages.c */
 void page_ranking(struct req *r);
 void page_dispatch(struct req *r);
 void page_spotcheck(struct req *r);
-json_t *dispatch_compute(struct db *db, const struct subject *who, const char *kind, long day);
-json_t *ranking_compute(struct db *db, const struct ticket_filter *f);
-/* The same from the running tallies (use_tallies) or by scanning the ledger. */
-json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char *kind, long day, int use_tallies);
-json_t *ranking_compute_by(struct db *db, const struct ticket_filter *f, int use_tallies);
 
 /* export.c */
 void api_export_csv(struct req *r);

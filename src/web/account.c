@@ -115,7 +115,7 @@ static void retry_header(struct req *r, long long retry)
 /* A "next" address is followed only if it is a page of this site. */
 static const char *safe_next(const char *next)
 {
-	return http_safe_next(next) ? next : "/";
+	return routes_safe_next(next) ? next : "/";
 }
 
 /*

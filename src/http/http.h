@@ -49,8 +49,6 @@ struct route {
 	int multipart; /* the body is a multipart upload, streamed to a file as it arrives */
 };
 
-extern const struct route route_table[];
-extern const size_t route_count;
 
 #define HTTP_MAX_HEADERS 16
 
@@ -178,8 +176,7 @@ void http_session_cookie(struct req *r, const char *value);
 void http_cookie(struct req *r, const char *name, const char *value, const char *path, int max_age);
 /* 1 if a browser sent the request from another site (Sec-Fetch-Site, or an Origin not ours). */
 int http_cross_site(struct req *r);
-/* 1 if next may follow a sign-in: a path of this site that a GET route answers, in plain ASCII. */
-int http_safe_next(const char *next);
+
 
 /* Where static files and uploaded data live (read-only after start). */
 const char *http_static_dir(struct req *r);
@@ -201,6 +198,12 @@ struct server_config {
 	unsigned stats_every; /* seconds between the writer's looks at the planner statistics */
 	int secure_cookies;   /* cookies are always Secure (served over HTTPS) */
 	const char *trusted_proxy; /* address of a reverse proxy whose X-Forwarded-For/-Proto count */
+	/* What the web layer above gives the transport (so that it never calls up): the route
+	 * table, the navigation's to-do count, and what to wait for before stopping. */
+	const struct route *routes;
+	size_t nroutes;
+	long long (*todo_count)(struct req *r);
+	void (*on_stop)(void);
 };
 
 /*

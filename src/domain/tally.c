@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "db.h"
-#include "handlers.h"
+#include "reports.h"
+#include "stats.h"
 #include "tally.h"
 #include "ticket.h"
 #include "util.h"

@@ -7,7 +7,6 @@
  * calls with upload data append to the bounded body; the last call dispatches.
  */
 #include "http.h"
-#include "handlers.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,7 +24,6 @@
 #include <unistd.h>
 
 #include "db.h"
-#include "handlers.h"
 #include "migrate.h"
 #include "tmpl.h"
 
@@ -449,7 +447,7 @@ static void join_key(char *out, size_t cap, const char *const *parts, size_t n)
 static json_t *nav_html(struct req *r)
 {
 	struct subject who = http_subject(r);
-	long long todo = authz_check(&who, ACT_DASHBOARD, NULL) == AUTHZ_OK ? todo_count(r) : 0;
+	long long todo = authz_check(&who, ACT_DASHBOARD, NULL) == AUTHZ_OK && r->srv->cfg->todo_count ? r->srv->cfg->todo_count(r) : 0;
 	int current = nav_current(r->path);
 	/* int_text writes its digits at the end of INT_TEXT bytes: one more holds the NUL. */
 	char role[INT_TEXT + 1] = { 0 }, cur[INT_TEXT + 1] = { 0 }, count[INT_TEXT + 1] = { 0 }, key[4 + 3 * INT_TEXT];
@@ -897,35 +895,20 @@ int http_cross_site(struct req *r)
 	return !host || !sep || strcmp(sep + 3, host) != 0;
 }
 
-int http_safe_next(const char *next)
-{
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen(next) > 500)
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)next; *p; p++)
-		if (*p <= 0x20 || *p >= 0x7F || *p == '\\')
-			return 0; /* controls, spaces, tabs and anything a browser might strip or fold */
-	char path[512];
-	snprintf(path, sizeof path, "%.*s", (int)strcspn(next, "?#"), next);
-	struct route_params params;
-	for (size_t i = 0; i < route_count; i++)
-		if (strcmp(route_table[i].method, "GET") == 0 && route_match(route_table[i].pattern, path, &params))
-			return 1;
-	return 0;
-}
 
 /* ---------------------------------------------------------------- dispatch */
 
 static void method_not_allowed(struct req *r)
 {
 	char allow[128] = "";
-	for (size_t i = 0; i < route_count; i++) {
+	for (size_t i = 0; i < r->srv->cfg->nroutes; i++) {
 		struct route_params p;
-		if (!route_match(route_table[i].pattern, r->path, &p) || strstr(allow, route_table[i].method))
+		if (!route_match(r->srv->cfg->routes[i].pattern, r->path, &p) || strstr(allow, r->srv->cfg->routes[i].method))
 			continue;
 		if (allow[0])
 			strncat(allow, ", ", sizeof allow - strlen(allow) - 1);
-		strncat(allow, route_table[i].method, sizeof allow - strlen(allow) - 1);
-		if (strcmp(route_table[i].method, "GET") == 0)
+		strncat(allow, r->srv->cfg->routes[i].method, sizeof allow - strlen(allow) - 1);
+		if (strcmp(r->srv->cfg->routes[i].method, "GET") == 0)
 			strncat(allow, ", HEAD", sizeof allow - strlen(allow) - 1);
 	}
 	http_header(r, "Allow", allow);
@@ -938,12 +921,12 @@ static void route_find(struct req *r)
 	const char *method = r->is_head ? "GET" : r->method;
 	r->routed = 1;
 	r->path_known = 0;
-	for (size_t i = 0; i < route_count; i++) {
-		if (!route_match(route_table[i].pattern, r->path, &r->params))
+	for (size_t i = 0; i < r->srv->cfg->nroutes; i++) {
+		if (!route_match(r->srv->cfg->routes[i].pattern, r->path, &r->params))
 			continue;
 		r->path_known = 1;
-		if (strcmp(route_table[i].method, method) == 0) {
-			r->route = &route_table[i];
+		if (strcmp(r->srv->cfg->routes[i].method, method) == 0) {
+			r->route = &r->srv->cfg->routes[i];
 			return;
 		}
 	}
@@ -1469,7 +1452,8 @@ int server_run(const struct server_config *cfg)
 	for (int i = 0; i < 1000 && atomic_load(&srv.in_flight) > 0; i++)
 		usleep(10000);
 	request_threads_stop();
-	import_wait_all();
+	if (cfg->on_stop)
+		cfg->on_stop(); /* the web layer's background work (imports) */
 	MHD_stop_daemon(d);
 	db_pool_stop();
 	tmpl_set_free(srv.templates);

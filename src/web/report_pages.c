@@ -1,0 +1,150 @@
+/*
+ * report_pages.c — the report pages: /reports/ranking and /reports/dispatch show what
+ * domain/reports.c computes; /reports/spotcheck draws the quarter's sample.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "reports.h"
+#include "ticket.h"
+
+/* GET /reports/ranking?campaign= */
+void page_ranking(struct req *r)
+{
+	if (!http_authorize(r, ACT_REPORTS, NULL))
+		return;
+	struct subject who = http_subject(r);
+	struct ticket_filter f;
+	memset(&f, 0, sizeof f);
+	f.who = &who;
+	f.supervised = -1;
+	f.stale = -1;
+	f.campaign = http_query(r, "campaign");
+	json_t *ctx = ranking_compute(db_reader(), &f);
+	http_page(r, 200, "ranking", ctx);
+}
+
+/* GET /reports/dispatch?period=week|month&date=YYYY-MM-DD */
+void page_dispatch(struct req *r)
+{
+	if (!http_authorize(r, ACT_REPORTS, NULL))
+		return;
+	const char *kind = http_query(r, "period");
+	if (!kind || strcmp(kind, "month"))
+		kind = "week";
+	const char *date = http_query(r, "date");
+	long day = date && *date ? date_parse_days(date) : date_today_days();
+	if (day < 0) {
+		http_error(r, 422, "validation", "日期须为 YYYY-MM-DD");
+		return;
+	}
+	struct subject who = http_subject(r);
+	json_t *rep = dispatch_compute(db_reader(), &who, kind, day);
+	char d[11];
+	time_format_date((time_t)day * 86400, d, sizeof d);
+	json_object_set_new(rep, "date", json_string(d));
+	json_object_set_new(rep, "is_month", json_boolean(!strcmp(kind, "month")));
+	http_page(r, 200, "dispatch", rep);
+}
+
+/*
+ * The quarterly spot-check (季督导, seed 002): a sample of the quarter's closed tickets for
+ * callbacks. The sample is reproducible — tickets are ordered by BLAKE2b(quarter, id) and the
+ * first N taken — so the same quarter and size always give the same tickets, and nobody can
+ * steer which are checked. The page tracks how many of them have been called back since.
+ */
+struct sample_item {
+	unsigned char key[16];
+	long long id;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	return memcmp(((const struct sample_item *)a)->key, ((const struct sample_item *)b)->key, 16);
+}
+
+/* "2023Q3" → first and last day; 0 if malformed. */
+static int quarter_range(const char *q, char *from, char *to)
+{
+	int y, n;
+	char tail;
+	if (!q || sscanf(q, "%4dQ%1d%c", &y, &n, &tail) != 2 || y < 2000 || y > 2100 || n < 1 || n > 4)
+		return 0;
+	static const char *const ends[] = { "03-31", "06-30", "09-30", "12-31" };
+	snprintf(from, 11, "%04d-%02d-01", y, (n - 1) * 3 + 1);
+	snprintf(to, 11, "%04d-%s", y, ends[n - 1]);
+	return 1;
+}
+
+/* GET /reports/spotcheck?quarter=2023Q3&size=20 */
+void page_spotcheck(struct req *r)
+{
+	static const char q_closed[] = "SELECT id FROM tickets WHERE status = 'closed' AND closed_on BETWEEN ?1 AND ?2";
+	static const char q_one[] = "SELECT t.code, t.title, u.name, t.closed_on, t.callback_count, t.color, "
+				    "(SELECT max(at) FROM callbacks WHERE ticket_id = t.id) "
+				    "FROM tickets t JOIN units u ON u.id = t.unit_id WHERE t.id = ?1";
+	if (!http_authorize(r, ACT_REPORTS, NULL))
+		return;
+	char def[16], from[11], to[11], today_s[11];
+	time_format_date(clock_now(), today_s, sizeof today_s);
+	int month = (today_s[5] - '0') * 10 + (today_s[6] - '0');
+	snprintf(def, sizeof def, "%.4sQ%d", today_s, (month - 1) / 3 + 1);
+	const char *quarter = http_query(r, "quarter");
+	if (!quarter || !*quarter)
+		quarter = def;
+	const char *size_s = http_query(r, "size");
+	long size = size_s && *size_s ? strtol(size_s, NULL, 10) : 20;
+	if (!quarter_range(quarter, from, to) || size < 1 || size > 500) {
+		http_error(r, 422, "validation", "季度须写作 2023Q3 的形式，抽样数为 1 到 500");
+		return;
+	}
+	struct db *db = db_reader();
+	size_t cap = 1024, n = 0;
+	struct sample_item *items = xmalloc(cap * sizeof *items);
+	sqlite3_stmt *st = db_prepare(db, q_closed);
+	if (st) {
+		sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (n == cap) {
+				cap *= 2;
+				items = xrealloc(items, cap * sizeof *items);
+			}
+			items[n].id = sqlite3_column_int64(st, 0);
+			char msg[48];
+			int len = snprintf(msg, sizeof msg, "%s:%lld", quarter, items[n].id);
+			crypto_generichash(items[n].key, 16, (const unsigned char *)msg, (unsigned long long)len, NULL, 0);
+			n++;
+		}
+		db_done(st);
+	}
+	qsort(items, n, sizeof *items, by_key);
+	size_t take = n < (size_t)size ? n : (size_t)size;
+	json_t *list = json_array();
+	int called = 0;
+	for (size_t i = 0; i < take; i++) {
+		st = db_prepare(db, q_one);
+		if (!st)
+			break;
+		sqlite3_bind_int64(st, 1, items[i].id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			int done = sqlite3_column_int(st, 4) > 0;
+			called += done;
+			json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:b,s:s?,s:s?}", "id", items[i].id, "code",
+							      db_text(st, 0), "title", db_text(st, 1), "unit", db_text(st, 2),
+							      "closed_on", db_text(st, 3), "called", done, "color",
+							      sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : db_text(st, 5),
+							      "last_callback",
+							      sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL : db_text(st, 6)));
+		}
+		db_done(st);
+	}
+	free(items);
+	http_page(r, 200, "spotcheck",
+		  json_pack("{s:s,s:s,s:s,s:i,s:I,s:o,s:i,s:i,s:i}", "quarter", quarter, "from", from, "to", to, "size",
+			    (int)size, "closed", (json_int_t)n, "items", list, "sampled", (int)take, "called", called,
+			    "pending", (int)take - called));
+}
