@@ -100,5 +100,16 @@ int main(void)
 	CHECK(route_match("/tickets/{id}", longpath, &p) == 0);
 	CHECK(route_param(&p, "nope") == NULL);
 	test_safe_next();
-	return test_summary("test_router");
+	/* Every route names its permission: public routes the public one, the others a row of
+	 * authz.c that no one without a session passes; the admin pages are the admin's only. */
+	for (size_t i = 0; i < route_count; i++) {
+		const struct route *rt = &route_table[i];
+		CHECK((rt->access != ACCESS_USER) == (rt->act == ACT_PUBLIC));
+		CHECK(rt->act < ACT__COUNT);
+		if (strncmp(rt->pattern, "/admin/", 7) == 0)
+			CHECK(rt->act == ACT_ADMIN);
+		struct subject nobody = { ROLE_NONE, "" };
+		if (rt->access == ACCESS_USER)
+			CHECK(authz_check(&nobody, rt->act, NULL) == AUTHZ_LOGIN);
+	}
 }

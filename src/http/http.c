@@ -1027,6 +1027,8 @@ static int admit(struct req *r)
 		http_error(r, 403, "csrf", "页面已过期或请求来源无法确认，请刷新页面后重试");
 		return 0;
 	}
+	if (!http_authorize(r, r->route->act, NULL)) /* the route's permission, read in routes.c */
+		return 0;
 	r->admitted = 1;
 	return 1;
 }

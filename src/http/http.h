@@ -46,7 +46,8 @@ struct route {
 	const char *pattern;
 	handler_fn handler;
 	enum access access;
-	int multipart; /* the body is a multipart upload, streamed to a file as it arrives */
+	enum action act; /* the permission: checked (authz_check, no ticket) before the handler */
+	int multipart;   /* the body is a multipart upload, streamed to a file as it arrives */
 };
 
 
