@@ -112,4 +112,5 @@ int main(void)
 		if (rt->access == ACCESS_USER)
 			CHECK(authz_check(&nobody, rt->act, NULL) == AUTHZ_LOGIN);
 	}
+	return test_summary("test_router");
 }
