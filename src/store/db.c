@@ -1,8 +1,47 @@
 /*
  * db.c — connections, the statement cache, per-thread readers and the writer thread.
+ *
+ * THE DESIGN, AND WHY
+ *
+ * One writer. Every write in the server, from any of its threads, is a job handed to
+ * db_write(), which queues it and waits; one thread (writer_main) owns the only connection
+ * that writes and runs the jobs. Two reasons. Debian 12's SQLite 3.40 carries the WAL-reset
+ * race (sqlite.org/wal.html#walresetbug, fixed in 3.51.3), which corrupts a database only when
+ * two connections write or checkpoint at once: with one writer it cannot happen. And one
+ * writer makes durability cheap: see group commit.
+ *
+ * Group commit. The writer takes every job queued when it wakes (up to WRITE_BATCH) into one
+ * transaction, each job in a savepoint of its own: a job that fails is rolled back to its
+ * savepoint and the others still commit. The transaction commits with synchronous=FULL, so a
+ * burst of 32 requests costs one fsync, not 32, and each request is told of its write only
+ * after that commit is durable (run_batch, then write_gen, then done). A job runs inside the
+ * transaction and must neither commit nor end it (asserted).
+ *
+ * Readers. Each thread reads on a connection of its own (db_reader(), opened on first use,
+ * query_only so that a read path can never write), so reads never wait on the writer or on
+ * one another: WAL gives each its own snapshot.
+ *
+ * Kept snapshots. A page (a GET) reads in one transaction from its session check to its last
+ * count (db_page_begin / db_page_end), so it shows one state of the ledger. That transaction
+ * is kept open for the thread's next page while nothing has been committed through the writer
+ * since (write_gen) and for at most keep_ms (20 ms): a page begun after a write was
+ * acknowledged always sees it, and a write by another process is seen within 20 ms. Counts a
+ * page asks often (list totals, the to-do badge) are remembered per connection for the state
+ * its snapshot sees (memo, keyed by SQLite's data version). After each commit, and every
+ * SWEEP_MS, the writer ends the snapshots of idle threads (sweep_kept), so no idle thread
+ * holds back a checkpoint.
+ *
+ * Statements. Each connection prepares a statement once and keeps it, keyed by the address of
+ * its SQL text (a static const char[] beside its use); SQL built at run time (a list's
+ * filters) is kept by its text, the newest TEXT_CACHE of them.
+ *
+ * Planner statistics. The writer looks every stats_every seconds whether the ledger has grown
+ * past twice or shrunk below half the size its statistics were taken at, takes them again
+ * then, and has each reader open anew (a connection keeps the statistics it loaded).
  */
 #include "db.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -452,6 +491,7 @@ static void run_batch(struct write_job *batch)
 		db_exec(pool.wdb, "SAVEPOINT job", NULL);
 		struct err je = { 0 };
 		j->rc = j->fn(pool.wdb, j->arg, &je);
+		assert(!sqlite3_get_autocommit(pool.wdb->h)); /* a job must not end the shared transaction */
 		if (j->rc != 0)
 			db_exec(pool.wdb, "ROLLBACK TO job", NULL);
 		db_exec(pool.wdb, "RELEASE job", NULL);
@@ -774,7 +814,10 @@ void db_reader_renew(void)
 int db_write(db_write_fn fn, void *arg, struct err *e)
 {
 	struct write_job job = { .fn = fn, .arg = arg, .e = e };
+	assert(fn);
 	pthread_mutex_lock(&pool.mu);
+	/* A job that queued another would wait for itself. */
+	assert(!pool.running || !pthread_equal(pthread_self(), pool.writer));
 	if (!pool.running || pool.stopping) {
 		pthread_mutex_unlock(&pool.mu);
 		err_set(e, 503, "shutting_down", NULL, "服务正在停止，请稍后重试");
