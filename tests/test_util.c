@@ -19,6 +19,7 @@
 #include "migrate.h"
 #include "org.h"
 #include "test.h"
+#include "kept.h"
 #include "utf8.h"
 
 static void test_dates(void)
@@ -576,6 +577,49 @@ static void test_form(void)
 	CHECK(!utf8_valid("\xf5\x80\x80\x80", 4));
 }
 
+/* Kept pieces (kept.c): found by every field of their typed key, and only by it. */
+static void *kept_other_thread(void *arg)
+{
+	return kept_get(arg); /* another thread keeps its own */
+}
+
+static void test_kept(void)
+{
+	const struct kept_key nav = { .kind = KEPT_NAV, .n = { 2, 3, 17 } };
+	const struct kept_key nav_other_count = { .kind = KEPT_NAV, .n = { 2, 3, 18 } };
+	const struct kept_key user = { .kind = KEPT_USER, .s = { "xingren", "张专员", "staff", "兴仁街道" } };
+	const struct kept_key user_renamed = { .kind = KEPT_USER, .s = { "xingren", "张专员", "staff", "兴仁街道办事处" } };
+	const struct kept_key split = { .kind = KEPT_USER, .s = { "xingre", "n张专员", "staff", "兴仁街道" } };
+	static const char q[] = "SELECT 1";
+	const struct kept_key opt_empty = { .kind = KEPT_OPTIONS, .p = q, .n = { 5 }, .s = { NULL } };
+	const struct kept_key opt_blank = { .kind = KEPT_OPTIONS, .p = q, .n = { 5 }, .s = { "" } };
+	CHECK(kept_get(&nav) == NULL);
+	json_t *v = kept_put(&nav, json_string("nav"));
+	json_decref(v);
+	json_t *got = kept_get(&nav);
+	CHECK(got && strcmp(json_string_value(got), "nav") == 0);
+	json_decref(got);
+	CHECK(kept_get(&nav_other_count) == NULL);
+	json_decref(kept_put(&user, json_string("user")));
+	CHECK(kept_get(&user_renamed) == NULL);
+	CHECK(kept_get(&split) == NULL); /* strings are not run together */
+	json_decref(kept_put(&opt_empty, json_string("opt")));
+	got = kept_get(&opt_blank); /* NULL is the empty string */
+	CHECK(got != NULL);
+	json_decref(got);
+	pthread_t th;
+	void *other = (void *)1;
+	pthread_create(&th, NULL, kept_other_thread, (void *)&nav);
+	pthread_join(th, &other);
+	CHECK(other == NULL);
+	/* The oldest goes when room is needed: after 48 more, the first is gone. */
+	for (int i = 0; i < 48; i++) {
+		const struct kept_key k = { .kind = KEPT_ACTIONS, .n = { i } };
+		json_decref(kept_put(&k, json_integer(i)));
+	}
+	CHECK(kept_get(&nav) == NULL);
+}
+
 /* The one decoder (utf8.c): strict forms, counting, cutting, encoding. */
 static void test_utf8(void)
 {
@@ -746,6 +790,7 @@ int main(void)
 	test_dates();
 	test_buf();
 	test_utf8();
+	test_kept();
 	test_json_string();
 	test_password_policy();
 	test_mask();

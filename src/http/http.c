@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "kept.h"
 #include "migrate.h"
 #include "tmpl.h"
 
@@ -308,75 +309,6 @@ static const char *status_title(int status)
 	}
 }
 
-/* ---------------------------------------------------------------- kept JSON */
-
-/*
- * Pieces of pages each thread keeps, by a key naming everything they depend on: a kept value
- * is never changed, only shared (json_incref), and the oldest goes when room is needed.
- */
-#define KEPT_JSON 48
-
-struct kept_json {
-	int next;
-	struct {
-		char *key;
-		unsigned long long hash; /* of key: most entries are passed over without comparing the text */
-		json_t *v;
-	} e[KEPT_JSON];
-};
-
-static pthread_key_t kept_key;
-static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
-
-static void kept_free(void *p)
-{
-	struct kept_json *k = p;
-	for (int i = 0; i < KEPT_JSON; i++) {
-		free(k->e[i].key);
-		json_decref(k->e[i].v);
-	}
-	free(k);
-}
-
-static void kept_key_make(void)
-{
-	pthread_key_create(&kept_key, kept_free);
-}
-
-static struct kept_json *kept(void)
-{
-	pthread_once(&kept_once, kept_key_make);
-	struct kept_json *k = pthread_getspecific(kept_key);
-	if (!k) {
-		k = xcalloc(1, sizeof *k);
-		pthread_setspecific(kept_key, k);
-	}
-	return k;
-}
-
-json_t *http_kept_json(const char *key)
-{
-	struct kept_json *k = kept();
-	unsigned long long h = text_hash(key);
-	for (int i = 0; i < KEPT_JSON; i++)
-		if (k->e[i].hash == h && k->e[i].key && strcmp(k->e[i].key, key) == 0)
-			return json_incref(k->e[i].v);
-	return NULL;
-}
-
-json_t *http_keep_json(const char *key, json_t *v)
-{
-	struct kept_json *k = kept();
-	int slot = k->next;
-	k->next = (slot + 1) % KEPT_JSON;
-	free(k->e[slot].key);
-	json_decref(k->e[slot].v);
-	k->e[slot].key = xstrdup(key);
-	k->e[slot].hash = text_hash(key);
-	k->e[slot].v = json_incref(v);
-	return v;
-}
-
 /* The navigation every page shows: an entry appears for those who may use it. */
 static const struct {
 	const char *href, *label;
@@ -424,22 +356,6 @@ static json_t *build_nav(const struct subject *who, int current, long long todo)
 	return nav;
 }
 
-/* A key for a kept piece: the parts joined by \x1f (cut short, never overrun, if out is small). */
-static void join_key(char *out, size_t cap, const char *const *parts, size_t n)
-{
-	size_t len = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(parts[i]);
-		if (len + l + 2 > cap)
-			l = cap > len + 2 ? cap - len - 2 : 0;
-		if (i && len + 1 < cap)
-			out[len++] = '\x1f';
-		memcpy(out + len, parts[i], l);
-		len += l;
-	}
-	out[len] = '\0';
-}
-
 /*
  * The navigation as HTML (partials/nav), kept per thread: it depends only on the role, the
  * current entry and the to-do count, and every page shows it.
@@ -449,12 +365,8 @@ static json_t *nav_html(struct req *r)
 	struct subject who = http_subject(r);
 	long long todo = authz_check(&who, ACT_DASHBOARD, NULL) == AUTHZ_OK && r->srv->cfg->todo_count ? r->srv->cfg->todo_count(r) : 0;
 	int current = nav_current(r->path);
-	/* int_text writes its digits at the end of INT_TEXT bytes: one more holds the NUL. */
-	char role[INT_TEXT + 1] = { 0 }, cur[INT_TEXT + 1] = { 0 }, count[INT_TEXT + 1] = { 0 }, key[4 + 3 * INT_TEXT];
-	size_t n;
-	const char *parts[] = { "nav", int_text(who.role, role, &n), int_text(current, cur, &n), int_text(todo, count, &n) };
-	join_key(key, sizeof key, parts, ARRAY_LEN(parts));
-	json_t *html = http_kept_json(key);
+	const struct kept_key key = { .kind = KEPT_NAV, .n = { who.role, current, todo } };
+	json_t *html = kept_get(&key);
 	if (html)
 		return html;
 	json_t *ctx = json_object();
@@ -473,7 +385,7 @@ static json_t *nav_html(struct req *r)
 		len--; /* the layout's line ends it */
 	html = json_stringn_nocheck(out.data, len);
 	buf_free(&out);
-	return http_keep_json(key, html);
+	return kept_put(&key, html);
 }
 
 void http_page(struct req *r, int status, const char *tmpl, json_t *ctx)
@@ -504,12 +416,11 @@ void http_page_with(struct req *r, int status, const char *tmpl, json_t *ctx, co
 	json_object_set_new_nocheck(ctx, "nav_html", nav_html(r));
 	if (r->signed_in) {
 		/* Kept by everything it holds: a renamed user or unit makes a new key. */
-		char key[sizeof r->user.login + sizeof r->user.name + sizeof r->user.unit_name + 16];
-		const char *parts[] = { "user", r->user.login, r->user.name, role_code(r->user.role), r->user.unit_name };
-		join_key(key, sizeof key, parts, ARRAY_LEN(parts));
-		json_t *user = http_kept_json(key);
+		const struct kept_key key = { .kind = KEPT_USER,
+					      .s = { r->user.login, r->user.name, role_code(r->user.role), r->user.unit_name } };
+		json_t *user = kept_get(&key);
 		if (!user)
-			user = http_keep_json(key, json_pack("{s:s,s:s,s:s,s:s,s:s}", "login", r->user.login, "name",
+			user = kept_put(&key, json_pack("{s:s,s:s,s:s,s:s,s:s}", "login", r->user.login, "name",
 							     r->user.name, "role", role_code(r->user.role), "role_label",
 							     role_label(r->user.role), "unit_name", r->user.unit_name));
 		json_object_set_new_nocheck(ctx, "user", user);

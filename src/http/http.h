@@ -124,10 +124,6 @@ void http_header(struct req *r, const char *name, const char *value);
 void http_json(struct req *r, int status, json_t *v);                      /* steals v */
 void http_send(struct req *r, int status, const char *type, struct buf *body); /* takes body's bytes */
 void http_page(struct req *r, int status, const char *tmpl, json_t *ctx); /* steals ctx */
-/* JSON this thread keeps under key (everything the value depends on): a new reference, or
- * NULL. http_keep_json keeps v (which must not change afterwards) and returns it. */
-json_t *http_kept_json(const char *key);
-json_t *http_keep_json(const char *key, json_t *v);
 /* The same with tables bound beside ctx (see tmpl.h); the tables stay the caller's. */
 void http_page_with(struct req *r, int status, const char *tmpl, json_t *ctx, const struct tmpl_binding *tables,
 		    int ntables);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codebook.h"
+#include "kept.h"
 #include "labels.h"
 #include "handlers.h"
 #include "ticket.h"
@@ -43,7 +44,7 @@ static void add_labels(json_t *t)
 
 /*
  * Options for a <select>: rows of (code, label), the current one marked. Each thread keeps the
- * lists it built (http_kept_json), by query, current value and catalog version
+ * lists it built (kept.h), by query, current value and catalog version
  * (009_catalog_version): a list is built again only after the catalog changes.
  */
 static json_t *build_options(struct db *db, const char *sql, const char *current);
@@ -61,13 +62,11 @@ static struct choices choices_of(struct db *db)
 
 static json_t *options(const struct choices *ch, const char *sql, const char *current)
 {
-	const char *cur = current ? current : "";
-	char key[160];
-	if (ch->version < 0 || strlen(cur) > 64)
+	if (ch->version < 0)
 		return build_options(ch->db, sql, current);
-	snprintf(key, sizeof key, "options\x1f%p\x1f%lld\x1f%s", (const void *)sql, ch->version, cur);
-	json_t *list = http_kept_json(key);
-	return list ? list : http_keep_json(key, build_options(ch->db, sql, current));
+	const struct kept_key key = { .kind = KEPT_OPTIONS, .p = sql, .n = { ch->version }, .s = { current } };
+	json_t *list = kept_get(&key);
+	return list ? list : kept_put(&key, build_options(ch->db, sql, current));
 }
 
 static json_t *build_options(struct db *db, const char *sql, const char *current)
@@ -437,10 +436,9 @@ static json_t *available_actions(struct req *r, const struct ticket_ref *t, json
 	unsigned long long open = actions_open(r, t);
 	if (failed || typed || (errors && json_object_size(errors)))
 		return build_actions(open, errors, failed, typed);
-	char key[40];
-	snprintf(key, sizeof key, "actions\x1f%llx", open);
-	json_t *kept = http_kept_json(key);
-	return kept ? kept : http_keep_json(key, build_actions(open, NULL, NULL, NULL));
+	const struct kept_key key = { .kind = KEPT_ACTIONS, .n = { (long long)open } };
+	json_t *kept = kept_get(&key);
+	return kept ? kept : kept_put(&key, build_actions(open, NULL, NULL, NULL));
 }
 
 /* The ticket page's tables: the ticket (one row) and its children, a table each. */
