@@ -5,6 +5,7 @@
 #include "test.h"
 #include "util.h"
 #include "ticket.h"
+#include "ticket_fields.h"
 #include "workflow.h"
 
 /*
@@ -138,6 +139,27 @@ int main(void)
 	CHECK(!workflow_value_ok(CHECK_CALLBACK_RESULT, "happy"));
 	CHECK(workflow_value_ok(CHECK_CALLBACK_METHOD, "sms") && !workflow_value_ok(CHECK_CALLBACK_METHOD, "fax"));
 	CHECK(!workflow_value_ok(CHECK_CALLBACK_METHOD, NULL));
+
+	/* The field table (ticket_fields.c) holds together: names and labels once each; what is
+	 * edited has a column and is no derived value; what creation keeps is text or a date;
+	 * every column of the export has a width; the import's required headers are creation's. */
+	for (size_t i = 0; i < ticket_field_count; i++) {
+		const struct ticket_field *f = &ticket_fields[i];
+		for (size_t k = i + 1; k < ticket_field_count; k++)
+			CHECK(strcmp(f->name, ticket_fields[k].name) != 0 && strcmp(f->label, ticket_fields[k].label) != 0);
+		if (f->edit & (EDIT_STAFF | EDIT_ASSIGN))
+			CHECK(f->column != NULL && f->type != FT_DERIVED);
+		if (f->type == FT_DERIVED)
+			CHECK(f->edit == 0 && f->import == 0 && f->input < 0);
+		if (f->input >= 0)
+			CHECK(f->type == FT_TEXT || f->type == FT_PHONE || f->type == FT_DATE);
+		CHECK(f->export_key != NULL && f->width > 0);
+		if (f->import == 2)
+			CHECK(f->required);
+		CHECK(ticket_field_find(f->name) == f);
+	}
+	CHECK(ticket_field_find("received_on") && ticket_field_find("received_on")->type == FT_DATE);
+	CHECK(ticket_field_find("nope") == NULL);
 
 	/* Deadline light: the deadline is 2023-09-25 (rectification phase end). */
 	long dl = date_parse_days("2023-09-25");

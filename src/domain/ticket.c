@@ -13,6 +13,7 @@
 #include "form.h"
 #include "mask.h"
 #include "search.h"
+#include "ticket_fields.h"
 #include "utf8.h"
 
 /* ---------------------------------------------------------------- reading */
@@ -28,7 +29,7 @@
 	"t.requirement, t.deadline, t.original_deadline, t.commitment, t.interim_measures, t.status, "           \
 	"t.return_count, t.unsatisfied_count, t.callback_count, t.color, t.supervised, t.relapsed, "             \
 	"t.extension_deadline, t.extension_reason, t.last_progress_on, t.closed_on, t.created_at, "             \
-	"t.updated_at, t.version, t.urgency_rank "
+	"t.updated_at, t.version, t.urgency_rank, t.received_on "
 #define TICKET_FROM "FROM tickets t "
 
 /* What a list page shows of a ticket; the columns brief_read reads. */
@@ -399,6 +400,7 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_col(o, "created_at", st, 35);
 	out_col(o, "updated_at", st, 36);
 	out_int(o, "version", sqlite3_column_int(st, 37));
+	out_col_or_null(o, "received_on", st, 39);
 	static const struct {
 		const char *key;
 		enum codebook_table table;
@@ -611,7 +613,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 static const char q_ticket_page[] =
 	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path, t.child_lists " TICKET_FROM "WHERE t.id = ?1";
 static const struct ref_columns page_ref_columns = { .status = 24, .version = 37, .extension_deadline = 31,
-						     .unit_path = 39, .responsible_path = 40, .child_lists = 41 };
+						     .unit_path = 40, .responsible_path = 41, .child_lists = 42 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
 		     struct tmpl_table *t)
@@ -651,26 +653,6 @@ static json_t *snapshot(struct db *w, long long id)
 /* ---------------------------------------------------------------- validation */
 
 
-/* The text fields of a ticket: name, Chinese label, required, maximum characters. */
-static const struct text_field {
-	const char *name, *label;
-	int required;
-	size_t max;
-} text_fields[] = {
-	{ "title", "问题标题", 1, 200 },
-	{ "description", "问题描述", 1, 5000 },
-	{ "source_ref", "原工单号", 0, 64 },
-	{ "address", "详细地址", 0, 200 },
-	{ "reporter_name", "反映人", 0, 64 },
-	{ "reporter_phone", "反映人电话", 0, 32 },
-	{ "responsible_person", "责任人", 0, 64 },
-	{ "responsible_phone", "责任人电话", 0, 32 },
-	{ "measures", "整改措施", 0, 5000 },
-	{ "requirement", "整改要求", 0, 2000 },
-	{ "commitment", "整改承诺", 0, 2000 },
-	{ "interim_measures", "应急措施", 0, 2000 },
-};
-
 static void field_error(json_t *errors, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void field_error(json_t *errors, const char *field, const char *fmt, ...)
 {
@@ -702,7 +684,8 @@ static const char *str_in(json_t *in, const char *key, json_t *errors)
 	return NULL;
 }
 
-static int check_text(const struct text_field *f, const char *v, json_t *errors)
+/* A text, phone or date value against its row of the field table; 1 if it may be kept. */
+static int check_text(const struct ticket_field *f, const char *v, json_t *errors)
 {
 	if (!v)
 		return 0;
@@ -713,11 +696,18 @@ static int check_text(const struct text_field *f, const char *v, json_t *errors)
 		field_error(errors, f->name, "请填写%s", f->label);
 		return 0;
 	}
+	if (f->type == FT_DATE) {
+		if (*v && date_parse_days(v) < 0) {
+			field_error(errors, f->name, "%s须为有效日期（YYYY-MM-DD）", f->label);
+			return 0;
+		}
+		return 1;
+	}
 	if (utf8_chars(v) > f->max) {
-		field_error(errors, f->name, "%s不能超过 %zu 个字", f->label, f->max);
+		field_error(errors, f->name, "%s不能超过 %u 个字", f->label, f->max);
 		return 0;
 	}
-	if (strstr(f->name, "phone")) {
+	if (f->type == FT_PHONE) {
 		for (p = v; *p; p++)
 			if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == ' ')) {
 				field_error(errors, f->name, "%s只能包含数字和 - + 号", f->label);
@@ -727,18 +717,18 @@ static int check_text(const struct text_field *f, const char *v, json_t *errors)
 	return 1;
 }
 
-static const struct text_field *text_field(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_LEN(text_fields); i++)
-		if (strcmp(text_fields[i].name, name) == 0)
-			return &text_fields[i];
-	return NULL;
-}
 
 static const char q_source[] = "SELECT id FROM sources WHERE code = ?1 AND active = 1";
 static const char q_category[] = "SELECT id FROM categories WHERE code = ?1 AND active = 1";
 static const char q_domain[] = "SELECT id FROM domains WHERE code = ?1 AND active = 1";
 static const char q_campaign[] = "SELECT id FROM campaigns WHERE code = ?1";
+/* The query that resolves a code of the catalog field name. */
+static const char *catalog_query(const char *name)
+{
+	return !strcmp(name, "source") ? q_source : !strcmp(name, "category") ? q_category
+		: !strcmp(name, "domain") ? q_domain : q_campaign;
+}
+
 static const char q_unit_info[] = "SELECT u.id, u.kind, u.path, coalesce(p.code, '') FROM units u "
 				  "LEFT JOIN units p ON p.id = u.parent_id WHERE u.code = ?1 AND u.active = 1";
 
@@ -785,13 +775,15 @@ int ticket_prepare(struct db *db, json_t *in, struct ticket_input *t, json_t *er
 	static const char q_domain_unit[] = "SELECT coalesce(u.code, '') FROM domains d LEFT JOIN units u "
 					    "ON u.id = d.default_unit_id WHERE d.id = ?1";
 	t->in = in;
-	const char **slots[] = { &t->title, &t->description, &t->source_ref, &t->address, &t->reporter_name,
-				 &t->reporter_phone, &t->responsible_person, &t->responsible_phone, &t->measures,
-				 &t->requirement, &t->commitment, &t->interim_measures };
-	for (size_t i = 0; i < ARRAY_LEN(text_fields); i++) {
-		const char *v = str_in(in, text_fields[i].name, errors);
-		check_text(&text_fields[i], v, errors);
-		*slots[i] = v ? v : "";
+	/* The field table's texts and dates, each into its place in t. */
+	for (size_t i = 0; i < ticket_field_count; i++) {
+		const struct ticket_field *f = &ticket_fields[i];
+		if (f->input < 0)
+			continue;
+		assert(f->type == FT_TEXT || f->type == FT_PHONE || f->type == FT_DATE);
+		const char *v = str_in(in, f->name, errors);
+		check_text(f, v, errors);
+		*(const char **)((char *)t + f->input) = v ? v : "";
 	}
 	const char *source = str_in(in, "source", errors), *category = str_in(in, "category", errors);
 	const char *domain = str_in(in, "domain", errors), *campaign = str_in(in, "campaign", errors);
@@ -928,9 +920,9 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 		"description, location_unit_id, address, reporter_name, reporter_phone, unit_id, responsible_unit_id, "
 		"responsible_person, responsible_phone, urgency, urgency_rank, measures, requirement, deadline, "
 		"original_deadline, commitment, interim_measures, status, last_progress_on, created_at, created_by, "
-		"updated_at, unit_path, responsible_path, child_lists) VALUES (?1, ?2, ?3, nullif(?4, ''), ?5, ?6, ?7, "
-		"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, ?25, ?26, "
-		"?25, ?27, ?28, 0)";
+		"updated_at, unit_path, responsible_path, child_lists, received_on) VALUES (?1, ?2, ?3, nullif(?4, ''), ?5, "
+		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, ?25, "
+		"?26, ?25, ?27, ?28, 0, nullif(?29, ''))";
 	/* Repeats are looked for in the new ticket's own street only: a link shows each ticket to
 	 * whoever may see the other, and marks it for supervision. */
 	static const char q_repeat[] = "SELECT id FROM tickets WHERE location_unit_id = ?1 AND domain_id = ?2 AND id <> ?3 "
@@ -1012,6 +1004,7 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 		sqlite3_bind_int64(st, 26, t->who.id);
 	sqlite3_bind_text(st, 27, t->unit_path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 28, t->responsible_path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 29, t->received_on ? t->received_on : "", -1, SQLITE_STATIC);
 	if (step_done(w, st, e) != 0)
 		return -1;
 	t->id = sqlite3_last_insert_rowid(db_handle(w));
@@ -1351,65 +1344,66 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 			continue;
 		}
 		const char *v = json_is_null(val) ? "" : json_string_value(val);
-		const struct text_field *tf = text_field(key);
+		/* What may change, who may change it and how it is checked: its row of the field table. */
+		const struct ticket_field *f = ticket_field_find(key);
 		char sql[200];
 		long long ref = 0;
-		const char *column = key;
-		int assign = !strcmp(key, "responsible_unit") || !strcmp(key, "responsible_person") ||
-			     !strcmp(key, "responsible_phone") || !strcmp(key, "deadline");
-		if (assign && !p->may_assign) {
+		if (!f || !f->column || !(f->edit & (EDIT_STAFF | EDIT_ASSIGN))) {
+			field_error(p->errors, key, "该字段不能修改");
+			continue;
+		}
+		if ((f->edit & EDIT_ASSIGN) && !p->may_assign) {
 			field_error(p->errors, key, "只有区级调度人员可以调整责任单位、责任人和整改时限");
 			continue;
 		}
-		if (tf) {
-			if (!check_text(tf, v, p->errors))
+		if ((f->edit & EDIT_KEEP) && !*v) {
+			field_error(p->errors, key, "请填写%s", f->label);
+			continue;
+		}
+		switch (f->type) {
+		case FT_TEXT:
+		case FT_PHONE:
+		case FT_DATE:
+			if (!check_text(f, v, p->errors))
 				continue;
-		} else if (!strcmp(key, "category")) {
-			if (!(ref = db_lookup_id(w, q_category, v))) {
-				field_error(p->errors, key, "类别“%s”不存在", v);
-				continue;
-			}
-			column = "category_id";
-		} else if (!strcmp(key, "domain")) {
-			if (!(ref = db_lookup_id(w, q_domain, v))) {
-				field_error(p->errors, key, "领域“%s”不存在", v);
-				continue;
-			}
-			column = "domain_id";
-		} else if (!strcmp(key, "urgency")) {
+			break;
+		case FT_URGENCY:
 			if (urgency_rank(v) < 0) {
 				field_error(p->errors, key, "缓急须为紧急、一般或复杂");
 				continue;
 			}
-		} else if (!strcmp(key, "deadline")) {
-			if (date_parse_days(v) < 0) {
-				field_error(p->errors, key, "整改时限须为有效日期（YYYY-MM-DD）");
+			break;
+		case FT_CATALOG:
+			if (!(ref = db_lookup_id(w, catalog_query(f->name), v))) {
+				field_error(p->errors, key, "%s“%s”不存在", f->label, v);
 				continue;
 			}
-		} else if (!strcmp(key, "responsible_unit")) {
-			struct unit_info ri;
-			if (!unit_info(w, v, &ri) || !strcmp(ri.kind, "district")) {
-				field_error(p->errors, key, "责任单位“%s”不存在", v);
+			break;
+		case FT_UNIT: {
+			/* Only the responsible unit and the place are edited (unit: the owning street, fixed). */
+			struct unit_info ui;
+			int responsible = f->edit & EDIT_ASSIGN;
+			if (responsible && (!unit_info(w, v, &ui) || !strcmp(ui.kind, "district"))) {
+				field_error(p->errors, key, "%s“%s”不存在", f->label, v);
 				continue;
 			}
-			ref = ri.id;
-			column = "responsible_unit_id";
-		} else if (!strcmp(key, "location_unit")) {
-			struct unit_info li;
-			if (*v && (!unit_info(w, v, &li) || (strcmp(li.kind, "community") && strcmp(li.kind, "village")))) {
-				field_error(p->errors, key, "所在社区/村不存在");
+			if (!responsible && *v &&
+			    (!unit_info(w, v, &ui) || (strcmp(ui.kind, "community") && strcmp(ui.kind, "village")))) {
+				field_error(p->errors, key, "%s不存在", f->label);
 				continue;
 			}
-			if (*v && strcmp(li.parent, owner) != 0) {
-				field_error(p->errors, key, "所在社区/村须属于属地单位");
+			if (!responsible && *v && strcmp(ui.parent, owner) != 0) {
+				field_error(p->errors, key, "%s须属于属地单位", f->label);
 				continue;
 			}
-			ref = *v ? li.id : 0;
-			column = "location_unit_id";
-		} else {
+			ref = *v ? ui.id : 0;
+			break;
+		}
+		case FT_DERIVED:
 			field_error(p->errors, key, "该字段不能修改");
 			continue;
 		}
+		const char *column = f->column;
 		if (json_object_size(p->errors))
 			continue;
 		/* The column name comes from our own list above, never from the request. */
@@ -1420,10 +1414,8 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 		sqlite3_bind_int64(u, 1, p->id);
 		if (ref)
 			sqlite3_bind_int64(u, 2, ref);
-		else if (!strcmp(key, "location_unit"))
-			sqlite3_bind_null(u, 2);
-		else if (!strcmp(key, "source_ref") && !*v)
-			sqlite3_bind_null(u, 2);
+		else if (!*v && (f->type == FT_UNIT || f->type == FT_DATE || !strcmp(f->column, "source_ref")))
+			sqlite3_bind_null(u, 2); /* emptied: no place, no date, no 原工单号 (unique when given) */
 		else
 			sqlite3_bind_text(u, 2, v, -1, SQLITE_TRANSIENT);
 		int rc = sqlite3_step(u);

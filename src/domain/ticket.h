@@ -51,7 +51,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 		"extension_request.deadline", "extension_request.reason", "last_progress_on", "closed_on", "light", \
 		"stale", "created_at", "updated_at", "version", "names.unit", "names.responsible_unit",            \
 		"names.location_unit", "names.domain", "names.source", "names.category", "names.campaign",         \
-		"names.status", "names.urgency"
+		"names.status", "names.urgency", "received_on"
 /* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
 enum { TICKET_ROW_COLOR = 28, TICKET_ROW_LIGHT = 36 };
 /*
@@ -89,7 +89,7 @@ struct ticket_input {
 	long long campaign_id, source_id, category_id, domain_id, location_unit_id, unit_id, responsible_unit_id;
 	const char *source_ref, *title, *description, *address, *reporter_name, *reporter_phone;
 	const char *responsible_person, *responsible_phone, *urgency, *measures, *requirement;
-	const char *commitment, *interim_measures;
+	const char *commitment, *interim_measures, *received_on;
 	char deadline[11];
 	char unit_code[33];
 	char unit_path[256], responsible_path[256];

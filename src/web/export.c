@@ -14,29 +14,12 @@
 #include "handlers.h"
 #include "labels.h"
 #include "ticket.h"
+#include "ticket_fields.h"
 
 #define EXPORT_BATCH 500
 
-static const struct {
-	const char *header, *key, *sub;
-} columns[] = {
-	{ "问题编号", "code", NULL },          { "所属行动", "names", "campaign" },
-	{ "问题来源", "names", "source" },     { "原工单号", "source_ref", NULL },
-	{ "类别", "names", "category" },       { "领域", "names", "domain" },
-	{ "问题标题", "title", NULL },          { "问题描述", "description", NULL },
-	{ "所在社区/村", "names", "location_unit" }, { "详细地址", "address", NULL },
-	{ "反映人", "reporter_name", NULL },    { "反映人电话", "reporter_phone", NULL },
-	{ "属地单位", "names", "unit" },       { "责任单位", "names", "responsible_unit" },
-	{ "责任人", "responsible_person", NULL }, { "责任人电话", "responsible_phone", NULL },
-	{ "缓急", "names", "urgency" },        { "整改措施", "measures", NULL },
-	{ "整改要求", "requirement", NULL },    { "整改时限", "deadline", NULL },
-	{ "原定时限", "original_deadline", NULL }, { "整改承诺", "commitment", NULL },
-	{ "应急措施", "interim_measures", NULL }, { "状态", "names", "status" },
-	{ "时限标识", "light_label", NULL },     { "回访标识", "color_label", NULL },
-	{ "督办", "supervised_label", NULL },    { "退回次数", "return_count", NULL },
-	{ "不满意次数", "unsatisfied_count", NULL }, { "最新进展", "latest_progress", NULL },
-	{ "登记时间", "created_at", NULL },
-};
+/* The export's columns are the field table's rows (ticket_fields.c), in its order. */
+#define NCOLUMNS ticket_field_count
 
 /* One CSV field: quoted when needed; a leading = + - @ is defused so Excel runs no formula. */
 static void csv_field(struct buf *b, const char *s)
@@ -105,9 +88,9 @@ static void prepare_row(struct db *db, json_t *t, int unmasked)
 
 static const char *cell(json_t *t, size_t c, char *num, size_t n)
 {
-	json_t *v = json_object_get(t, columns[c].key);
-	if (columns[c].sub)
-		v = json_object_get(v, columns[c].sub);
+	json_t *v = json_object_get(t, ticket_fields[c].export_key);
+	if (ticket_fields[c].export_sub)
+		v = json_object_get(v, ticket_fields[c].export_sub);
 	return text_of(v, num, n);
 }
 
@@ -196,7 +179,7 @@ static void csv_row(json_t *t, long long row, void *arg)
 {
 	(void)row;
 	struct buf *out = arg;
-	for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
+	for (size_t c = 0; c < NCOLUMNS; c++) {
 		char num[32];
 		if (c)
 			buf_putc(out, ',');
@@ -239,10 +222,10 @@ static int csv_stream_next(void *arg, struct buf *out)
 	if (!s->header_sent) {
 		s->header_sent = 1;
 		buf_puts(out, "\xEF\xBB\xBF");
-		for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
+		for (size_t c = 0; c < NCOLUMNS; c++) {
 			if (c)
 				buf_putc(out, ',');
-			buf_puts(out, columns[c].header);
+			buf_puts(out, ticket_fields[c].label);
 		}
 		buf_puts(out, "\r\n");
 		return 1;
@@ -306,21 +289,18 @@ struct xlsx_state {
 	lxw_format *date, *wrap, *light[3];
 };
 
-/* Column widths in characters, in the order of columns[]. */
-static const double xlsx_widths[] = { 18, 24, 16, 14, 10, 14, 30, 40, 16, 20, 10, 14, 14, 16, 10, 14, 8, 30,
-				      24, 12, 12, 24, 24, 8, 10, 10, 6, 8, 10, 40, 20 };
 
 static void xlsx_row(json_t *t, long long row, void *arg)
 {
 	struct xlsx_state *x = arg;
-	for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
+	for (size_t c = 0; c < NCOLUMNS; c++) {
 		char num[32];
 		const char *v = cell(t, c, num, sizeof num);
-		const char *key = columns[c].key;
+		const char *key = ticket_fields[c].export_key;
 		lxw_row_t rr = (lxw_row_t)row;
 		lxw_col_t cc = (lxw_col_t)c;
 		long d;
-		if ((!strcmp(key, "deadline") || !strcmp(key, "original_deadline")) && (d = date_parse_days(v)) >= 0) {
+		if ((ticket_fields[c].type == FT_DATE || !strcmp(key, "original_deadline")) && (d = date_parse_days(v)) >= 0) {
 			lxw_datetime dt = { 0 };
 			sscanf(v, "%d-%d-%d", &dt.year, &dt.month, &dt.day);
 			worksheet_write_datetime(x->ws, rr, cc, &dt, x->date);
@@ -385,13 +365,13 @@ void api_export_xlsx(struct req *r)
 		format_set_font_color(x.light[k], k == 1 ? 0x000000 : 0xFFFFFF);
 		format_set_align(x.light[k], LXW_ALIGN_CENTER);
 	}
-	for (size_t c = 0; c < ARRAY_LEN(columns); c++) {
-		worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, c < ARRAY_LEN(xlsx_widths) ? xlsx_widths[c] : 12, NULL);
-		worksheet_write_string(ws, 0, (lxw_col_t)c, columns[c].header, head);
+	for (size_t c = 0; c < NCOLUMNS; c++) {
+		worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, (double)ticket_fields[c].width, NULL);
+		worksheet_write_string(ws, 0, (lxw_col_t)c, ticket_fields[c].label, head);
 	}
 	worksheet_freeze_panes(ws, 1, 0);
 	long long rows = export_each(db_reader(), &f, unmasked, xlsx_row, &x);
-	worksheet_autofilter(ws, 0, 0, (lxw_row_t)rows, (lxw_col_t)(ARRAY_LEN(columns) - 1));
+	worksheet_autofilter(ws, 0, 0, (lxw_row_t)rows, (lxw_col_t)(NCOLUMNS - 1));
 	lxw_error err = workbook_close(wb);
 	if (err != LXW_NO_ERROR) {
 		unlink(path);

@@ -16,25 +16,23 @@
 #include "handlers.h"
 #include "labels.h"
 #include "ticket.h"
+#include "ticket_fields.h"
 
 #define IMPORT_BATCH 200
 #define MAX_REJECTED_SHOWN 1000
 
-/* The export's headers that import reads, and the field each fills. */
-static const struct {
-	const char *header, *field;
-	int required;
-} import_columns[] = {
-	{ "所属行动", "campaign", 0 },    { "问题来源", "source", 1 },     { "原工单号", "source_ref", 0 },
-	{ "类别", "category", 1 },        { "领域", "domain", 1 },         { "问题标题", "title", 1 },
-	{ "问题描述", "description", 1 }, { "所在社区/村", "location_unit", 0 }, { "详细地址", "address", 0 },
-	{ "反映人", "reporter_name", 0 }, { "反映人电话", "reporter_phone", 0 }, { "属地单位", "unit", 1 },
-	{ "责任单位", "responsible_unit", 0 }, { "责任人", "responsible_person", 0 },
-	{ "责任人电话", "responsible_phone", 0 }, { "缓急", "urgency", 0 }, { "整改措施", "measures", 0 },
-	{ "整改要求", "requirement", 0 }, { "整改时限", "deadline", 0 }, { "整改承诺", "commitment", 0 },
-	{ "应急措施", "interim_measures", 0 },
-};
-#define NCOL (sizeof import_columns / sizeof import_columns[0])
+/* The columns the import reads: the field table's rows that say so (ticket_fields.c), by the
+ * export's headers, which are their labels. */
+#define MAXCOL 48
+
+static size_t import_columns(const struct ticket_field **out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ticket_field_count && n < MAXCOL; i++)
+		if (ticket_fields[i].import)
+			out[n++] = &ticket_fields[i];
+	return n;
+}
 
 #define IMPORT_PIECE (256 * 1024)
 
@@ -56,7 +54,9 @@ struct import_run {
 	struct db *db;
 	struct actor who;
 	const struct subject *subject;
-	int map[NCOL]; /* column index of each import column, -1 if absent */
+	const struct ticket_field *cols[MAXCOL]; /* the columns it reads */
+	size_t ncol;
+	int map[MAXCOL]; /* the file's column index of each, -1 if absent */
 	json_t *fields; /* the current record's fields */
 	long record;    /* 1 = the header */
 	int header_done;
@@ -160,20 +160,21 @@ static void end_record(struct import_run *run)
 	}
 	if (!run->header_done) {
 		run->header_done = 1;
-		for (size_t c = 0; c < NCOL; c++) {
+		run->ncol = import_columns(run->cols);
+		for (size_t c = 0; c < run->ncol; c++) {
 			run->map[c] = -1;
 			size_t i;
 			json_t *h;
 			json_array_foreach(rec, i, h)
 			{
 				const char *name = json_string_value(h);
-				if (name && !strcmp(name, import_columns[c].header))
+				if (name && !strcmp(name, run->cols[c]->label))
 					run->map[c] = (int)i;
 			}
-			if (run->map[c] < 0 && import_columns[c].required) {
+			if (run->map[c] < 0 && run->cols[c]->import == 2) {
 				run->bad_header = 1;
 				size_t l = strlen(run->missing);
-				snprintf(run->missing + l, sizeof run->missing - l, "%s%s", l ? "、" : "", import_columns[c].header);
+				snprintf(run->missing + l, sizeof run->missing - l, "%s%s", l ? "、" : "", run->cols[c]->label);
 			}
 		}
 		json_decref(rec);
@@ -193,15 +194,15 @@ static void end_record(struct import_run *run)
 		return;
 	}
 	json_t *in = json_object();
-	for (size_t c = 0; c < NCOL; c++) {
+	for (size_t c = 0; c < run->ncol; c++) {
 		if (run->map[c] < 0)
 			continue;
 		const char *val = json_string_value(json_array_get(rec, (size_t)run->map[c]));
 		if (!val)
 			val = "";
 		char buf[64], date[16];
-		const char *field = import_columns[c].field;
-		if (!strcmp(field, "deadline") && *val) {
+		const char *field = run->cols[c]->name;
+		if (run->cols[c]->type == FT_DATE && *val) {
 			normalize_date(val, date, sizeof date);
 			val = date[0] ? date : val; /* a bad date is reported by validation */
 		} else if (!strcmp(field, "urgency")) {

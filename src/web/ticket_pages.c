@@ -11,6 +11,7 @@
 #include "labels.h"
 #include "handlers.h"
 #include "ticket.h"
+#include "ticket_fields.h"
 
 #define PAGE_SIZE 50
 
@@ -639,10 +640,7 @@ void page_ticket_upload(struct req *r)
 
 /* ---------------------------------------------------------------- edit */
 
-static const char *const editable[] = { "title", "description", "address", "location_unit", "reporter_name",
-					"reporter_phone", "category", "domain", "urgency", "measures", "requirement",
-					"commitment", "interim_measures", "responsible_unit", "responsible_person",
-					"responsible_phone", "deadline" };
+/* The edit page offers the field table's rows marked EDIT_FORM (ticket_fields.c). */
 
 static void edit_form(struct req *r, const struct ticket_ref *t, int status, json_t *values, json_t *errors,
 		      json_t *current)
@@ -657,11 +655,14 @@ static void edit_form(struct req *r, const struct ticket_ref *t, int status, jso
 	if (current) {
 		/* What changed meanwhile: each field whose saved value differs from what was typed. */
 		json_t *diff = json_array();
-		for (size_t i = 0; i < ARRAY_LEN(editable); i++) {
-			const char *now = json_string_value(json_object_get(current, editable[i]));
-			const char *typed = json_string_value(json_object_get(values, editable[i]));
+		for (size_t i = 0; i < ticket_field_count; i++) {
+			const char *name = ticket_fields[i].name;
+			if (!(ticket_fields[i].edit & EDIT_FORM))
+				continue;
+			const char *now = json_string_value(json_object_get(current, name));
+			const char *typed = json_string_value(json_object_get(values, name));
 			if (now && typed && strcmp(now, typed))
-				json_array_append_new(diff, json_pack("{s:s,s:s,s:s}", "field", editable[i], "now", now,
+				json_array_append_new(diff, json_pack("{s:s,s:s,s:s}", "field", ticket_fields[i].label, "now", now,
 								      "typed", typed));
 		}
 		json_object_set_new(ctx, "conflict", diff);
@@ -703,12 +704,15 @@ void page_ticket_update(struct req *r)
 	json_t *current = ticket_json(db_reader(), t.id, TICKET_UNMASKED, NULL);
 	json_t *changes = json_object();
 	/* Only fields that differ from the stored ticket are sent, so masked values are not saved. */
-	for (size_t i = 0; i < ARRAY_LEN(editable); i++) {
-		const char *v = form_get(f, editable[i]);
-		const char *now = json_string_value(json_object_get(current, editable[i]));
-		int assign = i >= 13;
-		if (v && (!assign || may_assign) && (!now || strcmp(v, now)))
-			json_object_set_new(changes, editable[i], json_string(v));
+	for (size_t i = 0; i < ticket_field_count; i++) {
+		const struct ticket_field *tf = &ticket_fields[i];
+		if (!(tf->edit & EDIT_FORM))
+			continue;
+		const char *v = form_get(f, tf->name);
+		const char *now = json_string_value(json_object_get(current, tf->name));
+		int assign = (tf->edit & EDIT_ASSIGN) != 0;
+		if (v && (!assign || may_assign) && (now ? strcmp(v, now) != 0 : *v != '\0'))
+			json_object_set_new(changes, tf->name, json_string(v));
 	}
 	json_decref(current);
 	const char *ver = form_get(f, "version");

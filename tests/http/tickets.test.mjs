@@ -629,7 +629,7 @@ test('CSV export: reviewers only, BOM and Chinese headers, masked unless asked, 
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   const text = bytes.subarray(3).toString('utf8');
   const lines = text.trim().split('\r\n');
-  assert.match(lines[0], /^问题编号,所属行动,问题来源,原工单号,类别,领域,问题标题,问题描述/);
+  assert.match(lines[0], /^问题编号,所属行动,问题来源,原工单号,受理日期,类别,领域,问题标题,问题描述/);
   assert.ok(lines.length > 5);
   assert.doesNotMatch(text, /13812345678/);
   assert.match(text, /138\*\*\*\*5678/);
@@ -678,12 +678,12 @@ test('Excel export: Chinese headers, frozen header row, widths, dates as dates, 
   const text = sheet + strings;
   for (const h of ['问题编号', '所属行动', '问题描述', '整改时限', '时限标识', '最新进展']) assert.ok(text.includes(h), h);
   assert.match(sheet, /<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"\/>/);
-  assert.match(sheet, /<col min="8" max="8" width="40/);
+  assert.match(sheet, /<col min="9" max="9" width="40/); // 问题描述, after 受理日期
   const rows = (sheet.match(/<row /g) || []).length;
   const expected = Number(sql(srv.db, "SELECT count(*) FROM tickets WHERE unit_id = (SELECT id FROM units WHERE code = 'XR')"));
   assert.equal(rows, expected + 1);
-  // 整改时限 (column T) holds date serials, not text: 2023-09-25 is 45194.
-  assert.match(sheet, /<c r="T\d+" s="\d+"><v>45194<\/v><\/c>/);
+  // 整改时限 (column U) holds date serials, not text: 2023-09-25 is 45194.
+  assert.match(sheet, /<c r="U\d+" s="\d+"><v>45194<\/v><\/c>/);
   assert.ok(text.includes('138****5678'));
   assert.ok(!text.includes('13812345678'));
   // The light column carries a fill: its style differs from plain cells.

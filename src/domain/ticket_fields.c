@@ -1,0 +1,60 @@
+/*
+ * ticket_fields.c — the ticket's field table (see ticket_fields.h), in the order of the
+ * district's ledger sheet (seed 000's 附件), which is the export's column order.
+ */
+#include "ticket_fields.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "ticket.h"
+
+#define S EDIT_STAFF
+#define A EDIT_ASSIGN
+#define F EDIT_FORM
+#define IN(member) (int)offsetof(struct ticket_input, member)
+
+const struct ticket_field ticket_fields[] = {
+	/* name, label, type, required, max, edit, column, export key and sub-key, import, input, width */
+	{ "code", "问题编号", FT_DERIVED, 0, 0, 0, NULL, "code", NULL, 0, -1, 18 },
+	{ "campaign", "所属行动", FT_CATALOG, 0, 0, 0, NULL, "names", "campaign", 1, -1, 24 },
+	{ "source", "问题来源", FT_CATALOG, 1, 0, 0, NULL, "names", "source", 2, -1, 16 },
+	{ "source_ref", "原工单号", FT_TEXT, 0, 64, S, "source_ref", "source_ref", NULL, 1, IN(source_ref), 14 },
+	{ "received_on", "受理日期", FT_DATE, 0, 0, S | F, "received_on", "received_on", NULL, 1, IN(received_on), 12 },
+	{ "category", "类别", FT_CATALOG, 1, 0, S | F, "category_id", "names", "category", 2, -1, 10 },
+	{ "domain", "领域", FT_CATALOG, 1, 0, S | F, "domain_id", "names", "domain", 2, -1, 14 },
+	{ "title", "问题标题", FT_TEXT, 1, 200, S | F | EDIT_KEEP, "title", "title", NULL, 2, IN(title), 30 },
+	{ "description", "问题描述", FT_TEXT, 1, 5000, S | F | EDIT_KEEP, "description", "description", NULL, 2, IN(description), 40 },
+	{ "location_unit", "所在社区/村", FT_UNIT, 0, 0, S | F, "location_unit_id", "names", "location_unit", 1, -1, 16 },
+	{ "address", "详细地址", FT_TEXT, 0, 200, S | F, "address", "address", NULL, 1, IN(address), 20 },
+	{ "reporter_name", "反映人", FT_TEXT, 0, 64, S | F, "reporter_name", "reporter_name", NULL, 1, IN(reporter_name), 10 },
+	{ "reporter_phone", "反映人电话", FT_PHONE, 0, 32, S | F, "reporter_phone", "reporter_phone", NULL, 1, IN(reporter_phone), 14 },
+	{ "unit", "属地单位", FT_UNIT, 1, 0, 0, NULL, "names", "unit", 2, -1, 14 },
+	{ "responsible_unit", "责任单位", FT_UNIT, 0, 0, A | F, "responsible_unit_id", "names", "responsible_unit", 1, -1, 16 },
+	{ "responsible_person", "责任人", FT_TEXT, 0, 64, A | F, "responsible_person", "responsible_person", NULL, 1, IN(responsible_person), 10 },
+	{ "responsible_phone", "责任人电话", FT_PHONE, 0, 32, A | F, "responsible_phone", "responsible_phone", NULL, 1, IN(responsible_phone), 14 },
+	{ "urgency", "缓急", FT_URGENCY, 0, 0, S | F, "urgency", "names", "urgency", 1, -1, 8 },
+	{ "measures", "整改措施", FT_TEXT, 0, 5000, S | F, "measures", "measures", NULL, 1, IN(measures), 30 },
+	{ "requirement", "整改要求", FT_TEXT, 0, 2000, S | F, "requirement", "requirement", NULL, 1, IN(requirement), 24 },
+	{ "deadline", "整改时限", FT_DATE, 0, 0, A | F | EDIT_KEEP, "deadline", "deadline", NULL, 1, -1, 12 },
+	{ "original_deadline", "原定时限", FT_DERIVED, 0, 0, 0, NULL, "original_deadline", NULL, 0, -1, 12 },
+	{ "commitment", "整改承诺", FT_TEXT, 0, 2000, S | F, "commitment", "commitment", NULL, 1, IN(commitment), 24 },
+	{ "interim_measures", "应急措施", FT_TEXT, 0, 2000, S | F, "interim_measures", "interim_measures", NULL, 1, IN(interim_measures), 24 },
+	{ "status", "状态", FT_DERIVED, 0, 0, 0, NULL, "names", "status", 0, -1, 8 },
+	{ "light", "时限标识", FT_DERIVED, 0, 0, 0, NULL, "light_label", NULL, 0, -1, 10 },
+	{ "color", "回访标识", FT_DERIVED, 0, 0, 0, NULL, "color_label", NULL, 0, -1, 10 },
+	{ "supervised", "督办", FT_DERIVED, 0, 0, 0, NULL, "supervised_label", NULL, 0, -1, 6 },
+	{ "return_count", "退回次数", FT_DERIVED, 0, 0, 0, NULL, "return_count", NULL, 0, -1, 8 },
+	{ "unsatisfied_count", "不满意次数", FT_DERIVED, 0, 0, 0, NULL, "unsatisfied_count", NULL, 0, -1, 10 },
+	{ "latest_progress", "最新进展", FT_DERIVED, 0, 0, 0, NULL, "latest_progress", NULL, 0, -1, 40 },
+	{ "created_at", "登记时间", FT_DERIVED, 0, 0, 0, NULL, "created_at", NULL, 0, -1, 20 },
+};
+const size_t ticket_field_count = sizeof ticket_fields / sizeof ticket_fields[0];
+
+const struct ticket_field *ticket_field_find(const char *name)
+{
+	for (size_t i = 0; name && i < ticket_field_count; i++)
+		if (strcmp(ticket_fields[i].name, name) == 0)
+			return &ticket_fields[i];
+	return NULL;
+}
