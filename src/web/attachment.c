@@ -137,10 +137,11 @@ static int store_file(struct req *r, char *final, size_t n)
 
 /*
  * Stores the request's uploaded file as evidence of ticket_id (the caller has authorized
- * the upload). Returns the new attachment as JSON, or NULL with e set (422 for a missing
- * or refused file, 409 for a ticket whose facts are frozen).
+ * the upload, and passes the ticket's ref it loaded for that; NULL for a ticket this request
+ * has just created, which is open). Returns the new attachment as JSON, or NULL with e set
+ * (422 for a missing or refused file, 409 for a ticket whose facts are frozen).
  */
-json_t *attachment_store(struct req *r, long long ticket_id, struct err *e)
+json_t *attachment_store(struct req *r, const struct ticket_ref *t, long long ticket_id, struct err *e)
 {
 	if (!r->upload.present || r->upload.size == 0) {
 		err_set(e, 422, "validation", "file", "请选择要上传的文件");
@@ -150,14 +151,12 @@ json_t *attachment_store(struct req *r, long long ticket_id, struct err *e)
 		err_set(e, 422, "validation", "file", "一次只能上传一个文件，请逐个上传");
 		return NULL;
 	}
-	struct ticket_ref t;
-	struct subject who = http_subject(r);
-	struct db *db = db_reader();
 	int may_correct = 0;
-	if (db && ticket_ref_load(db, ticket_id, &t)) {
-		struct ticket_scope scope = ticket_ref_scope(&t);
+	if (t) {
+		struct subject who = http_subject(r);
+		struct ticket_scope scope = ticket_ref_scope(t);
 		may_correct = authz_check(&who, ACT_TICKET_CORRECT, &scope) == AUTHZ_OK;
-		if (workflow_facts_frozen(t.status) && !may_correct) {
+		if (workflow_facts_frozen(t->status) && !may_correct) {
 			err_set(e, 409, "frozen", "file", "该问题已验收销号，不能再上传证明材料");
 			return NULL;
 		}
@@ -204,7 +203,7 @@ void api_ticket_upload(struct req *r)
 	if (!ticket_for(r, ACT_UPLOAD, &t))
 		return;
 	struct err e = { 0 };
-	json_t *a = attachment_store(r, t.id, &e);
+	json_t *a = attachment_store(r, &t, t.id, &e);
 	if (!a) {
 		http_fail(r, &e);
 		return;

@@ -57,7 +57,7 @@ int ticket_may_see_personal(struct req *r, const struct ticket_ref *t);
 void ticket_filter_from_query(struct req *r, struct ticket_filter *f, const struct subject *who);
 
 /* attachment.c */
-json_t *attachment_store(struct req *r, long long ticket_id, struct err *e);
+json_t *attachment_store(struct req *r, const struct ticket_ref *t, long long ticket_id, struct err *e);
 void api_ticket_upload(struct req *r);
 void api_attachment_get(struct req *r);
 void api_attachment_thumb(struct req *r);

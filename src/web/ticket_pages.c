@@ -356,7 +356,7 @@ void page_ticket_create(struct req *r)
 	char loc[96];
 	const char *done = "created";
 	if (r->upload.present && r->upload.size > 0) {
-		json_t *a = attachment_store(r, t.id, &e);
+		json_t *a = attachment_store(r, NULL, t.id, &e);
 		done = a ? "created" : "created_nofile";
 		json_decref(a);
 	}
@@ -627,7 +627,7 @@ void page_ticket_upload(struct req *r)
 	if (!ticket_for(r, ACT_UPLOAD, &t))
 		return;
 	struct err e = { 0 };
-	json_t *a = attachment_store(r, t.id, &e);
+	json_t *a = attachment_store(r, &t, t.id, &e);
 	if (!a) {
 		ticket_page(r, t.id, e.status ? e.status : 500, json_pack("{s:s}", "file", e.message), NULL, NULL);
 		return;
