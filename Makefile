@@ -12,7 +12,9 @@ BUILD    ?= build
 SAN      :=
 SRC      := $(wildcard src/*.c $(LAYERS:%=src/%/*.c))
 LIBSRC   := $(filter-out src/main.c,$(SRC))
-TESTS    := test_tmpl test_router test_migrate test_util test_authz test_audit test_workflow test_search test_thumb
+# Unit tests mirror src/: tests/<layer>/test_<name>.c, each built into $(BUILD)/test_<name>.
+TEST_SRC := $(wildcard $(LAYERS:%=tests/%/test_*.c))
+TESTS    := $(notdir $(TEST_SRC:.c=))
 DB       ?= ledger.db
 PORT     ?= 8080
 
@@ -49,7 +51,7 @@ $(BUILD)/obj/%.o: src/%.c $(BUILD)/.deps
 
 $(BUILD)/tobj/%.o: tests/%.c $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(CFLAGS) $(SAN) $(WARN) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Itests $(DEPFLAGS) $(CFLAGS) $(SAN) $(WARN) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libledger.a: $(LIBSRC:src/%.c=$(BUILD)/obj/%.o)
 	ar rcs $@ $^
@@ -57,10 +59,13 @@ $(BUILD)/libledger.a: $(LIBSRC:src/%.c=$(BUILD)/obj/%.o)
 $(BUILD)/ledger: $(BUILD)/obj/main.o $(BUILD)/libledger.a
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(ALLOC_LIBS)
 
-$(BUILD)/test_%: $(BUILD)/tobj/test_%.o $(BUILD)/libledger.a
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+define test_rule
+$(BUILD)/$(notdir $(1)): $(BUILD)/tobj/$(1).o $(BUILD)/libledger.a
+	$$(CC) $$(SAN) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach t,$(TEST_SRC:tests/%.c=%),$(eval $(call test_rule,$(t))))
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/tobj/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/tobj/*/*.d)
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input. They have a build of their own.
 FUZZ_BUILD   := build/fuzz
@@ -119,6 +124,8 @@ valgrind: $(BUILD)/.test-deps
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_router
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_migrate migrations
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_util
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_org
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_fields
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_authz
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_audit
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_workflow

@@ -41,6 +41,8 @@ run_suite test_tmpl "$BUILD/test_tmpl" "$SPEC" .
 run_suite test_router "$BUILD/test_router"
 run_suite test_migrate "$BUILD/test_migrate" migrations
 run_suite test_util "$BUILD/test_util"
+run_suite test_org "$BUILD/test_org"
+run_suite test_fields "$BUILD/test_fields"
 run_suite test_authz "$BUILD/test_authz"
 run_suite test_audit "$BUILD/test_audit"
 run_suite test_workflow "$BUILD/test_workflow"

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "labels.h"
+
 #define R(role) (1u << (role))
 #define STAFF R(ROLE_STAFF)
 #define REVIEWER R(ROLE_REVIEWER)
@@ -98,8 +100,6 @@ enum authz_result authz_check(const struct subject *who, enum action act, const 
 }
 
 static const char *const role_codes[ROLE__COUNT] = { "", "staff", "reviewer", "supervisor", "admin" };
-static const char *const role_labels[ROLE__COUNT] = { "未登录", "街道/部门工作人员", "区级调度", "督导验收",
-						      "系统管理员" };
 
 enum role role_from_code(const char *code)
 {
@@ -116,7 +116,7 @@ const char *role_code(enum role r)
 
 const char *role_label(enum role r)
 {
-	return (unsigned)r < ROLE__COUNT ? role_labels[r] : "";
+	return r == ROLE_NONE ? "未登录" : (unsigned)r < ROLE__COUNT ? vs_label(&VS_ROLE, role_codes[r]) : "";
 }
 
 const char *action_name(enum action a)

@@ -17,6 +17,8 @@ SET(VS_CALLBACK_RESULT, { "satisfied", "满意" }, { "basically_satisfied", "基
 SET(VS_CALLBACK_METHOD, { "phone", "电话" }, { "visit", "走访" }, { "sms", "短信" }, { "other", "其他" });
 SET(VS_UNIT_KIND, { "district", "区" }, { "street", "街道" }, { "department", "区直部门" }, { "community", "社区" },
     { "village", "村" });
+SET(VS_ROLE, { "staff", "街道/部门工作人员" }, { "reviewer", "区级调度" }, { "supervisor", "督导验收" },
+    { "admin", "系统管理员" });
 SET(VS_PHASE_KIND, { "self_check", "自查" }, { "rectify", "集中整改" }, { "verify", "督导验收" },
     { "consolidate", "巩固提升" }, { "other", "其他" });
 

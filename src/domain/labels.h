@@ -2,7 +2,7 @@
  * labels.h — the ledger's value sets: each code the API speaks (SPEC section 7) beside the
  * Chinese the UI shows, one table per set, in the order forms list them. Every page, export
  * and import that names a status, urgency, light, colour, callback answer or method, unit
- * kind or phase kind reads it here.
+ * kind, phase kind or role reads it here.
  */
 #ifndef LEDGER_LABELS_H
 #define LEDGER_LABELS_H
@@ -15,7 +15,7 @@ struct value_set {
 };
 
 extern const struct value_set VS_STATUS, VS_URGENCY, VS_LIGHT, VS_COLOR, VS_CALLBACK_RESULT, VS_CALLBACK_METHOD,
-	VS_UNIT_KIND, VS_PHASE_KIND;
+	VS_UNIT_KIND, VS_PHASE_KIND, VS_ROLE;
 
 /* The label of code in vs; "" when code is NULL or not in it. */
 const char *vs_label(const struct value_set *vs, const char *code);

@@ -8,26 +8,17 @@
 #include <string.h>
 
 #include "auth.h"
-
-static const char *const unit_kinds[] = { "district", "street", "department", "community", "village" };
-static const char *const roles[] = { "staff", "reviewer", "supervisor", "admin" };
-
-static int in_list(const char *s, const char *const *list, size_t n)
-{
-	for (size_t i = 0; s && i < n; i++)
-		if (strcmp(s, list[i]) == 0)
-			return 1;
-	return 0;
-}
+#include "fields.h"
+#include "labels.h"
 
 int org_kind_ok(const char *kind)
 {
-	return in_list(kind, unit_kinds, ARRAY_LEN(unit_kinds));
+	return vs_has(&VS_UNIT_KIND, kind);
 }
 
 int org_role_ok(const char *role)
 {
-	return in_list(role, roles, ARRAY_LEN(roles));
+	return vs_has(&VS_ROLE, role);
 }
 
 /* Which kind may sit under which: the district holds streets and departments; streets hold
@@ -43,19 +34,6 @@ static int kind_fits(const char *parent_kind, const char *kind)
 	return 0;
 }
 
-static int code_ok(const char *code)
-{
-	size_t n = strlen(code);
-	if (n < 1 || n > 32)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = code[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
-			return 0;
-	}
-	return 1;
-}
-
 long long org_unit_add(struct db *db, const struct actor *who, const char *code, const char *name, const char *kind,
 		       const char *parent_code, int sort, struct err *e)
 {
@@ -65,18 +43,10 @@ long long org_unit_add(struct db *db, const struct actor *who, const char *code,
 		"INSERT INTO units (code, name, kind, parent_id, path, sort) VALUES (?1, ?2, ?3, ?4, '', ?5)";
 	static const char q_path[] = "UPDATE units SET path = ?1 WHERE id = ?2";
 
-	if (!code || !code_ok(code)) {
-		err_set(e, 422, "invalid", "code", "单位代码须为 1-32 位大写字母、数字或下划线");
+	const char *const given[][2] = { { "code", code }, { "name", name }, { "kind", kind }, { "parent", parent_code },
+					  { NULL, NULL } };
+	if (fields_check(&UNIT_FIELDS, ON_CREATE, field_pairs(given), NULL, e))
 		return -1;
-	}
-	if (!name || !*name || strlen(name) > 100) {
-		err_set(e, 422, "invalid", "name", "请填写单位名称（不超过 100 个字符）");
-		return -1;
-	}
-	if (!org_kind_ok(kind)) {
-		err_set(e, 422, "invalid", "kind", "单位类型须为区、街道、部门、社区或村之一");
-		return -1;
-	}
 	long long parent_id = 0;
 	char parent_kind[16] = "", parent_path[512] = "";
 	if (parent_code && *parent_code) {
@@ -150,20 +120,6 @@ dberr:
 	return -1;
 }
 
-static int login_ok(const char *login)
-{
-	size_t n = strlen(login);
-	if (n < 2 || n > 64)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = login[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '.' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 long long org_user_add(struct db *db, const struct actor *who, const char *login, const char *name, const char *phone,
 		       const char *role, const char *unit_code, const char *password, struct err *e)
 {
@@ -171,18 +127,10 @@ long long org_user_add(struct db *db, const struct actor *who, const char *login
 	static const char q_insert[] = "INSERT INTO users (login, name, phone, role, unit_id, password_hash, created_at) "
 				       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-	if (!login || !login_ok(login)) {
-		err_set(e, 422, "invalid", "login", "登录名须为 2-64 位字母、数字或 . _ -");
+	const char *const given[][2] = { { "login", login }, { "name", name }, { "phone", phone }, { "role", role },
+					  { "unit", unit_code }, { "password", password }, { NULL, NULL } };
+	if (fields_check(&USER_FIELDS, ON_CREATE, field_pairs(given), NULL, e))
 		return -1;
-	}
-	if (!name || !*name || strlen(name) > 64) {
-		err_set(e, 422, "invalid", "name", "请填写姓名（不超过 64 个字符）");
-		return -1;
-	}
-	if (!org_role_ok(role)) {
-		err_set(e, 422, "invalid", "role", "角色须为 staff、reviewer、supervisor 或 admin");
-		return -1;
-	}
 	if (!auth_password_ok(password ? password : "", login, e))
 		return -1;
 	long long unit_id = db_lookup_id(db, q_unit, unit_code ? unit_code : "");
@@ -268,18 +216,10 @@ int org_user_update(struct db *db, const struct actor *who, long long id, const 
 	static const char q_unit[] = "SELECT id FROM units WHERE code = ?1 AND active = 1";
 	static const char q_update[] = "UPDATE users SET name = ?2, phone = ?3, role = ?4, unit_id = ?5, active = ?6 "
 				       "WHERE id = ?1";
-	if (!name || !*name || strlen(name) > 64) {
-		err_set(e, 422, "invalid", "name", "请填写姓名（不超过 64 个字符）");
+	const char *const given[][2] = { { "name", name }, { "phone", phone }, { "role", role }, { "unit", unit_code },
+					  { NULL, NULL } };
+	if (fields_check(&USER_FIELDS, ON_EDIT, field_pairs(given), NULL, e))
 		return -1;
-	}
-	if (phone && strlen(phone) > 32) {
-		err_set(e, 422, "invalid", "phone", "电话号码过长");
-		return -1;
-	}
-	if (!org_role_ok(role)) {
-		err_set(e, 422, "invalid", "role", "角色须为 staff、reviewer、supervisor 或 admin");
-		return -1;
-	}
 	if (who->id == id && (!active || strcmp(role, "admin") != 0)) {
 		err_set(e, 422, "invalid", "role", "不能停用自己的账号或取消自己的管理员角色");
 		return -1;
@@ -373,10 +313,11 @@ int org_unit_update(struct db *db, const struct actor *who, const char *code, co
 	static const char q_get[] = "SELECT id, name, sort, active FROM units WHERE code = ?1";
 	static const char q_users[] = "SELECT count(*) FROM users WHERE unit_id = ?1 AND active = 1";
 	static const char q_update[] = "UPDATE units SET name = ?2, sort = ?3, active = ?4 WHERE id = ?1";
-	if (!name || !*name || strlen(name) > 100) {
-		err_set(e, 422, "invalid", "name", "请填写单位名称（不超过 100 个字符）");
+	char sort_text[16];
+	snprintf(sort_text, sizeof sort_text, "%d", sort);
+	const char *const given[][2] = { { "name", name }, { "sort", sort_text }, { NULL, NULL } };
+	if (fields_check(&UNIT_FIELDS, ON_EDIT, field_pairs(given), NULL, e))
 		return -1;
-	}
 	sqlite3_stmt *st = db_prepare(db, q_get);
 	if (!st)
 		goto dberr;

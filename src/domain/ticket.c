@@ -13,6 +13,7 @@
 #include "form.h"
 #include "mask.h"
 #include "search.h"
+#include "fields.h"
 #include "ticket_fields.h"
 #include "utf8.h"
 
@@ -684,7 +685,8 @@ static const char *str_in(json_t *in, const char *key, json_t *errors)
 	return NULL;
 }
 
-/* A text, phone or date value against its row of the field table; 1 if it may be kept. */
+/* A text, phone or date value against its row of the field table (checked as fields.h checks
+ * one value of its kind); 1 if it may be kept. */
 static int check_text(const struct ticket_field *f, const char *v, json_t *errors)
 {
 	if (!v)
@@ -696,23 +698,11 @@ static int check_text(const struct ticket_field *f, const char *v, json_t *error
 		field_error(errors, f->name, "请填写%s", f->label);
 		return 0;
 	}
-	if (f->type == FT_DATE) {
-		if (*v && date_parse_days(v) < 0) {
-			field_error(errors, f->name, "%s须为有效日期（YYYY-MM-DD）", f->label);
-			return 0;
-		}
-		return 1;
-	}
-	if (utf8_chars(v) > f->max) {
-		field_error(errors, f->name, "%s不能超过 %u 个字", f->label, f->max);
+	char msg[256];
+	enum field_kind kind = f->type == FT_DATE ? FK_DATE : f->type == FT_PHONE ? FK_PHONE : FK_TEXT;
+	if (!field_value_ok(kind, f->label, 0, f->max, NULL, v, msg, sizeof msg)) {
+		field_error(errors, f->name, "%s", msg);
 		return 0;
-	}
-	if (f->type == FT_PHONE) {
-		for (p = v; *p; p++)
-			if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == ' ')) {
-				field_error(errors, f->name, "%s只能包含数字和 - + 号", f->label);
-				return 0;
-			}
 	}
 	return 1;
 }

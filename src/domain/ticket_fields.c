@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "labels.h"
 #include "ticket.h"
 
 #define S EDIT_STAFF
@@ -50,6 +51,45 @@ const struct ticket_field ticket_fields[] = {
 	{ "created_at", "登记时间", FT_DERIVED, 0, 0, 0, NULL, "created_at", NULL, 0, -1, 20 },
 };
 const size_t ticket_field_count = sizeof ticket_fields / sizeof ticket_fields[0];
+
+#define AT(member) offsetof(struct ticket_filter, member)
+
+const struct filter_field filter_fields[] = {
+	/* name, label, kind, member, value set, options, "0" narrows, placeholder */
+	{ "q", "关键词", FF_TEXT, AT(q), NULL, FO_NONE, 0, "标题、描述、整改进展；多个词用空格分开" },
+	{ "status", "状态", FF_VALUES, AT(status), &VS_STATUS, FO_NONE, 0, NULL },
+	{ "unit", "属地单位", FF_OPTIONS, AT(unit), NULL, FO_STREETS, 0, NULL },
+	{ "responsible_unit", "责任单位", FF_OPTIONS, AT(responsible_unit), NULL, FO_RESPONSIBLE, 0, NULL },
+	{ "domain", "领域", FF_OPTIONS, AT(domain), NULL, FO_DOMAINS, 0, NULL },
+	{ "source", "来源", FF_OPTIONS, AT(source), NULL, FO_SOURCES, 0, NULL },
+	{ "category", "类别", FF_OPTIONS, AT(category), NULL, FO_CATEGORIES, 0, NULL },
+	{ "light", "时限", FF_VALUES, AT(light), &VS_LIGHT, FO_NONE, 0, NULL },
+	{ "color", "回访标识", FF_VALUES, AT(color), &VS_COLOR, FO_NONE, 0, NULL },
+	{ "campaign", "行动", FF_OPTIONS, AT(campaign), NULL, FO_CAMPAIGNS, 0, NULL },
+	{ "from", "登记日期起", FF_DATE, AT(from), NULL, FO_NONE, 0, NULL },
+	{ "to", "登记日期止", FF_DATE, AT(to), NULL, FO_NONE, 0, NULL },
+	{ "supervised", "督办", FF_FLAG, AT(supervised), NULL, FO_NONE, 1, NULL },
+	{ "stale", "未按周报进展", FF_FLAG, AT(stale), NULL, FO_NONE, 0, NULL },
+};
+const size_t filter_field_count = sizeof filter_fields / sizeof filter_fields[0];
+
+void ticket_filter_read(struct ticket_filter *f, const char *(*get)(void *src, const char *key), void *src)
+{
+	for (size_t i = 0; i < filter_field_count; i++) {
+		const struct filter_field *ff = &filter_fields[i];
+		const char *v = get(src, ff->name);
+		if (ff->kind != FF_FLAG) {
+			*(const char **)((char *)f + ff->at) = v && *v ? v : NULL;
+			continue;
+		}
+		int *flag = (int *)((char *)f + ff->at);
+		*flag = -1;
+		if (v && (!strcmp(v, "1") || !strcmp(v, "true")))
+			*flag = 1;
+		else if (v && ff->no_is_filter && (!strcmp(v, "0") || !strcmp(v, "false")))
+			*flag = 0;
+	}
+}
 
 const struct ticket_field *ticket_field_find(const char *name)
 {

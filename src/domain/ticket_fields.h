@@ -53,4 +53,40 @@ extern const size_t ticket_field_count;
 /* The row of name, or NULL. */
 const struct ticket_field *ticket_field_find(const char *name);
 
+/*
+ * The ledger's filters, declared once: the query key the list, the API, the exports and the
+ * filter form share, its Chinese label, what it holds, and where struct ticket_filter keeps
+ * it. ticket_filter_read fills a filter from any source of values by it; the ledger page
+ * renders its filter form from it. A new filter is one row, its member and its clause in
+ * the list's query builder.
+ */
+enum filter_kind {
+	FF_TEXT,    /* free text (the keyword search) */
+	FF_VALUES,  /* one code of a value set (labels.h) */
+	FF_OPTIONS, /* one code from the catalog or the units (the page names the list) */
+	FF_DATE,    /* YYYY-MM-DD */
+	FF_FLAG,    /* "1" or "true": yes; "0" or "false": no (where no is a filter); else any */
+};
+
+/* Which list of codes a FF_OPTIONS filter offers. */
+enum filter_options { FO_NONE, FO_STREETS, FO_RESPONSIBLE, FO_DOMAINS, FO_SOURCES, FO_CATEGORIES, FO_CAMPAIGNS };
+
+struct filter_field {
+	const char *name;  /* the query key */
+	const char *label; /* Chinese, on the filter form */
+	enum filter_kind kind;
+	size_t at;         /* offsetof the member of struct ticket_filter: const char * or int */
+	const struct value_set *values; /* FF_VALUES */
+	enum filter_options options;    /* FF_OPTIONS */
+	int no_is_filter;  /* FF_FLAG: "0" narrows to "not" (else it means any) */
+	const char *hint;  /* the input's placeholder */
+};
+
+extern const struct filter_field filter_fields[];
+extern const size_t filter_field_count;
+
+struct ticket_filter;
+/* Sets f's filter members from get(src, key) for every row (NULL or "" leaves it unset). */
+void ticket_filter_read(struct ticket_filter *f, const char *(*get)(void *src, const char *key), void *src);
+
 #endif

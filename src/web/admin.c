@@ -52,23 +52,6 @@ static json_t *units_tree(struct db *db, const char *selected, int active_only)
 	return list;
 }
 
-static json_t *role_options(const char *selected)
-{
-	json_t *list = json_array();
-	for (int r = ROLE_STAFF; r < ROLE__COUNT; r++)
-		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "code", role_code((enum role)r), "label",
-						      role_label((enum role)r), "selected",
-						      selected && strcmp(selected, role_code((enum role)r)) == 0));
-	return list;
-}
-
-static json_t *error_fields(const struct err *e)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, e->field[0] ? e->field : "form", json_string(e->message));
-	return o;
-}
-
 /* GET /api/v1/units */
 void api_units(struct req *r)
 {
@@ -146,13 +129,20 @@ void page_admin_users(struct req *r)
 	http_page(r, 200, "admin_users", ctx);
 }
 
+/* The new-user form (id 0) or a user's edit form, from the user table; values and errors
+ * are taken. */
 static void user_form(struct req *r, int status, json_t *values, json_t *errors, long long id)
 {
 	struct db *db = db_reader();
 	const char *unit = json_string_value(json_object_get(values, "unit"));
-	const char *role = json_string_value(json_object_get(values, "role"));
-	json_t *ctx = json_pack("{s:o,s:o,s:o,s:o}", "v", values, "errors", errors ? errors : json_object(), "units",
-				db ? units_tree(db, unit, 1) : json_array(), "roles", role_options(role));
+	json_t *options = json_pack("{s:o}", "unit", db ? units_tree(db, unit, 1) : json_array());
+	if (!errors)
+		errors = json_object();
+	json_t *ctx = json_pack("{s:O,s:O,s:o}", "v", values, "errors", errors, "fields",
+				fields_form(&USER_FIELDS, id ? ON_EDIT : ON_CREATE, NULL, values, errors, options));
+	json_decref(options);
+	json_decref(values);
+	json_decref(errors);
 	if (id)
 		json_object_set_new(ctx, "id", json_integer(id));
 	http_page(r, status, id ? "admin_user_edit" : "admin_user_new", ctx);
@@ -204,14 +194,14 @@ void page_admin_user_create(struct req *r)
 			      .phone = form_text(f, "phone"), .role = form_text(f, "role"), .unit = form_text(f, "unit"),
 			      .password = form_text(f, "password"), .active = 1 };
 	struct err e = { 0 };
-	if (db_write(user_create_job, &j, &e) != 0) {
-		/* The form comes back as typed, less the password. */
-		user_form(r, e.status == 422 ? 422 : 500,
-			  json_pack("{s:s,s:s,s:s,s:s,s:s}", "login", j.login, "name", j.name, "phone", j.phone, "role",
-				    j.role, "unit", j.unit),
-			  error_fields(&e), 0);
+	json_t *errors = json_object();
+	/* Every wrong field is told at once; the form comes back as typed, less the password. */
+	if (fields_check(&USER_FIELDS, ON_CREATE, form_fields(f), errors, &e) || db_write(user_create_job, &j, &e) != 0) {
+		err_into(errors, &e);
+		user_form(r, e.status == 422 ? 422 : 500, form_values(&USER_FIELDS, ON_CREATE, f), errors, 0);
 		return;
 	}
+	json_decref(errors);
 	log_info("user created: %s by %s", j.login, r->user.login);
 	http_redirect(r, "/admin/users?done=created");
 }
@@ -269,13 +259,16 @@ void page_admin_user_update(struct req *r)
 			      .role = form_text(f, "role"), .unit = form_text(f, "unit"),
 			      .active = strcmp(form_text(f, "active"), "1") == 0 };
 	struct err e = { 0 };
-	if (db_write(user_update_job, &j, &e) != 0) {
-		json_t *typed = json_pack("{s:O,s:s,s:s,s:s,s:s,s:b}", "login", json_object_get(values, "login"), "name",
-					  j.name, "phone", j.phone, "role", j.role, "unit", j.unit, "active", j.active);
+	json_t *errors = json_object();
+	if (fields_check(&USER_FIELDS, ON_EDIT, form_fields(f), errors, &e) || db_write(user_update_job, &j, &e) != 0) {
+		err_into(errors, &e);
+		json_t *typed = form_values(&USER_FIELDS, ON_EDIT, f);
+		json_object_set(typed, "login", json_object_get(values, "login"));
 		json_decref(values);
-		user_form(r, e.status == 422 ? 422 : e.status ? e.status : 500, typed, error_fields(&e), id);
+		user_form(r, e.status == 422 ? 422 : e.status ? e.status : 500, typed, errors, id);
 		return;
 	}
+	json_decref(errors);
 	json_decref(values);
 	char loc[64];
 	snprintf(loc, sizeof loc, "/admin/users/%lld?done=saved", id);
@@ -308,20 +301,22 @@ void page_admin_user_password(struct req *r)
 
 /* ---------------------------------------------------------------- units */
 
+/* The units and the new-unit form (from the unit table); values and errors are taken. */
 static void units_page(struct req *r, int status, json_t *values, json_t *errors)
 {
 	struct db *db = db_reader();
-	json_t *kinds = json_array();
-	const char *kind = values ? json_string_value(json_object_get(values, "kind")) : NULL;
-	for (size_t i = 0; i < VS_UNIT_KIND.n; i++)
-		json_array_append_new(kinds, json_pack("{s:s,s:s,s:b}", "code", VS_UNIT_KIND.pairs[i][0], "label",
-						       VS_UNIT_KIND.pairs[i][1],
-						       "selected", kind && strcmp(kind, VS_UNIT_KIND.pairs[i][0]) == 0));
-	const char *parent = values ? json_string_value(json_object_get(values, "parent")) : NULL;
-	json_t *ctx = json_pack("{s:o,s:o,s:o,s:o,s:o,s:s*}", "units", db ? units_tree(db, NULL, 0) : json_array(),
-				"parents", db ? units_tree(db, parent, 1) : json_array(), "kinds", kinds, "v",
-				values ? values : json_object(), "errors", errors ? errors : json_object(), "notice",
-				http_query(r, "done"));
+	if (!values)
+		values = json_pack("{s:s}", "kind", "community");
+	if (!errors)
+		errors = json_object();
+	const char *parent = json_string_value(json_object_get(values, "parent"));
+	json_t *options = json_pack("{s:o}", "parent", db ? units_tree(db, parent, 1) : json_array());
+	json_t *ctx = json_pack("{s:o,s:o,s:O,s:s*}", "units", db ? units_tree(db, NULL, 0) : json_array(), "fields",
+				fields_form(&UNIT_FIELDS, ON_CREATE, NULL, values, errors, options), "errors", errors,
+				"notice", http_query(r, "done"));
+	json_decref(options);
+	json_decref(values);
+	json_decref(errors);
 	http_page(r, status, "admin_units", ctx);
 }
 
@@ -360,12 +355,13 @@ void page_admin_unit_create(struct req *r)
 	struct unit_job j = { .who = http_actor(r), .code = form_text(f, "code"), .name = form_text(f, "name"),
 			      .kind = form_text(f, "kind"), .parent = form_text(f, "parent"), .sort = atoi(form_text(f, "sort")) };
 	struct err e = { 0 };
-	if (db_write(unit_create_job, &j, &e) != 0) {
-		units_page(r, e.status == 422 ? 422 : 500,
-			   json_pack("{s:s,s:s,s:s,s:s}", "code", j.code, "name", j.name, "kind", j.kind, "parent", j.parent),
-			   error_fields(&e));
+	json_t *errors = json_object();
+	if (fields_check(&UNIT_FIELDS, ON_CREATE, form_fields(f), errors, &e) || db_write(unit_create_job, &j, &e) != 0) {
+		err_into(errors, &e);
+		units_page(r, e.status == 422 ? 422 : 500, form_values(&UNIT_FIELDS, ON_CREATE, f), errors);
 		return;
 	}
+	json_decref(errors);
 	http_redirect(r, "/admin/units?done=created");
 }
 
@@ -389,6 +385,18 @@ static json_t *load_unit(struct req *r)
 	return v;
 }
 
+/* A unit's edit form (from the unit table); v and errors are taken. */
+static void unit_form(struct req *r, int status, json_t *v, json_t *errors)
+{
+	if (!errors)
+		errors = json_object();
+	json_t *ctx = json_pack("{s:O,s:o,s:O,s:s*}", "v", v, "fields", fields_form(&UNIT_FIELDS, ON_EDIT, NULL, v, errors, NULL),
+				"errors", errors, "notice", http_query(r, "done"));
+	json_decref(v);
+	json_decref(errors);
+	http_page(r, status, "admin_unit_edit", ctx);
+}
+
 /* GET /admin/units/{code} */
 void page_admin_unit_edit(struct req *r)
 {
@@ -396,8 +404,7 @@ void page_admin_unit_edit(struct req *r)
 		return;
 	json_t *v = load_unit(r);
 	if (v)
-		http_page(r, 200, "admin_unit_edit",
-			  json_pack("{s:o,s:o,s:s*}", "v", v, "errors", json_object(), "notice", http_query(r, "done")));
+		unit_form(r, 200, v, NULL);
 }
 
 /* POST /admin/units/{code} */
@@ -412,13 +419,16 @@ void page_admin_unit_update(struct req *r)
 	struct unit_job j = { .who = http_actor(r), .code = http_param(r, "code"), .name = form_text(f, "name"),
 			      .sort = atoi(form_text(f, "sort")), .active = strcmp(form_text(f, "active"), "1") == 0 };
 	struct err e = { 0 };
-	if (db_write(unit_update_job, &j, &e) != 0) {
-		json_object_set_new(v, "name", json_string(j.name));
-		json_object_set_new(v, "active", json_boolean(j.active));
-		http_page(r, e.status == 422 ? 422 : 500, "admin_unit_edit",
-			  json_pack("{s:o,s:o}", "v", v, "errors", error_fields(&e)));
+	json_t *errors = json_object();
+	if (fields_check(&UNIT_FIELDS, ON_EDIT, form_fields(f), errors, &e) || db_write(unit_update_job, &j, &e) != 0) {
+		err_into(errors, &e);
+		json_t *typed = form_values(&UNIT_FIELDS, ON_EDIT, f);
+		json_object_update(v, typed);
+		json_decref(typed);
+		unit_form(r, e.status == 422 ? 422 : 500, v, errors);
 		return;
 	}
+	json_decref(errors);
 	json_decref(v);
 	char loc[128];
 	snprintf(loc, sizeof loc, "/admin/units/%s?done=saved", j.code);

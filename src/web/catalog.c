@@ -16,25 +16,6 @@ static const struct {
 	{ "sources", "sources", "问题来源" }, { "categories", "categories", "类别" }, { "domains", "domains", "领域" },
 };
 
-static int code_ok(const char *s, int upper)
-{
-	size_t n = strlen(s);
-	if (n < 1 || n > 32)
-		return 0;
-	for (; *s; s++)
-		if (!((upper ? (*s >= 'A' && *s <= 'Z') : (*s >= 'a' && *s <= 'z')) || (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	return 1;
-}
-
-static int name_ok(const char *s, size_t max)
-{
-	size_t chars = 0;
-	for (const char *p = s; *p; p++)
-		chars += ((unsigned char)*p & 0xC0) != 0x80;
-	return chars >= 1 && chars <= max;
-}
-
 static int step(struct db *w, sqlite3_stmt *st, struct err *e)
 {
 	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
@@ -61,14 +42,9 @@ static int campaign_create_job(struct db *w, void *arg, struct err *e)
 	static const char q[] = "INSERT INTO campaigns (code, name, unit_id) SELECT ?1, ?2, id FROM units "
 				"WHERE parent_id IS NULL";
 	struct campaign_job *j = arg;
-	if (!code_ok(j->code, 1)) {
-		err_set(e, 422, "invalid", "code", "行动代码须为 1-32 位大写字母、数字或下划线");
+	const char *const given[][2] = { { "code", j->code }, { "name", j->name }, { NULL, NULL } };
+	if (fields_check(&CAMPAIGN_FIELDS, ON_CREATE, field_pairs(given), NULL, e))
 		return -1;
-	}
-	if (!name_ok(j->name, 200)) {
-		err_set(e, 422, "invalid", "name", "请填写行动名称（不超过 200 个字）");
-		return -1;
-	}
 	sqlite3_stmt *st = db_prepare(w, q);
 	if (st) {
 		sqlite3_bind_text(st, 1, j->code, -1, SQLITE_STATIC);
@@ -94,10 +70,9 @@ static int campaign_update_job(struct db *w, void *arg, struct err *e)
 		err_set(e, 404, "not_found", NULL, "该行动不存在");
 		return -1;
 	}
-	if (!name_ok(j->name, 200)) {
-		err_set(e, 422, "invalid", "name", "请填写行动名称（不超过 200 个字）");
+	const char *const given[][2] = { { "name", j->name }, { NULL, NULL } };
+	if (fields_check(&CAMPAIGN_FIELDS, ON_EDIT, field_pairs(given), NULL, e))
 		return -1;
-	}
 	sqlite3_stmt *st = db_prepare(w, q);
 	if (st) {
 		sqlite3_bind_int64(st, 1, id);
@@ -126,22 +101,11 @@ static int phase_save_job(struct db *w, void *arg, struct err *e)
 		err_set(e, 404, "not_found", NULL, "该行动不存在");
 		return -1;
 	}
-	int kind_ok = 0;
-	kind_ok = vs_has(&VS_PHASE_KIND, j->kind);
-	long s = date_parse_days(j->start), t = date_parse_days(j->end);
-	if (!name_ok(j->phase_name, 50)) {
-		err_set(e, 422, "invalid", "phase_name", "请填写阶段名称（不超过 50 个字）");
+	const char *const given[][2] = { { "phase_name", j->phase_name }, { "kind", j->kind }, { "start", j->start },
+					  { "end", j->end }, { "due", j->due }, { NULL, NULL } };
+	if (fields_check(&PHASE_FIELDS, ON_BOTH, field_pairs(given), NULL, e))
 		return -1;
-	}
-	if (!kind_ok) {
-		err_set(e, 422, "invalid", "kind", "请选择阶段类型");
-		return -1;
-	}
-	if (s < 0 || t < 0) {
-		err_set(e, 422, "invalid", s < 0 ? "start" : "end", "日期须为有效日期（YYYY-MM-DD）");
-		return -1;
-	}
-	if (s > t) {
+	if (date_parse_days(j->start) > date_parse_days(j->end)) {
 		err_set(e, 422, "invalid", "end", "结束日期不能早于开始日期");
 		return -1;
 	}
@@ -181,51 +145,79 @@ static json_t *campaigns_json(struct db *db, const char *only)
 		}
 		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
 			continue;
-		json_t *kinds = json_array();
-		for (size_t i = 0; i < VS_PHASE_KIND.n; i++)
-			json_array_append_new(kinds, json_pack("{s:s,s:s,s:b}", "code", VS_PHASE_KIND.pairs[i][0], "label",
-							       VS_PHASE_KIND.pairs[i][1], "selected",
-							       !strcmp(VS_PHASE_KIND.pairs[i][0], db_text(st, 5))));
 		json_array_append_new(json_object_get(cur, "phases"),
-				      json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", sqlite3_column_int(st, 3), "name",
+				      json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:s}", "seq", sqlite3_column_int(st, 3), "name",
 						db_text(st, 4), "kind", db_text(st, 5), "start", db_text(st, 6), "end",
-						db_text(st, 7), "due", db_text(st, 8), "kinds", kinds, "campaign",
-						db_text(st, 0)));
+						db_text(st, 7), "due", db_text(st, 8), "campaign", db_text(st, 0)));
 	}
 	db_done(st);
 	return list;
 }
 
-static json_t *kind_options(void)
-{
-	json_t *kinds = json_array();
-	for (size_t i = 0; i < VS_PHASE_KIND.n; i++)
-		json_array_append_new(kinds, json_pack("{s:s,s:s}", "code", VS_PHASE_KIND.pairs[i][0], "label", VS_PHASE_KIND.pairs[i][1]));
-	return kinds;
-}
+/* Which form of the campaign pages a failed save came from, to show it again as sent. */
+enum campaign_form { CF_NEW_CAMPAIGN, CF_CAMPAIGN, CF_NEW_PHASE, CF_PHASE };
 
-static void campaigns_page(struct req *r, int status, const char *only, json_t *errors)
+struct campaign_retry {
+	enum campaign_form form;
+	int seq;        /* CF_PHASE */
+	json_t *values; /* as sent */
+	json_t *errors;
+};
+
+/* The campaigns (only: one campaign's page) with their forms from the campaign and phase
+ * tables; a retry's form shows its values and errors. Takes the retry's values and errors. */
+static void campaigns_page(struct req *r, int status, const char *only, struct campaign_retry *retry)
 {
 	struct db *db = db_reader();
 	json_t *list = campaigns_json(db, only);
+	json_t *none = json_object();
+#define RETRY(f, s) (retry && retry->form == (f) && (f != CF_PHASE || retry->seq == (s)))
+#define VALUES(f, s, dflt) (RETRY(f, s) ? retry->values : (dflt))
+#define ERRORS(f, s) (RETRY(f, s) ? retry->errors : none)
 	if (only && !json_array_size(list)) {
-		json_decref(list);
-		json_decref(errors);
 		http_error(r, 404, "not_found", "该行动不存在");
-		return;
+		goto done;
 	}
-	json_t *ctx = json_pack("{s:o,s:o,s:o,s:s*}", "campaigns", list, "kinds", kind_options(), "errors",
-				errors ? errors : json_object(), "notice", http_query(r, "done"));
-	if (only)
-		json_object_set(ctx, "c", json_array_get(list, 0));
+	json_t *ctx = json_pack("{s:o,s:o,s:s*}", "campaigns", list, "errors",
+				json_incref(retry && retry->errors ? retry->errors : none), "notice", http_query(r, "done"));
+	json_object_set_new(ctx, "fields", fields_form(&CAMPAIGN_FIELDS, ON_CREATE, "new-", VALUES(CF_NEW_CAMPAIGN, 0, none),
+						       ERRORS(CF_NEW_CAMPAIGN, 0), NULL));
+	if (only) {
+		json_t *c = json_array_get(list, 0);
+		json_object_set(ctx, "c", c);
+		json_object_set_new(c, "fields", fields_form(&CAMPAIGN_FIELDS, ON_EDIT, NULL, VALUES(CF_CAMPAIGN, 0, c),
+							     ERRORS(CF_CAMPAIGN, 0), NULL));
+		json_t *np = json_pack("{s:s}", "kind", "rectify");
+		json_object_set_new(ctx, "np", json_pack("{s:o}", "fields",
+							  fields_form(&PHASE_FIELDS, ON_CREATE, "np-", VALUES(CF_NEW_PHASE, 0, np),
+								      ERRORS(CF_NEW_PHASE, 0), NULL)));
+		json_decref(np);
+		size_t i;
+		json_t *ph;
+		json_array_foreach(json_object_get(c, "phases"), i, ph) {
+			int seq = (int)json_integer_value(json_object_get(ph, "seq"));
+			json_t *v = json_pack("{s:O,s:O,s:O,s:O,s:O}", "phase_name", json_object_get(ph, "name"), "kind",
+					      json_object_get(ph, "kind"), "start", json_object_get(ph, "start"), "end",
+					      json_object_get(ph, "end"), "due", json_object_get(ph, "due"));
+			char prefix[24];
+			snprintf(prefix, sizeof prefix, "p%d-", seq);
+			json_object_set_new(ph, "fields", fields_form(&PHASE_FIELDS, ON_EDIT, prefix, VALUES(CF_PHASE, seq, v),
+								      ERRORS(CF_PHASE, seq), NULL));
+			json_decref(v);
+		}
+	}
 	http_page(r, status, only ? "admin_campaign" : "admin_campaigns", ctx);
-}
-
-static json_t *err_fields(const struct err *e)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, e->field[0] ? e->field : "form", json_string(e->message));
-	return o;
+	list = NULL;
+done:
+#undef RETRY
+#undef VALUES
+#undef ERRORS
+	json_decref(list);
+	json_decref(none);
+	if (retry) {
+		json_decref(retry->values);
+		json_decref(retry->errors);
+	}
 }
 
 /* GET /admin/campaigns */
@@ -244,10 +236,14 @@ void page_admin_campaign_create(struct req *r)
 	const struct form *f = http_form(r);
 	struct campaign_job j = { .who = http_actor(r), .code = form_text(f, "code"), .name = form_text(f, "name") };
 	struct err e = { 0 };
-	if (db_write(campaign_create_job, &j, &e) != 0) {
-		campaigns_page(r, e.status, NULL, err_fields(&e));
+	json_t *errors = json_object();
+	if (fields_check(&CAMPAIGN_FIELDS, ON_CREATE, form_fields(f), errors, &e) || db_write(campaign_create_job, &j, &e) != 0) {
+		err_into(errors, &e);
+		struct campaign_retry retry = { CF_NEW_CAMPAIGN, 0, form_values(&CAMPAIGN_FIELDS, ON_CREATE, f), errors };
+		campaigns_page(r, e.status, NULL, &retry);
 		return;
 	}
+	json_decref(errors);
 	char loc[96];
 	snprintf(loc, sizeof loc, "/admin/campaigns/%s?done=created", j.code);
 	http_redirect(r, loc);
@@ -261,16 +257,25 @@ void page_admin_campaign(struct req *r)
 	campaigns_page(r, 200, http_param(r, "code"), NULL);
 }
 
-static void campaign_write(struct req *r, db_write_fn fn, struct campaign_job *j)
+/* Runs a campaign's or phase's save; the page again with the form as sent when it fails. */
+static void campaign_write(struct req *r, db_write_fn fn, struct campaign_job *j, const struct field_table *t,
+			   enum campaign_form form)
 {
+	const struct form *f = http_form(r);
 	struct err e = { 0 };
-	if (db_write(fn, j, &e) != 0) {
-		if (e.status == 404)
+	json_t *errors = json_object();
+	if (fields_check(t, ON_EDIT, form_fields(f), errors, &e) || db_write(fn, j, &e) != 0) {
+		if (e.status == 404) {
+			json_decref(errors);
 			http_fail(r, &e);
-		else
-			campaigns_page(r, e.status, j->code, err_fields(&e));
+			return;
+		}
+		err_into(errors, &e);
+		struct campaign_retry retry = { form, j->seq, form_values(t, ON_EDIT, f), errors };
+		campaigns_page(r, e.status, j->code, &retry);
 		return;
 	}
+	json_decref(errors);
 	char loc[96];
 	snprintf(loc, sizeof loc, "/admin/campaigns/%s?done=saved", j->code);
 	http_redirect(r, loc);
@@ -284,7 +289,7 @@ void page_admin_campaign_update(struct req *r)
 	const struct form *f = http_form(r);
 	struct campaign_job j = { .who = http_actor(r), .code = http_param(r, "code"), .name = form_text(f, "name"),
 				  .active = !strcmp(form_text(f, "active"), "1") };
-	campaign_write(r, campaign_update_job, &j);
+	campaign_write(r, campaign_update_job, &j, &CAMPAIGN_FIELDS, CF_CAMPAIGN);
 }
 
 /* POST /admin/campaigns/{code}/phases and /admin/campaigns/{code}/phases/{seq} */
@@ -301,7 +306,7 @@ void page_admin_phase_save(struct req *r)
 		http_error(r, 404, "not_found", "该阶段不存在");
 		return;
 	}
-	campaign_write(r, phase_save_job, &j);
+	campaign_write(r, phase_save_job, &j, &PHASE_FIELDS, j.seq ? CF_PHASE : CF_NEW_PHASE);
 }
 
 /* ---------------------------------------------------------------- taxonomies */
@@ -328,14 +333,9 @@ static int dict_save_job(struct db *w, void *arg, struct err *e)
 	static const char q_unit[] = "SELECT 1 FROM units WHERE code = ?1 AND kind <> 'district' AND active = 1";
 	struct dict_job *j = arg;
 	int dom = !strcmp(j->table, "domains");
-	if (!code_ok(j->code, 0)) {
-		err_set(e, 422, "invalid", "code", "代码须为 1-32 位小写字母、数字或下划线");
+	const char *const given[][2] = { { "code", j->code }, { "name", j->name }, { NULL, NULL } };
+	if (fields_check(&TAXONOMY_FIELDS, j->create ? ON_CREATE : ON_EDIT, field_pairs(given), NULL, e))
 		return -1;
-	}
-	if (!name_ok(j->name, 100)) {
-		err_set(e, 422, "invalid", "name", "请填写名称（不超过 100 个字）");
-		return -1;
-	}
 	const char *checks[2][3] = { { q_parent, j->parent, "parent" }, { q_unit, j->unit, "unit" } };
 	for (int i = 0; dom && i < 2; i++) {
 		if (!checks[i][1] || !*checks[i][1] || (i == 0 && !j->create))

@@ -5,6 +5,7 @@
 #ifndef LEDGER_HANDLERS_H
 #define LEDGER_HANDLERS_H
 
+#include "fields.h"
 #include "http.h"
 
 /* routes.c: the route table, and whether next may follow a sign-in (a path of this site that
@@ -16,6 +17,14 @@ int routes_safe_next(const char *next);
 /* pages.c */
 void page_home(struct req *r);
 void api_healthz(struct req *r);
+/* A sent form as the source a field table checks (fields.h). */
+struct field_src form_fields(const struct form *f);
+/* The values of t's fields on `on` as sent, keyed by name, to show the form again. */
+json_t *form_values(const struct field_table *t, unsigned on, const struct form *f);
+/* Errors keyed by field ("form" when none is named), as forms show them; err_into adds e's
+ * to errors unless its field has one already. */
+json_t *err_fields(const struct err *e);
+void err_into(json_t *errors, const struct err *e);
 
 /* account.c */
 void page_login(struct req *r);

@@ -9,6 +9,39 @@
 #include "ticket.h"
 
 /* GET /healthz — 200 when the database answers; for load balancers and `make run` scripts. */
+static const char *form_field_get(void *src, const char *name)
+{
+	return form_text(src, name);
+}
+
+struct field_src form_fields(const struct form *f)
+{
+	return (struct field_src){ form_field_get, (void *)f };
+}
+
+json_t *form_values(const struct field_table *t, unsigned on, const struct form *f)
+{
+	json_t *v = json_object();
+	for (size_t i = 0; i < t->n; i++)
+		if ((t->rows[i].set & on) && t->rows[i].kind != FK_PASSWORD)
+			json_object_set_new(v, t->rows[i].name, json_string(form_text(f, t->rows[i].name)));
+	return v;
+}
+
+void err_into(json_t *errors, const struct err *e)
+{
+	const char *key = e->field[0] ? e->field : "form";
+	if (!json_object_get(errors, key))
+		json_object_set_new(errors, key, json_string(e->message));
+}
+
+json_t *err_fields(const struct err *e)
+{
+	json_t *o = json_object();
+	err_into(o, e);
+	return o;
+}
+
 void api_healthz(struct req *r)
 {
 	static const char q[] = "SELECT 1";

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "ticket_fields.h"
 #include "ticket.h"
 
 /* 422 naming each bad field, or the error's own status. Steals fields. */
@@ -98,26 +99,18 @@ void api_ticket_get(struct req *r)
 	http_json(r, 200, v);
 }
 
-/* The list filters from the query string (pages and API share them). */
+static const char *query_get(void *r, const char *key)
+{
+	return http_query(r, key);
+}
+
+/* The list filters from the query string (pages, API and exports share them): the filter
+ * table (ticket_fields.h) names each. */
 void ticket_filter_from_query(struct req *r, struct ticket_filter *f, const struct subject *who)
 {
 	memset(f, 0, sizeof *f);
 	f->who = who;
-	f->status = http_query(r, "status");
-	f->unit = http_query(r, "unit");
-	f->responsible_unit = http_query(r, "responsible_unit");
-	f->domain = http_query(r, "domain");
-	f->source = http_query(r, "source");
-	f->category = http_query(r, "category");
-	f->light = http_query(r, "light");
-	f->color = http_query(r, "color");
-	f->campaign = http_query(r, "campaign");
-	f->q = http_query(r, "q");
-	f->from = http_query(r, "from");
-	f->to = http_query(r, "to");
-	const char *sup = http_query(r, "supervised"), *stale = http_query(r, "stale");
-	f->supervised = sup && *sup ? (!strcmp(sup, "1") || !strcmp(sup, "true")) : -1;
-	f->stale = stale && (!strcmp(stale, "1") || !strcmp(stale, "true")) ? 1 : -1;
+	ticket_filter_read(f, query_get, r);
 }
 
 /* GET /api/v1/tickets?...&page=&per_page= */

@@ -192,6 +192,43 @@ static void list_row(const struct ticket_brief *b, void *arg)
 	tmpl_table_set(t, COL_COLOR_LABEL, vs_label(&VS_COLOR, b->color));
 }
 
+/* The filter form from the filter table: each row's input with the value the list uses. */
+static json_t *filter_form(struct db *db, const struct ticket_filter *f)
+{
+	static const char *const option_sql[] = { [FO_STREETS] = q_opt_streets,       [FO_RESPONSIBLE] = q_opt_resp,
+						  [FO_DOMAINS] = q_opt_domains,       [FO_SOURCES] = q_opt_sources,
+						  [FO_CATEGORIES] = q_opt_categories, [FO_CAMPAIGNS] = q_opt_campaigns };
+	struct choices ch = choices_of(db);
+	json_t *list = json_array(), *flags = json_array();
+	for (size_t i = 0; i < filter_field_count; i++) {
+		const struct filter_field *ff = &filter_fields[i];
+		const void *at = (const char *)f + ff->at;
+		const char *v = ff->kind == FF_FLAG ? NULL : *(const char *const *)at;
+		json_t *row = json_pack("{s:s,s:s}", "name", ff->name, "label", ff->label);
+		switch (ff->kind) {
+		case FF_FLAG:
+			json_object_set_new(row, "checked", json_boolean(*(const int *)at == 1));
+			json_array_append_new(flags, row);
+			continue;
+		case FF_VALUES:
+			json_object_set_new(row, "options", fixed_options(ff->values, v));
+			json_object_set_new(row, "select", json_true());
+			break;
+		case FF_OPTIONS:
+			json_object_set_new(row, "options", options(&ch, option_sql[ff->options], v));
+			json_object_set_new(row, "select", json_true());
+			break;
+		case FF_TEXT:
+		case FF_DATE:
+			json_object_set_new(row, "input", json_pack("{s:s,s:s,s:s*}", "value", v ? v : "", "type",
+								    ff->kind == FF_DATE ? "date" : "search", "hint", ff->hint));
+			break;
+		}
+		json_array_append_new(list, row);
+	}
+	return json_pack("{s:o,s:o}", "fields", list, "flags", flags);
+}
+
 /* GET /tickets */
 void page_tickets(struct req *r)
 {
@@ -250,16 +287,7 @@ void page_tickets(struct req *r)
 	json_object_set_new(ctx, "export_query", json_string(ql.data ? ql.data + strlen("/tickets") : ""));
 	buf_free(&ql);
 	json_object_set_new(ctx, "may_export", json_boolean(authz_check(&who, ACT_EXPORT, NULL) == AUTHZ_OK));
-	struct choices ch = choices_of(db);
-	json_object_set_new(ctx, "f",
-			    json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:b,s:b}", "statuses",
-				      fixed_options(&VS_STATUS, f.status), "units", options(&ch, q_opt_streets, f.unit),
-				      "responsible_units", options(&ch, q_opt_resp, f.responsible_unit), "domains",
-				      options(&ch, q_opt_domains, f.domain), "sources", options(&ch, q_opt_sources, f.source),
-				      "categories", options(&ch, q_opt_categories, f.category), "lights",
-				      fixed_options(&VS_LIGHT, f.light), "colors", fixed_options(&VS_COLOR, f.color),
-				      "campaigns", options(&ch, q_opt_campaigns, f.campaign), "q", f.q ? f.q : "",
-				      "supervised", f.supervised == 1, "stale", f.stale == 1));
+	json_object_set_new(ctx, "filters", filter_form(db, &f));
 	json_object_set_new(ctx, "may_create", json_boolean(authz_check(&who, ACT_TICKET_CREATE, NULL) == AUTHZ_OK));
 	struct tmpl_binding items = { "items", &page.rows, 0 };
 	http_page_with(r, bad_date ? 422 : 200, "tickets", ctx, &items, 1);

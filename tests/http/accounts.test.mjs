@@ -287,3 +287,61 @@ test('taxonomy page preselects each domain\'s default unit, so saving a row keep
   const row = html.match(/<select id="u-rural_water"[\s\S]*?<\/select>/)[0];
   assert.match(row, /<option value="SWJ" selected>/);
 });
+
+test('admin forms come from the field tables: labels, required marks, every wrong field told at once, the phone rule', async () => {
+  const a = await apiLogin(srv.base, 'admin');
+  const post = (path, fields) => as(a)(`${srv.base}${path}`, form({ ...fields, csrf_token: a.csrf }));
+  const page = await (await as(a)(`${srv.base}/admin/users/new`)).text();
+  for (const label of ['登录名', '姓名', '联系电话', '角色', '所属单位', '初始密码'])
+    assert.match(page, new RegExp(`<label for="[a-z_]+">${label}(<span class="required"|<)`), label);
+  assert.match(page, /pattern="\[A-Za-z0-9._-\]\{2,64\}"/);
+  assert.doesNotMatch(page, /name="active"/); // set on edit only
+
+  // Three wrong fields: all three are named at once; nothing is stored.
+  let r = await post('/admin/users', { login: 'ok.login', name: '', phone: '12345', role: 'boss', unit: 'XR', password: 'Strong#Pass1' });
+  assert.equal(r.status, 422);
+  let html = await r.text();
+  assert.match(html, /请填写姓名/);
+  assert.match(html, /联系电话：请填写 11 位手机号或带区号的固定电话/);
+  assert.match(html, /角色须为街道\/部门工作人员、区级调度、督导验收 或 系统管理员之一/);
+  assert.match(html, /value="ok.login"/);
+  assert.doesNotMatch(html, /Strong#Pass1/);
+  assert.equal(sql(srv.db, "SELECT count(*) FROM users WHERE login = 'ok.login'"), '0');
+  r = await post('/admin/users', { login: 'ok.login', name: '王五', phone: '025-84561234', role: 'staff', unit: 'XR', password: 'Strong#Pass1' });
+  assert.equal(r.status, 303);
+  const id = sql(srv.db, "SELECT id FROM users WHERE login = 'ok.login'");
+  r = await post(`/admin/users/${id}`, { name: '王五', phone: '1381234567', role: 'staff', unit: 'XR', active: '1' });
+  assert.equal(r.status, 422);
+  assert.match(await r.text(), /请填写 11 位手机号或带区号的固定电话/);
+  assert.equal(sql(srv.db, `SELECT phone FROM users WHERE id = ${id}`), '025-84561234');
+
+  // Units: the sort is a number; the edit form shows it back as sent.
+  r = await post('/admin/units/XR01', { name: '一号社区', sort: 'abc', active: '1' });
+  assert.equal(r.status, 422);
+  html = await r.text();
+  assert.match(html, /排序须为 0 到 100000 之间的整数/);
+  assert.match(html, /value="abc"/);
+
+  // Phases: each form on the campaign page has ids of its own; a failed one comes back with its error.
+  r = await post('/admin/campaigns', { code: 'FT2025', name: '字段表行动' });
+  assert.equal(r.status, 303);
+  r = await post('/admin/campaigns/FT2025/phases', { phase_name: '', kind: 'rectify', start: '2025-01-01', end: '2025-13-01' });
+  assert.equal(r.status, 422);
+  html = await r.text();
+  assert.match(html, /id="np-phase_name"/);
+  assert.match(html, /请填写阶段名称/);
+  assert.match(html, /结束日期须为有效日期/);
+  const ids = [...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+  assert.equal(new Set(ids).size, ids.length, 'ids are unique on the page');
+
+  // The ticket API keeps the same phone rule.
+  const z = await apiLogin(srv.base, 'zhongxin');
+  const t = await as(z)(`${srv.base}/api/v1/tickets`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ title: '电话校验', description: '测试', source: 'hotline', category: 'complaint', domain: 'water', unit: 'XR', reporter_phone: '8456123' }),
+  });
+  assert.equal(t.status, 422);
+  const body = await t.json();
+  assert.match(JSON.stringify(body), /reporter_phone/);
+  assert.match(JSON.stringify(body), /请填写 11 位手机号或带区号的固定电话/);
+});
