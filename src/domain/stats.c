@@ -207,7 +207,34 @@ json_t *stats_compute_by(struct db *db, const struct ticket_filter *f, int use_t
 	return out;
 }
 
+/*
+ * The figures are remembered for the state of the database they were computed on (db_memo:
+ * any commit forgets them) and for the day (the lights move at midnight): under load the
+ * dashboard and the stats API are computed once per change, not once per request. The key
+ * names everything the figures depend on: the viewer's scope and the filter.
+ */
 json_t *stats_compute(struct db *db, const struct ticket_filter *f)
 {
-	return stats_compute_by(db, f, 1);
+	char key[768];
+	long today = date_today_days();
+#define K(s) ((s) ? (s) : "")
+	int n = snprintf(key, sizeof key, "stats|%ld|%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%d", today,
+			 f->who ? (int)f->who->role : -1, f->who ? K(f->who->unit_path) : "", K(f->unit), K(f->campaign),
+			 K(f->from), K(f->to), K(f->status), K(f->responsible_unit), K(f->domain), K(f->source),
+			 K(f->category), K(f->q), f->supervised, f->stale);
+#undef K
+	int memo = n > 0 && (size_t)n < sizeof key && !f->light && !f->color && !f->unclosed && !f->returned &&
+		   !f->extension_pending && !f->callbacks_due;
+	const char *kept = memo ? db_memo_peek_text(db, key) : NULL;
+	json_t *out = kept ? json_loads(kept, 0, NULL) : NULL;
+	if (out)
+		return out;
+	out = stats_compute_by(db, f, 1);
+	if (memo) {
+		char *text = json_dumps(out, JSON_COMPACT);
+		if (text)
+			db_memo_put_text(db, key, text);
+		free(text);
+	}
+	return out;
 }

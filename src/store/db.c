@@ -392,6 +392,12 @@ int db_memo_get_text(struct db *db, const char *key, char *out, size_t n)
 	return 1;
 }
 
+const char *db_memo_peek_text(struct db *db, const char *key)
+{
+	int i = memo_find(db, key);
+	return i < 0 || !db->memo[i].data ? NULL : db->memo[i].data;
+}
+
 void db_memo_put_text(struct db *db, const char *key, const char *text)
 {
 	memo_put(db, key, 0, text, strlen(text) + 1);

@@ -75,6 +75,8 @@ void db_memo_put(struct db *db, const char *key, long long value);
 /* The same for a text (copied into out, cut to n bytes), and for n bytes (a plain struct). */
 int db_memo_get_text(struct db *db, const char *key, char *out, size_t n);
 void db_memo_put_text(struct db *db, const char *key, const char *text);
+/* The text itself, valid until the next memo put or the next state of the database. */
+const char *db_memo_peek_text(struct db *db, const char *key);
 int db_memo_get_bytes(struct db *db, const char *key, void *out, size_t n);
 void db_memo_put_bytes(struct db *db, const char *key, const void *data, size_t n);
 
