@@ -7,8 +7,14 @@
 # them the bare server (bench/bare.c) on the same file gives the limit. The server's peak memory
 # (VmHWM) is read at the end. Results go to build/bench/results.md.
 #
-# Seeded databases are kept in build/bench/seed-N.db and reused (BENCH_FRESH=1 seeds anew);
-# each run works on a copy, so the creations it makes do not accumulate.
+# Each size is seeded from nothing in the run (`ledger seed`, timed; BENCH_KEEP=1 reuses the
+# seed of an earlier run in build/bench/seed-N.db); each server works on a copy, so the
+# creations it makes do not accumulate. BENCH_VERIFY=1 also runs tally-check, audit-verify and
+# integrity_check on the fresh seed. BENCH_OTHER=DIR measures a second tree's server (DIR
+# holds its build/ledger, templates and static files: an earlier commit, say) on a copy of the
+# same seed, beside the same bare server, for a before-and-after in one run. Besides the rates,
+# each filter and search of the ledger is timed one request at a time (the first answer of a
+# fresh server and the median of five).
 set -euo pipefail
 
 BUILD=${BUILD:-build}
@@ -109,11 +115,21 @@ check() {
 
 for n in $SIZES; do
   seed=$OUT/seed-$n.db
-  if [ ! -f "$seed" ] || [ "${BENCH_FRESH:-0}" = 1 ]; then
-    rm -f "$seed" "$seed-wal" "$seed-shm"
-    "$LEDGER" init --db "$seed" --demo >/dev/null
+  seeded="kept from an earlier run"
+  if [ ! -f "$seed" ] || [ "${BENCH_KEEP:-0}" != 1 ]; then
+    rm -rf "$seed" "$seed-wal" "$seed-shm" "$OUT/seed-data-$n"
+    "$LEDGER" init --db "$seed" --demo >/dev/null 2>&1
     echo "seeding $n tickets into $seed"
-    /usr/bin/time -f "seeded in %e s" "$LEDGER" seed --db "$seed" --tickets "$n" | tail -1
+    /usr/bin/time -o "$OUT/seed-time" -f "%e %M" "$LEDGER" seed --db "$seed" --tickets "$n" --data "$OUT/seed-data-$n" \
+      2>/dev/null | tail -1
+    read -r secs kb <"$OUT/seed-time"
+    seeded="seeded in this run: ${secs} s, peak memory $(( kb / 1024 )) MB"
+    if [ "${BENCH_VERIFY:-0}" = 1 ]; then
+      "$LEDGER" tally-check --db "$seed" 2>/dev/null | tail -1 | grep -q '0 rows of difference' || { echo "tally-check failed"; exit 1; }
+      "$LEDGER" audit-verify --db "$seed" >/dev/null 2>&1 || { echo "audit-verify failed"; exit 1; }
+      [ "$(sqlite3 "$seed" 'PRAGMA integrity_check')" = ok ] || { echo "integrity_check failed"; exit 1; }
+      seeded="$seeded; tally-check, audit-verify and integrity_check pass"
+    fi
   fi
   # A kept seed takes the migrations added since it was made once, not every run's copy.
   "$LEDGER" init --db "$seed" >/dev/null
@@ -148,7 +164,7 @@ for n in $SIZES; do
 
   {
     echo
-    echo "### $n tickets ($(du -m "$work" | cut -f1) MB; street $STREET holds $total)"
+    echo "### $n tickets ($(du -m "$work" | cut -f1) MB, $(( $(stat -c %s "$work") / n )) bytes a ticket; street $STREET holds $total; $seeded)"
     echo
     echo "| request | connections | requests/s | p50 | p99 | bare server requests/s | share of bare (each round) | CPU a request, server / bare |"
     echo "|---|---|---|---|---|---|---|---|"
@@ -181,6 +197,7 @@ for n in $SIZES; do
   pair "list API, street $STREET, last page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50&page=$last_page" "$bare/list"
   pair "one ticket page" "$base/tickets/$ticket" "$bare/ticket/$ticket"
   echo "$(measure "dashboard /" "$CONNS" "$SECONDS_EACH" "$base/" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
+  echo "$(measure "stats API" "$CONNS" "$SECONDS_EACH" "$base/api/v1/stats" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
   before=$(sqlite3 "$work" 'SELECT count(*) FROM tickets')
   row=$(BENCH_COOKIE=$staff_cookie BENCH_CSRF=$staff_csrf measure "ticket creation (POST, 201)" "$CONNS" "$SECONDS_EACH" \
         "$base/api/v1/tickets" -s bench/create.lua)
@@ -194,7 +211,78 @@ for n in $SIZES; do
   hwm=$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$server/status")
   echo >>"$RESULTS"
   echo "Tickets created during the run: $(( after - before )). Server peak memory (VmHWM): $hwm." >>"$RESULTS"
-  kill "$server" "$bare_pid"; wait "$server" "$bare_pid" 2>/dev/null || true
+  kill "$server"; wait "$server" 2>/dev/null || true
+
+  # Each filter and search, one request at a time, on a fresh server (its first answer is the
+  # cold one a person meets), then the median of five more.
+  rm -f "$work" "$work-wal" "$work-shm"; cp "$seed" "$work"
+  start "$OUT/serve-$n.log" "$LEDGER" serve --db "$work" --port 0 --data "$OUT/data-$n"
+  base=$url; server=$pid
+  body=$(login zhongxin)
+  cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
+  code_of=$(sqlite3 "$work" "SELECT code FROM tickets ORDER BY id DESC LIMIT 1")
+  ref_of=$(sqlite3 "$work" "SELECT coalesce(max(source_ref), 'none') FROM tickets")
+  from_30=$(date -d '-30 days' +%F); from_3=$(date -d '-2 days' +%F); today=$(date +%F)
+  enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
+  {
+    echo
+    echo "Filters and searches, one request at a time (ms; the list page, first page with its total):"
+    echo
+    echo "| filter | first answer | median of 5 |"
+    echo "|---|---|---|"
+  } >>"$RESULTS"
+  for f in "q=$(enc 水)|one character 水" "q=$(enc 供水)|two characters 供水" "q=$(enc 噪声 扰民)|two words" \
+           "q=$(enc "$code_of")|a ticket's code" "q=$(enc "$ref_of")|a 原工单号" "q=$(enc 水)&unit=$STREET|水, street $STREET" \
+           "from=2020-01-01&to=$today|the whole ledger's days" "from=$from_30&to=$today|the last 30 days" \
+           "from=$from_3&to=$today|the last 3 days" "unit=$STREET&from=$from_3&to=$today|street $STREET, the last 3 days" \
+           "q=$(enc 水)&from=$from_30&to=$today|水, the last 30 days" "q=$(enc 水)&from=$from_3&to=$today|水, the last 3 days"; do
+    u="$base/tickets?${f%%|*}"
+    t0=$(curl -s -o /dev/null -w '%{time_total}' -H "Cookie: $cookie" "$u")
+    ts=(); for _ in 1 2 3 4 5; do ts+=("$(curl -s -o /dev/null -w '%{time_total}' -H "Cookie: $cookie" "$u")"); done
+    printf '| %s | %.1f | %.1f |\n' "${f#*|}" "$(awk -v t="$t0" 'BEGIN { print t * 1000 }')" \
+      "$(awk -v t="$(median "${ts[@]}")" 'BEGIN { print t * 1000 }')" >>"$RESULTS"
+  done
+  kill "$server"; wait "$server" 2>/dev/null || true
+
+  if [ -n "${BENCH_OTHER:-}" ]; then
+    # The other tree's server on a fresh copy of the same seed, beside the same bare server.
+    rm -f "$work" "$work-wal" "$work-shm"; cp "$seed" "$work"
+    (cd "$BENCH_OTHER" && exec build/ledger serve --db "$OLDPWD/$work" --port 0 --data "$OLDPWD/$OUT/data-$n") \
+      >"$OUT/other-$n.log" 2>&1 &
+    pid=$!; pids+=("$pid")
+    for _ in $(seq 1 600); do
+      url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$OUT/other-$n.log" | head -1 || true)
+      [ -n "$url" ] && break; sleep 0.1
+    done
+    [ -n "$url" ] || { echo "the other server did not start"; cat "$OUT/other-$n.log"; exit 1; }
+    base=$url; server=$pid
+    body=$(login zhongxin)
+    cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
+    staff_body=$(login xingren)
+    staff_cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
+    staff_csrf=$(sed 's/.*"csrf_token": *"\([^"]*\)".*/\1/' <<<"$staff_body")
+    {
+      echo
+      echo "The other tree ($(cd "$BENCH_OTHER" && git log -1 --format='%h %s' | cut -c1-70)) on the same seed:"
+      echo
+      echo "| request | connections | requests/s | p50 | p99 | bare server requests/s | share of bare (each round) | CPU a request, server / bare |"
+      echo "|---|---|---|---|---|---|---|---|"
+    } >>"$RESULTS"
+    pair "ledger page, street $STREET, first page" "$base/tickets?unit=$STREET" "$bare/list"
+    pair "ledger page, street $STREET, last page" "$base/tickets?unit=$STREET&last=1" "$bare/list"
+    pair "list API, street $STREET, first page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50" "$bare/list"
+    pair "list API, street $STREET, last page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50&page=$last_page" "$bare/list"
+    pair "one ticket page" "$base/tickets/$ticket" "$bare/ticket/$ticket"
+    echo "$(measure "dashboard /" "$CONNS" "$SECONDS_EACH" "$base/" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
+    row=$(BENCH_COOKIE=$staff_cookie BENCH_CSRF=$staff_csrf measure "ticket creation (POST, 201)" "$CONNS" "$SECONDS_EACH" \
+          "$base/api/v1/tickets" -s bench/create.lua)
+    echo "$row — | — | — |" >>"$RESULTS"
+    hwm=$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$server/status")
+    echo >>"$RESULTS"
+    echo "The other server's peak memory (VmHWM): $hwm." >>"$RESULTS"
+    kill "$server"; wait "$server" 2>/dev/null || true
+  fi
+  kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
   rm -f "$work" "$work-wal" "$work-shm"
 done
 echo

@@ -1602,6 +1602,20 @@ enum where_mode { WHERE_COUNT, WHERE_LIST, WHERE_TALLY };
 /* A page over at most this many matches is found by the filters' indexes and sorted. */
 #define SELECTIVE_ROWS 5000
 
+/*
+ * A search for a common word: the index would hand over every match (a single character is
+ * in half the ledger) to be sorted. So the list first reads the text of a sample of
+ * SEARCH_SAMPLE rows of its scope; where at least one in SEARCH_DENSE of them
+ * match, the page walks the rows in order and tests each (search_has), stopping after a
+ * page, and the total is the scope's count times the share that matched, shown as an
+ * estimate. A rarer word goes through the index, exactly.
+ */
+#define SEARCH_SAMPLE 2000
+#define SEARCH_DENSE 50
+/* The progress notes of ticket alias a (the search index's third column), read only for
+ * tickets that have any. */
+#define NOTES_OF(a) "CASE WHEN " a ".child_lists & 1 THEN (SELECT group_concat(note, ' ') FROM progress WHERE ticket_id = " a ".id) END"
+
 static int has(const char *s)
 {
 	return s && *s;
@@ -1773,7 +1787,11 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	if (f->q && *f->q) {
 		/* Words through the bigram index (search.h); a query of punctuation alone is looked
 		 * for in the text itself. */
-		if (search_match(f->q, qbuf, qlen) > 0) {
+		if (f->q_scan) {
+			buf_puts(&q->sql, " AND search_has(");
+			bind_text(q, f->q);
+			buf_puts(&q->sql, ", t.title, t.description, " NOTES_OF("t") ")");
+		} else if (search_match(f->q, qbuf, qlen) > 0) {
 			buf_puts(&q->sql, " AND t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ");
 			bind_text(q, qbuf);
 			buf_puts(&q->sql, ")");
@@ -1959,6 +1977,64 @@ static int offset_start(struct db *db, const struct ticket_filter *f, enum where
 	return found;
 }
 
+/* How many rows of f's scope (f without its words) a sample of at most SEARCH_SAMPLE has,
+ * and how many of them hold f's words. */
+static void search_sample(struct db *db, const struct ticket_filter *f, long long *rows, long long *hits)
+{
+	char paths[4][2][256], qbuf[1024], dates[3][11];
+	struct ticket_filter scope = *f;
+	scope.q = NULL;
+	struct sqlq q = { .n = 0 };
+	buf_init(&q.sql);
+	buf_puts(&q.sql, "SELECT count(*), coalesce(sum(search_has(");
+	bind_text(&q, f->q);
+	buf_puts(&q.sql, ", s.title, s.description, " NOTES_OF("s") ")), 0) FROM (SELECT t.id, t.title, "
+			 "t.description, t.child_lists FROM tickets t ");
+	*rows = *hits = 0;
+	/* Any rows of the scope make the sample: the scope's own index finds them fastest. */
+	if (build_where(db, &scope, &q, paths, qbuf, sizeof qbuf, dates, WHERE_COUNT)) {
+		buf_puts(&q.sql, " LIMIT ");
+		bind_num(&q, SEARCH_SAMPLE);
+		buf_puts(&q.sql, ") s");
+		sqlite3_stmt *st = db_prepare_text(db, q.sql.data);
+		if (st) {
+			bind_all(&q, st);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				*rows = sqlite3_column_int64(st, 0);
+				*hits = sqlite3_column_int64(st, 1);
+			}
+			db_done(st);
+		}
+	}
+	buf_free(&q.sql);
+}
+
+/* How many tickets match f: exactly, or (a common word over a large scope) estimated, when
+ * *g is set to walk the rows (q_scan). */
+static long long list_total(struct db *db, const struct ticket_filter *f, struct ticket_filter *g, int *estimated)
+{
+	char expr[1024];
+	*g = *f;
+	*estimated = 0;
+	if (!has(f->q) || search_match(f->q, expr, sizeof expr) <= 0)
+		return ticket_count(db, f);
+	long long rows, hits;
+	search_sample(db, f, &rows, &hits);
+	if (rows < SEARCH_SAMPLE) {
+		/* The whole scope was read: its count is exact, and walking it is cheap. */
+		g->q_scan = 1;
+		return hits;
+	}
+	if (hits * SEARCH_DENSE < rows)
+		return ticket_count(db, f);
+	g->q_scan = 1;
+	struct ticket_filter scope = *f;
+	scope.q = NULL;
+	*estimated = 1;
+	long long est = ticket_count(db, &scope) * hits / rows;
+	return est > 0 ? est : 1;
+}
+
 /*
  * One page of the list: calls row() with the statement on each row, in the order read.
  * Returns 1 when that order is the page's reversed (read from the end), 0 otherwise.
@@ -1975,14 +2051,29 @@ static int list_rows(struct db *db, const struct ticket_filter *f, enum list_sha
 	buf_init(&q.sql);
 	/* Few matches: let SQLite find them by the filter's own index and sort them. Many: walk
 	 * the sort-order index and stop after one page (see enum where_mode). */
-	long long matching = ticket_count(db, f);
+	struct ticket_filter walk;
+	int estimated;
+	long long matching = list_total(db, f, &walk, &estimated);
+	if (f->estimated)
+		*f->estimated = estimated;
+	f = &walk;
 	if (total)
 		*total = matching;
 	if (matching == 0)
 		return 0;
 	int selective = matching <= SELECTIVE_ROWS;
+	if (!selective && (has(f->from) || has(f->to)) && !f->q_scan) {
+		/* A range of days that is a small share of its scope: by the range's index (015). */
+		struct ticket_filter scope = *f;
+		scope.from = scope.to = NULL;
+		selective = matching * 5 < ticket_count(db, &scope);
+	}
 	int brief = shape == LIST_BRIEF;
 	buf_puts(&q.sql, brief ? "SELECT " BRIEF_COLUMNS TICKET_FROM : "SELECT " TICKET_COLUMNS TICKET_FROM);
+	/* Selective: the page's keys first, found by the filters' indexes and sorted (a sort of
+	 * keys, not of joined rows), then those rows. */
+	if (selective)
+		buf_puts(&q.sql, "WHERE t.id IN (SELECT t.id FROM tickets t ");
 	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, selective ? WHERE_COUNT : WHERE_LIST)) {
 		buf_free(&q.sql);
 		return 0;
@@ -1992,7 +2083,7 @@ static int list_rows(struct db *db, const struct ticket_filter *f, enum list_sha
 	/* A page past the middle is counted from the end, so that the last page costs what the
 	 * first does: the rows before it are never read. */
 	int from_end = 0;
-	if (dir == LIST_FIRST && offset > 0) {
+	if (dir == LIST_FIRST && offset > 0 && !estimated) {
 		if (offset >= matching) {
 			buf_free(&q.sql);
 			return 0;
@@ -2036,6 +2127,10 @@ static int list_rows(struct db *db, const struct ticket_filter *f, enum list_sha
 	order_by(&q.sql, desc, plus);
 	buf_puts(&q.sql, " LIMIT ");
 	bind_num(&q, limit + 1);
+	if (selective) {
+		buf_puts(&q.sql, ")");
+		order_by(&q.sql, desc, "");
+	}
 	sqlite3_stmt *st = db_prepare_text(db, q.sql.data);
 	if (!st) {
 		buf_free(&q.sql);

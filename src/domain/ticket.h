@@ -153,6 +153,12 @@ struct ticket_filter {
 	/* logged between these days (YYYY-MM-DD, inclusive), for reports */
 	const char *from, *to;
 	const struct subject *who;
+	/* The list sets *estimated (when non-NULL) to 1 when its total is an estimate: a common
+	 * word over a large scope is counted from a sample (see list_rows). */
+	int *estimated;
+	/* Internal to the list: q is matched on the rows' text as they are walked (search_has),
+	 * not through the index. */
+	int q_scan;
 };
 /* "from" or "to" when that date is given but is no date; NULL when both can be used. */
 const char *ticket_filter_bad_date(const struct ticket_filter *f);

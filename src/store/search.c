@@ -4,6 +4,7 @@
 #include "search.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -140,6 +141,124 @@ int search_match(const char *q, char *out, size_t n)
 	return words;
 }
 
+/* text with each code point as indexed and each separator run as one space. */
+static void normalize(const char *text, struct buf *out)
+{
+	const unsigned char *s = (const unsigned char *)(text ? text : "");
+	size_t i = 0;
+	int gap = 1;
+	buf_putc(out, ' ');
+	while (s[i]) {
+		unsigned long cp = term_cp(utf8_next(s, SIZE_MAX, &i));
+		if (!cp) {
+			if (!gap)
+				buf_putc(out, ' ');
+			gap = 1;
+			continue;
+		}
+		char c[4];
+		buf_append(out, c, utf8_encode(cp, c));
+		gap = 0;
+	}
+	if (!gap)
+		buf_putc(out, ' ');
+}
+
+/* The query's words as the index finds them: runs of at most 64 code points, each ended
+ * by a NUL, the list ended by an empty one. */
+static void query_words(const char *q, struct buf *out)
+{
+	struct buf norm;
+	buf_init(&norm);
+	normalize(q, &norm);
+	const char *p = norm.data;
+	while (p && *p) {
+		while (*p == ' ')
+			p++;
+		const char *end = strchr(p, ' ');
+		if (!end || end == p)
+			break;
+		/* At most 64 code points, as search_match reads a run. */
+		size_t k = 0, cps = 0;
+		while (p + k < end && cps < 64) {
+			k++;
+			while (p + k < end && ((unsigned char)p[k] & 0xC0) == 0x80)
+				k++;
+			cps++;
+		}
+		buf_append(out, p, k);
+		buf_putc(out, '\0');
+		p = end;
+	}
+	buf_putc(out, '\0');
+	buf_free(&norm);
+}
+
+/* Whether every word of words (query_words) is in one of the n texts. */
+static int words_in(const struct buf *words, const char *const *texts, int n)
+{
+	struct buf norm[4];
+	if (n > 4)
+		n = 4;
+	for (int k = 0; k < n; k++) {
+		buf_init(&norm[k]);
+		normalize(texts[k], &norm[k]);
+	}
+	int found = words->len > 1;
+	for (const char *w = words->data; found && *w; w += strlen(w) + 1) {
+		found = 0;
+		for (int k = 0; k < n && !found; k++)
+			found = norm[k].data && strstr(norm[k].data, w) != NULL;
+	}
+	for (int k = 0; k < n; k++)
+		buf_free(&norm[k]);
+	return found;
+}
+
+int search_has(const char *q, const char *const *texts, int n)
+{
+	struct buf words;
+	buf_init(&words);
+	query_words(q, &words);
+	int found = words_in(&words, texts, n);
+	buf_free(&words);
+	return found;
+}
+
+static void free_buf(void *p)
+{
+	buf_free(p);
+	free(p);
+}
+
+/* search_has(q, text...): the query's words are kept with the statement (auxdata), so a scan
+ * parses them once; each text is normalized as the index reads it. */
+static void has_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct buf *words = sqlite3_get_auxdata(ctx, 0);
+	if (!words) {
+		words = malloc(sizeof *words);
+		if (!words) {
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+		buf_init(words);
+		query_words((const char *)sqlite3_value_text(argv[0]), words);
+		sqlite3_set_auxdata(ctx, 0, words, free_buf);
+		words = sqlite3_get_auxdata(ctx, 0);
+		if (!words) {
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+	}
+	const char *texts[4];
+	int n = argc - 1 > 4 ? 4 : argc - 1;
+	for (int k = 0; k < n; k++)
+		texts[k] = (const char *)sqlite3_value_text(argv[k + 1]);
+	int found = words_in(words, texts, n);
+	sqlite3_result_int(ctx, found);
+}
+
 static void terms_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
@@ -152,6 +271,10 @@ static void terms_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 int search_register(sqlite3 *db)
 {
-	return sqlite3_create_function(db, "search_terms", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-				       NULL, terms_fn, NULL, NULL);
+	int rc = sqlite3_create_function(db, "search_terms", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+					 NULL, terms_fn, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(db, "search_has", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+					     NULL, has_fn, NULL, NULL);
+	return rc;
 }

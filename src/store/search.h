@@ -27,7 +27,15 @@ void search_terms(const char *text, struct buf *out);
  */
 int search_match(const char *q, char *out, size_t n);
 
-/* Registers search_terms(text) as the SQL function search_terms on the connection. */
+/*
+ * Whether texts (up to 4, NULL for none) hold every word of q as the index would find it:
+ * each run of q's letters and digits inside one run of one text. The same answer as the
+ * MATCH of search_match(q) on the texts' search_terms, without the index: for walking rows
+ * in the list's order when a word is common, so that a page stops after its rows.
+ */
+int search_has(const char *q, const char *const *texts, int n);
+
+/* Registers search_terms(text) and search_has(q, text, ...) as SQL functions on the connection. */
 int search_register(sqlite3 *db);
 
 #endif

@@ -148,14 +148,16 @@ void api_ticket_list(struct req *r)
 	}
 	struct db *db = db_reader();
 	long long total = 0;
-	int more = 0;
+	int more = 0, estimated = 0;
+	f.estimated = &estimated;
 	/* Written as text row by row: building fifty tickets as JSON objects first cost more
 	 * than reading them. */
 	struct buf body;
 	buf_init(&body);
 	buf_puts(&body, "{\"items\":");
 	ticket_list_write(db, &f, (page - 1) * per_page, (int)per_page, &total, &more, &body);
-	buf_printf(&body, ",\"total\":%lld,\"page\":%ld,\"per_page\":%ld}", total, page, per_page);
+	buf_printf(&body, ",\"total\":%lld,%s\"page\":%ld,\"per_page\":%ld}", total,
+		   estimated ? "\"total_estimated\":true," : "", page, per_page);
 	http_send(r, 200, "application/json; charset=utf-8", &body);
 }
 

@@ -247,7 +247,8 @@ void page_tickets(struct req *r)
 		dir = LIST_LAST;
 	struct db *db = db_reader();
 	long long total = 0;
-	int more = 0;
+	int more = 0, estimated = 0;
+	f.estimated = &estimated;
 	struct list_page page;
 	tmpl_table_init(&page.rows, row_keys, NCOLS);
 	if (ticket_list_brief(db, &f, dir, &at, PAGE_SIZE, &total, &more, list_row, &page)) {
@@ -258,7 +259,7 @@ void page_tickets(struct req *r)
 	}
 	size_t shown = page.rows.nrows;
 
-	json_t *ctx = json_pack("{s:I,s:b}", "total", total, "empty", shown == 0);
+	json_t *ctx = json_pack("{s:I,s:b,s:b}", "total", total, "empty", shown == 0, "estimated", estimated);
 	/* A date the list cannot use (only a hand-made address has one) is named, not taken for
 	 * "no tickets". */
 	int bad_date = ticket_filter_bad_date(&f) != NULL;

@@ -126,7 +126,24 @@ static void test_against_substrings(void)
 	sqlite3_finalize(ins);
 	sqlite3_stmt *find;
 	CHECK(sqlite3_prepare_v2(db, "SELECT rowid FROM f WHERE f MATCH ?1 ORDER BY rowid", -1, &find, NULL) == SQLITE_OK);
-	int mismatches = 0, found_some = 0;
+	/* search_has over the same texts (kept beside the index) must find the same rows. */
+	CHECK(sqlite3_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a, b)", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "INSERT INTO t VALUES (?1, ?2, ?3)", -1, &ins, NULL) == SQLITE_OK);
+	for (int r = 0; r < ROWS; r++) {
+		char u[2][128];
+		for (int c = 0; c < 2; c++)
+			to_utf8(text[r][c], ntext[r][c], u[c]);
+		sqlite3_bind_int(ins, 1, r + 1);
+		sqlite3_bind_text(ins, 2, u[0], -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 3, u[1], -1, SQLITE_TRANSIENT);
+		CHECK(sqlite3_step(ins) == SQLITE_DONE);
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(ins);
+	sqlite3_stmt *scan;
+	CHECK(sqlite3_prepare_v2(db, "SELECT id FROM t WHERE search_has(?1, a, b, NULL) ORDER BY id", -1, &scan, NULL) ==
+	      SQLITE_OK);
+	int mismatches = 0, found_some = 0, scan_mismatches = 0;
 	for (int qi = 0; qi < QUERIES; qi++) {
 		/* One or two words of one to four letters, separated by a space. */
 		int words[2][4], nw[2], nwords = 1 + (int)rnd(2);
@@ -146,7 +163,14 @@ static void test_against_substrings(void)
 		while (sqlite3_step(find) == SQLITE_ROW)
 			hit[sqlite3_column_int(find, 0)] = 1;
 		sqlite3_reset(find);
+		char scanned[ROWS + 1] = { 0 };
+		sqlite3_bind_text(scan, 1, q, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(scan) == SQLITE_ROW)
+			scanned[sqlite3_column_int(scan, 0)] = 1;
+		sqlite3_reset(scan);
 		for (int r = 0; r < ROWS; r++) {
+			if (scanned[r + 1] != hit[r + 1] && scan_mismatches++ < 5)
+				fprintf(stderr, "search_has(%s): row %d %d, the index %d\n", q, r + 1, scanned[r + 1], hit[r + 1]);
 			int want = 1;
 			for (int w = 0; w < nwords; w++)
 				want = want && (occurs(text[r][0], ntext[r][0], words[w], nw[w]) ||
@@ -160,14 +184,31 @@ static void test_against_substrings(void)
 		}
 	}
 	sqlite3_finalize(find);
+	sqlite3_finalize(scan);
 	CHECK(mismatches == 0);
+	CHECK(scan_mismatches == 0);
 	CHECK(found_some > QUERIES); /* the queries do find texts: the comparison means something */
 	sqlite3_close(db);
+}
+
+static void test_has(void)
+{
+	const char *t1[] = { "小区供水管网漏水", NULL, "整改：已维修" };
+	CHECK(search_has("供水", t1, 3));
+	CHECK(search_has("水 维修", t1, 3));     /* words may be in different texts */
+	CHECK(!search_has("供水维修", t1, 3));   /* a word is inside one run of one text */
+	CHECK(!search_has("管网，维", t1, 2));   /* the third text not given */
+	const char *t2[] = { "XR-2023-000123 光明路", "" };
+	CHECK(search_has("xr", t2, 2));
+	CHECK(search_has("ＸＲ 000123", t2, 2)); /* fullwidth as ASCII */
+	CHECK(!search_has("2023000123", t2, 2)); /* "-" separates runs */
+	CHECK(!search_has("，。", t2, 2));        /* no word: nothing is found */
 }
 
 int main(void)
 {
 	test_terms();
+	test_has();
 	test_match();
 	test_against_substrings();
 	return test_summary("test_search");

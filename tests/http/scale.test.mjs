@@ -1,0 +1,90 @@
+// The ledger at scale, in small: the bulk load of `ledger seed` against a ledger built row by
+// row (tallies, child lists, the search index, the chain), a common word's estimated total
+// and its page, a rare word's exact total, and the list over a range of days by its index.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, apiLogin, as, sql, ledger } from './helpers.mjs';
+
+const NOW = '2026-12-03T10:00:00+08:00';
+let srv, z;
+before(async () => {
+  srv = await startServer({ now: NOW });
+  const r = ledger(['seed', '--db', srv.db, '--tickets', '6000'], { env: { LEDGER_NOW: NOW } });
+  assert.equal(r.code, 0, r.stderr);
+  z = await apiLogin(srv.base, 'zhongxin');
+});
+after(async () => { await srv.stop(); });
+
+test('the bulk load leaves what row-by-row writing would: tallies, child lists, search index, chain, indexes', () => {
+  const env = { LEDGER_NOW: NOW };
+  const tally = ledger(['tally-check', '--db', srv.db], { env });
+  assert.equal(tally.code, 0, tally.stdout + tally.stderr);
+  assert.match(tally.stdout, /0 rows of difference/);
+  assert.equal(ledger(['audit-verify', '--db', srv.db], { env }).code, 0);
+  assert.equal(sql(srv.db, 'PRAGMA integrity_check'), 'ok');
+  assert.equal(sql(srv.db, "INSERT INTO tickets_fts (tickets_fts) VALUES ('integrity-check'); SELECT 'ok'"), 'ok');
+  // The child-list bits the triggers set are set: every ticket with a progress note has bit 1.
+  assert.equal(sql(srv.db, 'SELECT count(*) FROM tickets t WHERE EXISTS (SELECT 1 FROM progress p WHERE p.ticket_id = t.id) AND t.child_lists & 1 = 0'), '0');
+  assert.equal(sql(srv.db, 'SELECT count(*) FROM tickets t WHERE EXISTS (SELECT 1 FROM callbacks c WHERE c.ticket_id = t.id) AND t.child_lists & 4 = 0'), '0');
+  // Every index and trigger set aside is back.
+  for (const name of ['tickets_order', 'tickets_unit_path', 'tickets_created_order', 'progress_ticket', 'events_entity',
+    'tickets_tally_insert', 'callbacks_tally_insert', 'events_tally_insert', 'progress_child_list'])
+    assert.equal(sql(srv.db, `SELECT count(*) FROM sqlite_schema WHERE name = '${name}'`), '1', name);
+  // The index finds what the texts hold: one word through FTS equals a LIKE over the texts.
+  const fts = sql(srv.db, "SELECT count(*) FROM tickets_fts WHERE tickets_fts MATCH '\"噪声\"'");
+  const like = sql(srv.db, "SELECT count(*) FROM tickets t WHERE t.title LIKE '%噪声%' OR t.description LIKE '%噪声%' OR EXISTS (SELECT 1 FROM progress p WHERE p.ticket_id = t.id AND p.note LIKE '%噪声%')");
+  assert.equal(fts, like);
+  assert.ok(Number(fts) > 0);
+});
+
+test('a common word: its page walks the order, its total is an estimate and the page says 约', async () => {
+  const exact = Number(sql(srv.db, "SELECT count(*) FROM tickets WHERE title LIKE '%水%' OR description LIKE '%水%' OR id IN (SELECT ticket_id FROM progress WHERE note LIKE '%水%')"));
+  const body = await (await as(z)(`${srv.base}/api/v1/tickets?q=${encodeURIComponent('水')}&per_page=50`)).json();
+  assert.equal(body.total_estimated, true);
+  assert.ok(Math.abs(body.total - exact) / exact < 0.15, `estimate ${body.total} against ${exact}`);
+  assert.equal(body.items.length, 50);
+  for (const t of body.items) assert.match(t.title + t.description + (t.latest_progress || ''), /水/);
+  // The same first page, in the same order, as the exact list SQLite sorts.
+  const want = sql(srv.db, "SELECT group_concat(id) FROM (SELECT id FROM tickets WHERE title LIKE '%水%' OR description LIKE '%水%' OR id IN (SELECT ticket_id FROM progress WHERE note LIKE '%水%') ORDER BY urgency_rank, deadline, id LIMIT 50)");
+  assert.equal(body.items.map((t) => t.id).join(','), want);
+  const page = await (await as(z)(`${srv.base}/tickets?q=${encodeURIComponent('水')}`)).text();
+  assert.match(page, /约 \d+ 个问题（常见词，总数按前 2000 条估算）/);
+});
+
+test('a rare word and a small scope: exact totals, no 约', async () => {
+  const word = '鹦鹉螺';
+  for (let i = 0; i < 3; i++) {
+    const c = await as(z)(`${srv.base}/api/v1/tickets`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title: `${word}雕塑破损 ${i}`, description: '广场雕塑破损', source: 'hotline12345', category: 'complaint', domain: 'property_service', unit: 'XR' }),
+    });
+    assert.equal(c.status, 201, await c.text());
+  }
+  const exact = sql(srv.db, `SELECT count(*) FROM tickets WHERE title LIKE '%${word}%' OR description LIKE '%${word}%' OR id IN (SELECT ticket_id FROM progress WHERE note LIKE '%${word}%')`);
+  const body = await (await as(z)(`${srv.base}/api/v1/tickets?q=${encodeURIComponent(word)}`)).json();
+  assert.equal(body.total_estimated, undefined);
+  assert.equal(String(body.total), exact);
+  // A common word inside a range of a few days (a scope under the sample): counted exactly.
+  const days = "created_at >= '2026-12-02' AND created_at < '2026-12-03U'";
+  const small = sql(srv.db, `SELECT count(*) FROM tickets WHERE ${days} AND (title LIKE '%水%' OR description LIKE '%水%' OR id IN (SELECT ticket_id FROM progress WHERE note LIKE '%水%'))`);
+  const inDays = await (await as(z)(`${srv.base}/api/v1/tickets?q=${encodeURIComponent('水')}&from=2026-12-02&to=2026-12-03`)).json();
+  assert.equal(inDays.total_estimated, undefined);
+  assert.equal(String(inDays.total), small);
+});
+
+test('a range of days that is a small share of the ledger: read by its index, in the list order, every page', async () => {
+  const days = "created_at >= '2026-11-25' AND created_at < '2026-11-27U'";
+  const total = Number(sql(srv.db, `SELECT count(*) FROM tickets WHERE ${days}`));
+  assert.ok(total > 60 && total * 5 < 6000, `${total} tickets in the range`);
+  const plan = sql(srv.db, `EXPLAIN QUERY PLAN SELECT t.id FROM tickets t WHERE t.${days.replace(/created_at </, 't.created_at <')} ORDER BY +t.urgency_rank, +t.deadline, +t.id LIMIT 51`);
+  assert.match(plan, /tickets_created_order/);
+  let ids = [];
+  for (let page = 1; ; page++) {
+    const b = await (await as(z)(`${srv.base}/api/v1/tickets?from=2026-11-25&to=2026-11-27&per_page=50&page=${page}`)).json();
+    assert.equal(b.total, total);
+    ids = ids.concat(b.items.map((t) => t.id));
+    if (b.items.length < 50) break;
+  }
+  const want = sql(srv.db, `SELECT group_concat(id) FROM (SELECT id FROM tickets WHERE ${days} ORDER BY urgency_rank, deadline, id)`);
+  assert.equal(ids.join(','), want);
+});
