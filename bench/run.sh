@@ -144,12 +144,16 @@ for n in $SIZES; do
     curl -s -D "$OUT/headers" -H 'Content-Type: application/json' \
       -d "{\"login\":\"$1\",\"password\":\"Demo#2023\"}" "$base/api/v1/session"
   }
-  body=$(login zhongxin)
-  cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
-  staff_body=$(login xingren)
-  staff_cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
-  staff_csrf=$(sed 's/.*"csrf_token": *"\([^"]*\)".*/\1/' <<<"$staff_body")
-  [ -n "$body" ] && [ -n "$cookie" ] && [ -n "$staff_cookie" ] || { echo "sign-in failed"; exit 1; }
+  # Signs the reviewer and a street's staff in at $base: $cookie, $staff_cookie, $staff_csrf.
+  sign_in() {
+    body=$(login zhongxin)
+    cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
+    staff_body=$(login xingren)
+    staff_cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
+    staff_csrf=$(sed 's/.*"csrf_token": *"\([^"]*\)".*/\1/' <<<"$staff_body")
+    [ -n "$body" ] && [ -n "$cookie" ] && [ -n "$staff_cookie" ] || { echo "sign-in failed"; exit 1; }
+  }
+  sign_in
 
   total=$(curl -s -H "Cookie: $cookie" "$base/api/v1/tickets?unit=$STREET&per_page=1" | sed 's/.*"total": *\([0-9]*\).*/\1/')
   last_page=$(( (total + 49) / 50 ))
@@ -191,12 +195,16 @@ for n in $SIZES; do
       "$(median "${p50s[@]}")" "$worst" "$(median "${theirs[@]}")" "$(median "${shares[@]}")" \
       "$(IFS=,; echo "${shares[*]}" | sed 's/,/, /g')" "$(median "${cpu[@]}")" "$(median "${bare_cpu[@]}")" >>"$RESULTS"
   }
-  pair "ledger page, street $STREET, first page" "$base/tickets?unit=$STREET" "$bare/list"
-  pair "ledger page, street $STREET, last page" "$base/tickets?unit=$STREET&last=1" "$bare/list"
-  pair "list API, street $STREET, first page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50" "$bare/list"
-  pair "list API, street $STREET, last page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50&page=$last_page" "$bare/list"
-  pair "one ticket page" "$base/tickets/$ticket" "$bare/ticket/$ticket"
-  echo "$(measure "dashboard /" "$CONNS" "$SECONDS_EACH" "$base/" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
+  # The pages measured against the bare server, then the dashboard under load (both trees).
+  pages() {
+    pair "ledger page, street $STREET, first page" "$base/tickets?unit=$STREET" "$bare/list"
+    pair "ledger page, street $STREET, last page" "$base/tickets?unit=$STREET&last=1" "$bare/list"
+    pair "list API, street $STREET, first page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50" "$bare/list"
+    pair "list API, street $STREET, last page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50&page=$last_page" "$bare/list"
+    pair "one ticket page" "$base/tickets/$ticket" "$bare/ticket/$ticket"
+    echo "$(measure "dashboard /" "$CONNS" "$SECONDS_EACH" "$base/" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
+  }
+  pages
   echo "$(measure "stats API" "$CONNS" "$SECONDS_EACH" "$base/api/v1/stats" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
   before=$(sqlite3 "$work" 'SELECT count(*) FROM tickets')
   row=$(BENCH_COOKIE=$staff_cookie BENCH_CSRF=$staff_csrf measure "ticket creation (POST, 201)" "$CONNS" "$SECONDS_EACH" \
@@ -218,8 +226,7 @@ for n in $SIZES; do
   rm -f "$work" "$work-wal" "$work-shm"; cp "$seed" "$work"
   start "$OUT/serve-$n.log" "$LEDGER" serve --db "$work" --port 0 --data "$OUT/data-$n"
   base=$url; server=$pid
-  body=$(login zhongxin)
-  cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
+  sign_in
   code_of=$(sqlite3 "$work" "SELECT code FROM tickets ORDER BY id DESC LIMIT 1")
   ref_of=$(sqlite3 "$work" "SELECT coalesce(max(source_ref), 'none') FROM tickets")
   from_30=$(date -d '-30 days' +%F); from_3=$(date -d '-2 days' +%F); today=$(date +%F)
@@ -256,11 +263,7 @@ for n in $SIZES; do
     done
     [ -n "$url" ] || { echo "the other server did not start"; cat "$OUT/other-$n.log"; exit 1; }
     base=$url; server=$pid
-    body=$(login zhongxin)
-    cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
-    staff_body=$(login xingren)
-    staff_cookie=$(grep -i '^set-cookie:' "$OUT/headers" | sed 's/^[^:]*: //; s/;.*//')
-    staff_csrf=$(sed 's/.*"csrf_token": *"\([^"]*\)".*/\1/' <<<"$staff_body")
+    sign_in
     {
       echo
       echo "The other tree ($(cd "$BENCH_OTHER" && git log -1 --format='%h %s' | cut -c1-70)) on the same seed:"
@@ -268,12 +271,7 @@ for n in $SIZES; do
       echo "| request | connections | requests/s | p50 | p99 | bare server requests/s | share of bare (each round) | CPU a request, server / bare |"
       echo "|---|---|---|---|---|---|---|---|"
     } >>"$RESULTS"
-    pair "ledger page, street $STREET, first page" "$base/tickets?unit=$STREET" "$bare/list"
-    pair "ledger page, street $STREET, last page" "$base/tickets?unit=$STREET&last=1" "$bare/list"
-    pair "list API, street $STREET, first page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50" "$bare/list"
-    pair "list API, street $STREET, last page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50&page=$last_page" "$bare/list"
-    pair "one ticket page" "$base/tickets/$ticket" "$bare/ticket/$ticket"
-    echo "$(measure "dashboard /" "$CONNS" "$SECONDS_EACH" "$base/" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
+    pages
     row=$(BENCH_COOKIE=$staff_cookie BENCH_CSRF=$staff_csrf measure "ticket creation (POST, 201)" "$CONNS" "$SECONDS_EACH" \
           "$base/api/v1/tickets" -s bench/create.lua)
     echo "$row — | — | — |" >>"$RESULTS"

@@ -2,8 +2,9 @@
  * ticket_fields.h — the ticket's fields, declared once. Each row says what a field is called
  * (in JSON, in forms and in Chinese), what it holds, whether creation needs it, how long it
  * may be, who may change it afterwards and through which column, and whether the Excel export
- * shows it and the import reads it. Creation and edits validate by it, the edit page lists
- * from it, the export writes its columns and the import reads its headers from it.
+ * shows it and the import reads it. Creation and edits validate by it, the new-ticket and edit
+ * forms are rendered from it, the export writes its columns and the import reads its headers
+ * from it.
  *
  * To add a field: one row here (its place is its column in the export), a migration adding
  * the column, and the column in ticket.c's TICKET_COLUMNS and row_out (the JSON writer, kept
@@ -45,6 +46,11 @@ struct ticket_field {
 	int input;          /* text and dates: where creation keeps it in struct ticket_input
 			     * (an offsetof), -1 for the rest */
 	unsigned width;     /* the export's column width, in characters */
+	/* Where the forms show it: 0 not at all; 1xx 来源 (the new-ticket form only), 2xx 问题,
+	 * 3xx 整改; fields go in this order. The edit page shows the EDIT_FORM ones. */
+	unsigned form;
+	const char *hint;   /* under the input */
+	const char *empty;  /* a select's choice of none (NULL: it has none) */
 };
 
 extern const struct ticket_field ticket_fields[];

@@ -297,26 +297,85 @@ void page_tickets(struct req *r)
 
 /* ---------------------------------------------------------------- new */
 
-static json_t *form_options(struct db *db, json_t *v)
+/* The choices of a ticket field of a catalog or unit, by its name. */
+static json_t *field_options(const struct choices *ch, const char *name, const char *current)
 {
-	const char *g[8];
-	const char *keys[] = { "unit", "responsible_unit", "location_unit", "domain", "source", "category", "campaign", "urgency" };
-	for (int i = 0; i < 8; i++)
-		g[i] = json_string_value(json_object_get(v, keys[i]));
+	static const struct {
+		const char *name, *sql;
+	} lists[] = { { "unit", q_opt_streets },	 { "responsible_unit", q_opt_resp }, { "location_unit", q_opt_places },
+		      { "domain", q_opt_domains },	 { "source", q_opt_sources },	     { "category", q_opt_categories },
+		      { "campaign", q_opt_campaigns } };
+	if (!strcmp(name, "urgency"))
+		return fixed_options(&VS_URGENCY, current);
+	for (size_t i = 0; i < ARRAY_LEN(lists); i++)
+		if (!strcmp(lists[i].name, name))
+			return options(ch, lists[i].sql, current);
+	return json_array();
+}
+
+static int by_form_place(const void *a, const void *b)
+{
+	const struct ticket_field *x = *(const struct ticket_field *const *)a, *y = *(const struct ticket_field *const *)b;
+	return (x->form > y->form) - (x->form < y->form);
+}
+
+/*
+ * The new-ticket form (creating) or the edit form, from the field table: its groups in the
+ * table's form order, each field with its label, input, length, hint, choices, value and
+ * error, as partials/ticket_form renders them. The assignment's fields only for who may set it.
+ */
+static json_t *ticket_form(struct db *db, json_t *values, json_t *errors, int creating, int may_assign)
+{
+	static const char *const legends[] = { "", "来源", "问题", "整改" };
+	const struct ticket_field *rows[64];
+	size_t n = 0;
+	for (size_t i = 0; i < ticket_field_count && n < ARRAY_LEN(rows); i++) {
+		const struct ticket_field *tf = &ticket_fields[i];
+		int group = (int)(tf->form / 100);
+		if (!tf->form || (group == 1 && !creating) || (group > 1 && !(tf->edit & EDIT_FORM)) ||
+		    ((tf->edit & EDIT_ASSIGN) && !may_assign))
+			continue;
+		rows[n++] = tf;
+	}
+	qsort(rows, n, sizeof rows[0], by_form_place);
 	struct choices ch = choices_of(db);
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "units", options(&ch, q_opt_streets, g[0]), "responsible_units",
-			 options(&ch, q_opt_resp, g[1]), "places", options(&ch, q_opt_places, g[2]), "domains",
-			 options(&ch, q_opt_domains, g[3]), "sources", options(&ch, q_opt_sources, g[4]), "categories",
-			 options(&ch, q_opt_categories, g[5]), "campaigns", options(&ch, q_opt_campaigns, g[6]), "urgencies",
-			 fixed_options(&VS_URGENCY, g[7]));
+	json_t *groups = json_array(), *fields = NULL;
+	int at = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct ticket_field *tf = rows[i];
+		if ((int)(tf->form / 100) != at) {
+			at = (int)(tf->form / 100);
+			fields = json_array();
+			json_array_append_new(groups, json_pack("{s:s,s:o}", "legend", legends[at], "fields", fields));
+		}
+		const char *v = json_string_value(json_object_get(values, tf->name));
+		int select = tf->type == FT_CATALOG || tf->type == FT_UNIT || tf->type == FT_URGENCY;
+		int long_text = tf->type == FT_TEXT && tf->max > 200;
+		json_t *row = json_pack("{s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:s*,s:s*,s:s*}", "id", tf->name, "name", tf->name,
+					"label", tf->label, "required", tf->required, "select", select, "textarea", long_text,
+					"wide", tf->type == FT_TEXT && tf->max >= 200, "hint",
+					tf->hint, "error", json_string_value(json_object_get(errors, tf->name)), "empty",
+					tf->empty);
+		json_object_set_new(row, "type", json_string(tf->type == FT_DATE ? "date" : tf->type == FT_PHONE ? "tel" : "text"));
+		json_object_set_new(row, "value", json_string(v ? v : ""));
+		if (tf->max && !select)
+			json_object_set_new(row, "max", json_integer(tf->max));
+		if (select)
+			json_object_set_new(row, "options", field_options(&ch, tf->name, v));
+		json_array_append_new(fields, row);
+	}
+	return groups;
 }
 
 static void new_form(struct req *r, int status, json_t *values, json_t *errors)
 {
 	struct db *db = db_reader();
-	json_t *ctx = json_pack("{s:O,s:o,s:o,s:b}", "v", values, "errors", errors ? errors : json_object(), "o",
-				form_options(db, values), "may_assign", 1);
+	if (!errors)
+		errors = json_object();
+	json_t *ctx = json_pack("{s:O,s:O,s:o}", "v", values, "errors", errors, "groups",
+				ticket_form(db, values, errors, 1, 1));
 	json_decref(values);
+	json_decref(errors);
 	http_page(r, status, "ticket_new", ctx);
 }
 
@@ -677,10 +736,12 @@ static void edit_form(struct req *r, const struct ticket_ref *t, int status, jso
 	struct db *db = db_reader();
 	struct subject who = http_subject(r);
 	struct ticket_scope scope = ticket_ref_scope(t);
-	json_t *ctx = json_pack("{s:I,s:O,s:o,s:o,s:b,s:b}", "id", t->id, "v", values, "errors",
-				errors ? errors : json_object(), "o", form_options(db, values), "may_assign",
-				authz_check(&who, ACT_TICKET_ASSIGN, &scope) == AUTHZ_OK, "frozen",
-				workflow_facts_frozen(t->status));
+	if (!errors)
+		errors = json_object();
+	json_t *ctx = json_pack("{s:I,s:O,s:O,s:o,s:b}", "id", t->id, "v", values, "errors", errors, "groups",
+				ticket_form(db, values, errors, 0, authz_check(&who, ACT_TICKET_ASSIGN, &scope) == AUTHZ_OK),
+				"frozen", workflow_facts_frozen(t->status));
+	json_decref(errors);
 	if (current) {
 		/* What changed meanwhile: each field whose saved value differs from what was typed. */
 		json_t *diff = json_array();

@@ -182,7 +182,8 @@ test('受理日期 (received_on): form and API, edit, page, export and import, e
   const page = await (await as(staff)(`${srv.base}/tickets/${t.id}`)).text();
   assert.match(page, /<dt>受理日期<\/dt><dd>2023-09-07<\/dd>/);
   const form = await (await as(staff)(`${srv.base}/tickets/${t.id}/edit`)).text();
-  assert.match(form, /<label for="received_on">受理日期<\/label><input id="received_on" name="received_on" type="date" value="2023-09-07"/);
+  assert.match(form, /<label for="received_on">受理日期<\/label>\s*<input id="received_on" name="received_on" type="date" value="2023-09-07"/);
+  assert.match(form, /12345 热线等渠道受理该问题的日期/); // its hint, from its row
   // The export has the column after 原工单号; a file with it imports the date.
   const csv = (await (await as(reviewer)(`${srv.base}/api/v1/export.csv?q=${encodeURIComponent('受理日期测试')}`)).text()).replace(/^\uFEFF/, '');
   const [head, line] = csv.split('\r\n');
