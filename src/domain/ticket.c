@@ -1515,7 +1515,35 @@ struct sqlq {
 	long long num[24];
 	int is_num[24];
 	char created_below[16]; /* the `to` date's bound: "YYYY-MM-DDU" */
+	char refs[3][72];       /* a code's or 原工单号's bounds (ref_query) */
 };
+
+/*
+ * Whether q looks like a ledger code or a 原工单号 (one run of letters, digits, "-" and "_",
+ * 3 to 64 long, with a digit): then refs gets the bounds of the codes it begins (q in
+ * capitals, and that with its last character one higher) and the upper bound of the
+ * 原工单号 it begins (q as typed, its last character one higher).
+ */
+static int ref_query(const char *q, char refs[3][72])
+{
+	size_t n = strlen(q);
+	int digit = 0;
+	if (n < 3 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = q[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+		digit |= c >= '0' && c <= '9';
+		refs[0][i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+	}
+	refs[0][n] = '\0';
+	memcpy(refs[1], refs[0], n + 1);
+	memcpy(refs[2], q, n + 1);
+	refs[1][n - 1]++; /* no character of the class is the last of ASCII */
+	refs[2][n - 1]++;
+	return digit;
+}
 
 static void bind_text(struct sqlq *q, const char *v)
 {
@@ -1792,8 +1820,21 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 			bind_text(q, f->q);
 			buf_puts(&q->sql, ", t.title, t.description, " NOTES_OF("t") ")");
 		} else if (search_match(f->q, qbuf, qlen) > 0) {
-			buf_puts(&q->sql, " AND t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ");
+			buf_puts(&q->sql, " AND (t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ");
 			bind_text(q, qbuf);
+			buf_puts(&q->sql, ")");
+			/* A ledger code or a 原工单号, whole or its first characters, by their indexes. */
+			if (ref_query(f->q, q->refs)) {
+				buf_puts(&q->sql, " OR (t.code >= ");
+				bind_text(q, q->refs[0]);
+				buf_puts(&q->sql, " AND t.code < ");
+				bind_text(q, q->refs[1]);
+				buf_puts(&q->sql, ") OR (t.source_ref >= ");
+				bind_text(q, f->q);
+				buf_puts(&q->sql, " AND t.source_ref < ");
+				bind_text(q, q->refs[2]);
+				buf_puts(&q->sql, ")");
+			}
 			buf_puts(&q->sql, ")");
 		} else {
 			/* The text as typed: % and _ are no wildcards here. */
@@ -2016,7 +2057,8 @@ static long long list_total(struct db *db, const struct ticket_filter *f, struct
 	char expr[1024];
 	*g = *f;
 	*estimated = 0;
-	if (!has(f->q) || search_match(f->q, expr, sizeof expr) <= 0)
+	char refs[3][72];
+	if (!has(f->q) || search_match(f->q, expr, sizeof expr) <= 0 || ref_query(f->q, refs))
 		return ticket_count(db, f);
 	long long rows, hits;
 	search_sample(db, f, &rows, &hits);

@@ -88,3 +88,30 @@ test('a range of days that is a small share of the ledger: read by its index, in
   const want = sql(srv.db, `SELECT group_concat(id) FROM (SELECT id FROM tickets WHERE ${days} ORDER BY urgency_rank, deadline, id)`);
   assert.equal(ids.join(','), want);
 });
+
+test('a ledger code or a 原工单号 is found whole, by its first characters, in any case, and only in scope', async () => {
+  const c = await as(z)(`${srv.base}/api/v1/tickets`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ title: '小区路灯不亮', description: '夜间无照明', source: 'hotline12345', source_ref: 'GD20261203017',
+      category: 'complaint', domain: 'property_service', unit: 'XR' }),
+  });
+  const text = await c.text();
+  assert.equal(c.status, 201, text);
+  const t = JSON.parse(text);
+  const find = async (who, q) => (await (await as(who)(`${srv.base}/api/v1/tickets?q=${encodeURIComponent(q)}`)).json());
+  for (const q of [t.code, t.code.toLowerCase(), t.code.slice(0, -2), 'GD20261203017', 'GD2026120301']) {
+    const b = await find(z, q);
+    assert.ok(b.items.some((i) => i.id === t.id), `${q} finds ${t.code}`);
+    for (const i of b.items) assert.ok(i.code.startsWith(q.toUpperCase()) || (i.source_ref || '').startsWith(q), `${q}: ${i.code}`);
+  }
+  assert.equal((await find(z, t.code)).total, 1);
+  // Staff of another street: the ticket does not exist for them, not even as a count.
+  const xc = await apiLogin(srv.base, 'xingcheng');
+  for (const q of [t.code, 'GD20261203017']) assert.equal((await find(xc, q)).total, 0);
+  const xr = await apiLogin(srv.base, 'xingren');
+  assert.equal((await find(xr, 'GD20261203017')).total, 1);
+  // By its indexes: the count of a code reads the code's and the 原工单号's indexes, not every ticket.
+  const plan = sql(srv.db, `EXPLAIN QUERY PLAN SELECT count(*) FROM tickets t WHERE (t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH '"gd"') OR (t.code >= 'GD2' AND t.code < 'GD3') OR (t.source_ref >= 'GD2' AND t.source_ref < 'GD3'))`);
+  assert.match(plan, /MULTI-INDEX OR/);
+  assert.match(plan, /tickets_source_ref_alone/);
+});
