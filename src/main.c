@@ -183,11 +183,21 @@ static int cmd_seed(struct opt *opts)
 	struct db *db = open_migrated(opt_get(opts, "db"));
 	if (!db)
 		return 1;
-	/* Bulk load: the batches are committed with normal durability, the index work dominates.
-	 * Its indexes are written all over the file: with SQLite's 2 MB page cache nearly every
-	 * insert read its pages back from the system (pread), so the load takes a cache of 256 MB
-	 * (the most it will hold; a ledger smaller than that stays whole in memory). */
-	db_exec(db, "PRAGMA synchronous=NORMAL", NULL);
+	/* Bulk load with a page cache of 256 MB (the most it holds; a small ledger stays whole in
+	 * memory while its indexes are built). */
+	/* The load is one transaction (seed.c). In WAL mode all of it would go to the WAL first,
+	 * to be copied into the database after the commit, and finding a page among millions of
+	 * frames grows with them; with a rollback journal the new pages are written in place and
+	 * the journal holds only what the load changed of the pages that were there. So the load
+	 * runs with a rollback journal when nothing else has the ledger open (a running server
+	 * keeps it in WAL mode), and gives the ledger back in WAL mode. */
+	int journal = 0;
+	sqlite3_stmt *jm = NULL;
+	if (sqlite3_prepare_v2(db_handle(db), "PRAGMA journal_mode=DELETE", -1, &jm, NULL) == SQLITE_OK &&
+	    sqlite3_step(jm) == SQLITE_ROW)
+		journal = strcmp((const char *)sqlite3_column_text(jm, 0), "delete") == 0;
+	sqlite3_finalize(jm);
+	db_exec(db, journal ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL);
 	db_exec(db, "PRAGMA cache_size=-262144", NULL);
 	struct err e = { 0 };
 	double t0 = mono_ms();
@@ -198,6 +208,8 @@ static int cmd_seed(struct opt *opts)
 		return 1;
 	}
 	int rc = seed_run(db, n, data, stdout, &e);
+	if (journal)
+		db_exec(db, "PRAGMA journal_mode=WAL", NULL);
 	db_close(db);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", e.message);

@@ -126,7 +126,7 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   assert.equal(ledger(['seed', '--db', db, '--tickets', '3000']).code, 0);
   // As the ledger was before 013.
   sql(db, 'DROP INDEX tickets_unit_path; CREATE INDEX tickets_unit_path ON tickets (unit_path, urgency_rank, deadline, id); ' +
-    "DELETE FROM sqlite_stat1 WHERE idx = 'tickets_unit_path'; ALTER TABLE tickets DROP COLUMN received_on; DROP INDEX tickets_created_order; PRAGMA user_version = 12");
+    "DELETE FROM sqlite_stat1 WHERE idx = 'tickets_unit_path'; ALTER TABLE tickets DROP COLUMN received_on; DROP INDEX tickets_created_order; DROP INDEX tickets_source_ref_alone; PRAGMA user_version = 12");
   assert.equal(ledger(['init', '--db', db]).code, 0);
   assert.equal(sql(db, 'PRAGMA user_version'), '16');
   assert.equal(sql(db, "SELECT group_concat(name, ',') FROM pragma_index_info('tickets_unit_path')"),
