@@ -656,8 +656,27 @@ static void ticket_page(struct req *r, long long id, int status, json_t *errors,
 								    !frozen));
 	json_object_set_new_nocheck(ctx, "may_edit", json_boolean(authz_check(&who, ACT_TICKET_EDIT, &scope) == AUTHZ_OK &&
 								  (!frozen || authz_check(&who, ACT_TICKET_CORRECT, &scope) == AUTHZ_OK)));
+	/* What the last action did, named, before the ticket's code (the template adds it). */
 	const char *done = http_query(r, "done");
-	json_object_set_new_nocheck(ctx, "done", done ? json_string(done) : json_null());
+	if (done) {
+		const struct transition *tr = workflow_find(done);
+		char text[128];
+		const char *after = NULL;
+		if (!strcmp(done, "created") || !strcmp(done, "created_nofile")) {
+			snprintf(text, sizeof text, "已登记问题 ");
+			if (done[7])
+				after = "（附件未能保存，请在下方重新上传）";
+		} else if (!strcmp(done, "edit")) {
+			snprintf(text, sizeof text, "已保存对问题的修改：");
+		} else if (!strcmp(done, "attach")) {
+			snprintf(text, sizeof text, "已上传证明材料：");
+		} else if (tr) {
+			snprintf(text, sizeof text, "已%s：", tr->label);
+		} else {
+			snprintf(text, sizeof text, "操作已完成：");
+		}
+		json_object_set_new_nocheck(ctx, "done", json_pack("{s:s,s:s*}", "text", text, "after", after));
+	}
 	json_object_set_new_nocheck(ctx, "errors", errors ? errors : json_object());
 	http_page_with(r, status, "ticket", ctx, bind, PT_COUNT);
 	for (int i = 0; i < PT_COUNT; i++)

@@ -115,3 +115,17 @@ test('a ledger code or a 原工单号 is found whole, by its first characters, i
   assert.match(plan, /MULTI-INDEX OR/);
   assert.match(plan, /tickets_source_ref_alone/);
 });
+
+test('after an action the ticket page says what was done to which ticket', async () => {
+  const id = sql(srv.db, "SELECT id FROM tickets WHERE status = 'open' ORDER BY id LIMIT 1");
+  const code = sql(srv.db, `SELECT code FROM tickets WHERE id = ${id}`);
+  const said = async (done) => {
+    const html = await (await as(z)(`${srv.base}/tickets/${id}?done=${done}`)).text();
+    return html.match(/<p class="alert alert-ok" role="status">([^<]*)<\/p>/)?.[1];
+  };
+  assert.equal(await said('created'), `已登记问题 ${code}`);
+  assert.equal(await said('created_nofile'), `已登记问题 ${code}（附件未能保存，请在下方重新上传）`);
+  assert.equal(await said('edit'), `已保存对问题的修改：${code}`);
+  assert.match(await said('accept'), new RegExp(`^已.+：${code}$`));
+  assert.equal(await said('nonsense'), `操作已完成：${code}`);
+});
