@@ -202,3 +202,35 @@ test('the living demo: a dashboard with this week in it, a ticket with its story
     await demo.stop();
   }
 });
+
+// At 390 px (a phone) no page scrolls sideways: wide tables scroll inside their box. Every page
+// of each role's navigation is measured, and checked with axe-core at that width.
+test('phone width: no page of any role scrolls sideways', { timeout: 180000 }, async () => {
+  assert.ok(chromium && axeSource && existsSync(CHROMIUM), 'playwright-core, axe-core and chromium are installed');
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(15000);
+  await page.setViewportSize({ width: 390, height: 844 });
+  const id = sql(srv.db, 'SELECT id FROM tickets ORDER BY id LIMIT 1');
+  const pages = {
+    zhongxin: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/edit`, '/reports/dispatch', '/reports/ranking', '/import'],
+    xingren: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`],
+    ducha: ['/', '/tickets', '/todo', '/reports/spotcheck'],
+    admin: ['/admin/users', '/admin/users/new', '/admin/units', '/admin/campaigns', '/admin/taxonomy'],
+  };
+  try {
+    for (const [who, urls] of Object.entries(pages)) {
+      await login(page, who);
+      for (const u of urls) {
+        const r = await page.goto(`${srv.base}${u}`);
+        if (r.status() === 404 && u.startsWith('/tickets/')) continue; // out of this user's scope
+        assert.ok(r.status() < 400, `${who} ${u}: ${r.status()}`);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= 390, `${who} ${u} is ${width} px wide at 390`);
+        await accessible(page, `${who} ${u} at phone width`);
+      }
+      await page.context().clearCookies();
+    }
+  } finally {
+    await page.close();
+  }
+});
