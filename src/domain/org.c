@@ -21,6 +21,34 @@ int org_role_ok(const char *role)
 	return vs_has(&VS_ROLE, role);
 }
 
+const char *org_role_misfit(const char *role, const char *kind)
+{
+	int district_level = !strcmp(kind, "district") || !strcmp(kind, "department");
+	if (!strcmp(role, "staff"))
+		return strcmp(kind, "district") == 0 ? "工作人员须属于街道、区直部门、社区或村，不能设在区本级" : NULL;
+	if (!district_level)
+		return !strcmp(role, "admin") ? "系统管理员只能设在区本级或区直部门"
+					      : "区级调度和督导验收人员只能设在区本级或区直部门";
+	return NULL;
+}
+
+/* The unit's role rule (org_role_misfit) for a user; 0 when it fits, -1 with e set. */
+static int role_fits_unit(struct db *db, const char *role, const char *unit_code, struct err *e)
+{
+	static const char q_kind[] = "SELECT kind FROM units WHERE code = ?1";
+	sqlite3_stmt *st = db_prepare(db, q_kind);
+	const char *why = NULL;
+	if (st) {
+		sqlite3_bind_text(st, 1, unit_code ? unit_code : "", -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			why = org_role_misfit(role, db_text(st, 0));
+		if (why)
+			err_set(e, 422, "invalid", "unit", "%s", why);
+		db_done(st);
+	}
+	return why ? -1 : 0;
+}
+
 /* Which kind may sit under which: the district holds streets and departments; streets hold
  * communities and villages. */
 static int kind_fits(const char *parent_kind, const char *kind)
@@ -139,6 +167,8 @@ long long org_user_add(struct db *db, const struct actor *who, const char *login
 		err_set(e, 422, "invalid", "unit", "单位 %s 不存在", unit_code ? unit_code : "");
 		return -1;
 	}
+	if (role_fits_unit(db, role, unit_code, e) != 0)
+		return -1;
 	char hash[crypto_pwhash_STRBYTES];
 	if (auth_password_hash(password, hash, sizeof hash) != 0) {
 		err_set(e, 500, "hash_failed", NULL, "密码处理失败（内存不足）");
@@ -231,9 +261,10 @@ int org_user_update(struct db *db, const struct actor *who, long long id, const 
 	}
 	long long unit_id = db_lookup_id(db, q_unit, unit_code ? unit_code : "");
 	sqlite3_stmt *st;
-	if (!unit_id) {
+	if (!unit_id || role_fits_unit(db, role, unit_code, e) != 0) {
 		json_decref(before);
-		err_set(e, 422, "invalid", "unit", "单位 %s 不存在或已停用", unit_code ? unit_code : "");
+		if (!unit_id)
+			err_set(e, 422, "invalid", "unit", "单位 %s 不存在或已停用", unit_code ? unit_code : "");
 		return -1;
 	}
 	st = db_prepare(db, q_update);

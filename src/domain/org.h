@@ -12,6 +12,10 @@
 /* Valid unit kinds and roles, for validation and for the admin forms. */
 int org_kind_ok(const char *kind);
 int org_role_ok(const char *role);
+/* Why a role cannot sit in a unit of this kind (Chinese), or NULL when it may: staff belong to
+ * a street, department, community or village, never the district itself; reviewers,
+ * supervisors and administrators to the district or one of its departments. */
+const char *org_role_misfit(const char *role, const char *kind);
 
 /*
  * Adds a unit under parent_code (NULL for the root). Refuses a second root, an unknown parent,

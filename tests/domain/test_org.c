@@ -16,6 +16,28 @@
 #include "org.h"
 #include "test.h"
 
+/* Role and unit are checked together: each role against each kind of unit. */
+static void test_role_fits_unit(void)
+{
+	const char *kinds[] = { "district", "department", "street", "community", "village" };
+	/* 1: may sit there */
+	const struct {
+		const char *role;
+		int fits[5];
+	} want[] = { { "staff", { 0, 1, 1, 1, 1 } },
+		     { "reviewer", { 1, 1, 0, 0, 0 } },
+		     { "supervisor", { 1, 1, 0, 0, 0 } },
+		     { "admin", { 1, 1, 0, 0, 0 } } };
+	for (size_t r = 0; r < sizeof want / sizeof want[0]; r++)
+		for (int k = 0; k < 5; k++) {
+			const char *why = org_role_misfit(want[r].role, kinds[k]);
+			if ((why == NULL) != want[r].fits[k])
+				fprintf(stderr, "%s in %s: %s\n", want[r].role, kinds[k], why ? why : "fits");
+			CHECK((why == NULL) == want[r].fits[k]);
+		}
+	CHECK_STR(org_role_misfit("admin", "community"), "系统管理员只能设在区本级或区直部门");
+}
+
 static void test_password_policy(void)
 {
 	struct err e;
@@ -348,6 +370,7 @@ int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
+	test_role_fits_unit();
 	test_password_policy();
 	test_org_and_writer();
 	test_codebook();

@@ -315,6 +315,19 @@ test('admin forms come from the field tables: labels, required marks, every wron
   assert.match(await r.text(), /请填写 11 位手机号或带区号的固定电话/);
   assert.equal(sql(srv.db, `SELECT phone FROM users WHERE id = ${id}`), '025-84561234');
 
+  // Role and unit together: no administrator inside a community, no staff at the district itself.
+  r = await post('/admin/users', { login: 'cadmin', name: '社区管理员', role: 'admin', unit: 'XR01', password: 'Strong#Pass1' });
+  assert.equal(r.status, 422);
+  assert.match(await r.text(), /系统管理员只能设在区本级或区直部门/);
+  r = await post('/admin/users', { login: 'rootstaff', name: '区本级人员', role: 'staff', unit: 'GX', password: 'Strong#Pass1' });
+  assert.equal(r.status, 422);
+  assert.match(await r.text(), /工作人员须属于街道、区直部门、社区或村/);
+  r = await post(`/admin/users/${id}`, { name: '王五', phone: '025-84561234', role: 'reviewer', unit: 'XR', active: '1' });
+  assert.equal(r.status, 422);
+  assert.match(await r.text(), /区级调度和督导验收人员只能设在区本级或区直部门/);
+  assert.equal(sql(srv.db, "SELECT count(*) FROM users WHERE login IN ('cadmin', 'rootstaff')"), '0');
+  assert.equal(sql(srv.db, `SELECT role FROM users WHERE id = ${id}`), 'staff');
+
   // Units: the sort is a number; the edit form shows it back as sent.
   r = await post('/admin/units/XR01', { name: '一号社区', sort: 'abc', active: '1' });
   assert.equal(r.status, 422);
