@@ -71,6 +71,10 @@ const struct filter_field filter_fields[] = {
 	{ "to", "登记日期止", FF_DATE, AT(to), NULL, FO_NONE, 0, NULL },
 	{ "supervised", "督办", FF_FLAG, AT(supervised), NULL, FO_NONE, 1, NULL },
 	{ "stale", "未按周报进展", FF_FLAG, AT(stale), NULL, FO_NONE, 0, NULL },
+	{ "returned", "被退回重办", FF_QUEUE, AT(returned), NULL, FO_NONE, 0, NULL },
+	{ "extension_pending", "延期待批", FF_QUEUE, AT(extension_pending), NULL, FO_NONE, 0, NULL },
+	{ "callbacks_due", "待回访", FF_QUEUE, AT(callbacks_due), NULL, FO_NONE, 0, NULL },
+	{ "unclosed", "未销号", FF_QUEUE, AT(unclosed), NULL, FO_NONE, 0, NULL },
 };
 const size_t filter_field_count = sizeof filter_fields / sizeof filter_fields[0];
 
@@ -79,16 +83,36 @@ void ticket_filter_read(struct ticket_filter *f, const char *(*get)(void *src, c
 	for (size_t i = 0; i < filter_field_count; i++) {
 		const struct filter_field *ff = &filter_fields[i];
 		const char *v = get(src, ff->name);
-		if (ff->kind != FF_FLAG) {
+		if (ff->kind != FF_FLAG && ff->kind != FF_QUEUE) {
 			*(const char **)((char *)f + ff->at) = v && *v ? v : NULL;
 			continue;
 		}
 		int *flag = (int *)((char *)f + ff->at);
-		*flag = -1;
+		*flag = ff->kind == FF_QUEUE ? 0 : -1;
 		if (v && (!strcmp(v, "1") || !strcmp(v, "true")))
 			*flag = 1;
 		else if (v && ff->no_is_filter && (!strcmp(v, "0") || !strcmp(v, "false")))
 			*flag = 0;
+	}
+}
+
+void ticket_filter_query(const struct ticket_filter *f, struct buf *out)
+{
+	for (size_t i = 0; i < filter_field_count; i++) {
+		const struct filter_field *ff = &filter_fields[i];
+		const void *at = (const char *)f + ff->at;
+		if (ff->kind == FF_FLAG || ff->kind == FF_QUEUE) {
+			int v = *(const int *)at;
+			/* "0" is a filter only where the row says so; the to-do queues' 0 is "not asked". */
+			if (v == 1 || (v == 0 && ff->kind == FF_FLAG && ff->no_is_filter))
+				buf_printf(out, "%s%s=%d", out->len ? "&" : "", ff->name, v);
+			continue;
+		}
+		const char *v = *(const char *const *)at;
+		if (v && *v) {
+			buf_printf(out, "%s%s=", out->len ? "&" : "", ff->name);
+			buf_url_encode(out, v, "-_.");
+		}
 	}
 }
 

@@ -71,7 +71,8 @@ enum filter_kind {
 	FF_VALUES,  /* one code of a value set (labels.h) */
 	FF_OPTIONS, /* one code from the catalog or the units (the page names the list) */
 	FF_DATE,    /* YYYY-MM-DD */
-	FF_FLAG,    /* "1" or "true": yes; "0" or "false": no (where no is a filter); else any */
+	FF_FLAG,    /* "1" or "true": yes; "0" or "false": no (where no is a filter); else any (-1) */
+	FF_QUEUE,   /* a to-do queue: "1" or "true" asks for it (1); else not asked (0) */
 };
 
 /* Which list of codes a FF_OPTIONS filter offers. */
@@ -94,5 +95,9 @@ extern const size_t filter_field_count;
 struct ticket_filter;
 /* Sets f's filter members from get(src, key) for every row (NULL or "" leaves it unset). */
 void ticket_filter_read(struct ticket_filter *f, const char *(*get)(void *src, const char *key), void *src);
+struct buf;
+/* The query string (without "?") that ticket_filter_read reads back as f: for links to the
+ * ledger showing exactly a to-do section's or a figure's tickets. */
+void ticket_filter_query(const struct ticket_filter *f, struct buf *out);
 
 #endif

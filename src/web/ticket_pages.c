@@ -203,13 +203,18 @@ static json_t *filter_form(struct db *db, const struct ticket_filter *f)
 	for (size_t i = 0; i < filter_field_count; i++) {
 		const struct filter_field *ff = &filter_fields[i];
 		const void *at = (const char *)f + ff->at;
-		const char *v = ff->kind == FF_FLAG ? NULL : *(const char *const *)at;
+		int flag = ff->kind == FF_FLAG || ff->kind == FF_QUEUE;
+		const char *v = flag ? NULL : *(const char *const *)at;
 		json_t *row = json_pack("{s:s,s:s}", "name", ff->name, "label", ff->label);
-		switch (ff->kind) {
-		case FF_FLAG:
+		if (flag) {
 			json_object_set_new(row, "checked", json_boolean(*(const int *)at == 1));
 			json_array_append_new(flags, row);
 			continue;
+		}
+		switch (ff->kind) {
+		case FF_FLAG:
+		case FF_QUEUE:
+			break;
 		case FF_VALUES:
 			json_object_set_new(row, "options", fixed_options(ff->values, v));
 			json_object_set_new(row, "select", json_true());
@@ -938,8 +943,16 @@ void page_todo(struct req *r)
 		json_t *it;
 		json_array_foreach(items, k, it) add_labels(it);
 		sum += total;
-		json_array_append_new(sections, json_pack("{s:s,s:s,s:o,s:I,s:b}", "title", s[i].title, "hint", s[i].hint,
-							  "items", items, "total", total, "more", more));
+		/* The whole section in the ledger, by the same filter (the filter table writes it). */
+		struct buf q, link;
+		buf_init(&q);
+		buf_init(&link);
+		ticket_filter_query(&s[i].f, &q);
+		buf_printf(&link, "/tickets?%s", q.data ? q.data : "");
+		json_array_append_new(sections, json_pack("{s:s,s:s,s:o,s:I,s:b,s:s}", "title", s[i].title, "hint", s[i].hint,
+							  "items", items, "total", total, "more", more, "all", link.data));
+		buf_free(&q);
+		buf_free(&link);
 	}
 	http_page(r, 200, "todo", json_pack("{s:o,s:I}", "sections", sections, "sum", sum));
 }

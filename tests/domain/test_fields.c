@@ -133,10 +133,16 @@ static void test_filter_table(void)
 	CHECK_STR(f.from, "2023-09-01");
 	CHECK(f.q == NULL && f.to == NULL && f.domain == NULL);
 	CHECK(f.supervised == 0); /* "0": not supervised */
+	CHECK(f.returned == 0 && f.unclosed == 0 && f.callbacks_due == 0); /* queues not asked: 0, not "any" */
 	CHECK(f.stale == -1);     /* "0": any */
-	const char *const yes[][2] = { { "supervised", "true" }, { "stale", "1" }, { NULL, NULL } };
+	const char *const yes[][2] = { { "supervised", "true" }, { "stale", "1" }, { "returned", "1" }, { NULL, NULL } };
 	ticket_filter_read(&f, query_of, (void *)yes);
-	CHECK(f.supervised == 1 && f.stale == 1);
+	CHECK(f.supervised == 1 && f.stale == 1 && f.returned == 1);
+	struct buf qs;
+	buf_init(&qs);
+	ticket_filter_query(&f, &qs);
+	CHECK_STR(qs.data, "supervised=1&stale=1&returned=1"); /* read back as the same filter */
+	buf_free(&qs);
 	CHECK(f.status == NULL); /* every row is read again */
 	/* Every row names a distinct key and a label. */
 	for (size_t i = 0; i < filter_field_count; i++) {

@@ -129,3 +129,18 @@ test('after an action the ticket page says what was done to which ticket', async
   assert.match(await said('accept'), new RegExp(`^已.+：${code}$`));
   assert.equal(await said('nonsense'), `操作已完成：${code}`);
 });
+
+test('each to-do section past its 20 rows links to the ledger, which shows exactly as many', async () => {
+  let links = 0;
+  for (const who of ['xingren', 'ducha', 'zhongxin']) {
+    const s = await apiLogin(srv.base, who);
+    const html = await (await as(s)(`${srv.base}/todo`)).text();
+    for (const m of html.matchAll(/<a href="([^"]+)">查看全部 (\d+) 件<\/a>/g)) {
+      const url = m[1].replace(/&amp;/g, '&');
+      const list = await (await as(s)(`${srv.base}${url}`)).text();
+      assert.match(list, new RegExp(`共 ${m[2]} 个问题`), `${who}: ${url}: ${list.match(/<caption>[^<]*/)}`);
+      links++;
+    }
+  }
+  assert.ok(links >= 3, `${links} sections had more than 20 rows`);
+});
