@@ -144,3 +144,15 @@ test('each to-do section past its 20 rows links to the ledger, which shows exact
   }
   assert.ok(links >= 3, `${links} sections had more than 20 rows`);
 });
+
+test('every count on the dashboard opens a ledger list with exactly that many tickets', async () => {
+  const html = await (await as(z)(`${srv.base}/`)).text();
+  const figures = [...html.matchAll(/<a class="figure[^"]*" href="([^"]+)"><span class="figure-value">(\d+)<\/span><span class="figure-label">([^<]+)<\/span>/g)];
+  const states = [...html.matchAll(/<li><a href="(\/tickets\?[^"]+)">(?:<span[^>]*>)?([^<]+)(?:<\/span>)? <strong>(\d+)<\/strong><\/a><\/li>/g)]
+    .map((m) => [m[0], m[1], m[3], m[2]]);
+  assert.ok(figures.length >= 5 && states.length >= 7, `${figures.length} figures, ${states.length} states`);
+  for (const [, href, n, label] of [...figures, ...states]) {
+    const list = await (await as(z)(`${srv.base}${href.replace(/&amp;/g, '&')}`)).text();
+    assert.match(list, new RegExp(`共 ${n} 个问题`), `${label.trim()} ${n}: ${href} shows ${list.match(/<caption>[^<]*/)}`);
+  }
+});
