@@ -503,10 +503,13 @@ static json_t *event_side(const char *text, int unmasked)
 	"SELECT id, at, actor, action, before, after, NULL, 3 FROM events "                                 \
 	"WHERE entity = 'ticket' AND entity_id = ?1 "
 /* A page needs three values of each event's record, which SQLite reads out in place. */
+/* Who did it as a person reads it: the user's name and unit (张专员（兴仁街道）), else the login. */
 #define CHILD_ARM_EVENTS_BRIEF                                                                             \
-	"SELECT id, at, actor, action, json_extract(before, '$.status'), json_extract(after, '$.status'), " \
-	"coalesce(json_extract(after, '$.input.reason'), json_extract(after, '$.input.note'), "             \
-	"json_extract(after, '$.input.statement')), 3 FROM events WHERE entity = 'ticket' AND entity_id = ?1 "
+	"SELECT e.id, e.at, coalesce(u.name || '（' || un.name || '）', e.actor), e.action, "                  \
+	"json_extract(e.before, '$.status'), json_extract(e.after, '$.status'), "                           \
+	"coalesce(json_extract(e.after, '$.input.reason'), json_extract(e.after, '$.input.note'), "         \
+	"json_extract(e.after, '$.input.statement')), 3 FROM events e LEFT JOIN users u ON u.id = e.actor_id " \
+	"LEFT JOIN units un ON un.id = u.unit_id WHERE e.entity = 'ticket' AND e.entity_id = ?1 "
 #define CHILD_ARM_LINKS                                                                                    \
 	"SELECT t.id, t.code, t.title, t.unit_path, t.responsible_path, NULL, NULL, 4 FROM ticket_links l "                     \
 	"JOIN tickets t ON t.id = l.other_id WHERE ?2 & 8 AND l.ticket_id = ?1 "

@@ -553,6 +553,24 @@ static void cell_col(struct tmpl_table *t, int c, sqlite3_stmt *st, int col)
 		tmpl_table_setn(t, c, v, (size_t)sqlite3_column_bytes(st, col));
 }
 
+/* A time as a person reads it: "2026-12-03 14:13" of "2026-12-03T14:13:05+08:00" (the
+ * ledger's times are Shanghai's). */
+static void cell_time(struct tmpl_table *t, int c, sqlite3_stmt *st, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(st, col);
+	if (!v)
+		return;
+	if (strlen(v) < 16 || v[10] != 'T') {
+		tmpl_table_set(t, c, v);
+		return;
+	}
+	char s[17];
+	memcpy(s, v, 16);
+	s[10] = ' ';
+	s[16] = '\0';
+	tmpl_table_set(t, c, s);
+}
+
 static void child_row(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 {
 	struct tmpl_table *tables = arg;
@@ -573,13 +591,13 @@ static void child_row(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 		if (sqlite3_column_int(st, 4))
 			tmpl_table_setf(t, 1, "/api/v1/attachments/%lld/thumb", id);
 		cell_col(t, 2, st, 1);
-		cell_col(t, 3, st, 5);
+		cell_time(t, 3, st, 5);
 		break;
 	}
 	case TICKET_CALLBACKS: {
 		struct tmpl_table *t = &tables[PT_CALLBACKS];
 		tmpl_table_row(t);
-		cell_col(t, 0, st, 0);
+		cell_time(t, 0, st, 0);
 		cell_col(t, 1, st, 4);
 		tmpl_table_set(t, 2, vs_label(&VS_CALLBACK_METHOD, db_text(st, 2)));
 		tmpl_table_set(t, 3, vs_label(&VS_CALLBACK_RESULT, db_text(st, 1)));
@@ -589,7 +607,7 @@ static void child_row(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 	case TICKET_EVENTS: {
 		struct tmpl_table *t = &tables[PT_EVENTS];
 		tmpl_table_row(t);
-		cell_col(t, 0, st, 1);
+		cell_time(t, 0, st, 1);
 		cell_col(t, 1, st, 2);
 		tmpl_table_set(t, 2, action_label(db_text(st, 3)));
 		/* The new status, shown only where it changed. */

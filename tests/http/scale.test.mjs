@@ -156,3 +156,16 @@ test('every count on the dashboard opens a ledger list with exactly that many ti
     assert.match(list, new RegExp(`共 ${n} 个问题`), `${label.trim()} ${n}: ${href} shows ${list.match(/<caption>[^<]*/)}`);
   }
 });
+
+test('the history reads as a person writes it: the time to the minute, the name and unit, not a login', async () => {
+  const c = await as(z)(`${srv.base}/api/v1/tickets`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ title: '井盖缺失', description: '人行道井盖缺失', source: 'hotline12345', category: 'complaint', domain: 'property_service', unit: 'XR' }),
+  });
+  const id = (await c.json()).id;
+  const at = sql(srv.db, `SELECT at FROM events WHERE entity = 'ticket' AND entity_id = ${id} AND actor = 'zhongxin' ORDER BY id LIMIT 1`);
+  const html = await (await as(z)(`${srv.base}/tickets/${id}`)).text();
+  const minute = `${at.slice(0, 10)} ${at.slice(11, 16)}`;
+  assert.match(html, new RegExp(`<span class="muted">${minute}</span> <strong>王主任（[^<）]+）</strong>`));
+  assert.doesNotMatch(html, /<strong>zhongxin<\/strong>/);
+});

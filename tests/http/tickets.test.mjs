@@ -168,7 +168,7 @@ test('the whole workflow, with every refusal changing nothing', async () => {
   const lines = [...history.matchAll(/<li>(.*?)<\/li>/g)].map((m) => m[1].replace(/<[^>]+>/g, ''));
   const has = (re) => assert.ok(lines.some((l) => re.test(l)), `${re} in\n${lines.join('\n')}`);
   has(/登记问题 → 待整改$/);
-  has(/ducha 回访$/); // satisfied: closed it was and stays
+  has(/李督导（区督查考核办） 回访$/); // satisfied: closed it was and stays
   has(/签收 → 整改中$/);
   has(/报告进展：已联系水厂调整供水时段$/);
   has(/申请销号 → 待验收：已恢复每日三次供水$/);
