@@ -151,6 +151,7 @@ test('every count on the dashboard opens a ledger list with exactly that many ti
   const states = [...html.matchAll(/<li><a href="(\/tickets\?[^"]+)">(?:<span[^>]*>)?([^<]+)(?:<\/span>)? <strong>(\d+)<\/strong><\/a><\/li>/g)]
     .map((m) => [m[0], m[1], m[3], m[2]]);
   assert.ok(figures.length >= 5 && states.length >= 7, `${figures.length} figures, ${states.length} states`);
+  assert.equal([...html.matchAll(/<span class="key key-all"><\/span> 问题数 <span class="key key-done"><\/span> 其中已销号/g)].length, 2); // the bars' legends
   for (const [, href, n, label] of [...figures, ...states]) {
     const list = await (await as(z)(`${srv.base}${href.replace(/&amp;/g, '&')}`)).text();
     assert.match(list, new RegExp(`共 ${n} 个问题`), `${label.trim()} ${n}: ${href} shows ${list.match(/<caption>[^<]*/)}`);
