@@ -170,3 +170,8 @@ test('the history reads as a person writes it: the time to the minute, the name 
   assert.match(html, new RegExp(`<span class="muted">${minute}</span> <strong>王主任（[^<）]+）</strong>`));
   assert.doesNotMatch(html, /<strong>zhongxin<\/strong>/);
 });
+
+test('the ranking says as of when it stands', async () => {
+  const html = await (await as(z)(`${srv.base}/reports/ranking`)).text();
+  assert.match(html, /截至 2026-12-03 10:00（存量排名是此刻的状态/);
+});
