@@ -750,3 +750,16 @@ const char *resource_root(void)
 	resource_root_set(".");
 	return g_root;
 }
+
+void time_text_minute(const char *v, char *out, size_t n)
+{
+	if (!n)
+		return;
+	if (!v || strlen(v) < 16 || v[10] != 'T' || n < 17) {
+		snprintf(out, n, "%s", v ? v : "");
+		return;
+	}
+	memcpy(out, v, 16);
+	out[10] = ' ';
+	out[16] = '\0';
+}

@@ -94,6 +94,9 @@ int time_parse_rfc3339(const char *s, time_t *out);
 void time_format_rfc3339(time_t t, char *out, size_t n);
 /* Formats the Shanghai calendar date of t as YYYY-MM-DD into out (at least 11 bytes). */
 void time_format_date(time_t t, char *out, size_t n);
+/* "2026-12-03 14:13" of an RFC 3339 time ("2026-12-03T14:13:05+08:00") as people read it;
+ * a text of another shape is copied as it is (cut to n). */
+void time_text_minute(const char *rfc3339, char *out, size_t n);
 /* Validates YYYY-MM-DD and returns its day number (days since 1970-01-01); -1 if invalid. */
 long date_parse_days(const char *s);
 /* Today's Shanghai day number according to clock_now(). */

@@ -25,11 +25,10 @@ void page_ranking(struct req *r)
 	f.campaign = http_query(r, "campaign");
 	json_t *ctx = ranking_compute(db_reader(), &f);
 	/* The standing is of this moment: 「截至」 to the minute, Shanghai time. */
-	char now[32];
+	char now[32], as_of[32];
 	time_format_rfc3339(clock_now(), now, sizeof now);
-	now[10] = ' ';
-	now[16] = '\0';
-	json_object_set_new(ctx, "as_of", json_string(now));
+	time_text_minute(now, as_of, sizeof as_of);
+	json_object_set_new(ctx, "as_of", json_string(as_of));
 	http_page(r, 200, "ranking", ctx);
 }
 

@@ -553,21 +553,14 @@ static void cell_col(struct tmpl_table *t, int c, sqlite3_stmt *st, int col)
 		tmpl_table_setn(t, c, v, (size_t)sqlite3_column_bytes(st, col));
 }
 
-/* A time as a person reads it: "2026-12-03 14:13" of "2026-12-03T14:13:05+08:00" (the
- * ledger's times are Shanghai's). */
+/* A time as a person reads it (time_text_minute; the ledger's times are Shanghai's). */
 static void cell_time(struct tmpl_table *t, int c, sqlite3_stmt *st, int col)
 {
 	const char *v = (const char *)sqlite3_column_text(st, col);
+	char s[40];
 	if (!v)
 		return;
-	if (strlen(v) < 16 || v[10] != 'T') {
-		tmpl_table_set(t, c, v);
-		return;
-	}
-	char s[17];
-	memcpy(s, v, 16);
-	s[10] = ' ';
-	s[16] = '\0';
+	time_text_minute(v, s, sizeof s);
 	tmpl_table_set(t, c, s);
 }
 
