@@ -1,6 +1,6 @@
 # 满意台账 — build, run and test. `make run` and `make test` are all a newcomer needs.
 
-PKGS     := libmicrohttpd sqlite3 jansson libsodium libmagic gdlib libjpeg xlsxwriter
+PKGS     := libmicrohttpd sqlite3 jansson libsodium libmagic gdlib libjpeg xlsxwriter libzip expat
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
@@ -69,7 +69,7 @@ $(foreach t,$(TEST_SRC:tests/%.c=%),$(eval $(call test_rule,$(t))))
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input. They have a build of their own.
 FUZZ_BUILD   := build/fuzz
-FUZZ_TARGETS := fuzz_form fuzz_tmpl fuzz_json fuzz_csv fuzz_multipart
+FUZZ_TARGETS := fuzz_form fuzz_tmpl fuzz_json fuzz_csv fuzz_multipart fuzz_xlsx
 FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 

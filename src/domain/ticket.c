@@ -812,7 +812,7 @@ int ticket_prepare(struct db *db, json_t *in, struct ticket_input *t, json_t *er
 	if (loc && *loc) {
 		if (!unit_info(db, loc, &li) || (strcmp(li.kind, "community") && strcmp(li.kind, "village")))
 			field_error(errors, "location_unit", "所在社区/村不存在");
-		else if (unit && strcmp(li.parent, unit) != 0)
+		else if (t->unit_id && strcmp(li.parent, unit) != 0)
 			field_error(errors, "location_unit", "所在社区/村须属于属地单位");
 		else
 			t->location_unit_id = li.id;
@@ -914,7 +914,7 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 		"responsible_person, responsible_phone, urgency, urgency_rank, measures, requirement, deadline, "
 		"original_deadline, commitment, interim_measures, status, last_progress_on, created_at, created_by, "
 		"updated_at, unit_path, responsible_path, child_lists, received_on) VALUES (?1, ?2, ?3, nullif(?4, ''), ?5, "
-		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, ?25, "
+		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, ?30, "
 		"?26, ?25, ?27, ?28, 0, nullif(?29, ''))";
 	/* Repeats are looked for in the new ticket's own street only: a link shows each ticket to
 	 * whoever may see the other, and marks it for supervision. */
@@ -991,8 +991,13 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 	sqlite3_bind_text(st, 21, t->deadline, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 22, t->commitment, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 23, t->interim_measures, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 24, today, -1, SQLITE_STATIC);
+	/* Logged now, or kept from an import's file: progress is counted from when it was logged. */
+	const char *created = t->created_at[0] ? t->created_at : at;
+	char created_day[11];
+	str_copy(created_day, sizeof created_day, created);
+	sqlite3_bind_text(st, 24, created_day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 25, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 30, created, -1, SQLITE_STATIC);
 	if (t->who.id)
 		sqlite3_bind_int64(st, 26, t->who.id);
 	sqlite3_bind_text(st, 27, t->unit_path, -1, SQLITE_STATIC);

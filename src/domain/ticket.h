@@ -91,6 +91,7 @@ struct ticket_input {
 	const char *responsible_person, *responsible_phone, *urgency, *measures, *requirement;
 	const char *commitment, *interim_measures, *received_on;
 	char deadline[11];
+	char created_at[32]; /* RFC 3339; empty: now. An import keeps the file's 登记时间 */
 	char unit_code[33];
 	char unit_path[256], responsible_path[256];
 	struct actor who;

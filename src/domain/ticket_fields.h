@@ -42,7 +42,8 @@ struct ticket_field {
 	unsigned edit;      /* EDIT_* bits */
 	const char *column; /* what an edit writes (a code's _id column); NULL: not edited */
 	const char *export_key, *export_sub; /* where the export reads it in the ticket's JSON; NULL: not exported */
-	int import;         /* the import reads it: 0 no, 1 optional, 2 required */
+	int import;         /* the import reads it: 0 no, 1 optional, 2 required; a derived field
+			     * with 1 is a key (问题编号) or a fact (登记时间) an import keeps */
 	int input;          /* text and dates: where creation keeps it in struct ticket_input
 			     * (an offsetof), -1 for the rest */
 	unsigned width;     /* the export's column width, in characters */
@@ -51,6 +52,8 @@ struct ticket_field {
 	unsigned form;
 	const char *hint;   /* under the input */
 	const char *empty;  /* a select's choice of none (NULL: it has none) */
+	int masked;         /* personal data: masked in lists and exports for those who may not see it
+			     * (a masked cell coming back in an import is left alone) */
 };
 
 extern const struct ticket_field ticket_fields[];

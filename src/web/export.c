@@ -20,17 +20,68 @@
 
 /* The export's columns are the field table's rows (ticket_fields.c), in its order. */
 #define NCOLUMNS ticket_field_count
+/* Before them the sheet's own row number, as a paper ledger has. */
+#define SERIAL_LABEL "序号"
 
-/* One CSV field: quoted when needed; a leading = + - @ is defused so Excel runs no formula. */
+/*
+ * What the filter asks, in words: "状态：待整改；属地单位：兴仁街道" (sep between items), for
+ * the title row and the file's name.
+ */
+static void export_filter_text(struct db *db, const struct ticket_filter *f, struct buf *out, const char *sep)
+{
+	static const char *const by_options[] = {
+		[FO_STREETS] = "SELECT name FROM units WHERE code = ?1",
+		[FO_RESPONSIBLE] = "SELECT name FROM units WHERE code = ?1",
+		[FO_DOMAINS] = "SELECT name FROM domains WHERE code = ?1",
+		[FO_SOURCES] = "SELECT name FROM sources WHERE code = ?1",
+		[FO_CATEGORIES] = "SELECT name FROM categories WHERE code = ?1",
+		[FO_CAMPAIGNS] = "SELECT name FROM campaigns WHERE code = ?1",
+	};
+	for (size_t i = 0; i < filter_field_count; i++) {
+		const struct filter_field *ff = &filter_fields[i];
+		const void *at = (const char *)f + ff->at;
+		if (ff->kind == FF_FLAG || ff->kind == FF_QUEUE) {
+			int v = *(const int *)at;
+			if (v == 1 || (v == 0 && ff->kind == FF_FLAG && ff->no_is_filter))
+				buf_printf(out, "%s%s%s", out->len ? sep : "", v ? "" : "非", ff->label);
+			continue;
+		}
+		const char *v = *(const char *const *)at;
+		if (!v || !*v)
+			continue;
+		const char *shown = v;
+		char name[128] = "";
+		if (ff->kind == FF_VALUES && ff->values && vs_has(ff->values, v)) {
+			shown = vs_label(ff->values, v);
+		} else if (ff->kind == FF_OPTIONS && db && ff->options < ARRAY_LEN(by_options) && by_options[ff->options]) {
+			sqlite3_stmt *st = db_prepare(db, by_options[ff->options]);
+			if (st) {
+				sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+				if (sqlite3_step(st) == SQLITE_ROW)
+					str_copy(name, sizeof name, db_text(st, 0));
+				db_done(st);
+			}
+			if (name[0])
+				shown = name;
+		}
+		if (!strcmp(sep, "-"))
+			buf_printf(out, "%s%s", out->len ? sep : "", shown);
+		else
+			buf_printf(out, "%s%s：%s", out->len ? sep : "", ff->label, shown);
+	}
+}
+
+/* One CSV field: quoted when needed; a leading = + - @ is defused so Excel runs no formula
+ * (and a leading ' marked the same way, so that the import takes exactly one ' away). */
 static void csv_field(struct buf *b, const char *s)
 {
-	int quote = strpbrk(s, ",\"\r\n") != NULL || (*s && strchr("=+-@", *s));
+	int quote = strpbrk(s, ",\"\r\n") != NULL || (*s && strchr("=+-@'", *s));
 	if (!quote) {
 		buf_puts(b, s);
 		return;
 	}
 	buf_putc(b, '"');
-	if (*s && strchr("=+-@", *s))
+	if (*s && strchr("=+-@'", *s))
 		buf_putc(b, '\'');
 	for (; *s; s++) {
 		if (*s == '"')
@@ -56,6 +107,7 @@ static const char *text_of(json_t *v, char *num, size_t n)
 static void prepare_row(struct db *db, json_t *t, int unmasked)
 {
 	static const char q_latest[] = "SELECT note FROM progress WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1";
+	static const char q_callback[] = "SELECT result, at FROM callbacks WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1";
 	static const char q_reporter[] = "SELECT reporter_name, reporter_phone FROM tickets WHERE id = ?1";
 	long long id = json_integer_value(json_object_get(t, "id"));
 	if (unmasked) {
@@ -82,6 +134,14 @@ static void prepare_row(struct db *db, json_t *t, int unmasked)
 		sqlite3_bind_int64(st, 1, id);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			json_object_set_new(t, "latest_progress", json_string(db_text(st, 0)));
+		db_done(st);
+	}
+	if (json_integer_value(json_object_get(t, "callback_count")) > 0 && (st = db_prepare(db, q_callback))) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			json_object_set_new(t, "callback_result_label", json_string(vs_label(&VS_CALLBACK_RESULT, db_text(st, 0))));
+			json_object_set_new(t, "callback_at", json_string(db_text(st, 1)));
+		}
 		db_done(st);
 	}
 }
@@ -167,22 +227,39 @@ static int export_record(struct req *r, const struct ticket_filter *f, const cha
 	return 1;
 }
 
-static void download_name(struct req *r, const char *ext)
+/*
+ * The file's name says what it holds: 问题整改台账-<unit>-<filters>-<date>.<ext> (RFC 6266's
+ * filename* in UTF-8, with an ASCII name beside it for old clients).
+ */
+static void download_name(struct req *r, const struct ticket_filter *f, const char *ext)
 {
-	char date[16], cd[128];
+	char date[16];
 	time_format_date(clock_now(), date, sizeof date);
-	snprintf(cd, sizeof cd, "attachment; filename=\"ledger-%s.%s\"", date, ext);
-	http_header(r, "Content-Disposition", cd);
+	struct buf name, cd;
+	buf_init(&name);
+	buf_init(&cd);
+	buf_printf(&name, "问题整改台账-%s", r->user.unit_name);
+	struct buf what;
+	buf_init(&what);
+	export_filter_text(db_reader(), f, &what, "-");
+	if (what.len)
+		buf_printf(&name, "-%s", what.data);
+	buf_free(&what);
+	buf_printf(&name, "-%s.%s", date, ext);
+	buf_printf(&cd, "attachment; filename=\"ledger-%s.%s\"; filename*=UTF-8''", date, ext);
+	buf_url_encode(&cd, name.data, "-_.");
+	http_header(r, "Content-Disposition", cd.data);
+	buf_free(&name);
+	buf_free(&cd);
 }
 
 static void csv_row(json_t *t, long long row, void *arg)
 {
-	(void)row;
 	struct buf *out = arg;
+	buf_printf(out, "%lld", row);
 	for (size_t c = 0; c < NCOLUMNS; c++) {
 		char num[32];
-		if (c)
-			buf_putc(out, ',');
+		buf_putc(out, ',');
 		csv_field(out, cell(t, c, num, sizeof num));
 	}
 	buf_puts(out, "\r\n");
@@ -197,6 +274,7 @@ struct csv_stream {
 	int nstrings;
 	struct ticket_cursor at;
 	enum list_dir dir;
+	long long rows;
 	int unmasked, header_sent, done;
 };
 
@@ -221,10 +299,9 @@ static int csv_stream_next(void *arg, struct buf *out)
 	struct csv_stream *s = arg;
 	if (!s->header_sent) {
 		s->header_sent = 1;
-		buf_puts(out, "\xEF\xBB\xBF");
+		buf_puts(out, "\xEF\xBB\xBF" SERIAL_LABEL);
 		for (size_t c = 0; c < NCOLUMNS; c++) {
-			if (c)
-				buf_putc(out, ',');
+			buf_putc(out, ',');
 			buf_puts(out, ticket_fields[c].label);
 		}
 		buf_puts(out, "\r\n");
@@ -240,7 +317,7 @@ static int csv_stream_next(void *arg, struct buf *out)
 	json_array_foreach(items, i, t)
 	{
 		prepare_row(db, t, s->unmasked);
-		csv_row(t, 0, out);
+		csv_row(t, ++s->rows, out);
 	}
 	json_t *last = json_array_get(items, json_array_size(items) - 1);
 	if (last && more) {
@@ -278,7 +355,7 @@ void api_export_csv(struct req *r)
 		*fields[i] = keep(s, *fields[i]);
 	s->dir = LIST_FIRST;
 	s->unmasked = unmasked;
-	download_name(r, "csv");
+	download_name(r, &f, "csv");
 	http_stream(r, "text/csv; charset=utf-8", csv_stream_next, csv_stream_free, s);
 }
 
@@ -286,31 +363,59 @@ void api_export_csv(struct req *r)
 
 struct xlsx_state {
 	lxw_worksheet *ws;
-	lxw_format *date, *wrap, *light[3];
+	lxw_format *date, *time, *wrap, *light[3];
 };
 
+/* The sheet's rows: a title row, the header, then the tickets. */
+#define XLSX_FIRST_ROW 2
+
+/* A cell's text as an Excel date (YYYY-MM-DD) or date and time (RFC 3339, Beijing time). */
+static int excel_time(const char *v, lxw_datetime *dt)
+{
+	memset(dt, 0, sizeof *dt);
+	time_t t;
+	if (strlen(v) == 10 && date_parse_days(v) >= 0)
+		return sscanf(v, "%d-%d-%d", &dt->year, &dt->month, &dt->day) == 3 ? 1 : 0;
+	if (strlen(v) > 10 && time_parse_rfc3339(v, &t) == 0) {
+		char local[32];
+		time_format_rfc3339(t, local, sizeof local); /* in +08:00 whatever the text's offset */
+		int sec;
+		if (sscanf(local, "%d-%d-%dT%d:%d:%d", &dt->year, &dt->month, &dt->day, &dt->hour, &dt->min, &sec) != 6)
+			return 0;
+		dt->sec = sec;
+		return 2;
+	}
+	return 0;
+}
+
+/* The colour of a 时限标识 or 回访标识 cell: 0 red, 1 yellow, 2 green, -1 none. */
+static int flag_colour(const char *code)
+{
+	return !code ? -1 : !strcmp(code, "red") ? 0 : !strcmp(code, "yellow") ? 1 : !strcmp(code, "green") ? 2 : -1;
+}
 
 static void xlsx_row(json_t *t, long long row, void *arg)
 {
 	struct xlsx_state *x = arg;
+	lxw_row_t rr = (lxw_row_t)(row + XLSX_FIRST_ROW - 1);
+	worksheet_write_number(x->ws, rr, 0, (double)row, NULL);
 	for (size_t c = 0; c < NCOLUMNS; c++) {
 		char num[32];
 		const char *v = cell(t, c, num, sizeof num);
 		const char *key = ticket_fields[c].export_key;
-		lxw_row_t rr = (lxw_row_t)row;
-		lxw_col_t cc = (lxw_col_t)c;
-		long d;
-		if ((ticket_fields[c].type == FT_DATE || !strcmp(key, "original_deadline")) && (d = date_parse_days(v)) >= 0) {
-			lxw_datetime dt = { 0 };
-			sscanf(v, "%d-%d-%d", &dt.year, &dt.month, &dt.day);
-			worksheet_write_datetime(x->ws, rr, cc, &dt, x->date);
+		lxw_col_t cc = (lxw_col_t)(c + 1);
+		lxw_datetime dt;
+		int kind, k;
+		if (!*v)
+			continue;
+		if (strcmp(key, "source_ref") && (kind = excel_time(v, &dt)) > 0) {
+			worksheet_write_datetime(x->ws, rr, cc, &dt, kind == 1 ? x->date : x->time);
 		} else if (!strcmp(key, "return_count") || !strcmp(key, "unsatisfied_count")) {
 			worksheet_write_number(x->ws, rr, cc, atof(v), NULL);
-		} else if (!strcmp(key, "light_label") && *v) {
-			const char *light = json_string_value(json_object_get(t, "light"));
-			int k = !strcmp(light, "red") ? 0 : !strcmp(light, "yellow") ? 1 : 2;
-			worksheet_write_string(x->ws, rr, cc, v, x->light[k]);
-		} else if (*v) {
+		} else if (!strcmp(key, "light_label") || !strcmp(key, "color_label")) {
+			k = flag_colour(json_string_value(json_object_get(t, !strcmp(key, "light_label") ? "light" : "color")));
+			worksheet_write_string(x->ws, rr, cc, v, k >= 0 ? x->light[k] : NULL);
+		} else {
 			/* A leading = would be a formula to Excel: write_string keeps it text. */
 			worksheet_write_string(x->ws, rr, cc, v, strlen(v) > 40 ? x->wrap : NULL);
 		}
@@ -365,13 +470,41 @@ void api_export_xlsx(struct req *r)
 		format_set_font_color(x.light[k], k == 1 ? 0x000000 : 0xFFFFFF);
 		format_set_align(x.light[k], LXW_ALIGN_CENTER);
 	}
+	x.time = workbook_add_format(wb);
+	format_set_num_format(x.time, "yyyy-mm-dd hh:mm");
+	/* The title: whose ledger, which part of it, as of when. */
+	lxw_format *title = workbook_add_format(wb);
+	format_set_bold(title);
+	format_set_font_size(title, 14);
+	struct buf what, line;
+	buf_init(&what);
+	buf_init(&line);
+	export_filter_text(db_reader(), &f, &what, "；");
+	char now[32], asof[32];
+	time_format_rfc3339(clock_now(), now, sizeof now);
+	time_text_minute(now, asof, sizeof asof);
+	buf_printf(&line, "%s 问题整改台账（%s）  截至 %s", r->user.unit_name, what.len ? what.data : "全部问题", asof);
+	worksheet_write_string(ws, 0, 0, line.data, title);
+	worksheet_set_row(ws, 0, 24, NULL);
+	buf_free(&what);
+	buf_free(&line);
+	const lxw_row_t hr = XLSX_FIRST_ROW - 1;
+	worksheet_set_column(ws, 0, 0, 6, NULL);
+	worksheet_write_string(ws, hr, 0, SERIAL_LABEL, head);
 	for (size_t c = 0; c < NCOLUMNS; c++) {
-		worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, (double)ticket_fields[c].width, NULL);
-		worksheet_write_string(ws, 0, (lxw_col_t)c, ticket_fields[c].label, head);
+		worksheet_set_column(ws, (lxw_col_t)(c + 1), (lxw_col_t)(c + 1), (double)ticket_fields[c].width, NULL);
+		worksheet_write_string(ws, hr, (lxw_col_t)(c + 1), ticket_fields[c].label, head);
 	}
-	worksheet_freeze_panes(ws, 1, 0);
+	worksheet_freeze_panes(ws, XLSX_FIRST_ROW, 2);
+	/* Printed: A4 landscape, as wide as the page, the header on every page, pages numbered. */
+	worksheet_set_landscape(ws);
+	worksheet_set_paper(ws, 9);
+	worksheet_fit_to_pages(ws, 1, 0);
+	worksheet_repeat_rows(ws, hr, hr);
+	worksheet_set_margins(ws, 0.4, 0.4, 0.6, 0.6);
+	worksheet_set_footer(ws, "&C第 &P 页，共 &N 页");
 	long long rows = export_each(db_reader(), &f, unmasked, xlsx_row, &x);
-	worksheet_autofilter(ws, 0, 0, (lxw_row_t)rows, (lxw_col_t)(NCOLUMNS - 1));
+	worksheet_autofilter(ws, hr, 0, (lxw_row_t)(hr + rows), (lxw_col_t)NCOLUMNS);
 	lxw_error err = workbook_close(wb);
 	if (err != LXW_NO_ERROR) {
 		unlink(path);
@@ -392,6 +525,6 @@ void api_export_xlsx(struct req *r)
 		http_error(r, 500, "storage", "无法生成导出文件");
 		return;
 	}
-	download_name(r, "xlsx");
+	download_name(r, &f, "xlsx");
 	http_file(r, fd, st.st_size, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
 }

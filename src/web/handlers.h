@@ -110,13 +110,18 @@ void api_import(struct req *r);
 void page_import(struct req *r);
 void page_import_post(struct req *r);
 void page_import_progress(struct req *r);
+void page_import_rejected(struct req *r);
+void page_import_template(struct req *r);
 struct import_progress;
 /*
- * Imports the CSV in data[0..len): the report {imported, skipped, rejected, rows}, or NULL
- * with e set when the file as a whole cannot be read. progress (may be NULL) is kept current.
+ * Imports the sheet in data[0..len) (an .xlsx workbook or CSV, told by its first bytes): the
+ * report {imported, updated, unchanged, skipped, rejected_rows, rejected, reasons, outcomes,
+ * rejected_csv, ...}, or NULL with e set when the file as a whole cannot be read. update:
+ * rows naming a ticket update it rather than being skipped. progress (may be NULL) is kept
+ * current.
  */
-json_t *import_csv(struct db *db, const struct subject *who, struct actor actor, const char *data, size_t len,
-		   struct import_progress *progress, struct err *e);
+json_t *import_file(struct db *db, const struct subject *who, struct actor actor, const char *data, size_t len,
+		    int update, struct import_progress *progress, struct err *e);
 /* Waits until the imports running in the background are done (before the database closes). */
 void import_wait_all(void);
 

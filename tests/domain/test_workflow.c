@@ -150,7 +150,10 @@ int main(void)
 		if (f->edit & (EDIT_STAFF | EDIT_ASSIGN))
 			CHECK(f->column != NULL && f->type != FT_DERIVED);
 		if (f->type == FT_DERIVED)
-			CHECK(f->edit == 0 && f->import == 0 && f->input < 0);
+			CHECK(f->edit == 0 && f->input < 0 && f->import <= 1);
+		/* A derived value the import reads is the key it finds a ticket by, or the time it keeps. */
+		if (f->type == FT_DERIVED && f->import)
+			CHECK(!strcmp(f->name, "code") || !strcmp(f->name, "created_at"));
 		if (f->input >= 0)
 			CHECK(f->type == FT_TEXT || f->type == FT_PHONE || f->type == FT_DATE);
 		CHECK(f->export_key != NULL && f->width > 0);

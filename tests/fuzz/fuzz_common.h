@@ -8,12 +8,13 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "demo.h"
 #include "migrate.h"
 
-static struct db *fuzz_db(void)
+static inline struct db *fuzz_db(void)
 {
 	static struct db *db;
 	if (db)
@@ -34,6 +35,30 @@ static struct db *fuzz_db(void)
 	demo_install(db, null, &e);
 	fclose(null);
 	return db;
+}
+
+/* For the targets that write: the demo district in a file of its own under /tmp (the writer
+ * thread needs one), with the pool of connections started on it. Once per process. */
+static inline void fuzz_writer(const char *name)
+{
+	static int started;
+	if (started)
+		return;
+	fuzz_db();
+	char path[96];
+	snprintf(path, sizeof path, "/tmp/ledger-fuzz-%s-%d.db", name, (int)getpid());
+	struct err e = { 0 };
+	struct db *w = db_open(path, &e);
+	char dir[4096];
+	const char *root = getenv("LEDGER_ROOT");
+	snprintf(dir, sizeof dir, "%s/migrations", root ? root : ".");
+	migrate_run(w, dir, &e);
+	FILE *null = fopen("/dev/null", "w");
+	demo_install(w, null, &e);
+	fclose(null);
+	db_close(w);
+	db_pool_start(path, &e);
+	started = 1;
 }
 
 #endif

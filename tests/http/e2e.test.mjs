@@ -152,7 +152,7 @@ test('browser journey: log, accept, report, submit; return, verify, callback; da
   const file = await download.path();
   const bytes = readFileSync(file);
   assert.equal(bytes.subarray(0, 2).toString(), 'PK');
-  assert.match(download.suggestedFilename(), /^ledger-2023-09-10\.xlsx$/);
+  assert.match(download.suggestedFilename(), /^问题整改台账-区社会事务综合服务中心-黄标-2023-09-10\.xlsx$/);
   await page.goto(`${srv.base}/reports/dispatch?date=2023-09-10`);
   await accessible(page, 'dispatch');
   await shot(page, 'reviewer-dispatch');

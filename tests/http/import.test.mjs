@@ -42,7 +42,8 @@ test('a file with good and bad rows: each bad row reported with its row number a
   assert.equal(rep.skipped, 1);
   assert.deepEqual(rep.rejected.map((x) => x.line), [4, 5, 8]);
   assert.match(rep.rejected[0].reason, /整改时限须为有效日期/);
-  assert.match(rep.rejected[1].reason, /属地单位/);
+  assert.equal(rep.rejected[1].column, '属地单位');
+  assert.match(rep.rejected[1].reason, /^“不存在街道”不存在，可填写：兴仁街道、兴城街道、张范街道/);
   assert.match(rep.rejected[2].reason, /请填写问题标题/);
   const t = JSON.parse(sql(srv.db, "SELECT json_object('d', description, 'dl', deadline, 'u', urgency, 'loc', (SELECT code FROM units WHERE id = location_unit_id)) FROM tickets WHERE source_ref = 'HL-002'"));
   assert.equal(t.d, '描述，含逗号, 和 "引号"\n第二行');
@@ -92,10 +93,18 @@ test('the export read back by the import, on another server, creates the same ti
   const other = await startServer();
   try {
     const rv = await apiLogin(other.base, 'zhongxin');
-    const r = await as(rv)(`${other.base}/api/v1/import`, { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: csv });
-    const rep = await r.json();
     const n = Number(sql(srv.db, 'SELECT count(*) FROM tickets'));
-    assert.equal(rep.imported + rep.rejected.length, n, JSON.stringify(rep.rejected.slice(0, 3)));
+    // Its 问题编号 are this ledger's: another ledger has none of them, and says so by column.
+    let r = await as(rv)(`${other.base}/api/v1/import`, { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: csv });
+    let rep = await r.json();
+    assert.equal(rep.imported, 0);
+    assert.equal(rep.rejected_rows, n);
+    assert.deepEqual([...new Set(rep.rejected.map((x) => x.column))], ['问题编号']);
+    assert.equal(sql(other.db, "SELECT count(*) FROM tickets WHERE source_ref LIKE 'RT-%'"), '0');
+    // With the column renamed (so not read) the rows are new to it.
+    r = await as(rv)(`${other.base}/api/v1/import`, { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: csv.replace(',问题编号,', ',旧编号,') });
+    rep = await r.json();
+    assert.equal(rep.imported + rep.rejected_rows, n, JSON.stringify(rep.rejected.slice(0, 3)));
     const t = JSON.parse(sql(other.db, "SELECT json_object('t', title, 'c', (SELECT code FROM categories WHERE id = category_id), 'd', (SELECT code FROM domains WHERE id = domain_id), 'p', reporter_phone) FROM tickets WHERE source_ref = 'RT-1'"));
     assert.deepEqual(t, { t: '往返测试 1', c: 'suggestion', d: 'property_service', p: '13700001111' });
   } finally {
@@ -126,8 +135,8 @@ test('the import page runs the file in the background, shows progress, then the 
   assert.match(location, /^\/import\/\d+$/);
   const pages = await follow(reviewer, location);
   const html = pages.at(-1);
-  assert.match(html, /新增 <strong>1<\/strong> 件，跳过（原工单号已存在）<strong>0<\/strong> 件，未导入 <strong>1<\/strong> 行/);
-  assert.match(html, /<td>3<\/td><td>请填写问题标题<\/td>/);
+  assert.match(html, /共 2 行：新增 <strong>1<\/strong> 件，已在台账中跳过 <strong>0<\/strong> 件，未导入 <strong>1<\/strong> 行/);
+  assert.match(html, /<td>3<\/td><td>问题标题<\/td><td>请填写问题标题<\/td>/);
   // Only who started it sees it; an unknown one is 404.
   assert.equal(ledger(['user', 'add', '--db', srv.db, '--login', 'rv2', '--role', 'reviewer', '--unit', 'SWZX'], { input: 'Demo#2023\n' }).code, 0);
   const other = await apiLogin(srv.base, 'rv2');
@@ -188,8 +197,8 @@ test('受理日期 (received_on): form and API, edit, page, export and import, e
   const csv = (await (await as(reviewer)(`${srv.base}/api/v1/export.csv?q=${encodeURIComponent('受理日期测试')}`)).text()).replace(/^\uFEFF/, '');
   const [head, line] = csv.split('\r\n');
   const cols = head.split(',');
-  assert.equal(cols[4], '受理日期');
-  assert.equal(line.split(',')[4], '2023-09-07');
+  assert.equal(cols[5], '受理日期');
+  assert.equal(line.split(',')[5], '2023-09-07');
   const r = await post(reviewer, [header.join(','), row({ ...base, '原工单号': 'HL-RECV-1', '问题标题': '受理日期导入', '受理日期': '2023/9/6' })].join('\r\n'));
   const rep = await r.json();
   assert.equal(rep.imported, 1, JSON.stringify(rep));

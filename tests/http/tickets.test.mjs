@@ -624,12 +624,16 @@ test('CSV export: reviewers only, BOM and Chinese headers, masked unless asked, 
   const r = await json(reviewer, `/api/v1/export.csv?unit=XR&q=${encodeURIComponent('前进村自来水')}`);
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/csv; charset=utf-8/);
-  assert.match(r.headers.get('content-disposition'), /attachment; filename="ledger-2023-09-10\.csv"/);
+  assert.match(r.headers.get('content-disposition'), /attachment; filename="ledger-2023-09-10\.csv"; filename\*=UTF-8''/);
+  // The name says what it holds: whose ledger, which part, which day.
+  assert.equal(decodeURIComponent(r.headers.get('content-disposition').split("UTF-8''")[1]),
+    '问题整改台账-区社会事务综合服务中心-前进村自来水-兴仁街道-2023-09-10.csv');
   const bytes = Buffer.from(await r.arrayBuffer());
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   const text = bytes.subarray(3).toString('utf8');
   const lines = text.trim().split('\r\n');
-  assert.match(lines[0], /^问题编号,所属行动,问题来源,原工单号,受理日期,类别,领域,问题标题,问题描述/);
+  assert.match(lines[0], /^序号,问题编号,所属行动,问题来源,原工单号,受理日期,类别,领域,问题标题,问题描述/);
+  assert.match(lines[1], /^1,XR-/);
   assert.ok(lines.length > 5);
   assert.doesNotMatch(text, /13812345678/);
   assert.match(text, /138\*\*\*\*5678/);
@@ -672,18 +676,20 @@ test('Excel export: Chinese headers, frozen header row, widths, dates as dates, 
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('content-type'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
   assert.match(r.headers.get('content-disposition'), /filename="ledger-2023-09-10\.xlsx"/);
+  assert.match(decodeURIComponent(r.headers.get('content-disposition')), /问题整改台账-区社会事务综合服务中心-兴仁街道-2023-09-10\.xlsx$/);
   const files = await unzip(Buffer.from(await r.arrayBuffer()));
   const sheet = files['xl/worksheets/sheet1.xml'].toString('utf8');
   const strings = (files['xl/sharedStrings.xml'] || Buffer.alloc(0)).toString('utf8');
   const text = sheet + strings;
   for (const h of ['问题编号', '所属行动', '问题描述', '整改时限', '时限标识', '最新进展']) assert.ok(text.includes(h), h);
-  assert.match(sheet, /<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"\/>/);
-  assert.match(sheet, /<col min="9" max="9" width="40/); // 问题描述, after 受理日期
+  // A title row above the header; the header and the first two columns (序号, 问题编号) stay in view.
+  assert.match(sheet, /<pane xSplit="2" ySplit="2" topLeftCell="C3" activePane="bottomRight" state="frozen"\/>/);
+  assert.match(sheet, /<col min="10" max="10" width="40/); // 问题描述, after 序号 and 受理日期
   const rows = (sheet.match(/<row /g) || []).length;
   const expected = Number(sql(srv.db, "SELECT count(*) FROM tickets WHERE unit_id = (SELECT id FROM units WHERE code = 'XR')"));
-  assert.equal(rows, expected + 1);
-  // 整改时限 (column U) holds date serials, not text: 2023-09-25 is 45194.
-  assert.match(sheet, /<c r="U\d+" s="\d+"><v>45194<\/v><\/c>/);
+  assert.equal(rows, expected + 2);
+  // 整改时限 (column V) holds date serials, not text: 2023-09-25 is 45194.
+  assert.match(sheet, /<c r="V\d+" s="\d+"><v>45194<\/v><\/c>/);
   assert.ok(text.includes('138****5678'));
   assert.ok(!text.includes('13812345678'));
   // The light column carries a fill: its style differs from plain cells.
