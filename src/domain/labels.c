@@ -10,7 +10,7 @@
 	const struct value_set name = { name##_pairs, sizeof name##_pairs / sizeof name##_pairs[0] }
 
 SET(VS_STATUS, { "open", "待整改" }, { "rectifying", "整改中" }, { "verifying", "待验收" }, { "closed", "已销号" });
-SET(VS_URGENCY, { "urgent", "紧急" }, { "normal", "一般" }, { "complex", "复杂" });
+SET(VS_URGENCY, { "urgent", "紧急" }, { "normal", "一般" });
 SET(VS_LIGHT, { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" });
 SET(VS_COLOR, { "green", "绿标" }, { "yellow", "黄标" }, { "red", "红标" });
 SET(VS_CALLBACK_RESULT, { "satisfied", "满意" }, { "basically_satisfied", "基本满意" }, { "unsatisfied", "不满意" });

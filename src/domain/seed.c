@@ -285,9 +285,9 @@ static int seed_ticket(struct seed_ctx *c, long index)
 		"responsible_person, urgency, urgency_rank, measures, deadline, original_deadline, commitment, "
 		"interim_measures, status, return_count, unsatisfied_count, callback_count, color, supervised, "
 		"last_progress_on, closed_on, created_at, updated_at, unit_path, responsible_path, child_lists, relapsed, "
-		"extension_deadline, extension_reason) VALUES "
+		"extension_deadline, extension_reason, complex) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?30, 0, ?32, ?33, ?34)";
+		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?30, 0, ?32, ?33, ?34, ?35)";
 	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, result, method, note) VALUES (?1, ?2, ?3, ?4, ?5)";
 	static const char q_progress[] = "INSERT INTO progress (ticket_id, on_date, at, kind, note) VALUES (?1, ?2, ?3, ?4, ?5)";
 	static const char q_link[] = "INSERT OR IGNORE INTO ticket_links (ticket_id, other_id, reason) VALUES (?1, ?2, 'repeat')";
@@ -344,8 +344,6 @@ static int seed_ticket(struct seed_ctx *c, long index)
 	}
 	/* Beyond the rectification phase: a complex case, with its commitment (seed 000 §三.二.2). */
 	int complex = c->rectify_end > 0 && deadline > c->rectify_end;
-	if (complex && urgency == 2)
-		urgency = 1;
 
 	/* The last progress note: within the week for most, over a week ago for the stale. */
 	long last_progress = created;
@@ -406,7 +404,7 @@ static int seed_ticket(struct seed_ctx *c, long index)
 	sqlite3_bind_text(st, 11, phone, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 12, c->u[street].id);
 	sqlite3_bind_text(st, 13, "", -1, SQLITE_STATIC);
-	static const char *const urg[] = { "urgent", "complex", "normal" };
+	static const char *const urg[] = { "urgent", "", "normal" };
 	sqlite3_bind_text(st, 14, urg[urgency], -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 15, urgency);
 	sqlite3_bind_text(st, 16, "立即组织排查，制定整改方案", -1, SQLITE_STATIC);
@@ -414,6 +412,7 @@ static int seed_ticket(struct seed_ctx *c, long index)
 	sqlite3_bind_text(st, 18, d_original, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 19, complex ? "限期内完成整改并向群众公开整改进度" : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 20, complex ? "先行采取临时措施，保障群众基本需求" : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 35, complex);
 	sqlite3_bind_text(st, 21, statuses[status], -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 22, returned);
 	sqlite3_bind_int(st, 23, unsat);

@@ -30,13 +30,13 @@
 	"t.requirement, t.deadline, t.original_deadline, t.commitment, t.interim_measures, t.status, "           \
 	"t.return_count, t.unsatisfied_count, t.callback_count, t.color, t.supervised, t.relapsed, "             \
 	"t.extension_deadline, t.extension_reason, t.last_progress_on, t.closed_on, t.created_at, "             \
-	"t.updated_at, t.version, t.urgency_rank, t.received_on "
+	"t.updated_at, t.version, t.urgency_rank, t.received_on, t.complex "
 #define TICKET_FROM "FROM tickets t "
 
 /* What a list page shows of a ticket; the columns brief_read reads. */
 #define BRIEF_COLUMNS                                                                                          \
 	"t.id, t.code, t.title, t.supervised, t.urgency, t.deadline, t.status, t.color, t.last_progress_on, "     \
-	"t.unit_id, t.responsible_unit_id, t.urgency_rank "
+	"t.unit_id, t.responsible_unit_id, t.urgency_rank, t.complex "
 enum { BRIEF_DEADLINE = 5, BRIEF_RANK = 11, FULL_DEADLINE = 20, FULL_RANK = 38 };
 
 /* Text from the database as JSON, "" for NULL. The database holds only valid UTF-8 (every
@@ -93,6 +93,7 @@ static void brief_read(sqlite3_stmt *st, const struct codebook *cb, struct ticke
 	b->code = text_or_none(st, 1);
 	b->title = text_or_none(st, 2);
 	b->supervised = sqlite3_column_int(st, 3);
+	b->complex = sqlite3_column_int(st, 12);
 	b->urgency = text_or_none(st, 4);
 	b->deadline = text_or_none(st, 5);
 	b->status = text_or_none(st, 6);
@@ -124,6 +125,7 @@ static json_t *brief_json(const struct ticket_brief *b)
 	put(t, "code", str_or_null(b->code));
 	put(t, "title", str_or_null(b->title));
 	put(t, "supervised", json_boolean(b->supervised));
+	put(t, "complex", json_boolean(b->complex));
 	put(t, "urgency", str_or_null(b->urgency));
 	put(t, "deadline", str_or_null(b->deadline));
 	put(t, "status", str_or_null(b->status));
@@ -402,6 +404,7 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_col(o, "updated_at", st, 36);
 	out_int(o, "version", sqlite3_column_int(st, 37));
 	out_col_or_null(o, "received_on", st, 39);
+	out_bool(o, "complex", sqlite3_column_int(st, 40));
 	static const struct {
 		const char *key;
 		enum codebook_table table;
@@ -617,7 +620,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 static const char q_ticket_page[] =
 	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path, t.child_lists " TICKET_FROM "WHERE t.id = ?1";
 static const struct ref_columns page_ref_columns = { .status = 24, .version = 37, .extension_deadline = 31,
-						     .unit_path = 40, .responsible_path = 41, .child_lists = 42 };
+						     .unit_path = 41, .responsible_path = 42, .child_lists = 43 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
 		     struct tmpl_table *t)
@@ -842,8 +845,12 @@ int ticket_prepare(struct db *db, json_t *in, struct ticket_input *t, json_t *er
 	}
 
 	t->urgency = urgency && *urgency ? urgency : "normal";
+	/* Older sheets and clients wrote a complex case as the urgency 复杂: its complexity is
+	 * decided by the deadline below, its urgency is then the ordinary one. */
+	if (!strcmp(t->urgency, "complex") || !strcmp(t->urgency, "复杂"))
+		t->urgency = "normal";
 	if (urgency_rank(t->urgency) < 0)
-		field_error(errors, "urgency", "缓急须为紧急、一般或复杂");
+		field_error(errors, "urgency", "缓急须为紧急或一般");
 
 	/* The deadline: as given (a past one is accepted: backlogs arrive overdue), else the
 	 * end of the rectification phase. Beyond that end the case is complex by definition. */
@@ -861,7 +868,7 @@ int ticket_prepare(struct db *db, json_t *in, struct ticket_input *t, json_t *er
 	if (t->deadline[0] && deadline_needs_commitment(date_parse_days(t->deadline), end)) {
 		char end_s[11];
 		time_format_date((time_t)end * 86400 - 8 * 3600, end_s, sizeof end_s);
-		t->urgency = "complex";
+		t->complex = 1;
 		if (!*t->commitment)
 			field_error(errors, "commitment", "整改时限超出集中整改阶段（截至 %s），须填写向群众公开的整改承诺",
 				    end_s);
@@ -913,9 +920,9 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 		"description, location_unit_id, address, reporter_name, reporter_phone, unit_id, responsible_unit_id, "
 		"responsible_person, responsible_phone, urgency, urgency_rank, measures, requirement, deadline, "
 		"original_deadline, commitment, interim_measures, status, last_progress_on, created_at, created_by, "
-		"updated_at, unit_path, responsible_path, child_lists, received_on) VALUES (?1, ?2, ?3, nullif(?4, ''), ?5, "
-		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, ?30, "
-		"?26, ?25, ?27, ?28, 0, nullif(?29, ''))";
+		"updated_at, unit_path, responsible_path, child_lists, received_on, complex) VALUES (?1, ?2, ?3, nullif(?4, ''), "
+		"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, "
+		"?30, ?26, ?25, ?27, ?28, 0, nullif(?29, ''), ?31)";
 	/* Repeats are looked for in the new ticket's own street only: a link shows each ticket to
 	 * whoever may see the other, and marks it for supervision. */
 	static const char q_repeat[] = "SELECT id FROM tickets WHERE location_unit_id = ?1 AND domain_id = ?2 AND id <> ?3 "
@@ -998,6 +1005,7 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 	sqlite3_bind_text(st, 24, created_day, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 25, at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 30, created, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 31, t->complex);
 	if (t->who.id)
 		sqlite3_bind_int64(st, 26, t->who.id);
 	sqlite3_bind_text(st, 27, t->unit_path, -1, SQLITE_STATIC);
@@ -1367,7 +1375,7 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 			break;
 		case FT_URGENCY:
 			if (urgency_rank(v) < 0) {
-				field_error(p->errors, key, "缓急须为紧急、一般或复杂");
+				field_error(p->errors, key, "缓急须为紧急或一般");
 				continue;
 			}
 			break;
@@ -1432,7 +1440,7 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 	}
 	/* Derived columns follow the edited ones; a deadline set before acceptance is the original. */
 	static const char q_derive[] =
-		"UPDATE tickets SET urgency_rank = CASE urgency WHEN 'urgent' THEN 0 WHEN 'complex' THEN 1 ELSE 2 END, "
+		"UPDATE tickets SET urgency_rank = CASE urgency WHEN 'urgent' THEN 0 ELSE 2 END, "
 		"responsible_path = (SELECT path FROM units WHERE id = responsible_unit_id), "
 		"original_deadline = CASE WHEN status = 'open' THEN deadline ELSE original_deadline END, "
 		"updated_at = ?2, version = version + 1 WHERE id = ?1";

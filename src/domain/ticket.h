@@ -51,7 +51,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 		"extension_request.deadline", "extension_request.reason", "last_progress_on", "closed_on", "light", \
 		"stale", "created_at", "updated_at", "version", "names.unit", "names.responsible_unit",            \
 		"names.location_unit", "names.domain", "names.source", "names.category", "names.campaign",         \
-		"names.status", "names.urgency", "received_on"
+		"names.status", "names.urgency", "received_on", "complex"
 /* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
 enum { TICKET_ROW_COLOR = 28, TICKET_ROW_LIGHT = 36 };
 /*
@@ -91,6 +91,7 @@ struct ticket_input {
 	const char *responsible_person, *responsible_phone, *urgency, *measures, *requirement;
 	const char *commitment, *interim_measures, *received_on;
 	char deadline[11];
+	int complex; /* the deadline passes the rectification phase's end */
 	char created_at[32]; /* RFC 3339; empty: now. An import keeps the file's 登记时间 */
 	char unit_code[33];
 	char unit_path[256], responsible_path[256];
@@ -216,7 +217,7 @@ struct ticket_brief {
 	const char *code, *title, *urgency, *deadline, *status, *color, *unit_name, *responsible_unit_name;
 	const char *light; /* "red", "yellow", "green"; NULL once closed */
 	const char *status_label, *urgency_label;
-	int supervised, stale;
+	int supervised, stale, complex;
 	struct ticket_cursor cursor;
 };
 

@@ -36,6 +36,7 @@ const struct ticket_field ticket_fields[] = {
 	{ "responsible_person", "责任人", FT_TEXT, 0, 64, A | F, "responsible_person", "responsible_person", NULL, 1, IN(responsible_person), 10, 304, NULL, NULL, 0 },
 	{ "responsible_phone", "责任人电话", FT_PHONE, 0, 32, A | F, "responsible_phone", "responsible_phone", NULL, 1, IN(responsible_phone), 14, 305, NULL, NULL, 0 },
 	{ "urgency", "缓急", FT_URGENCY, 0, 0, S | F, "urgency", "names", "urgency", 1, -1, 8, 205, NULL, NULL, 0 },
+	{ "complex", "复杂问题", FT_DERIVED, 0, 0, 0, NULL, "complex_label", NULL, 0, -1, 8, 0, NULL, NULL, 0 },
 	{ "measures", "整改措施", FT_TEXT, 0, 5000, S | F, "measures", "measures", NULL, 1, IN(measures), 30, 301, NULL, NULL, 0 },
 	{ "requirement", "整改要求", FT_TEXT, 0, 2000, S | F, "requirement", "requirement", NULL, 1, IN(requirement), 24, 302, NULL, NULL, 0 },
 	{ "deadline", "整改时限", FT_DATE, 0, 0, A | F | EDIT_KEEP, "deadline", "deadline", NULL, 1, -1, 12, 306, "默认为集中整改阶段结束日；超出该日的问题属于复杂问题，须填写整改承诺和应急措施。", NULL, 0 },

@@ -19,7 +19,7 @@ enum field_type {
 	FT_TEXT,        /* free text */
 	FT_PHONE,       /* digits, - + and spaces */
 	FT_DATE,        /* YYYY-MM-DD */
-	FT_URGENCY,     /* urgent, normal, complex (labels.h) */
+	FT_URGENCY,     /* urgent or normal (labels.h) */
 	FT_CATALOG,     /* a code of the taxonomy (lookup names its query in ticket.c) */
 	FT_UNIT,        /* a unit's code: owning, responsible, or place, each with its rule */
 	FT_DERIVED,     /* computed or kept by the workflow: shown and exported, never set */

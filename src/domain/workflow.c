@@ -131,8 +131,6 @@ int urgency_rank(const char *u)
 		return -1;
 	if (strcmp(u, "urgent") == 0)
 		return 0;
-	if (strcmp(u, "complex") == 0)
-		return 1;
 	if (strcmp(u, "normal") == 0)
 		return 2;
 	return -1;

@@ -100,7 +100,7 @@ const char *status_label(enum status s);
 /* -1 if unknown */
 int status_from_code(const char *code);
 
-/* urgent 0, complex 1, normal 2 (lists sort urgent first); -1 if unknown */
+/* urgent 0, normal 2 (lists sort urgent first; 1 was the old urgency "complex"); -1 if unknown */
 int urgency_rank(const char *urgency);
 const char *urgency_label(const char *urgency);
 

@@ -155,11 +155,12 @@ static void cursor_text(const struct ticket_cursor *c, char *out, size_t n)
 /* The list's rows as a template table: the names partials/ticket_row uses. */
 enum {
 	COL_ID, COL_CODE, COL_TITLE, COL_SUPERVISED, COL_STALE, COL_URGENCY, COL_URGENCY_NAME, COL_UNIT_NAME,
-	COL_RESP_NAME, COL_STATUS_NAME, COL_DEADLINE, COL_LIGHT, COL_LIGHT_LABEL, COL_COLOR, COL_COLOR_LABEL, NCOLS
+	COL_RESP_NAME, COL_STATUS_NAME, COL_DEADLINE, COL_LIGHT, COL_LIGHT_LABEL, COL_COLOR, COL_COLOR_LABEL, COL_COMPLEX,
+	NCOLS
 };
 static const char *const row_keys[NCOLS] = {
 	"id", "code", "title", "supervised", "stale", "urgency", "names.urgency", "names.unit",
-	"names.responsible_unit", "names.status", "deadline", "light", "light_label", "color", "color_label",
+	"names.responsible_unit", "names.status", "deadline", "light", "light_label", "color", "color_label", "complex",
 };
 
 struct list_page {
@@ -190,6 +191,7 @@ static void list_row(const struct ticket_brief *b, void *arg)
 	tmpl_table_set(t, COL_LIGHT_LABEL, vs_label(&VS_LIGHT, b->light));
 	tmpl_table_set(t, COL_COLOR, b->color);
 	tmpl_table_set(t, COL_COLOR_LABEL, vs_label(&VS_COLOR, b->color));
+	tmpl_table_set(t, COL_COMPLEX, b->complex ? "true" : NULL);
 }
 
 /* The filter form from the filter table: each row's input with the value the list uses. */
@@ -379,6 +381,11 @@ static void new_form(struct req *r, int status, json_t *values, json_t *errors)
 		errors = json_object();
 	json_t *ctx = json_pack("{s:O,s:O,s:o}", "v", values, "errors", errors, "groups",
 				ticket_form(db, values, errors, 1, 1));
+	/* A file chosen on a form that comes back is not kept: say so beside its field. */
+	if (status != 200 && r->upload.present && r->upload.size > 0)
+		json_object_set_new(ctx, "file_lost", json_string(r->upload.name));
+	if (json_object_get(errors, "confirm_past_deadline"))
+		json_object_set_new(ctx, "confirm_past", json_true());
 	json_decref(values);
 	json_decref(errors);
 	http_page(r, status, "ticket_new", ctx);
@@ -412,6 +419,9 @@ void page_ticket_new(struct req *r)
 	json_t *errors = json_object();
 	ticket_prepare(db_reader(), in, &t, errors);
 	json_decref(errors);
+	/* The form's default deadline is never a day already past (the phase may have ended). */
+	if (t.deadline[0] && date_parse_days(t.deadline) < date_today_days())
+		t.deadline[0] = '\0';
 	json_t *v = json_pack("{s:s,s:s,s:s,s:s}", "unit", street, "deadline", t.deadline, "urgency", "normal", "category",
 			      "complaint");
 	json_decref(in);
@@ -429,6 +439,21 @@ void page_ticket_create(struct req *r)
 	struct ticket_input t = { .who = http_actor(r), .creator = http_subject(r) };
 	json_t *errors = json_object();
 	if (ticket_prepare(db, in, &t, errors) != 0) {
+		new_form(r, 422, in, errors);
+		return;
+	}
+	/* A deadline before today makes the ticket overdue the moment it is logged: the form asks
+	 * first (a backlog logged late may need it; the API and the import take it as given). */
+	const char *confirmed = json_string_value(json_object_get(in, "confirm_past_deadline"));
+	if (date_parse_days(t.deadline) < date_today_days() && !(confirmed && !strcmp(confirmed, "1"))) {
+		const char *typed = json_string_value(json_object_get(in, "deadline"));
+		char msg[300];
+		snprintf(msg, sizeof msg,
+			 typed && *typed ? "整改时限 %s 早于今天，登记后即为逾期（红灯）。如确为补录的逾期问题，请勾选下方确认后再提交"
+					 : "默认整改时限（集中整改阶段结束日 %s）已过，请填写新的整改时限；如确为补录的逾期问题，请勾选下方确认",
+			 t.deadline);
+		json_object_set_new(errors, "deadline", json_string(msg));
+		json_object_set_new(errors, "confirm_past_deadline", json_string("请确认"));
 		new_form(r, 422, in, errors);
 		return;
 	}

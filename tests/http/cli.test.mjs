@@ -126,9 +126,19 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   assert.equal(ledger(['seed', '--db', db, '--tickets', '3000']).code, 0);
   // As the ledger was before 013.
   sql(db, 'DROP INDEX tickets_unit_path; CREATE INDEX tickets_unit_path ON tickets (unit_path, urgency_rank, deadline, id); ' +
-    "DELETE FROM sqlite_stat1 WHERE idx = 'tickets_unit_path'; ALTER TABLE tickets DROP COLUMN received_on; DROP INDEX tickets_created_order; DROP INDEX tickets_source_ref_alone; PRAGMA user_version = 12");
+    "DELETE FROM sqlite_stat1 WHERE idx = 'tickets_unit_path'; ALTER TABLE tickets DROP COLUMN received_on; DROP INDEX tickets_created_order; DROP INDEX tickets_source_ref_alone; " +
+    // Before 017 a complex case was stored as the urgency 'complex'.
+    "DROP TRIGGER tickets_complex; UPDATE tickets SET urgency = 'complex', urgency_rank = 1 WHERE complex = 1; ALTER TABLE tickets DROP COLUMN complex; PRAGMA user_version = 12");
+  const complexBefore = sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'");
+  assert.ok(Number(complexBefore) > 0);
   assert.equal(ledger(['init', '--db', db]).code, 0);
-  assert.equal(sql(db, 'PRAGMA user_version'), '16');
+  assert.equal(sql(db, 'PRAGMA user_version'), '17');
+  // 017: urgency and complexity apart; the deadline decides complexity from then on.
+  assert.equal(sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'"), '0');
+  assert.equal(sql(db, 'SELECT count(*) FROM tickets WHERE complex = 1'), complexBefore);
+  const one = sql(db, 'SELECT id FROM tickets WHERE complex = 1 LIMIT 1');
+  sql(db, `UPDATE tickets SET deadline = '2000-01-01' WHERE id = ${one}`);
+  assert.equal(sql(db, `SELECT complex FROM tickets WHERE id = ${one}`), '0');
   assert.equal(sql(db, "SELECT group_concat(name, ',') FROM pragma_index_info('tickets_unit_path')"),
     'unit_path,urgency_rank,deadline,id,created_at');
   assert.ok(Number(sql(db, "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE idx = 'tickets_unit_path'")) > 1000);

@@ -88,7 +88,25 @@ test('deadlines: a past one is accepted and red at once; beyond the phase needs 
   assert.match(error.fields.commitment, /整改承诺/);
   assert.ok(error.fields.interim_measures);
   const complex = await create(staff, { deadline: '2023-12-31', commitment: '年底前完成管网改造', interim_measures: '每日送水车两次' });
-  assert.equal(complex.urgency, 'complex');
+  assert.equal(complex.urgency, 'normal');
+  assert.equal(complex.complex, true);
+  // Urgency and complexity are two facts: an urgent complex case stays urgent, first in the list.
+  const both = await create(staff, { urgency: 'urgent', deadline: '2023-12-31', commitment: '年底前完成管网改造', interim_measures: '每日送水车两次' });
+  assert.equal(both.urgency, 'urgent');
+  assert.equal(both.complex, true);
+  const page = await (await as(staff)(`${base()}/tickets/${both.id}`)).text();
+  assert.match(page, /<span class="urgency urgency-urgent">紧急<\/span>\s*<span class="badge badge-complex">复杂问题<\/span>/);
+  // An older client's 复杂 is taken as 一般, complexity following the deadline.
+  const old = await create(staff, { urgency: 'complex', deadline: '2023-09-20' });
+  assert.equal(old.urgency, 'normal');
+  assert.equal(old.complex, false);
+  // A deadline moved within the phase makes the case ordinary again; beyond, complex.
+  const moved = await json(reviewer, `/api/v1/tickets/${both.id}`, 'PATCH', { version: both.version, deadline: '2023-09-20' });
+  assert.equal(moved.status, 200);
+  assert.equal((await moved.json()).complex, false);
+  const list = await (await json(staff, '/api/v1/tickets?per_page=100')).json();
+  const rank = (t) => (t.urgency === 'urgent' ? 0 : 1);
+  assert.deepEqual(list.items.map(rank), [...list.items.map(rank)].sort((a, b) => a - b));
 });
 
 test('the whole workflow, with every refusal changing nothing', async () => {
@@ -688,8 +706,8 @@ test('Excel export: Chinese headers, frozen header row, widths, dates as dates, 
   const rows = (sheet.match(/<row /g) || []).length;
   const expected = Number(sql(srv.db, "SELECT count(*) FROM tickets WHERE unit_id = (SELECT id FROM units WHERE code = 'XR')"));
   assert.equal(rows, expected + 2);
-  // 整改时限 (column V) holds date serials, not text: 2023-09-25 is 45194.
-  assert.match(sheet, /<c r="V\d+" s="\d+"><v>45194<\/v><\/c>/);
+  // 整改时限 (column W, after 缓急 and 复杂问题) holds date serials, not text: 2023-09-25 is 45194.
+  assert.match(sheet, /<c r="W\d+" s="\d+"><v>45194<\/v><\/c>/);
   assert.ok(text.includes('138****5678'));
   assert.ok(!text.includes('13812345678'));
   // The light column carries a fill: its style differs from plain cells.

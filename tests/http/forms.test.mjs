@@ -1,0 +1,67 @@
+// The new-ticket form as a clerk meets it: a deadline already past is asked about before it is
+// taken, the form never proposes a past deadline, and a file chosen on a form that comes back
+// is named as not kept.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, apiLogin, as, sql, png } from './helpers.mjs';
+
+let srv, staff;
+before(async () => {
+  srv = await startServer({ now: '2023-09-10T10:00:00+08:00' });
+  staff = await apiLogin(srv.base, 'xingren');
+});
+after(async () => { await srv.stop(); });
+
+const fields = (o = {}) => ({
+  source: 'hotline12345', category: 'complaint', domain: 'rural_water', unit: 'XR', campaign: 'SW2023',
+  title: '表单测试', description: '来电反映', urgency: 'normal', ...o,
+});
+const post = (o, file) => {
+  const fd = new FormData();
+  for (const [k, v] of Object.entries(o)) fd.append(k, v);
+  if (file) fd.append('file', new Blob([file], { type: 'image/png' }), '现场.png');
+  return as(staff)(`${srv.base}/tickets?csrf_token=${staff.csrf}`, { method: 'POST', body: fd, redirect: 'manual' });
+};
+
+test('a deadline before today: the form asks, says what it means, and takes it once confirmed', async () => {
+  const n = sql(srv.db, 'SELECT count(*) FROM tickets');
+  let r = await post(fields({ title: '逾期补录', deadline: '2023-09-01' }));
+  assert.equal(r.status, 422);
+  const html = await r.text();
+  assert.match(html, /整改时限 2023-09-01 早于今天，登记后即为逾期（红灯）/);
+  assert.match(html, /<input type="checkbox" name="confirm_past_deadline" value="1">/);
+  assert.match(html, /value="逾期补录"/); // what was typed comes back
+  assert.equal(sql(srv.db, 'SELECT count(*) FROM tickets'), n); // nothing stored
+  r = await post(fields({ title: '逾期补录', deadline: '2023-09-01', confirm_past_deadline: '1' }));
+  assert.equal(r.status, 303);
+  assert.equal(sql(srv.db, "SELECT deadline FROM tickets WHERE title = '逾期补录'"), '2023-09-01');
+  // Today or later needs no question.
+  r = await post(fields({ title: '当天时限', deadline: '2023-09-10' }));
+  assert.equal(r.status, 303);
+});
+
+test('a file chosen on a form that comes back is named as not kept', async () => {
+  const r = await post(fields({ title: '' }), png(8, 8));
+  assert.equal(r.status, 422);
+  const html = await r.text();
+  assert.match(html, /已选择的文件“现场\.png”未保存：表单有误，请改正后重新选择文件/);
+  assert.match(html, /aria-describedby="file-lost"/);
+});
+
+test('the form never proposes a deadline already past; left empty it asks for one', async () => {
+  const late = await startServer({ now: '2027-03-01T10:00:00+08:00' });
+  try {
+    // Only the 2023 campaign active: its rectification phase ended on 2023-09-25.
+    sql(late.db, "UPDATE campaigns SET active = 0 WHERE code <> 'SW2023'");
+    const s = await apiLogin(late.base, 'xingren');
+    const form = await (await as(s)(`${late.base}/tickets/new`)).text();
+    assert.match(form, /<input id="deadline" name="deadline" type="date" value=""/);
+    const fd = new FormData();
+    for (const [k, v] of Object.entries(fields({ campaign: '' }))) fd.append(k, v);
+    const r = await as(s)(`${late.base}/tickets?csrf_token=${s.csrf}`, { method: 'POST', body: fd, redirect: 'manual' });
+    assert.equal(r.status, 422);
+    assert.match(await r.text(), /默认整改时限（集中整改阶段结束日 2023-09-25）已过，请填写新的整改时限/);
+  } finally {
+    await late.stop();
+  }
+});
