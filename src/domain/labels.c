@@ -11,6 +11,8 @@
 
 SET(VS_STATUS, { "open", "待整改" }, { "rectifying", "整改中" }, { "verifying", "待验收" }, { "closed", "已销号" });
 SET(VS_URGENCY, { "urgent", "紧急" }, { "normal", "一般" });
+/* The kinds of a ticket's notes (the workflow rows' note kind). */
+SET(VS_NOTE_KIND, { "progress", "整改进展" }, { "statement", "销号申请" }, { "verification", "验收意见" });
 SET(VS_LIGHT, { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" });
 SET(VS_COLOR, { "green", "绿标" }, { "yellow", "黄标" }, { "red", "红标" });
 SET(VS_CALLBACK_RESULT, { "satisfied", "满意" }, { "basically_satisfied", "基本满意" }, { "unsatisfied", "不满意" });

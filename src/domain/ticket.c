@@ -947,6 +947,8 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 				if (authz_in_scope(&t->creator, &other)) {
 					err_set(e, 409, "duplicate", "source_ref", "原工单号 %s 已登记为问题 %s", t->source_ref,
 						db_text(st, 0));
+					t->duplicate_of = sqlite3_column_int64(st, 1);
+					str_copy(t->duplicate_code, sizeof t->duplicate_code, db_text(st, 0));
 				} else {
 					t->duplicate_elsewhere = sqlite3_column_int64(st, 1);
 					err_set(e, 409, "duplicate", "source_ref",

@@ -53,7 +53,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 		"names.location_unit", "names.domain", "names.source", "names.category", "names.campaign",         \
 		"names.status", "names.urgency", "received_on", "complex"
 /* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
-enum { TICKET_ROW_COLOR = 28, TICKET_ROW_LIGHT = 36 };
+enum { TICKET_ROW_COLOR = 28, TICKET_ROW_SUPERVISED = 29, TICKET_ROW_LIGHT = 36 };
 /*
  * The ticket page's row, in one statement: ticket id's ref into *ref, then decide(arg, ref)
  * says whether it may be shown (-1: no; 0: masked; 1: with personal data) and the cells go
@@ -99,6 +99,8 @@ struct ticket_input {
 	struct subject creator; /* whose scope decides what a refusal may name */
 	long long id; /* out */
 	long long duplicate_elsewhere; /* out on 409: the ticket, outside creator's scope, with that source_ref */
+	long long duplicate_of;        /* out on 409: the creator's own ticket with that source_ref */
+	char duplicate_code[80];
 };
 int ticket_prepare(struct db *rdb, json_t *in, struct ticket_input *t, json_t *errors);
 int ticket_create_job(struct db *w, void *arg, struct err *e); /* arg: struct ticket_input */

@@ -374,7 +374,7 @@ static json_t *ticket_form(struct db *db, json_t *values, json_t *errors, int cr
 	return groups;
 }
 
-static void new_form(struct req *r, int status, json_t *values, json_t *errors)
+static void new_form(struct req *r, int status, json_t *values, json_t *errors, const struct ticket_input *t)
 {
 	struct db *db = db_reader();
 	if (!errors)
@@ -386,6 +386,9 @@ static void new_form(struct req *r, int status, json_t *values, json_t *errors)
 		json_object_set_new(ctx, "file_lost", json_string(r->upload.name));
 	if (json_object_get(errors, "confirm_past_deadline"))
 		json_object_set_new(ctx, "confirm_past", json_true());
+	/* The 原工单号 is logged already: the way to that ticket. */
+	if (t && t->duplicate_of)
+		json_object_set_new(ctx, "duplicate", json_pack("{s:I,s:s}", "id", t->duplicate_of, "code", t->duplicate_code));
 	json_decref(values);
 	json_decref(errors);
 	http_page(r, status, "ticket_new", ctx);
@@ -425,7 +428,7 @@ void page_ticket_new(struct req *r)
 	json_t *v = json_pack("{s:s,s:s,s:s,s:s}", "unit", street, "deadline", t.deadline, "urgency", "normal", "category",
 			      "complaint");
 	json_decref(in);
-	new_form(r, 200, v, NULL);
+	new_form(r, 200, v, NULL, NULL);
 }
 
 /* POST /tickets (multipart: the fields, and optionally a first piece of evidence) */
@@ -439,7 +442,7 @@ void page_ticket_create(struct req *r)
 	struct ticket_input t = { .who = http_actor(r), .creator = http_subject(r) };
 	json_t *errors = json_object();
 	if (ticket_prepare(db, in, &t, errors) != 0) {
-		new_form(r, 422, in, errors);
+		new_form(r, 422, in, errors, NULL);
 		return;
 	}
 	/* A deadline before today makes the ticket overdue the moment it is logged: the form asks
@@ -454,7 +457,7 @@ void page_ticket_create(struct req *r)
 			 t.deadline);
 		json_object_set_new(errors, "deadline", json_string(msg));
 		json_object_set_new(errors, "confirm_past_deadline", json_string("请确认"));
-		new_form(r, 422, in, errors);
+		new_form(r, 422, in, errors, NULL);
 		return;
 	}
 	struct ticket_scope scope = { t.unit_path, t.responsible_path };
@@ -466,7 +469,7 @@ void page_ticket_create(struct req *r)
 	struct err e = { 0 };
 	if (ticket_create(&t, &e) != 0) {
 		json_object_set_new(errors, e.field[0] ? e.field : "form", json_string(e.message));
-		new_form(r, e.status == 409 ? 409 : 500, in, errors);
+		new_form(r, e.status == 409 ? 409 : 500, in, errors, &t);
 		return;
 	}
 	json_decref(errors);
@@ -564,7 +567,7 @@ static json_t *available_actions(struct req *r, const struct ticket_ref *t, json
 enum { PT_TICKET, PT_PROGRESS, PT_ATTACHMENTS, PT_CALLBACKS, PT_EVENTS, PT_LINKS, PT_COUNT };
 static const char *const ticket_page_keys[] = { TICKET_ROW_KEYS, "light_label", "color_label" };
 enum { COL_T_LIGHT_LABEL = ARRAY_LEN(ticket_page_keys) - 2, COL_T_COLOR_LABEL };
-static const char *const progress_keys[] = { "date", "author", "note" };
+static const char *const progress_keys[] = { "date", "author", "note", "kind", "kind_label" };
 static const char *const attachment_keys[] = { "url", "thumb_url", "name", "at" };
 static const char *const callback_keys[] = { "at", "by", "method_label", "result_label", "note" };
 static const char *const event_keys[] = { "at", "actor", "label", "to", "detail" };
@@ -599,6 +602,8 @@ static void child_row(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 		cell_col(t, 0, st, 0);
 		cell_col(t, 1, st, 2);
 		cell_col(t, 2, st, 4);
+		cell_col(t, 3, st, 3);
+		tmpl_table_set(t, 4, vs_label(&VS_NOTE_KIND, db_text(st, 3)));
 		break;
 	}
 	case TICKET_ATTACHMENTS: {
@@ -654,6 +659,46 @@ static int may_view(void *arg, const struct ticket_ref *t)
 	if (!http_authorize(r, ACT_TICKET_VIEW, &scope))
 		return -1;
 	return ticket_may_see_personal(r, t);
+}
+
+/*
+ * Why a supervised ticket is supervised, by whom and when: the latest 列入督办 with its reason,
+ * else the event that made it so (a repeat complaint found at logging, a callback's colour).
+ */
+static json_t *supervision(struct db *db, long long id)
+{
+	static const char q[] =
+		"SELECT e.at, coalesce(u.name, e.actor), coalesce(un.name, ''), e.action, "
+		"json_extract(e.after, '$.input.reason'), json_extract(e.after, '$.repeat_of'), json_extract(e.after, '$.color') "
+		"FROM events e LEFT JOIN users u ON u.id = e.actor_id LEFT JOIN units un ON un.id = u.unit_id "
+		"WHERE e.entity = 'ticket' AND e.entity_id = ?1 AND (e.action = 'supervise' OR "
+		"(json_extract(e.after, '$.supervised') = 1 AND coalesce(json_extract(e.before, '$.supervised'), 0) = 0)) "
+		"ORDER BY e.action = 'supervise' DESC, e.id DESC LIMIT 1";
+	sqlite3_stmt *st = db_prepare(db, q);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
+	json_t *out = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *action = db_text(st, 3);
+		char why[2200], at[40], who[200];
+		if (!strcmp(action, "supervise"))
+			snprintf(why, sizeof why, "%s", db_text(st, 4));
+		else if (!strcmp(action, "create") && sqlite3_column_type(st, 5) != SQLITE_NULL)
+			snprintf(why, sizeof why, "90 天内同一地点、同一领域的重复投诉");
+		else if (!strcmp(action, "callback"))
+			snprintf(why, sizeof why, "回访结果为%s", vs_label(&VS_COLOR, db_text(st, 6)));
+		else
+			snprintf(why, sizeof why, "%s", "");
+		time_text_minute(db_text(st, 0), at, sizeof at);
+		if (*db_text(st, 2))
+			snprintf(who, sizeof who, "%s（%s）", db_text(st, 1), db_text(st, 2));
+		else
+			snprintf(who, sizeof who, "%s", db_text(st, 1));
+		out = json_pack("{s:s,s:s,s:s}", "why", why, "who", who, "at", at);
+	}
+	db_done(st);
+	return out;
 }
 
 /* The ticket's page; its ref and row are read together, and viewing it is authorized here. */
@@ -717,6 +762,11 @@ static void ticket_page(struct req *r, long long id, int status, json_t *errors,
 			snprintf(text, sizeof text, "操作已完成：");
 		}
 		json_object_set_new_nocheck(ctx, "done", json_pack("{s:s,s:s*}", "text", text, "after", after));
+	}
+	if (tk->cells[TICKET_ROW_SUPERVISED].s) {
+		json_t *sv = supervision(db, t->id);
+		if (sv)
+			json_object_set_new_nocheck(ctx, "supervision", sv);
 	}
 	json_object_set_new_nocheck(ctx, "errors", errors ? errors : json_object());
 	http_page_with(r, status, "ticket", ctx, bind, PT_COUNT);

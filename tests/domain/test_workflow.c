@@ -209,6 +209,7 @@ int main(void)
 	/* The ticket page reads the light and the colour of a ticket's row by their places. */
 	static const char *const row_keys[] = { TICKET_ROW_KEYS };
 	CHECK(strcmp(row_keys[TICKET_ROW_LIGHT], "light") == 0);
+	CHECK(strcmp(row_keys[TICKET_ROW_SUPERVISED], "supervised") == 0);
 	CHECK(strcmp(row_keys[TICKET_ROW_COLOR], "color") == 0);
 	return test_summary("test_workflow");
 }

@@ -65,3 +65,15 @@ test('the form never proposes a deadline already past; left empty it asks for on
     await late.stop();
   }
 });
+
+test('a 原工单号 already logged: the message links to that ticket', async () => {
+  let r = await post(fields({ title: '首次登记', source_ref: 'GD20230910001' }));
+  assert.equal(r.status, 303);
+  const id = r.headers.get('location').match(/\/tickets\/(\d+)/)[1];
+  const code = sql(srv.db, `SELECT code FROM tickets WHERE id = ${id}`);
+  r = await post(fields({ title: '再次登记', source_ref: 'GD20230910001' }));
+  assert.equal(r.status, 409);
+  const html = await r.text();
+  assert.match(html, new RegExp(`该原工单号已登记：<a href="/tickets/${id}">查看问题 ${code}</a>`));
+  assert.match(html, new RegExp(`原工单号 GD20230910001 已登记为问题 ${code}`));
+});

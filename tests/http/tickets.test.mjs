@@ -230,6 +230,9 @@ test('extensions keep the original deadline; decisions need a pending request', 
   assert.equal(rej.extension_request, null);
   const sup = await (await act(reviewer, t.id, 'supervise', { reason: '群众反映强烈' })).json();
   assert.equal(sup.supervised, true);
+  // The page says why, by whom and when, beside the badge.
+  const page = await (await as(staff)(`${base()}/tickets/${t.id}`)).text();
+  assert.match(page, /<p class="supervision"><strong>列入督办<\/strong>：群众反映强烈 <span class="muted">（王主任（区社会事务综合服务中心），2023-09-10 10:00）<\/span><\/p>/);
 });
 
 test('optimistic edits: a stale version gets 409 with the current ticket; staff cannot reassign', async () => {
@@ -407,7 +410,7 @@ test('the ticket page reads only the child lists a ticket has had; an older tick
   assert.equal((await upload(staff, t.id, png(24, 24), '现场照片.png')).status, 201);
   assert.equal(lists(t.id), 3);
   let html = await page(t.id);
-  assert.match(html, /<ol class="notes"><li>[^]*已约谈供水站负责人/);
+  assert.match(html, /<ol class="notes"><li class="note-progress">[^]*已约谈供水站负责人/);
   assert.match(html, /现场照片\.png/);
   assert.doesNotMatch(html, /尚无进展记录|尚未上传证明材料/);
   assert.doesNotMatch(html, /关联的重复投诉/);
