@@ -53,7 +53,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 		"names.location_unit", "names.domain", "names.source", "names.category", "names.campaign",         \
 		"names.status", "names.urgency", "received_on", "complex"
 /* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
-enum { TICKET_ROW_COLOR = 28, TICKET_ROW_SUPERVISED = 29, TICKET_ROW_LIGHT = 36 };
+enum { TICKET_ROW_COLOR = 28, TICKET_ROW_SUPERVISED = 29, TICKET_ROW_LIGHT = 36, TICKET_ROW_CREATED_AT = 38 };
 /*
  * The ticket page's row, in one statement: ticket id's ref into *ref, then decide(arg, ref)
  * says whether it may be shown (-1: no; 0: masked; 1: with personal data) and the cells go

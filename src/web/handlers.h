@@ -76,6 +76,7 @@ void page_tickets(struct req *r);
 void page_ticket_new(struct req *r);
 void page_ticket_create(struct req *r);
 void page_ticket(struct req *r);
+void page_ticket_notice(struct req *r);
 void page_ticket_action(struct req *r);
 void page_ticket_upload(struct req *r);
 void page_ticket_edit(struct req *r);

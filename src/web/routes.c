@@ -39,6 +39,7 @@ const struct route route_table[] = {
 	{ "POST", "/tickets", page_ticket_create, ACCESS_USER, ACT_TICKET_CREATE, 1 },
 	{ "GET", "/tickets/{id}", page_ticket, ACCESS_USER, ACT_TICKET_VIEW, 0 },
 	{ "GET", "/tickets/{id}/edit", page_ticket_edit, ACCESS_USER, ACT_TICKET_EDIT, 0 },
+	{ "GET", "/tickets/{id}/notice", page_ticket_notice, ACCESS_USER, ACT_TICKET_VIEW, 0 },
 	{ "POST", "/tickets/{id}/edit", page_ticket_update, ACCESS_USER, ACT_TICKET_EDIT, 0 },
 	{ "POST", "/tickets/{id}/actions/{action}", page_ticket_action, ACCESS_USER, ACT_SIGNED_IN, 0 },
 	{ "POST", "/tickets/{id}/attachments", page_ticket_upload, ACCESS_USER, ACT_UPLOAD, 1 },

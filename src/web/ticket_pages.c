@@ -701,8 +701,10 @@ static json_t *supervision(struct db *db, long long id)
 	return out;
 }
 
-/* The ticket's page; its ref and row are read together, and viewing it is authorized here. */
-static void ticket_page(struct req *r, long long id, int status, json_t *errors, const char *failed, json_t *typed)
+/* The ticket's page (tmpl: "ticket", or "ticket_notice" for its printable 交办单); its ref and
+ * row are read together, and viewing it is authorized here. */
+static void ticket_page_as(struct req *r, const char *tmpl, long long id, int status, json_t *errors,
+			   const char *failed, json_t *typed)
 {
 	struct tmpl_table tables[PT_COUNT];
 	tmpl_table_init(&tables[PT_TICKET], ticket_page_keys, ARRAY_LEN(ticket_page_keys));
@@ -769,9 +771,34 @@ static void ticket_page(struct req *r, long long id, int status, json_t *errors,
 			json_object_set_new_nocheck(ctx, "supervision", sv);
 	}
 	json_object_set_new_nocheck(ctx, "errors", errors ? errors : json_object());
-	http_page_with(r, status, "ticket", ctx, bind, PT_COUNT);
+	if (!strcmp(tmpl, "ticket_notice")) {
+		static const char q_district[] = "SELECT name FROM units WHERE kind = 'district' ORDER BY id LIMIT 1";
+		sqlite3_stmt *st = db_prepare(db, q_district);
+		if (st && sqlite3_step(st) == SQLITE_ROW)
+			json_object_set_new_nocheck(ctx, "district", json_string(db_text(st, 0)));
+		db_done(st);
+		char now[32], printed[40], issued[40];
+		time_format_rfc3339(clock_now(), now, sizeof now);
+		time_text_minute(now, printed, sizeof printed);
+		json_object_set_new_nocheck(ctx, "printed", json_string(printed));
+		const char *created = tk->cells[TICKET_ROW_CREATED_AT].s;
+		time_text_minute(created ? created : "", issued, sizeof issued);
+		json_object_set_new_nocheck(ctx, "issued", json_string(issued));
+	}
+	http_page_with(r, status, tmpl, ctx, bind, PT_COUNT);
 	for (int i = 0; i < PT_COUNT; i++)
 		tmpl_table_free(&tables[i]);
+}
+
+static void ticket_page(struct req *r, long long id, int status, json_t *errors, const char *failed, json_t *typed)
+{
+	ticket_page_as(r, "ticket", id, status, errors, failed, typed);
+}
+
+/* GET /tickets/{id}/notice: the 交办单 to print, sign and seal. */
+void page_ticket_notice(struct req *r)
+{
+	ticket_page_as(r, "ticket_notice", ticket_id_param(r), 200, NULL, NULL, NULL);
 }
 
 /* GET /tickets/{id} */

@@ -210,6 +210,7 @@ int main(void)
 	static const char *const row_keys[] = { TICKET_ROW_KEYS };
 	CHECK(strcmp(row_keys[TICKET_ROW_LIGHT], "light") == 0);
 	CHECK(strcmp(row_keys[TICKET_ROW_SUPERVISED], "supervised") == 0);
+	CHECK(strcmp(row_keys[TICKET_ROW_CREATED_AT], "created_at") == 0);
 	CHECK(strcmp(row_keys[TICKET_ROW_COLOR], "color") == 0);
 	return test_summary("test_workflow");
 }

@@ -77,3 +77,22 @@ test('a 原工单号 already logged: the message links to that ticket', async ()
   assert.match(html, new RegExp(`该原工单号已登记：<a href="/tickets/${id}">查看问题 ${code}</a>`));
   assert.match(html, new RegExp(`原工单号 GD20230910001 已登记为问题 ${code}`));
 });
+
+test('the printable 交办单: a bordered form with the facts, 签收人/办结人 lines and room for the seal; scope as the ticket', async () => {
+  const r = await post(fields({ title: '交办单测试', requirement: '三日内修复', deadline: '2023-09-20' }));
+  const id = r.headers.get('location').match(/\/tickets\/(\d+)/)[1];
+  const page = await (await as(staff)(`${srv.base}/tickets/${id}`)).text();
+  assert.match(page, new RegExp(`href="/tickets/${id}/notice">打印交办单</a>`));
+  const res = await as(staff)(`${srv.base}/tickets/${id}/notice`);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /<h1 class="notice-title">高新区群众满意度问题整改交办单<\/h1>/);
+  assert.match(html, /<span>交办时间：2023-09-10 10:00<\/span>/);
+  assert.match(html, /<th scope="row">问题标题<\/th><td colspan="3">交办单测试<\/td>/);
+  assert.match(html, /<td><strong>2023-09-20<\/strong> 前办结<\/td>/);
+  assert.match(html, /<th scope="row">整改要求<\/th><td colspan="3" class="prose">三日内修复<\/td>/);
+  for (const s of ['签收人', '签收时间', '办结人', '办结时间', '（单位盖章）']) assert.ok(html.includes(s), s);
+  // Another street's staff: the ticket does not exist for them, nor its notice.
+  const other = await apiLogin(srv.base, 'xingcheng');
+  assert.equal((await as(other)(`${srv.base}/tickets/${id}/notice`)).status, 404);
+});

@@ -1,0 +1,16 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+await page.goto('http://127.0.0.1:18091/login');
+await page.fill('#login', 'xingren');
+await page.fill('#password', 'Demo#2023');
+await page.click('form button[type=submit]');
+const id = process.argv[2];
+await page.goto(`http://127.0.0.1:18091/tickets/${id}/notice`);
+await page.screenshot({ path: '/tmp/imp/notice.png', fullPage: true });
+await page.pdf({ path: '/tmp/imp/notice.pdf', format: 'A4' });
+await page.emulateMedia({ media: 'print' });
+await page.screenshot({ path: '/tmp/imp/notice-print.png', fullPage: true });
+await page.goto(`http://127.0.0.1:18091/tickets/${id}`);
+await page.screenshot({ path: '/tmp/imp/ticket.png', fullPage: false });
+await browser.close();
