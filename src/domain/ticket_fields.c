@@ -61,7 +61,7 @@ const size_t ticket_field_count = sizeof ticket_fields / sizeof ticket_fields[0]
 
 const struct filter_field filter_fields[] = {
 	/* name, label, kind, member, value set, options, "0" narrows, placeholder */
-	{ "q", "关键词", FF_TEXT, AT(q), NULL, FO_NONE, 0, "标题、描述、整改进展；多个词用空格分开" },
+	{ "q", "关键词", FF_TEXT, AT(q), NULL, FO_NONE, 0, "标题、描述、进展，或问题编号、原工单号" },
 	{ "status", "状态", FF_VALUES, AT(status), &VS_STATUS, FO_NONE, 0, NULL },
 	{ "unit", "属地单位", FF_OPTIONS, AT(unit), NULL, FO_STREETS, 0, NULL },
 	{ "responsible_unit", "责任单位", FF_OPTIONS, AT(responsible_unit), NULL, FO_RESPONSIBLE, 0, NULL },

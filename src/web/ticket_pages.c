@@ -202,6 +202,7 @@ static json_t *filter_form(struct db *db, const struct ticket_filter *f)
 						  [FO_CATEGORIES] = q_opt_categories, [FO_CAMPAIGNS] = q_opt_campaigns };
 	struct choices ch = choices_of(db);
 	json_t *list = json_array(), *flags = json_array();
+	int more_set = 0; /* a filter besides the keyword is in use: the folded ones open */
 	for (size_t i = 0; i < filter_field_count; i++) {
 		const struct filter_field *ff = &filter_fields[i];
 		const void *at = (const char *)f + ff->at;
@@ -210,9 +211,15 @@ static json_t *filter_form(struct db *db, const struct ticket_filter *f)
 		json_t *row = json_pack("{s:s,s:s}", "name", ff->name, "label", ff->label);
 		if (flag) {
 			json_object_set_new(row, "checked", json_boolean(*(const int *)at == 1));
+			more_set |= *(const int *)at == 1;
 			json_array_append_new(flags, row);
 			continue;
 		}
+		/* The keyword stays in view; the rest fold away (at phone width they would fill it). */
+		if (ff->kind == FF_TEXT)
+			json_object_set_new(row, "primary", json_true());
+		else if (v && *v)
+			more_set = 1;
 		switch (ff->kind) {
 		case FF_FLAG:
 		case FF_QUEUE:
@@ -233,7 +240,7 @@ static json_t *filter_form(struct db *db, const struct ticket_filter *f)
 		}
 		json_array_append_new(list, row);
 	}
-	return json_pack("{s:o,s:o}", "fields", list, "flags", flags);
+	return json_pack("{s:o,s:o,s:b}", "fields", list, "flags", flags, "more_set", more_set);
 }
 
 /* GET /tickets */

@@ -96,3 +96,13 @@ test('the printable 交办单: a bordered form with the facts, 签收人/办结�
   const other = await apiLogin(srv.base, 'xingcheng');
   assert.equal((await as(other)(`${srv.base}/tickets/${id}/notice`)).status, 404);
 });
+
+test('the ledger\'s filters: the keyword in view, the rest folded away unless one of them is in use', async () => {
+  const plain = await (await as(staff)(`${srv.base}/tickets`)).text();
+  assert.match(plain, /<input id="f-q" name="q" type="search"/);
+  assert.match(plain, /<details class="filters-more">\s*<summary>更多筛选条件/);
+  const narrowed = await (await as(staff)(`${srv.base}/tickets?status=open`)).text();
+  assert.match(narrowed, /<details class="filters-more" open>/);
+  const keyword = await (await as(staff)(`${srv.base}/tickets?q=${encodeURIComponent('停水')}`)).text();
+  assert.match(keyword, /<details class="filters-more">/);
+});
