@@ -98,7 +98,7 @@ static void brief_read(sqlite3_stmt *st, const struct codebook *cb, struct ticke
 	b->deadline = text_or_none(st, 5);
 	b->status = text_or_none(st, 6);
 	b->color = text_or_none(st, 7);
-	b->stale = is_stale(date_parse_days(db_text(st, 8)), today, closed);
+	b->stale = is_stale(date_parse_days(db_text(st, 8)), today, closed || !strcmp(status, "verifying"));
 	b->light = deadline_light(date_parse_days(db_text(st, 5)), today, closed, DUE_SOON_DAYS);
 	b->unit_name = unit_name(cb, st, 9);
 	b->responsible_unit_name = unit_name(cb, st, 10);
@@ -399,7 +399,7 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_col(o, "last_progress_on", st, 33);
 	out_col_or_null(o, "closed_on", st, 34);
 	out_cstr(o, "light", deadline_light(deadline, today, closed, DUE_SOON_DAYS));
-	out_bool(o, "stale", is_stale(last, today, closed));
+	out_bool(o, "stale", is_stale(last, today, closed || !strcmp(db_text(st, 24), "verifying")));
 	out_col(o, "created_at", st, 35);
 	out_col(o, "updated_at", st, 36);
 	out_int(o, "version", sqlite3_column_int(st, 37));
@@ -1800,7 +1800,7 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	if (f->supervised >= 0)
 		buf_puts(&q->sql, f->supervised ? " AND t.supervised = 1" : " AND t.supervised = 0");
 	if (f->stale == 1) {
-		buf_printf(&q->sql, " AND t.status <> 'closed' AND %s < ",
+		buf_printf(&q->sql, " AND t.status IN ('open', 'rectifying') AND %s < ",
 			   tally ? "t.day" : list ? "+t.last_progress_on" : "t.last_progress_on");
 		bind_text(q, dates[2]);
 	}

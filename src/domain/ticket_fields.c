@@ -120,6 +120,37 @@ void ticket_filter_query(const struct ticket_filter *f, struct buf *out)
 	}
 }
 
+int ticket_filter_and(const struct ticket_filter *a, const struct ticket_filter *b, struct ticket_filter *out)
+{
+	*out = *a;
+	for (size_t i = 0; i < filter_field_count; i++) {
+		const struct filter_field *ff = &filter_fields[i];
+		if (ff->kind == FF_FLAG || ff->kind == FF_QUEUE) {
+			int x = *(const int *)((const char *)a + ff->at), y = *(const int *)((const char *)b + ff->at);
+			int *o = (int *)((char *)out + ff->at);
+			if (ff->kind == FF_QUEUE) {
+				*o = x || y; /* in both queues */
+			} else if (x >= 0 && y >= 0 && x != y) {
+				return 0;
+			} else {
+				*o = x >= 0 ? x : y;
+			}
+			continue;
+		}
+		const char *x = *(const char *const *)((const char *)a + ff->at);
+		const char *y = *(const char *const *)((const char *)b + ff->at);
+		const char **o = (const char **)((char *)out + ff->at);
+		if (x && *x && y && *y && strcmp(x, y) != 0) {
+			/* Two keywords narrow together only as one search; two values of one field, never. */
+			if (ff->kind == FF_TEXT || ff->kind == FF_DATE)
+				return -1;
+			return 0;
+		}
+		*o = x && *x ? x : y;
+	}
+	return 1;
+}
+
 const struct ticket_field *ticket_field_find(const char *name)
 {
 	for (size_t i = 0; name && i < ticket_field_count; i++)

@@ -59,6 +59,14 @@ struct ticket_field {
 extern const struct ticket_field ticket_fields[];
 extern const size_t ticket_field_count;
 
+/*
+ * The filter of the tickets both a and b hold (each a conjunction of its fields), into out:
+ * 1, or 0 when no ticket can be in both (two different values of one field), or -1 when the
+ * two cannot be joined into one filter (two different keywords or dates).
+ */
+struct ticket_filter;
+int ticket_filter_and(const struct ticket_filter *a, const struct ticket_filter *b, struct ticket_filter *out);
+
 /* The row of name, or NULL. */
 const struct ticket_field *ticket_field_find(const char *name);
 

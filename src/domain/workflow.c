@@ -161,9 +161,9 @@ const char *callback_color(int unsatisfied_count, int callback_count)
 	return callback_count > 0 ? "green" : NULL;
 }
 
-int is_stale(long last_progress, long today, int closed)
+int is_stale(long last_progress, long today, int resting)
 {
-	return !closed && today - last_progress > STALE_DAYS;
+	return !resting && today - last_progress > STALE_DAYS;
 }
 
 int deadline_needs_commitment(long deadline, long rectify_end)

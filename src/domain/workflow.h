@@ -119,8 +119,10 @@ const char *deadline_light(long deadline, long today, int closed, int warn_days)
  */
 const char *callback_color(int unsatisfied_count, int callback_count);
 
-/* No progress note for more than STALE_DAYS days on an unclosed ticket. */
-int is_stale(long last_progress, long today, int closed);
+/* No progress note for more than STALE_DAYS days on a ticket the street is working on:
+ * resting is 1 when it is closed or waiting for the supervisor's verification (nothing for the
+ * street to report then). */
+int is_stale(long last_progress, long today, int resting);
 
 /* A deadline beyond the end of the rectification phase makes a complex case (seed 000). */
 int deadline_needs_commitment(long deadline, long rectify_end);

@@ -1023,6 +1023,36 @@ static int todo_sections(const struct subject *who, struct todo_section *s)
 	return n;
 }
 
+/*
+ * How many tickets the sections hold together, each counted once though it be in two (a
+ * returned ticket that has not reported this week): by inclusion and exclusion over their
+ * filters' intersections (ticket_filter_and), so no ticket is read.
+ */
+static long long todo_union(struct db *db, const struct todo_section *s, int n)
+{
+	long long sum = 0;
+	for (unsigned mask = 1; mask < (1u << n); mask++) {
+		struct ticket_filter f = { 0 }, g;
+		int bits = 0, possible = 1, first = 1;
+		for (int i = 0; i < n && possible; i++) {
+			if (!(mask & (1u << i)))
+				continue;
+			bits++;
+			if (first) {
+				f = s[i].f;
+				first = 0;
+			} else if (ticket_filter_and(&f, &s[i].f, &g) == 1) {
+				f = g;
+			} else {
+				possible = 0; /* the sections' filters have no keywords or dates: never -1 */
+			}
+		}
+		if (possible)
+			sum += (bits % 2 ? 1 : -1) * ticket_count(db, &f);
+	}
+	return sum;
+}
+
 long long todo_count(struct req *r)
 {
 	struct subject who = http_subject(r);
@@ -1038,8 +1068,7 @@ long long todo_count(struct req *r)
 		 date_today_days());
 	if (db_memo_get(db, key, &sum))
 		return sum;
-	for (int i = 0; i < n; i++)
-		sum += ticket_count(db, &s[i].f);
+	sum = todo_union(db, s, n);
 	db_memo_put(db, key, sum);
 	return sum;
 }
@@ -1054,7 +1083,7 @@ void page_todo(struct req *r)
 	int n = todo_sections(&who, s);
 	struct db *db = db_reader();
 	json_t *sections = json_array();
-	long long sum = 0;
+	long long sum = n ? todo_union(db, s, n) : 0;
 	for (int i = 0; i < n; i++) {
 		long long total = 0;
 		int more = 0;
@@ -1062,7 +1091,6 @@ void page_todo(struct req *r)
 		size_t k;
 		json_t *it;
 		json_array_foreach(items, k, it) add_labels(it);
-		sum += total;
 		/* The whole section in the ledger, by the same filter (the filter table writes it). */
 		struct buf q, link;
 		buf_init(&q);

@@ -106,3 +106,29 @@ test('the ledger\'s filters: the keyword in view, the rest folded away unless on
   const keyword = await (await as(staff)(`${srv.base}/tickets?q=${encodeURIComponent('停水')}`)).text();
   assert.match(keyword, /<details class="filters-more">/);
 });
+
+test('the to-do badge counts each ticket once; a ticket waiting for verification is not 未报进展', async () => {
+  const mk = async (title) => {
+    const r = await post(fields({ title, deadline: '2023-09-20' }));
+    return r.headers.get('location').match(/\/tickets\/(\d+)/)[1];
+  };
+  const both = await mk('退回且未报进展');
+  const waiting = await mk('待验收且久未报进展');
+  // Returned and silent for weeks: in two sections, one ticket.
+  sql(srv.db, `UPDATE tickets SET status = 'rectifying', return_count = 1, last_progress_on = '2023-08-01' WHERE id = ${both}`);
+  sql(srv.db, `UPDATE tickets SET status = 'verifying', last_progress_on = '2023-08-01' WHERE id = ${waiting}`);
+  const xr = "unit_path LIKE (SELECT path FROM units WHERE code = 'XR') || '%' OR responsible_path LIKE (SELECT path FROM units WHERE code = 'XR') || '%'";
+  const distinct = Number(sql(srv.db, `SELECT count(*) FROM tickets WHERE (${xr}) AND (status = 'open' OR (status = 'rectifying' AND return_count > 0) OR (status = 'rectifying' AND last_progress_on < '2023-09-03'))`));
+  const html = await (await as(staff)(`${srv.base}/todo`)).text();
+  assert.match(html, new RegExp(`<h1>待办（${distinct}）</h1>`));
+  const sections = [...html.matchAll(/<h2>[^<]+ <span class="badge">(\d+)<\/span><\/h2>/g)].map((m) => Number(m[1]));
+  assert.ok(sections.reduce((a, b) => a + b, 0) > distinct, 'the sections overlap by the returned, silent ticket');
+  const nav = await (await as(staff)(`${srv.base}/`)).text();
+  assert.match(nav, new RegExp(`待办 <span class="badge"[^>]*>${distinct}</span>`));
+  // Waiting for the supervisor: nothing for the street to report.
+  const t = await (await as(staff)(`${srv.base}/api/v1/tickets/${waiting}`)).json();
+  assert.equal(t.stale, false);
+  const stale = await (await as(staff)(`${srv.base}/api/v1/tickets?stale=1&per_page=100`)).json();
+  assert.ok(!stale.items.some((x) => String(x.id) === waiting));
+  assert.ok(stale.items.some((x) => String(x.id) === both));
+});
