@@ -1672,7 +1672,10 @@ static const char *tally_kind(const struct ticket_filter *f)
 {
 	if (has(f->from) || has(f->to) || has(f->q))
 		return NULL;
-	int flagged = f->returned || f->extension_pending || f->callbacks_due || has(f->color) || f->supervised >= 0;
+	if (f->due) /* closed, or unclosed and past the original deadline: two kinds of tally */
+		return NULL;
+	int flagged = f->returned || f->extension_pending || f->callbacks_due || f->on_time || has(f->color) ||
+		      f->supervised >= 0;
 	int dom = has(f->domain), src = has(f->source), cat = has(f->category), light = has(f->light),
 	    stale = f->stale == 1;
 	if (dom + src + cat + stale > 1 || (light && stale) || (flagged && (dom || src || cat || light || stale)))
@@ -1830,6 +1833,13 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, tally ? " AND t.flags & 8" : " AND t.extension_deadline IS NOT NULL");
 	if (f->callbacks_due)
 		buf_puts(&q->sql, tally ? " AND t.flags & 16" : " AND t.status = 'closed' AND t.callback_count = 0");
+	if (f->on_time)
+		buf_puts(&q->sql, tally ? " AND t.flags & 1" : " AND t.status = 'closed' AND t.closed_on <= t.original_deadline");
+	if (f->due) { /* the denominator of 按期办结率 (stats.c): closed, or still open past the original deadline */
+		buf_puts(&q->sql, " AND (t.status = 'closed' OR t.original_deadline < ");
+		bind_text(q, dates[0]);
+		buf_puts(&q->sql, ")");
+	}
 	if (f->q && *f->q) {
 		/* Words through the bigram index (search.h); a query of punctuation alone is looked
 		 * for in the text itself. */
@@ -1962,7 +1972,7 @@ int tally_scope_only(const struct ticket_filter *f)
 {
 	return !has(f->status) && !has(f->domain) && !has(f->source) && !has(f->category) && !has(f->light) &&
 	       !has(f->color) && !has(f->q) && !has(f->from) && !has(f->to) && f->supervised < 0 && f->stale != 1 &&
-	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due;
+	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due && !f->on_time && !f->due;
 }
 
 int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,

@@ -154,6 +154,7 @@ struct ticket_filter {
 	int stale;      /* -1 any, 1 */
 	/* to-do queues (0: not asked) */
 	int unclosed, returned, extension_pending, callbacks_due;
+	int on_time, due; /* 按期办结: closed by the original deadline; 应办结: closed, or past it */
 	/* logged between these days (YYYY-MM-DD, inclusive), for reports */
 	const char *from, *to;
 	const struct subject *who;

@@ -79,6 +79,8 @@ const struct filter_field filter_fields[] = {
 	{ "extension_pending", "延期待批", FF_QUEUE, AT(extension_pending), NULL, FO_NONE, 0, NULL },
 	{ "callbacks_due", "待回访", FF_QUEUE, AT(callbacks_due), NULL, FO_NONE, 0, NULL },
 	{ "unclosed", "未销号", FF_QUEUE, AT(unclosed), NULL, FO_NONE, 0, NULL },
+	{ "on_time", "按期办结", FF_QUEUE, AT(on_time), NULL, FO_NONE, 0, NULL },
+	{ "due", "应办结", FF_QUEUE, AT(due), NULL, FO_NONE, 0, NULL },
 };
 const size_t filter_field_count = sizeof filter_fields / sizeof filter_fields[0];
 

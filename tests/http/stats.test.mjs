@@ -115,6 +115,14 @@ test('the dashboard shows the same figures, each a link to the tickets behind it
   // Following a figure gives exactly the tickets it counts.
   const list = await (await call(reviewer, '/api/v1/tickets?light=red')).json();
   assert.deepEqual(list.items.map((t) => t.id), [ids.t3]);
+  // 按期办结率's two numbers open their own lists, of exactly that many tickets.
+  const m = html.match(/按期办结率（<a href="\/tickets\?on_time=1" aria-label="按期办结 (\d+) 件">\d+<\/a> \/ <a href="\/tickets\?due=1" aria-label="应办结 (\d+) 件">/);
+  assert.ok(m, 'the on-time rate links its numbers');
+  assert.equal((await (await call(reviewer, '/api/v1/tickets?on_time=1')).json()).total, Number(m[1]));
+  assert.equal((await (await call(reviewer, '/api/v1/tickets?due=1')).json()).total, Number(m[2]));
+  assert.ok(Number(m[1]) > 0 && Number(m[2]) > Number(m[1]));
+  // Neither rate opens the plain closed list any more.
+  assert.doesNotMatch(html, /href="\/tickets\?status=closed"><span class="figure-value">[^<]*<\/span><span class="figure-label">(按期办结率|满意率)/);
   const scoped = await (await call(reviewer, '/?unit=XC')).text();
   assert.match(scoped, /href="\/tickets\?light=red&amp;unit=XC"/);
 });
