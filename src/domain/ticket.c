@@ -30,7 +30,8 @@
 	"t.requirement, t.deadline, t.original_deadline, t.commitment, t.interim_measures, t.status, "           \
 	"t.return_count, t.unsatisfied_count, t.callback_count, t.color, t.supervised, t.relapsed, "             \
 	"t.extension_deadline, t.extension_reason, t.last_progress_on, t.closed_on, t.created_at, "             \
-	"t.updated_at, t.version, t.urgency_rank, t.received_on, t.complex "
+	"t.updated_at, t.version, t.urgency_rank, t.received_on, t.complex, t.reopened_on, t.reopen_reason, "     \
+	"t.deadline_pending "
 #define TICKET_FROM "FROM tickets t "
 
 /* What a list page shows of a ticket; the columns brief_read reads. */
@@ -405,6 +406,9 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_int(o, "version", sqlite3_column_int(st, 37));
 	out_col_or_null(o, "received_on", st, 39);
 	out_bool(o, "complex", sqlite3_column_int(st, 40));
+	out_col_or_null(o, "reopened_on", st, 41);
+	out_col(o, "reopen_reason", st, 42);
+	out_bool(o, "deadline_pending", sqlite3_column_int(st, 43));
 	static const struct {
 		const char *key;
 		enum codebook_table table;
@@ -620,7 +624,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 static const char q_ticket_page[] =
 	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path, t.child_lists " TICKET_FROM "WHERE t.id = ?1";
 static const struct ref_columns page_ref_columns = { .status = 24, .version = 37, .extension_deadline = 31,
-						     .unit_path = 41, .responsible_path = 42, .child_lists = 43 };
+						     .unit_path = 44, .responsible_path = 45, .child_lists = 46 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
 		     struct tmpl_table *t)
@@ -1127,6 +1131,8 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		"extension_deadline = CASE WHEN ?15 THEN extension_deadline ELSE ?10 END, "
 		"extension_reason = CASE WHEN ?15 THEN extension_reason ELSE ?11 END, "
 		"last_progress_on = coalesce(?12, last_progress_on), closed_on = ?13, updated_at = ?14, "
+		"reopened_on = coalesce(?16, reopened_on), reopen_reason = coalesce(?17, reopen_reason), "
+		"deadline_pending = CASE WHEN ?16 IS NOT NULL THEN 1 WHEN ?9 IS NOT NULL THEN 0 ELSE deadline_pending END, "
 		"version = version + 1 WHERE id = ?1";
 	static const char q_keep_ext[] = "SELECT extension_deadline, extension_reason, closed_on FROM tickets WHERE id = ?1";
 	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, by_id, result, method, note) "
@@ -1260,6 +1266,15 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		sqlite3_bind_text(st, 6, now.color, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, now.supervised);
 	sqlite3_bind_int(st, 8, now.relapsed);
+	/* Reopened: to be done again, from today, by a provisional deadline a reviewer is to set. */
+	char redo[11] = "";
+	if (workflow_reopens(status, next)) {
+		time_format_date(clock_now() + (time_t)REOPEN_PROVISIONAL_DAYS * 86400, redo, sizeof redo);
+		str_copy(granted, sizeof granted, redo);
+		sqlite3_bind_text(st, 16, today, -1, SQLITE_STATIC);
+		const char *why = (fx & EFF_CALLBACK) ? (note_opt && *note_opt ? note_opt : "回访群众不满意") : f[0];
+		sqlite3_bind_text(st, 17, why ? why : "", -1, SQLITE_TRANSIENT);
+	}
 	if (granted[0])
 		sqlite3_bind_text(st, 9, granted, -1, SQLITE_TRANSIENT);
 	if (fx & EFF_EXTENSION_ASK) {
@@ -1445,6 +1460,7 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 		"UPDATE tickets SET urgency_rank = CASE urgency WHEN 'urgent' THEN 0 ELSE 2 END, "
 		"responsible_path = (SELECT path FROM units WHERE id = responsible_unit_id), "
 		"original_deadline = CASE WHEN status = 'open' THEN deadline ELSE original_deadline END, "
+		"deadline_pending = CASE WHEN ?3 THEN 0 ELSE deadline_pending END, "
 		"updated_at = ?2, version = version + 1 WHERE id = ?1";
 	char at[32];
 	time_format_rfc3339(clock_now(), at, sizeof at);
@@ -1452,6 +1468,7 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 	if (st) {
 		sqlite3_bind_int64(st, 1, p->id);
 		sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, json_object_get(p->changes, "deadline") != NULL);
 	}
 	if (step_done(w, st, e) != 0 || fts_refresh(w, p->id, e) != 0) {
 		json_decref(before);
@@ -1672,7 +1689,7 @@ static const char *tally_kind(const struct ticket_filter *f)
 {
 	if (has(f->from) || has(f->to) || has(f->q))
 		return NULL;
-	if (f->due) /* closed, or unclosed and past the original deadline: two kinds of tally */
+	if (f->due || f->reopened || f->deadline_pending) /* two kinds of tally, or none: the tickets answer */
 		return NULL;
 	int flagged = f->returned || f->extension_pending || f->callbacks_due || f->on_time || has(f->color) ||
 		      f->supervised >= 0;
@@ -1835,6 +1852,11 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, tally ? " AND t.flags & 16" : " AND t.status = 'closed' AND t.callback_count = 0");
 	if (f->on_time)
 		buf_puts(&q->sql, tally ? " AND t.flags & 1" : " AND t.status = 'closed' AND t.closed_on <= t.original_deadline");
+	/* Both read through their partial indexes (018_reopened.sql), whose conditions these are. */
+	if (f->reopened)
+		buf_puts(&q->sql, " AND t.reopened_on IS NOT NULL AND t.status = 'rectifying'");
+	if (f->deadline_pending)
+		buf_puts(&q->sql, " AND t.deadline_pending = 1");
 	if (f->due) { /* the denominator of 按期办结率 (stats.c): closed, or still open past the original deadline */
 		buf_puts(&q->sql, " AND (t.status = 'closed' OR t.original_deadline < ");
 		bind_text(q, dates[0]);
@@ -1972,7 +1994,8 @@ int tally_scope_only(const struct ticket_filter *f)
 {
 	return !has(f->status) && !has(f->domain) && !has(f->source) && !has(f->category) && !has(f->light) &&
 	       !has(f->color) && !has(f->q) && !has(f->from) && !has(f->to) && f->supervised < 0 && f->stale != 1 &&
-	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due && !f->on_time && !f->due;
+	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due && !f->on_time && !f->due &&
+	       !f->reopened && !f->deadline_pending;
 }
 
 int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,

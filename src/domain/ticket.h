@@ -51,7 +51,8 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 		"extension_request.deadline", "extension_request.reason", "last_progress_on", "closed_on", "light", \
 		"stale", "created_at", "updated_at", "version", "names.unit", "names.responsible_unit",            \
 		"names.location_unit", "names.domain", "names.source", "names.category", "names.campaign",         \
-		"names.status", "names.urgency", "received_on", "complex"
+		"names.status", "names.urgency", "received_on", "complex", "reopened_on", "reopen_reason",        \
+		"deadline_pending"
 /* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
 enum { TICKET_ROW_COLOR = 28, TICKET_ROW_SUPERVISED = 29, TICKET_ROW_LIGHT = 36, TICKET_ROW_CREATED_AT = 38 };
 /*
@@ -155,6 +156,7 @@ struct ticket_filter {
 	/* to-do queues (0: not asked) */
 	int unclosed, returned, extension_pending, callbacks_due;
 	int on_time, due; /* 按期办结: closed by the original deadline; 应办结: closed, or past it */
+	int reopened, deadline_pending; /* reopened and being reworked; waiting for a new deadline */
 	/* logged between these days (YYYY-MM-DD, inclusive), for reports */
 	const char *from, *to;
 	const struct subject *who;

@@ -81,6 +81,8 @@ const struct filter_field filter_fields[] = {
 	{ "unclosed", "未销号", FF_QUEUE, AT(unclosed), NULL, FO_NONE, 0, NULL },
 	{ "on_time", "按期办结", FF_QUEUE, AT(on_time), NULL, FO_NONE, 0, NULL },
 	{ "due", "应办结", FF_QUEUE, AT(due), NULL, FO_NONE, 0, NULL },
+	{ "reopened", "群众不满意重新整改", FF_QUEUE, AT(reopened), NULL, FO_NONE, 0, NULL },
+	{ "deadline_pending", "重开待定时限", FF_QUEUE, AT(deadline_pending), NULL, FO_NONE, 0, NULL },
 };
 const size_t filter_field_count = sizeof filter_fields / sizeof filter_fields[0];
 

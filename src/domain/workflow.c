@@ -106,6 +106,11 @@ struct ticket_marks workflow_outcome(const struct transition *t, const struct ti
 	return o;
 }
 
+int workflow_reopens(int from, int to)
+{
+	return from == ST_CLOSED && to != ST_CLOSED && to >= 0 && to < ST__COUNT;
+}
+
 /* enum status follows the order of VS_STATUS (labels.c); test_workflow checks it. */
 const char *status_code(enum status s)
 {

@@ -106,6 +106,11 @@ const char *urgency_label(const char *urgency);
 
 #define DUE_SOON_DAYS 3
 #define STALE_DAYS 7
+/* A reopened ticket's deadline until a reviewer sets one: a week from the reopening (the
+ * weekly dispatch's rhythm). The time-limit rules of SPEC section 8 are to take its place. */
+#define REOPEN_PROVISIONAL_DAYS 7
+/* Whether a move from one state to another reopens a closed ticket (it is work to redo). */
+int workflow_reopens(int from, int to);
 
 /*
  * The deadline light of an unclosed ticket on day `today` (day numbers, see util.h): "red"

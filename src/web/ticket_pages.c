@@ -747,6 +747,7 @@ static void ticket_page_as(struct req *r, const char *tmpl, long long id, int st
 	json_t *ctx = json_object();
 	json_object_set_new_nocheck(ctx, "actions", available_actions(r, t, errors, failed, typed));
 	int frozen = workflow_facts_frozen(t->status);
+	json_object_set_new_nocheck(ctx, "reworking", json_boolean(t->status == ST_RECTIFYING));
 	json_object_set_new_nocheck(ctx, "may_upload", json_boolean(authz_check(&who, ACT_UPLOAD, &scope) == AUTHZ_OK &&
 								    !frozen));
 	json_object_set_new_nocheck(ctx, "may_edit", json_boolean(authz_check(&who, ACT_TICKET_EDIT, &scope) == AUTHZ_OK &&
@@ -987,7 +988,7 @@ struct todo_section {
 static int todo_sections(const struct subject *who, struct todo_section *s)
 {
 	int n = 0;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		memset(&s[i], 0, sizeof s[i]);
 		s[i].f.who = who;
 		s[i].f.supervised = -1;
@@ -997,6 +998,9 @@ static int todo_sections(const struct subject *who, struct todo_section *s)
 		s[n].title = "待签收";
 		s[n].hint = "新派来的问题，请尽快签收";
 		s[n++].f.status = "open";
+		s[n].title = "群众不满意，需重新整改";
+		s[n].hint = "回访不满意或反弹后重新交办的问题，请按重开理由重新整改";
+		s[n++].f.reopened = 1;
 		s[n].title = "被退回重办";
 		s[n].hint = "验收未通过，请按退回理由继续整改";
 		s[n++].f.returned = 1;
@@ -1015,6 +1019,9 @@ static int todo_sections(const struct subject *who, struct todo_section *s)
 		s[n].title = "延期申请";
 		s[n].hint = "待审批的延期申请";
 		s[n++].f.extension_pending = 1;
+		s[n].title = "重开问题待定时限";
+		s[n].hint = "回访不满意或反弹重开的问题，暂按重开后 7 天计时，请确定新的整改时限（在“修改信息”中设置）";
+		s[n++].f.deadline_pending = 1;
 		s[n].title = "重点督办";
 		s[n].hint = "列入重要问题督办台账、尚未销号的问题";
 		s[n].f.supervised = 1;
@@ -1056,7 +1063,7 @@ static long long todo_union(struct db *db, const struct todo_section *s, int n)
 long long todo_count(struct req *r)
 {
 	struct subject who = http_subject(r);
-	struct todo_section s[4];
+	struct todo_section s[5];
 	int n = todo_sections(&who, s);
 	struct db *db = n ? db_reader() : NULL;
 	if (!db)
@@ -1079,7 +1086,7 @@ void page_todo(struct req *r)
 	if (!http_authorize(r, ACT_DASHBOARD, NULL))
 		return;
 	struct subject who = http_subject(r);
-	struct todo_section s[4];
+	struct todo_section s[5];
 	int n = todo_sections(&who, s);
 	struct db *db = db_reader();
 	json_t *sections = json_array();

@@ -128,11 +128,13 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   sql(db, 'DROP INDEX tickets_unit_path; CREATE INDEX tickets_unit_path ON tickets (unit_path, urgency_rank, deadline, id); ' +
     "DELETE FROM sqlite_stat1 WHERE idx = 'tickets_unit_path'; ALTER TABLE tickets DROP COLUMN received_on; DROP INDEX tickets_created_order; DROP INDEX tickets_source_ref_alone; " +
     // Before 017 a complex case was stored as the urgency 'complex'.
-    "DROP TRIGGER tickets_complex; UPDATE tickets SET urgency = 'complex', urgency_rank = 1 WHERE complex = 1; ALTER TABLE tickets DROP COLUMN complex; PRAGMA user_version = 12");
+    "DROP TRIGGER tickets_complex; UPDATE tickets SET urgency = 'complex', urgency_rank = 1 WHERE complex = 1; ALTER TABLE tickets DROP COLUMN complex; " +
+    'DROP INDEX tickets_reopened; DROP INDEX tickets_deadline_pending; ALTER TABLE tickets DROP COLUMN reopened_on; ' +
+    'ALTER TABLE tickets DROP COLUMN reopen_reason; ALTER TABLE tickets DROP COLUMN deadline_pending; PRAGMA user_version = 12');
   const complexBefore = sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'");
   assert.ok(Number(complexBefore) > 0);
   assert.equal(ledger(['init', '--db', db]).code, 0);
-  assert.equal(sql(db, 'PRAGMA user_version'), '17');
+  assert.equal(sql(db, 'PRAGMA user_version'), '18');
   // 017: urgency and complexity apart; the deadline decides complexity from then on.
   assert.equal(sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'"), '0');
   assert.equal(sql(db, 'SELECT count(*) FROM tickets WHERE complex = 1'), complexBefore);

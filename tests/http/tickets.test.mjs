@@ -155,6 +155,30 @@ test('the whole workflow, with every refusal changing nothing', async () => {
   assert.equal(body.color, 'yellow');
   assert.equal(body.unsatisfied_count, 1);
   assert.equal(body.supervised, false);
+  // Reopened: work to redo, by a new (provisional) deadline from today, the reason kept; the
+  // original deadline keeps the strict on-time figure; it waits in the centre's to-do.
+  assert.equal(body.reopened_on, '2023-09-10');
+  assert.equal(body.reopen_reason, '仍只供水一次');
+  assert.equal(body.deadline, '2023-09-17');
+  assert.equal(body.deadline_pending, true);
+  assert.notEqual(body.light, 'red');
+  assert.equal(body.original_deadline, t.original_deadline);
+  const staffPage = await (await as(staff)(`${base()}/tickets/${t.id}`)).text();
+  assert.match(staffPage, /<strong>群众不满意，需重新整改<\/strong>（2023-09-10 重开）：仍只供水一次/);
+  assert.ok(staffPage.indexOf('群众不满意，需重新整改') < staffPage.indexOf('基本情况'), 'the reason comes first');
+  assert.match(staffPage, /新的整改时限：2023-09-17（暂按重开后 7 天计，待区级调度人员确定）/);
+  const staffTodo = await (await as(staff)(`${base()}/todo`)).text();
+  assert.match(staffTodo, new RegExp(`<h2>群众不满意，需重新整改 <span class="badge">\\d+</span></h2>[^]*?href="/tickets/${t.id}"`));
+  const centreTodo = await (await as(reviewer)(`${base()}/todo`)).text();
+  assert.match(centreTodo, new RegExp(`<h2>重开问题待定时限 <span class="badge">\\d+</span></h2>[^]*?href="/tickets/${t.id}"`));
+  const listed = await (await json(reviewer, '/api/v1/tickets?deadline_pending=1')).json();
+  assert.ok(listed.items.some((x) => x.id === t.id));
+  // The reviewer sets the deadline: no longer pending.
+  const set = await json(reviewer, `/api/v1/tickets/${t.id}`, 'PATCH', { version: body.version, deadline: '2023-09-30' });
+  const setBody = await set.json();
+  assert.equal(set.status, 200, JSON.stringify(setBody));
+  assert.equal(setBody.deadline_pending, false);
+  assert.equal(setBody.original_deadline, t.original_deadline);
   await act(staff, t.id, 'submit', { statement: '更换水泵' });
   await act(supervisor, t.id, 'verify', { note: '已核实' });
   r = await act(supervisor, t.id, 'callback', { result: 'unsatisfied', method: 'visit' });
