@@ -35,7 +35,9 @@ TABLE(UNIT_FIELDS,
       { "kind", "类型", FK_CHOICE, ON_CREATE, ON_CREATE, 0, 0, NULL, &VS_UNIT_KIND, NULL },
       { "parent", "上级单位", FK_REF, ON_CREATE, 0, 0, 0, NULL, NULL, NULL },
       { "sort", "排序", FK_INT, ON_EDIT, 0, 0, 100000, NULL, NULL, "数字小的排在前面" },
-      { "active", "启用", FK_BOOL, ON_EDIT, 0, 0, 0, NULL, NULL, NULL });
+      { "active", "启用", FK_BOOL, ON_EDIT, 0, 0, 0, NULL, NULL, NULL },
+      { "files_ledger", "按阶段报送问题台账", FK_BOOL, ON_EDIT, 0, 0, 0, NULL, NULL,
+	"调度通报检查其是否按时报送台账和整改进展；街道默认报送，区直部门需要时勾选" });
 
 TABLE(CAMPAIGN_FIELDS,
       { "code", "代码", FK_CODE, ON_CREATE, ON_CREATE, 1, 32, "A-Z0-9_", NULL,

@@ -339,11 +339,11 @@ dberr:
 }
 
 int org_unit_update(struct db *db, const struct actor *who, const char *code, const char *name, int sort, int active,
-		    struct err *e)
+		    int files_ledger, struct err *e)
 {
-	static const char q_get[] = "SELECT id, name, sort, active FROM units WHERE code = ?1";
+	static const char q_get[] = "SELECT id, name, sort, active, files_ledger FROM units WHERE code = ?1";
 	static const char q_users[] = "SELECT count(*) FROM users WHERE unit_id = ?1 AND active = 1";
-	static const char q_update[] = "UPDATE units SET name = ?2, sort = ?3, active = ?4 WHERE id = ?1";
+	static const char q_update[] = "UPDATE units SET name = ?2, sort = ?3, active = ?4, files_ledger = ?5 WHERE id = ?1";
 	char sort_text[16];
 	snprintf(sort_text, sizeof sort_text, "%d", sort);
 	const char *const given[][2] = { { "name", name }, { "sort", sort_text }, { NULL, NULL } };
@@ -359,8 +359,8 @@ int org_unit_update(struct db *db, const struct actor *who, const char *code, co
 		return -1;
 	}
 	long long id = sqlite3_column_int64(st, 0);
-	json_t *before = json_pack("{s:s,s:i,s:b}", "name", db_text(st, 1), "sort", sqlite3_column_int(st, 2), "active",
-				   sqlite3_column_int(st, 3));
+	json_t *before = json_pack("{s:s,s:i,s:b,s:b}", "name", db_text(st, 1), "sort", sqlite3_column_int(st, 2), "active",
+				   sqlite3_column_int(st, 3), "files_ledger", sqlite3_column_int(st, 4));
 	db_done(st);
 	if (!active) {
 		st = db_prepare(db, q_users);
@@ -386,13 +386,15 @@ int org_unit_update(struct db *db, const struct actor *who, const char *code, co
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, sort);
 	sqlite3_bind_int(st, 4, active ? 1 : 0);
+	sqlite3_bind_int(st, 5, files_ledger ? 1 : 0);
 	int rc = sqlite3_step(st);
 	db_done(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(before);
 		goto dberr;
 	}
-	json_t *after = json_pack("{s:s,s:i,s:b}", "name", name, "sort", sort, "active", active ? 1 : 0);
+	json_t *after = json_pack("{s:s,s:i,s:b,s:b}", "name", name, "sort", sort, "active", active ? 1 : 0, "files_ledger",
+				  files_ledger ? 1 : 0);
 	long long ev = audit_append(db, who, "unit", id, "update", before, after, e);
 	json_decref(before);
 	json_decref(after);

@@ -26,6 +26,7 @@ long long org_unit_add(struct db *db, const struct actor *who, const char *code,
 
 /* Renames, reorders or (de)activates a unit. A unit with active users cannot be deactivated. */
 int org_unit_update(struct db *db, const struct actor *who, const char *code, const char *name, int sort, int active,
+		    int files_ledger,
 		    struct err *e);
 
 /* Adds a user after checking login, role, unit and the password policy. Returns the id or -1. */

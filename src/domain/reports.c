@@ -171,12 +171,17 @@ struct dispatch_sql {
 };
 
 static const struct dispatch_sql dispatch_scan = {
-	.events = "SELECT u.code, "
-		  "coalesce(sum(e.action IN ('create', 'seed')), 0), coalesce(sum(e.action = 'verify'), 0), "
-		  "coalesce(sum(e.action = 'return'), 0), "
-		  "coalesce(sum(e.action = 'reopen' OR (e.action = 'callback' AND e.after LIKE '%\"status\":\"rectifying\"%')), 0) "
-		  "FROM events e JOIN tickets t ON t.id = e.entity_id JOIN units u ON u.id = t.unit_id "
-		  "WHERE e.entity = 'ticket' AND substr(e.at, 1, 10) BETWEEN ?1 AND ?2 GROUP BY u.id",
+	/* New by the ticket's own 登记时间 (an import or a bulk load counts when the problems were
+	 * logged, not when the file came); the rest by what was done in the period. */
+	.events = "SELECT u.code, coalesce(sum(x.new), 0), coalesce(sum(x.closed), 0), coalesce(sum(x.returned), 0), "
+		  "coalesce(sum(x.reopened), 0) FROM ("
+		  "SELECT t.unit_id AS unit_id, 1 AS new, 0 AS closed, 0 AS returned, 0 AS reopened FROM tickets t "
+		  "WHERE substr(t.created_at, 1, 10) BETWEEN ?1 AND ?2 UNION ALL "
+		  "SELECT t.unit_id, 0, e.action = 'verify', e.action = 'return', "
+		  "e.action = 'reopen' OR (e.action = 'callback' AND e.after LIKE '%\"status\":\"rectifying\"%') "
+		  "FROM events e JOIN tickets t ON t.id = e.entity_id "
+		  "WHERE e.entity = 'ticket' AND substr(e.at, 1, 10) BETWEEN ?1 AND ?2) x "
+		  "JOIN units u ON u.id = x.unit_id GROUP BY u.id",
 	.state = "SELECT u.code, "
 		 "coalesce(sum(t.status <> 'closed' AND t.deadline < ?1), 0), "
 		 "coalesce(sum(t.status <> 'closed' AND t.last_progress_on < ?2), 0) "
@@ -192,10 +197,10 @@ static const struct dispatch_sql dispatch_scan = {
 };
 
 static const struct dispatch_sql dispatch_tally = {
-	.events = "SELECT u.code, " TALLY_SUM("t.kind = 'ev_new'") ", " TALLY_SUM("t.kind = 'ev_closed'") ", "
+	.events = "SELECT u.code, " TALLY_SUM("t.kind = 'created'") ", " TALLY_SUM("t.kind = 'ev_closed'") ", "
 		  TALLY_SUM("t.kind = 'ev_returned'") ", " TALLY_SUM("t.kind = 'ev_reopened'") " "
 		  "FROM tallies t CROSS JOIN units u ON u.path = t.unit_path "
-		  "WHERE t.kind IN ('ev_new', 'ev_closed', 'ev_returned', 'ev_reopened') AND t.day BETWEEN ?1 AND ?2 "
+		  "WHERE t.kind IN ('created', 'ev_closed', 'ev_returned', 'ev_reopened') AND t.day BETWEEN ?1 AND ?2 "
 		  "GROUP BY u.id",
 	.state = "SELECT u.code, " TALLY_SUM("t.kind = 'deadline' AND t.day < ?1") " - "
 		 TALLY_SUM("t.kind = 'backdated' AND t.status = 'deadline' AND t.day > ?1 AND t.dim < ?3") ", "
@@ -219,8 +224,14 @@ static const struct dispatch_sql dispatch_tally = {
 
 json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char *kind, long day, int use_tallies)
 {
+	/* The units that file (019_units_filing.sql): a department that does not is not 未报送. */
 	static const char q_streets[] = "SELECT id, code, name, path FROM units WHERE kind IN ('street', 'department') "
-					"AND active = 1 ORDER BY kind DESC, sort, code";
+					"AND active = 1 AND files_ledger = 1 ORDER BY kind DESC, sort, code";
+	/* The notice's issuer and its number: the campaign running in the period (else the latest). */
+	static const char q_campaign[] = "SELECT c.name, u.name, min(p.start_date), max(p.end_date) FROM campaigns c "
+					 "JOIN units u ON u.id = c.unit_id JOIN campaign_phases p ON p.campaign_id = c.id "
+					 "WHERE c.active = 1 GROUP BY c.id "
+					 "ORDER BY min(p.start_date) <= ?2 AND max(p.end_date) >= ?1 DESC, c.id DESC LIMIT 1";
 	static const char q_phases[] = "SELECT kind, max(end_date), min(start_date) FROM campaign_phases p "
 				       "JOIN campaigns c ON c.id = p.campaign_id WHERE c.active = 1 AND kind IN ('self_check', "
 				       "'rectify') GROUP BY kind";
@@ -335,9 +346,34 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 	json_t *totals = json_object();
 	for (int k = 0; k < 6; k++)
 		json_object_set_new(totals, keys[k], json_pack("{s:I,s:I}", "now", sum[0][k], "prev", sum[1][k]));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "kind", kind, "label", p.label, "from", p.from, "to",
-			 p.to, "prev_from", p.prev_from, "prev_to", p.prev_to, "streets", rows, "totals", totals,
-			 "ledger_due", ledger_due, "progress_due", progress_due);
+	json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "kind", kind, "label", p.label, "from", p.from,
+				"to", p.to, "prev_from", p.prev_from, "prev_to", p.prev_to, "streets", rows, "totals", totals,
+				"ledger_due", ledger_due, "progress_due", progress_due);
+	/* Issued by the campaign's unit; numbered from the campaign's first week or month. */
+	st = db_prepare(db, q_campaign);
+	if (st) {
+		sqlite3_bind_text(st, 1, p.from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, p.to, -1, SQLITE_STATIC);
+	}
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		long start = date_parse_days(db_text(st, 2)), from = date_parse_days(p.from);
+		long number = 0;
+		if (!strcmp(kind, "month")) {
+			int y0 = 0, m0 = 0, y1 = 0, m1 = 0;
+			sscanf(db_text(st, 2), "%d-%d", &y0, &m0);
+			sscanf(p.from, "%d-%d", &y1, &m1);
+			number = (y1 - y0) * 12 + (m1 - m0) + 1;
+		} else if (start >= 0) {
+			long first_monday = start - ((start + 3) % 7);
+			number = (from - first_monday) / 7 + 1;
+		}
+		json_object_set_new(out, "campaign", json_string(db_text(st, 0)));
+		json_object_set_new(out, "issuer", json_string(db_text(st, 1)));
+		if (number > 0)
+			json_object_set_new(out, "number", json_integer(number));
+	}
+	db_done(st);
+	return out;
 }
 
 json_t *dispatch_compute(struct db *db, const struct subject *who, const char *kind, long day)

@@ -331,7 +331,7 @@ void page_admin_units(struct req *r)
 struct unit_job {
 	struct actor who;
 	const char *code, *name, *kind, *parent;
-	int sort, active;
+	int sort, active, files_ledger;
 };
 
 static int unit_create_job(struct db *w, void *arg, struct err *e)
@@ -343,7 +343,7 @@ static int unit_create_job(struct db *w, void *arg, struct err *e)
 static int unit_update_job(struct db *w, void *arg, struct err *e)
 {
 	struct unit_job *j = arg;
-	return org_unit_update(w, &j->who, j->code, j->name, j->sort, j->active, e);
+	return org_unit_update(w, &j->who, j->code, j->name, j->sort, j->active, j->files_ledger, e);
 }
 
 /* POST /admin/units */
@@ -367,7 +367,7 @@ void page_admin_unit_create(struct req *r)
 
 static json_t *load_unit(struct req *r)
 {
-	static const char q[] = "SELECT u.code, u.name, u.kind, u.sort, u.active, coalesce(p.name, '') FROM units u "
+	static const char q[] = "SELECT u.code, u.name, u.kind, u.sort, u.active, coalesce(p.name, ''), u.files_ledger FROM units u "
 				"LEFT JOIN units p ON p.id = u.parent_id WHERE u.code = ?1";
 	struct db *db = db_reader();
 	sqlite3_stmt *st = db ? db_prepare(db, q) : NULL;
@@ -375,9 +375,10 @@ static json_t *load_unit(struct req *r)
 	if (st) {
 		sqlite3_bind_text(st, 1, http_param(r, "code"), -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW)
-			v = json_pack("{s:s,s:s,s:s,s:i,s:b,s:s}", "code", db_text(st, 0), "name", db_text(st, 1),
+			v = json_pack("{s:s,s:s,s:s,s:i,s:b,s:s,s:b}", "code", db_text(st, 0), "name", db_text(st, 1),
 				      "kind_label", kind_label(db_text(st, 2)), "sort", sqlite3_column_int(st, 3),
-				      "active", sqlite3_column_int(st, 4), "parent_name", db_text(st, 5));
+				      "active", sqlite3_column_int(st, 4), "parent_name", db_text(st, 5), "files_ledger",
+				      sqlite3_column_int(st, 6));
 		db_done(st);
 	}
 	if (!v)
@@ -417,7 +418,8 @@ void page_admin_unit_update(struct req *r)
 		return;
 	const struct form *f = http_form(r);
 	struct unit_job j = { .who = http_actor(r), .code = http_param(r, "code"), .name = form_text(f, "name"),
-			      .sort = atoi(form_text(f, "sort")), .active = strcmp(form_text(f, "active"), "1") == 0 };
+			      .sort = atoi(form_text(f, "sort")), .active = strcmp(form_text(f, "active"), "1") == 0,
+			      .files_ledger = strcmp(form_text(f, "files_ledger"), "1") == 0 };
 	struct err e = { 0 };
 	json_t *errors = json_object();
 	if (fields_check(&UNIT_FIELDS, ON_EDIT, form_fields(f), errors, &e) || db_write(unit_update_job, &j, &e) != 0) {

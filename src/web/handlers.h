@@ -15,6 +15,8 @@ extern const size_t route_count;
 int routes_safe_next(const char *next);
 
 /* pages.c */
+/* The district's name (the root unit), for titles of notices; "" if none. */
+void district_name(struct db *db, char *out, size_t n);
 void page_home(struct req *r);
 void api_healthz(struct req *r);
 /* A sent form as the source a field table checks (fields.h). */

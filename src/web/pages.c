@@ -42,6 +42,16 @@ json_t *err_fields(const struct err *e)
 	return o;
 }
 
+void district_name(struct db *db, char *out, size_t n)
+{
+	static const char q[] = "SELECT name FROM units WHERE kind = 'district' ORDER BY id LIMIT 1";
+	sqlite3_stmt *st = db ? db_prepare(db, q) : NULL;
+	out[0] = '\0';
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		str_copy(out, n, db_text(st, 0));
+	db_done(st);
+}
+
 void api_healthz(struct req *r)
 {
 	static const char q[] = "SELECT 1";

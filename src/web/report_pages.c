@@ -52,6 +52,16 @@ void page_dispatch(struct req *r)
 	time_format_date((time_t)day * 86400, d, sizeof d);
 	json_object_set_new(rep, "date", json_string(d));
 	json_object_set_new(rep, "is_month", json_boolean(!strcmp(kind, "month")));
+	char district[128], today[11], issued[40];
+	district_name(db_reader(), district, sizeof district);
+	json_object_set_new(rep, "district", json_string(district));
+	time_format_date(clock_now(), today, sizeof today);
+	int y = 0, m = 0, dd = 0;
+	sscanf(today, "%d-%d-%d", &y, &m, &dd);
+	snprintf(issued, sizeof issued, "%d年%d月%d日", y, m, dd);
+	json_object_set_new(rep, "issued", json_string(issued));
+	if (!json_object_get(rep, "issuer"))
+		json_object_set_new(rep, "issuer", json_string(r->user.unit_name));
 	http_page(r, 200, "dispatch", rep);
 }
 

@@ -780,11 +780,9 @@ static void ticket_page_as(struct req *r, const char *tmpl, long long id, int st
 	}
 	json_object_set_new_nocheck(ctx, "errors", errors ? errors : json_object());
 	if (!strcmp(tmpl, "ticket_notice")) {
-		static const char q_district[] = "SELECT name FROM units WHERE kind = 'district' ORDER BY id LIMIT 1";
-		sqlite3_stmt *st = db_prepare(db, q_district);
-		if (st && sqlite3_step(st) == SQLITE_ROW)
-			json_object_set_new_nocheck(ctx, "district", json_string(db_text(st, 0)));
-		db_done(st);
+		char district[128];
+		district_name(db, district, sizeof district);
+		json_object_set_new_nocheck(ctx, "district", json_string(district));
 		char now[32], printed[40], issued[40];
 		time_format_rfc3339(clock_now(), now, sizeof now);
 		time_text_minute(now, printed, sizeof printed);

@@ -158,8 +158,29 @@ test('dispatch report: the week\'s events per street, change from the week befor
   assert.equal(row('兴仁街道')[6][0], '逾期报送');
   assert.equal(row('兴仁街道')[7][0], '尚未到期'); // progress is due on 09-25
   assert.equal(row('兴城街道')[6][0], '未报送');
+  // The notice: its issuer, number and date; only the units that file; a footnote that matches.
+  assert.match(html, /<h1 class="notice-title">高新区群众满意度问题整改周调度情况通报<\/h1>/);
+  assert.match(html, /<p class="notice-number">第 2 期（水务系统群众满意度“双月攻坚”行动）<\/p>/); // the campaign began in the week of 08-28
+  assert.match(html, /<p class="notice-meta"><span>区社会事务综合服务中心<\/span><span>2023年9月10日<\/span><\/p>/);
+  assert.match(html, /新增按问题的登记时间统计/);
+  assert.doesNotMatch(html, /括号外/);
+  for (const dept of ['区督查考核办', '区城乡水务局', '区社会事务综合服务中心']) assert.doesNotMatch(html, new RegExp(`<th scope="row">${dept}</th>`), dept);
   const month = await (await call(reviewer, '/reports/dispatch?period=month&date=2023-09-10')).text();
   assert.match(month, /统计周期：2023年9月（与上一周期 2023-08-01 至 2023-08-31 比较）/);
+  assert.match(month, /第 2 期/); // August was the first month
+  // A problem imported today with last week's 登记时间 is new in last week, not in this one.
+  const csv = (await (await call(reviewer, '/api/v1/export.csv')).text()).replace(/^\uFEFF/, '');
+  const header = csv.split('\r\n')[0].split(',');
+  const cell = { 问题来源: '12345政务服务热线', 类别: '投诉举报', 领域: '农村供水保障', 属地单位: '兴城街道', 问题标题: '上周受理的问题', 问题描述: '补录', 登记时间: '2023-09-01 09:00' };
+  const imp = await as(reviewer)(`${srv.base}/api/v1/import`, { method: 'POST', headers: { 'Content-Type': 'text/csv' },
+    body: `${header.join(',')}\r\n${header.map((h) => cell[h] || '').join(',')}\r\n` });
+  assert.equal((await imp.json()).imported, 1);
+  const newIn = async (date) => {
+    const page = await (await call(reviewer, `/reports/dispatch?period=week&date=${date}`)).text();
+    return page.match(/<th scope="row">兴城街道<\/th>\s*<td>(\d+)/)[1];
+  };
+  assert.equal(await newIn('2023-09-10'), '0');
+  assert.equal(await newIn('2023-09-01'), '1');
   assert.equal((await call(reviewer, '/reports/dispatch?date=2023-13-01')).status, 422);
   assert.equal((await call(staff, '/reports/dispatch')).status, 403);
 });
