@@ -643,6 +643,17 @@ static int derive(struct db *db, long long first, struct err *e)
 		err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
 		return -1;
 	}
+	/* The address and caller index (migration 020's text), the same way. */
+	sqlite3_stmt *cfts = db_prepare(db,
+		"INSERT INTO tickets_contact_fts (rowid, address, person) "
+		"SELECT id, search_terms(address), search_person_terms(reporter_name, reporter_phone) FROM tickets "
+		"WHERE id >= ?1 AND (address <> '' OR reporter_name <> '' OR reporter_phone <> '')");
+	if (cfts)
+		sqlite3_bind_int64(cfts, 1, first);
+	if (!cfts || step(cfts) != 0) {
+		err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(db)));
+		return -1;
+	}
 	if (db_exec(db, "DELETE FROM tallies", e) != 0 ||
 	    db_exec(db, "INSERT INTO tallies SELECT * FROM tallies_expected WHERE true", e) != 0)
 		return -1;
@@ -704,7 +715,8 @@ int seed_run(struct db *db, long n, const char *data_dir, FILE *out, struct err 
 	    put_back(db, &aside, 2, e) != 0)
 		goto rollback;
 	/* The search index in one merged piece (see migration 011). */
-	if (db_exec(db, "INSERT INTO tickets_fts (tickets_fts) VALUES ('optimize')", e) != 0)
+	if (db_exec(db, "INSERT INTO tickets_fts (tickets_fts) VALUES ('optimize')", e) != 0 ||
+	    db_exec(db, "INSERT INTO tickets_contact_fts (tickets_contact_fts) VALUES ('optimize')", e) != 0)
 		goto rollback;
 	if (db_exec(db, "COMMIT", e) != 0)
 		goto rollback;

@@ -902,15 +902,20 @@ static int fts_refresh(struct db *w, long long id, struct err *e)
 				    "SELECT t.id, search_terms(t.title), search_terms(t.description), "
 				    "search_terms(coalesce((SELECT group_concat(note, ' ') FROM progress "
 				    "WHERE ticket_id = t.id), '')) FROM tickets t WHERE t.id = ?1";
-	sqlite3_stmt *st = db_prepare(w, q_del);
-	if (st)
-		sqlite3_bind_int64(st, 1, id);
-	if (step_done(w, st, e) != 0)
-		return -1;
-	st = db_prepare(w, q_ins);
-	if (st)
-		sqlite3_bind_int64(st, 1, id);
-	return step_done(w, st, e);
+	/* The address and who reported it, in their own index (020_contact_search.sql). */
+	static const char q_cdel[] = "DELETE FROM tickets_contact_fts WHERE rowid = ?1";
+	static const char q_cins[] = "INSERT INTO tickets_contact_fts (rowid, address, person) "
+				     "SELECT id, search_terms(address), search_person_terms(reporter_name, reporter_phone) "
+				     "FROM tickets WHERE id = ?1 AND (address <> '' OR reporter_name <> '' OR reporter_phone <> '')";
+	const char *const steps[] = { q_del, q_ins, q_cdel, q_cins };
+	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+		sqlite3_stmt *st = db_prepare(w, steps[i]);
+		if (st)
+			sqlite3_bind_int64(st, 1, id);
+		if (step_done(w, st, e) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 int ticket_create_job(struct db *w, void *arg, struct err *e)
@@ -1546,11 +1551,14 @@ dberr:
 struct sqlq {
 	struct buf sql;
 	int n;
-	const char *text[24];
-	long long num[24];
-	int is_num[24];
+	const char *text[32];
+	long long num[32];
+	int is_num[32];
 	char created_below[16]; /* the `to` date's bound: "YYYY-MM-DDU" */
 	char refs[3][72];       /* a code's or 原工单号's bounds (ref_query) */
+	char contact[700];      /* the keyword's match on the address and who reported it */
+	char phone_tail[24];    /* the keyword as a phone's last digits (search_phone_tail) */
+	char phone_like[32];    /* the same as a LIKE pattern over search_person_terms */
 };
 
 /*
@@ -1582,6 +1590,7 @@ static int ref_query(const char *q, char refs[3][72])
 
 static void bind_text(struct sqlq *q, const char *v)
 {
+	assert(q->n < (int)ARRAY_LEN(q->text));
 	q->is_num[q->n] = 0;
 	q->text[q->n++] = v;
 	buf_printf(&q->sql, "?%d", q->n);
@@ -1589,6 +1598,7 @@ static void bind_text(struct sqlq *q, const char *v)
 
 static void bind_num(struct sqlq *q, long long v)
 {
+	assert(q->n < (int)ARRAY_LEN(q->num));
 	q->is_num[q->n] = 1;
 	q->num[q->n++] = v;
 	buf_printf(&q->sql, "?%d", q->n);
@@ -1678,6 +1688,38 @@ enum where_mode { WHERE_COUNT, WHERE_LIST, WHERE_TALLY };
 /* The progress notes of ticket alias a (the search index's third column), read only for
  * tickets that have any. */
 #define NOTES_OF(a) "CASE WHEN " a ".child_lists & 1 THEN (SELECT group_concat(note, ' ') FROM progress WHERE ticket_id = " a ".id) END"
+
+/* Whether the searcher may find tickets by who reported them (name, phone): whoever may see
+ * personal data; the address is for everyone. */
+static int search_personal(const struct ticket_filter *f)
+{
+	return f->who && authz_check(f->who, ACT_PERSONAL_DATA, NULL) == AUTHZ_OK;
+}
+
+/*
+ * The keyword matched without the index, on the row alias a (with its address, reporter_name
+ * and reporter_phone): the texts the two indexes hold, as search_has reads them, and a phone
+ * by its last digits. The same answer as the indexes' (build_where), row by row.
+ */
+static void text_match(struct sqlq *q, const struct ticket_filter *f, const char *a)
+{
+	int personal = search_personal(f);
+	buf_puts(&q->sql, "(search_has(");
+	bind_text(q, f->q);
+	buf_printf(&q->sql, ", %s.title, %s.description, ", a, a);
+	if (!strcmp(a, "t"))
+		buf_puts(&q->sql, NOTES_OF("t"));
+	else
+		buf_puts(&q->sql, NOTES_OF("s"));
+	buf_printf(&q->sql, ", %s.address%s%s%s)", a, personal ? ", " : "", personal ? a : "", personal ? ".reporter_name" : "");
+	char tail[24];
+	if (personal && search_phone_tail(f->q, tail, sizeof tail)) {
+		snprintf(q->phone_like, sizeof q->phone_like, "%% %s %%", tail);
+		buf_printf(&q->sql, " OR (' ' || search_person_terms(%s.reporter_name, %s.reporter_phone) || ' ') LIKE ", a, a);
+		bind_text(q, q->phone_like);
+	}
+	buf_puts(&q->sql, ")");
+}
 
 static int has(const char *s)
 {
@@ -1866,13 +1908,25 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		/* Words through the bigram index (search.h); a query of punctuation alone is looked
 		 * for in the text itself. */
 		if (f->q_scan) {
-			buf_puts(&q->sql, " AND search_has(");
-			bind_text(q, f->q);
-			buf_puts(&q->sql, ", t.title, t.description, " NOTES_OF("t") ")");
+			buf_puts(&q->sql, " AND ");
+			text_match(q, f, "t");
 		} else if (search_match(f->q, qbuf, qlen) > 0) {
 			buf_puts(&q->sql, " AND (t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ");
 			bind_text(q, qbuf);
 			buf_puts(&q->sql, ")");
+			/* The address for everyone; who reported it (name, the phone's last digits) only
+			 * for whoever may see personal data, so that no one learns a number by searching. */
+			int personal = search_personal(f);
+			snprintf(q->contact, sizeof q->contact, "%s : (%s)", personal ? "{address person}" : "address", qbuf);
+			buf_puts(&q->sql, " OR t.id IN (SELECT rowid FROM tickets_contact_fts WHERE tickets_contact_fts MATCH ");
+			bind_text(q, q->contact);
+			buf_puts(&q->sql, ")");
+			if (personal && search_phone_tail(f->q, q->phone_tail + 9, sizeof q->phone_tail - 9)) {
+				memcpy(q->phone_tail, "person : ", 9);
+				buf_puts(&q->sql, " OR t.id IN (SELECT rowid FROM tickets_contact_fts WHERE tickets_contact_fts MATCH ");
+				bind_text(q, q->phone_tail);
+				buf_puts(&q->sql, ")");
+			}
 			/* A ledger code or a 原工单号, whole or its first characters, by their indexes. */
 			if (ref_query(f->q, q->refs)) {
 				buf_puts(&q->sql, " OR (t.code >= ");
@@ -2078,10 +2132,10 @@ static void search_sample(struct db *db, const struct ticket_filter *f, long lon
 	scope.q = NULL;
 	struct sqlq q = { .n = 0 };
 	buf_init(&q.sql);
-	buf_puts(&q.sql, "SELECT count(*), coalesce(sum(search_has(");
-	bind_text(&q, f->q);
-	buf_puts(&q.sql, ", s.title, s.description, " NOTES_OF("s") ")), 0) FROM (SELECT t.id, t.title, "
-			 "t.description, t.child_lists FROM tickets t ");
+	buf_puts(&q.sql, "SELECT count(*), coalesce(sum(");
+	text_match(&q, f, "s");
+	buf_puts(&q.sql, "), 0) FROM (SELECT t.id, t.title, t.description, t.child_lists, t.address, t.reporter_name, "
+			 "t.reporter_phone FROM tickets t ");
 	*rows = *hits = 0;
 	/* Any rows of the scope make the sample: the scope's own index finds them fastest. */
 	if (build_where(db, &scope, &q, paths, qbuf, sizeof qbuf, dates, WHERE_COUNT)) {

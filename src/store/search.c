@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -197,9 +198,9 @@ static void query_words(const char *q, struct buf *out)
 /* Whether every word of words (query_words) is in one of the n texts. */
 static int words_in(const struct buf *words, const char *const *texts, int n)
 {
-	struct buf norm[4];
-	if (n > 4)
-		n = 4;
+	struct buf norm[SEARCH_TEXTS];
+	if (n > SEARCH_TEXTS)
+		n = SEARCH_TEXTS;
 	for (int k = 0; k < n; k++) {
 		buf_init(&norm[k]);
 		normalize(texts[k], &norm[k]);
@@ -251,8 +252,8 @@ static void has_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			return;
 		}
 	}
-	const char *texts[4];
-	int n = argc - 1 > 4 ? 4 : argc - 1;
+	const char *texts[SEARCH_TEXTS];
+	int n = argc - 1 > SEARCH_TEXTS ? SEARCH_TEXTS : argc - 1;
 	for (int k = 0; k < n; k++)
 		texts[k] = (const char *)sqlite3_value_text(argv[k + 1]);
 	int found = words_in(words, texts, n);
@@ -269,6 +270,41 @@ static void terms_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	buf_free(&b);
 }
 
+void search_person_terms(const char *name, const char *phone, struct buf *out)
+{
+	search_terms(name ? name : "", out);
+	char digits[40];
+	size_t n = 0;
+	for (const char *p = phone ? phone : ""; *p && n + 1 < sizeof digits; p++)
+		if (*p >= '0' && *p <= '9')
+			digits[n++] = *p;
+	digits[n] = '\0';
+	for (size_t k = PHONE_TAIL_MIN; k <= n && k <= PHONE_TAIL_MAX; k++)
+		buf_printf(out, "%sp%s", out->len ? " " : "", digits + n - k);
+}
+
+int search_phone_tail(const char *q, char *out, size_t n)
+{
+	size_t len = strlen(q);
+	if (len < PHONE_TAIL_MIN || len > PHONE_TAIL_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (q[i] < '0' || q[i] > '9')
+			return 0;
+	snprintf(out, n, "p%s", q);
+	return 1;
+}
+
+static void person_terms_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	struct buf b;
+	buf_init(&b);
+	search_person_terms((const char *)sqlite3_value_text(argv[0]), (const char *)sqlite3_value_text(argv[1]), &b);
+	sqlite3_result_text(ctx, b.data ? b.data : "", (int)b.len, SQLITE_TRANSIENT);
+	buf_free(&b);
+}
+
 int search_register(sqlite3 *db)
 {
 	int rc = sqlite3_create_function(db, "search_terms", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
@@ -276,5 +312,9 @@ int search_register(sqlite3 *db)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(db, "search_has", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
 					     NULL, has_fn, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(db, "search_person_terms", 2,
+					     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, person_terms_fn, NULL,
+					     NULL);
 	return rc;
 }

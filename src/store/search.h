@@ -27,15 +27,27 @@ void search_terms(const char *text, struct buf *out);
  */
 int search_match(const char *q, char *out, size_t n);
 
+#define SEARCH_TEXTS 6
 /*
- * Whether texts (up to 4, NULL for none) hold every word of q as the index would find it:
+ * Whether texts (up to SEARCH_TEXTS, NULL for none) hold every word of q as the index would find it:
  * each run of q's letters and digits inside one run of one text. The same answer as the
  * MATCH of search_match(q) on the texts' search_terms, without the index: for walking rows
  * in the list's order when a word is common, so that a page stops after its rows.
  */
 int search_has(const char *q, const char *const *texts, int n);
 
-/* Registers search_terms(text) and search_has(q, text, ...) as SQL functions on the connection. */
+/*
+ * The terms of who reported a problem: the name's (as search_terms) and the phone's endings of
+ * PHONE_TAIL_MIN to PHONE_TAIL_MAX digits, each as "p" and the digits ("p5678").
+ */
+#define PHONE_TAIL_MIN 4
+#define PHONE_TAIL_MAX 11
+void search_person_terms(const char *name, const char *phone, struct buf *out);
+/* A query that is the last digits of a phone (4 to 11 digits) as its term into out: 1, else 0. */
+int search_phone_tail(const char *q, char *out, size_t n);
+
+/* Registers search_terms(text), search_has(q, text, ...) and search_person_terms(name, phone)
+ * as SQL functions on the connection. */
 int search_register(sqlite3 *db);
 
 #endif

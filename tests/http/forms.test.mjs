@@ -132,3 +132,25 @@ test('the to-do badge counts each ticket once; a ticket waiting for verification
   assert.ok(!stale.items.some((x) => String(x.id) === waiting));
   assert.ok(stale.items.some((x) => String(x.id) === both));
 });
+
+test('the keyword finds a problem by its address, the caller\'s name and the phone\'s last digits, in scope only', async () => {
+  const made = await as(staff)(`${srv.base}/api/v1/tickets`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ...fields({ title: '楼道灯不亮', address: '光明路88号梧桐苑3栋', reporter_name: '欧阳娜娜', reporter_phone: '13955512468' }) }),
+  });
+  const t = await made.json();
+  assert.equal(made.status, 201, JSON.stringify(t));
+  const find = async (who, q) => (await (await as(who)(`${srv.base}/api/v1/tickets?q=${encodeURIComponent(q)}&per_page=100`)).json()).items.map((x) => x.id);
+  for (const q of ['梧桐苑', '梧桐苑 3栋', '欧阳娜娜', '2468', '512468', '13955512468'])
+    assert.ok((await find(staff, q)).includes(t.id), q);
+  assert.ok(!(await find(staff, '468')).includes(t.id), 'three digits are no phone search');
+  assert.ok(!(await find(staff, '1395')).includes(t.id), 'a phone is found by its end, not its start');
+  // An edit moves it: the old address no longer finds it, the new one does.
+  await as(staff)(`${srv.base}/api/v1/tickets/${t.id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ version: t.version, address: '复兴路12号' }) });
+  assert.ok(!(await find(staff, '梧桐苑')).includes(t.id));
+  assert.ok((await find(staff, '复兴路')).includes(t.id));
+  // Another street's staff: not found by any of it.
+  const other = await apiLogin(srv.base, 'xingcheng');
+  for (const q of ['复兴路', '欧阳娜娜', '2468']) assert.ok(!(await find(other, q)).includes(t.id), q);
+});

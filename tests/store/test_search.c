@@ -198,8 +198,33 @@ static void test_has(void)
 	CHECK(!search_has("，。", t2, 2));        /* no word: nothing is found */
 }
 
+/* Who reported it: the name's terms and the phone's endings of 4 to 11 digits. */
+static void test_person(void)
+{
+	struct buf b;
+	buf_init(&b);
+	search_person_terms("王芳", "138-1234-5678", &b);
+	CHECK_STR(b.data, "王芳 芳 p5678 p45678 p345678 p2345678 p12345678 p812345678 p3812345678 p13812345678");
+	buf_free(&b);
+	buf_init(&b);
+	search_person_terms("", "0516-8888", &b); /* a short landline: its endings of 4 to 8 */
+	CHECK_STR(b.data, "p8888 p68888 p168888 p5168888 p05168888");
+	buf_free(&b);
+	buf_init(&b);
+	search_person_terms("", "123", &b); /* fewer than 4 digits: nothing to find it by */
+	CHECK(b.len == 0);
+	buf_free(&b);
+	char t[24];
+	CHECK(search_phone_tail("5678", t, sizeof t) && !strcmp(t, "p5678"));
+	CHECK(search_phone_tail("13812345678", t, sizeof t));
+	CHECK(!search_phone_tail("567", t, sizeof t));           /* three digits are too few */
+	CHECK(!search_phone_tail("138123456789", t, sizeof t)); /* twelve are no phone's end */
+	CHECK(!search_phone_tail("56a8", t, sizeof t));
+}
+
 int main(void)
 {
+	test_person();
 	test_terms();
 	test_has();
 	test_match();
