@@ -37,7 +37,7 @@
 /* What a list page shows of a ticket; the columns brief_read reads. */
 #define BRIEF_COLUMNS                                                                                          \
 	"t.id, t.code, t.title, t.supervised, t.urgency, t.deadline, t.status, t.color, t.last_progress_on, "     \
-	"t.unit_id, t.responsible_unit_id, t.urgency_rank, t.complex "
+	"t.unit_id, t.responsible_unit_id, t.urgency_rank, t.complex, t.source_ref, t.source_id, t.created_at "
 enum { BRIEF_DEADLINE = 5, BRIEF_RANK = 11, FULL_DEADLINE = 20, FULL_RANK = 38 };
 
 /* Text from the database as JSON, "" for NULL. The database holds only valid UTF-8 (every
@@ -95,6 +95,10 @@ static void brief_read(sqlite3_stmt *st, const struct codebook *cb, struct ticke
 	b->title = text_or_none(st, 2);
 	b->supervised = sqlite3_column_int(st, 3);
 	b->complex = sqlite3_column_int(st, 12);
+	b->source_ref = sqlite3_column_type(st, 13) == SQLITE_NULL ? NULL : text_or_none(st, 13);
+	const struct codebook_entry *src = codebook_find(cb, CB_SOURCES, sqlite3_column_int64(st, 14));
+	b->source_name = src ? src->name : NULL;
+	b->created_at = text_or_none(st, 15);
 	b->urgency = text_or_none(st, 4);
 	b->deadline = text_or_none(st, 5);
 	b->status = text_or_none(st, 6);

@@ -222,6 +222,7 @@ struct ticket_brief {
 	const char *code, *title, *urgency, *deadline, *status, *color, *unit_name, *responsible_unit_name;
 	const char *light; /* "red", "yellow", "green"; NULL once closed */
 	const char *status_label, *urgency_label;
+	const char *source_ref, *source_name, *created_at;
 	int supervised, stale, complex;
 	struct ticket_cursor cursor;
 };

@@ -119,30 +119,97 @@ static int parse_cursor(const char *s, struct ticket_cursor *c)
 }
 
 /* The list's address with its filters and one more parameter. */
-static void list_link(struct req *r, struct buf *b, const char *extra_key, const char *extra_value)
+/* How the ledger page shows the list: rows per page, the optional columns, the page's number. */
+struct list_view {
+	int per_page;
+	int page;          /* 1-based, as carried by the page links */
+	char cols[64];     /* the optional columns chosen, "source_ref,source,created" */
+};
+
+static const int page_sizes[] = { 20, 50, 100, 200 };
+
+/* The optional columns of the ledger page: the name in cols=, its heading. */
+static const struct {
+	const char *name, *label, *show; /* cols= name, heading, the template's key */
+} optional_cols[] = { { "source_ref", "原工单号", "show_source_ref" },
+		      { "source", "来源", "show_source" },
+		      { "created", "登记日期", "show_created" } };
+
+/* Whether the comma-separated list holds name as one of its items. */
+static int list_has(const char *list, const char *name)
 {
-	static const char *const keys[] = { "status", "unit", "responsible_unit", "domain", "source", "category",
-					    "light", "color", "supervised", "stale", "campaign", "q" };
-	buf_puts(b, "/tickets?");
-	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
-		const char *v = http_query(r, keys[i]);
-		if (!v || !*v)
-			continue;
-		buf_printf(b, "%s=", keys[i]);
-		buf_url_encode(b, v, "-_");
-		buf_putc(b, '&');
+	size_t n = strlen(name);
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && !strncmp(p, name, n))
+			return 1;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+static void view_read(struct req *r, struct list_view *v)
+{
+	const char *pp = http_query(r, "per_page"), *pg = http_query(r, "p");
+	v->per_page = PAGE_SIZE;
+	for (size_t i = 0; pp && i < ARRAY_LEN(page_sizes); i++)
+		if (atoi(pp) == page_sizes[i])
+			v->per_page = page_sizes[i];
+	v->page = pg ? atoi(pg) : 1;
+	if (v->page < 1 || v->page > 100000000)
+		v->page = 1;
+	/* cols: a known name given as its own parameter (the form's checkboxes), or a list. */
+	v->cols[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(optional_cols); i++) {
+		char key[32];
+		snprintf(key, sizeof key, "col_%s", optional_cols[i].name);
+		const char *on = http_query(r, key), *list = http_query(r, "cols");
+		int chosen = (on && !strcmp(on, "1")) || list_has(list, optional_cols[i].name);
+		if (chosen) {
+			size_t l = strlen(v->cols);
+			snprintf(v->cols + l, sizeof v->cols - l, "%s%s", l ? "," : "", optional_cols[i].name);
+		}
+	}
+}
+
+/*
+ * The ledger's address with its filters (from the filter table, so every filter is carried),
+ * the view (rows per page, columns), a page number, and one more key when given.
+ */
+static void list_link(const struct ticket_filter *f, const struct list_view *v, int page, struct buf *b,
+		      const char *extra_key, const char *extra_value)
+{
+	struct buf q;
+	buf_init(&q);
+	ticket_filter_query(f, &q);
+	buf_printf(b, "/tickets?%s", q.data ? q.data : "");
+	buf_free(&q);
+	int sep = b->data[b->len - 1] != '?';
+	if (v && v->per_page != PAGE_SIZE) {
+		buf_printf(b, "%sper_page=%d", sep ? "&" : "", v->per_page);
+		sep = 1;
+	}
+	if (v && v->cols[0]) {
+		buf_printf(b, "%scols=%s", sep ? "&" : "", v->cols);
+		sep = 1;
+	}
+	if (page > 1) {
+		buf_printf(b, "%sp=%d", sep ? "&" : "", page);
+		sep = 1;
 	}
 	if (extra_key)
-		buf_printf(b, "%s=%s", extra_key, extra_value);
-	else if (b->len && (b->data[b->len - 1] == '&' || b->data[b->len - 1] == '?'))
+		buf_printf(b, "%s%s=%s", sep ? "&" : "", extra_key, extra_value);
+	else if (b->data[b->len - 1] == '?')
 		b->data[--b->len] = '\0';
 }
 
-static void set_link(json_t *ctx, const char *name, struct req *r, const char *key, const char *value)
+static void set_link(json_t *ctx, const char *name, const struct ticket_filter *f, const struct list_view *v, int page,
+		     const char *key, const char *value)
 {
 	struct buf b;
 	buf_init(&b);
-	list_link(r, &b, key, value);
+	list_link(f, v, page, &b, key, value);
 	json_object_set_new(ctx, name, json_string(b.data));
 	buf_free(&b);
 }
@@ -156,11 +223,12 @@ static void cursor_text(const struct ticket_cursor *c, char *out, size_t n)
 enum {
 	COL_ID, COL_CODE, COL_TITLE, COL_SUPERVISED, COL_STALE, COL_URGENCY, COL_URGENCY_NAME, COL_UNIT_NAME,
 	COL_RESP_NAME, COL_STATUS_NAME, COL_DEADLINE, COL_LIGHT, COL_LIGHT_LABEL, COL_COLOR, COL_COLOR_LABEL, COL_COMPLEX,
-	NCOLS
+	COL_SOURCE_REF, COL_SOURCE_NAME, COL_CREATED_ON, NCOLS
 };
 static const char *const row_keys[NCOLS] = {
 	"id", "code", "title", "supervised", "stale", "urgency", "names.urgency", "names.unit",
 	"names.responsible_unit", "names.status", "deadline", "light", "light_label", "color", "color_label", "complex",
+	"source_ref", "names.source", "created_on",
 };
 
 struct list_page {
@@ -192,6 +260,10 @@ static void list_row(const struct ticket_brief *b, void *arg)
 	tmpl_table_set(t, COL_COLOR, b->color);
 	tmpl_table_set(t, COL_COLOR_LABEL, vs_label(&VS_COLOR, b->color));
 	tmpl_table_set(t, COL_COMPLEX, b->complex ? "true" : NULL);
+	tmpl_table_set(t, COL_SOURCE_REF, b->source_ref);
+	tmpl_table_set(t, COL_SOURCE_NAME, b->source_name);
+	if (b->created_at)
+		tmpl_table_setn(t, COL_CREATED_ON, b->created_at, strnlen(b->created_at, 10));
 }
 
 /* The filter form from the filter table: each row's input with the value the list uses. */
@@ -259,13 +331,22 @@ void page_tickets(struct req *r)
 		dir = LIST_BEFORE;
 	else if (http_query(r, "last"))
 		dir = LIST_LAST;
+	struct list_view view;
+	view_read(r, &view);
 	struct db *db = db_reader();
 	long long total = 0;
 	int more = 0, estimated = 0;
 	f.estimated = &estimated;
 	struct list_page page;
 	tmpl_table_init(&page.rows, row_keys, NCOLS);
-	if (ticket_list_brief(db, &f, dir, &at, PAGE_SIZE, &total, &more, list_row, &page)) {
+	/* The last page holds what the pages before it leave, as its number says. */
+	int limit = view.per_page;
+	if (dir == LIST_LAST) {
+		long long n = ticket_count(db, &f);
+		if (n > 0 && n % view.per_page)
+			limit = (int)(n % view.per_page);
+	}
+	if (ticket_list_brief(db, &f, dir, &at, limit, &total, &more, list_row, &page)) {
 		tmpl_table_reverse(&page.rows);
 		struct ticket_cursor c = page.first;
 		page.first = page.last;
@@ -282,23 +363,44 @@ void page_tickets(struct req *r)
 	/* Which ways there are more rows: forward has more when going forward and the query said so, etc. */
 	int has_next = dir == LIST_BEFORE ? 1 : dir == LIST_LAST ? 0 : more;
 	int has_prev = dir == LIST_FIRST ? 0 : dir == LIST_AFTER ? 1 : more;
+	/* The page's number: carried by the links (the list pages by keys, not by offsets). */
+	long long pages = total > 0 ? (total + view.per_page - 1) / view.per_page : 1;
+	int at_page = dir == LIST_FIRST ? 1 : dir == LIST_LAST ? (int)pages : view.page;
+	if (at_page > pages)
+		at_page = (int)pages;
 	if (shown) {
 		char c[64];
 		if (has_next) {
 			cursor_text(&page.last, c, sizeof c);
-			set_link(ctx, "next_link", r, "after", c);
-			set_link(ctx, "last_link", r, "last", "1");
+			set_link(ctx, "next_link", &f, &view, at_page + 1, "after", c);
+			set_link(ctx, "last_link", &f, &view, (int)pages, "last", "1");
 		}
 		if (has_prev) {
 			cursor_text(&page.first, c, sizeof c);
-			set_link(ctx, "prev_link", r, "before", c);
-			set_link(ctx, "first_link", r, NULL, NULL);
+			set_link(ctx, "prev_link", &f, &view, at_page - 1, "before", c);
+			set_link(ctx, "first_link", &f, &view, 1, NULL, NULL);
 		}
 	}
+	json_object_set_new(ctx, "page_no", json_integer(at_page));
+	json_object_set_new(ctx, "pages", json_integer(pages));
+	json_object_set_new(ctx, "paged", json_boolean(pages > 1));
+	/* Rows per page and the optional columns: the view's form, with the filters kept. */
+	json_t *sizes = json_array();
+	for (size_t i = 0; i < ARRAY_LEN(page_sizes); i++)
+		json_array_append_new(sizes, json_pack("{s:i,s:b}", "n", page_sizes[i], "selected", page_sizes[i] == view.per_page));
+	json_object_set_new(ctx, "page_sizes", sizes);
+	json_t *cols = json_array();
+	for (size_t i = 0; i < ARRAY_LEN(optional_cols); i++) {
+		int on = list_has(view.cols, optional_cols[i].name);
+		json_array_append_new(cols, json_pack("{s:s,s:s,s:b}", "name", optional_cols[i].name, "label",
+						      optional_cols[i].label, "checked", on));
+		json_object_set_new(ctx, optional_cols[i].show, json_boolean(on));
+	}
+	json_object_set_new(ctx, "optional_cols", cols);
 	/* The exports take the same filters: the list's query string, after "/tickets". */
 	struct buf ql;
 	buf_init(&ql);
-	list_link(r, &ql, NULL, NULL);
+	list_link(&f, NULL, 1, &ql, NULL, NULL);
 	json_object_set_new(ctx, "export_query", json_string(ql.data ? ql.data + strlen("/tickets") : ""));
 	buf_free(&ql);
 	json_object_set_new(ctx, "may_export", json_boolean(authz_check(&who, ACT_EXPORT, NULL) == AUTHZ_OK));

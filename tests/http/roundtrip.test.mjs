@@ -240,3 +240,34 @@ test("the export's workbook: a title with 截至, 序号, Excel dates and times,
   assert.match(parts['xl/workbook.xml'].toString(), /<definedName name="_xlnm.Print_Titles" localSheetId="0">'问题整改台账'!\$2:\$2<\/definedName>/);
   assert.match(sheet, /<oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页<\/oddFooter>/);
 });
+
+test('the ledger page: rows per page, the page\'s number, optional columns, every filter carried by the page links', async () => {
+  const from = '2026-10-01';
+  const want = Number(sql(srv.db, `SELECT count(*) FROM tickets WHERE status = 'open' AND created_at >= '${from}'`));
+  assert.ok(want > 40, `${want} open tickets since ${from}`);
+  const page = async (path) => {
+    const r = await as(z)(`${srv.base}${path}`);
+    assert.equal(r.status, 200);
+    return r.text();
+  };
+  let html = await page(`/tickets?status=open&from=${from}&per_page=20&col_source_ref=1&col_created=1`);
+  assert.equal((html.match(/<tr>\s*<td><a href="\/tickets\/\d+">/g) || []).length, 20);
+  const pages = Math.ceil(want / 20);
+  assert.match(html, new RegExp(`第 1 页，共 ${pages} 页`));
+  assert.match(html, /<th scope="col">编号<\/th><th scope="col">原工单号<\/th><th scope="col">登记日期<\/th><th scope="col">问题<\/th>/);
+  assert.doesNotMatch(html, /<th scope="col">来源<\/th>/);
+  assert.match(html, /<option value="20" selected>20 条<\/option>/);
+  const next = html.match(/href="([^"]+)" rel="next"/)[1].replace(/&amp;/g, '&');
+  assert.match(next, new RegExp(`^/tickets\\?status=open&from=${from}&per_page=20&cols=source_ref,created&p=2&after=`));
+  html = await page(next);
+  assert.match(html, new RegExp(`第 2 页，共 ${pages} 页`));
+  assert.match(html, /<th scope="col">登记日期<\/th>/);
+  // Every row of the second page is still inside the filter.
+  const ids = [...html.matchAll(/<tr>\s*<td><a href="\/tickets\/(\d+)">/g)].map((m) => m[1]);
+  assert.equal(ids.length, 20);
+  assert.equal(sql(srv.db, `SELECT count(*) FROM tickets WHERE id IN (${ids.join(',')}) AND status = 'open' AND created_at >= '${from}'`), '20');
+  const last = html.match(/href="([^"]+)">末页<\/a>/)[1].replace(/&amp;/g, '&');
+  html = await page(last);
+  assert.match(html, new RegExp(`第 ${pages} 页，共 ${pages} 页`));
+  assert.equal((html.match(/<tr>\s*<td><a href="\/tickets\/\d+">/g) || []).length, want - 20 * (pages - 1));
+});
