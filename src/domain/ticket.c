@@ -472,6 +472,22 @@ int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t)
 	return found;
 }
 
+int ticket_code_of(struct db *db, long long id, char *out, size_t n)
+{
+	static const char q[] = "SELECT code FROM tickets WHERE id = ?1";
+	sqlite3_stmt *st = db_prepare(db, q);
+	int found = 0;
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			str_copy(out, n, db_text(st, 0));
+			found = 1;
+		}
+		db_done(st);
+	}
+	return found;
+}
+
 struct ticket_scope ticket_ref_scope(const struct ticket_ref *t)
 {
 	return (struct ticket_scope){ t->unit_path, t->responsible_path };
@@ -1735,7 +1751,7 @@ static const char *tally_kind(const struct ticket_filter *f)
 {
 	if (has(f->from) || has(f->to) || has(f->q))
 		return NULL;
-	if (f->due || f->reopened || f->deadline_pending) /* two kinds of tally, or none: the tickets answer */
+	if (f->due || f->reopened || f->deadline_pending || f->ids) /* two kinds of tally, or none: the tickets answer */
 		return NULL;
 	int flagged = f->returned || f->extension_pending || f->callbacks_due || f->on_time || has(f->color) ||
 		      f->supervised >= 0;
@@ -1898,6 +1914,11 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, tally ? " AND t.flags & 16" : " AND t.status = 'closed' AND t.callback_count = 0");
 	if (f->on_time)
 		buf_puts(&q->sql, tally ? " AND t.flags & 1" : " AND t.status = 'closed' AND t.closed_on <= t.original_deadline");
+	if (f->ids) {
+		buf_puts(&q->sql, " AND t.id IN (SELECT value FROM json_each(");
+		bind_text(q, f->ids);
+		buf_puts(&q->sql, "))");
+	}
 	/* Both read through their partial indexes (018_reopened.sql), whose conditions these are. */
 	if (f->reopened)
 		buf_puts(&q->sql, " AND t.reopened_on IS NOT NULL AND t.status = 'rectifying'");
@@ -2053,7 +2074,7 @@ int tally_scope_only(const struct ticket_filter *f)
 	return !has(f->status) && !has(f->domain) && !has(f->source) && !has(f->category) && !has(f->light) &&
 	       !has(f->color) && !has(f->q) && !has(f->from) && !has(f->to) && f->supervised < 0 && f->stale != 1 &&
 	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due && !f->on_time && !f->due &&
-	       !f->reopened && !f->deadline_pending;
+	       !f->reopened && !f->deadline_pending && !f->ids;
 }
 
 int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,

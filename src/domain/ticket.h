@@ -27,6 +27,8 @@ struct ticket_ref {
 
 /* 1 if found. */
 int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t);
+/* The ticket's code into out: 1 if found. */
+int ticket_code_of(struct db *db, long long id, char *out, size_t n);
 struct ticket_scope ticket_ref_scope(const struct ticket_ref *t);
 
 /*
@@ -166,6 +168,7 @@ struct ticket_filter {
 	/* Internal to the list: q is matched on the rows' text as they are walked (search_has),
 	 * not through the index. */
 	int q_scan;
+	const char *ids; /* these tickets only: a JSON array of ids (a selection on the ledger page) */
 };
 /* "from" or "to" when that date is given but is no date; NULL when both can be used. */
 const char *ticket_filter_bad_date(const struct ticket_filter *f);

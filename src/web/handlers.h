@@ -79,6 +79,7 @@ void page_ticket_new(struct req *r);
 void page_ticket_create(struct req *r);
 void page_ticket(struct req *r);
 void page_ticket_notice(struct req *r);
+void page_tickets_batch(struct req *r);
 void page_ticket_action(struct req *r);
 void page_ticket_upload(struct req *r);
 void page_ticket_edit(struct req *r);
@@ -107,6 +108,9 @@ void page_spotcheck(struct req *r);
 /* export.c */
 void api_export_csv(struct req *r);
 void api_export_xlsx(struct req *r);
+/* The workbook of the tickets in ids_json (a JSON array of ids), masked, within the
+ * requester's scope: the ledger page's 导出所选. */
+void export_selected_xlsx(struct req *r, const char *ids_json);
 
 /* import.c */
 void api_import(struct req *r);

@@ -37,6 +37,7 @@ const struct route route_table[] = {
 	{ "GET", "/tickets", page_tickets, ACCESS_USER, ACT_TICKET_VIEW, 0 },
 	{ "GET", "/tickets/new", page_ticket_new, ACCESS_USER, ACT_TICKET_CREATE, 0 },
 	{ "POST", "/tickets", page_ticket_create, ACCESS_USER, ACT_TICKET_CREATE, 1 },
+	{ "POST", "/tickets/batch", page_tickets_batch, ACCESS_USER, ACT_TICKET_VIEW, 0 },
 	{ "GET", "/tickets/{id}", page_ticket, ACCESS_USER, ACT_TICKET_VIEW, 0 },
 	{ "GET", "/tickets/{id}/edit", page_ticket_edit, ACCESS_USER, ACT_TICKET_EDIT, 0 },
 	{ "GET", "/tickets/{id}/notice", page_ticket_notice, ACCESS_USER, ACT_TICKET_VIEW, 0 },

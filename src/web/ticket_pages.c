@@ -397,6 +397,31 @@ void page_tickets(struct req *r)
 		json_object_set_new(ctx, optional_cols[i].show, json_boolean(on));
 	}
 	json_object_set_new(ctx, "optional_cols", cols);
+	/* Rows may be chosen for 签收所选 (staff) or 导出所选 (reviewers). */
+	int may_accept = authz_check(&who, ACT_ACCEPT, NULL) == AUTHZ_OK,
+	    may_export_rows = authz_check(&who, ACT_EXPORT, NULL) == AUTHZ_OK;
+	json_object_set_new(ctx, "selectable", json_boolean(shown && (may_accept || may_export_rows)));
+	json_object_set_new(ctx, "may_accept", json_boolean(may_accept));
+	json_object_set_new(ctx, "may_export_rows", json_boolean(may_export_rows));
+	const char *done = http_query(r, "done");
+	if (done && !strcmp(done, "batch_accept")) {
+		const char *codes = http_query(r, "codes");
+		int ok_codes = codes != NULL;
+		for (const char *c = codes; c && *c; c++)
+			if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == ',' || *c == '_'))
+				ok_codes = 0;
+		struct buf m;
+		buf_init(&m);
+		buf_printf(&m, "已签收 %d 件", atoi(http_query(r, "accepted") ? http_query(r, "accepted") : "0"));
+		int refused = atoi(http_query(r, "refused") ? http_query(r, "refused") : "0");
+		int missing = atoi(http_query(r, "missing") ? http_query(r, "missing") : "0");
+		if (refused)
+			buf_printf(&m, "；%d 件未签收（不在待签收状态）%s%s", refused, ok_codes ? "：" : "", ok_codes ? codes : "");
+		if (missing)
+			buf_printf(&m, "；%d 件不存在或不由您办理", missing);
+		json_object_set_new(ctx, "batch_done", json_string(m.data));
+		buf_free(&m);
+	}
 	/* The exports take the same filters: the list's query string, after "/tickets". */
 	struct buf ql;
 	buf_init(&ql);
@@ -409,6 +434,96 @@ void page_tickets(struct req *r)
 	struct tmpl_binding items = { "items", &page.rows, 0 };
 	http_page_with(r, bad_date ? 422 : 200, "tickets", ctx, &items, 1);
 	tmpl_table_free(&page.rows);
+}
+
+/*
+ * POST /tickets/batch: the tickets chosen on the ledger page, signed for together (签收所选)
+ * or exported (导出所选). Each is authorized as if acted on alone; one that is outside the
+ * user's scope is counted as not found and never named.
+ */
+#define BATCH_MAX 200
+
+void page_tickets_batch(struct req *r)
+{
+	const struct form *fm = http_form(r);
+	const char *what = form_text(fm, "batch");
+	json_t *ids = json_array();
+	for (int i = 0; fm && i < fm->n; i++) {
+		if (strcmp(fm->keys[i], "ids"))
+			continue;
+		char *end;
+		long long id = strtoll(fm->values[i], &end, 10);
+		if (id > 0 && !*end && json_array_size(ids) < BATCH_MAX)
+			json_array_append_new(ids, json_integer(id));
+	}
+	if (!json_array_size(ids)) {
+		json_decref(ids);
+		http_error(r, 422, "validation", "请先勾选问题（每次最多 200 件）");
+		return;
+	}
+	if (!strcmp(what, "export")) {
+		char *text = json_dumps(ids, JSON_COMPACT);
+		json_decref(ids);
+		export_selected_xlsx(r, text);
+		free(text);
+		return;
+	}
+	if (strcmp(what, "accept")) {
+		json_decref(ids);
+		http_error(r, 422, "validation", "不支持的批量操作");
+		return;
+	}
+	if (!http_authorize(r, ACT_ACCEPT, NULL)) {
+		json_decref(ids);
+		return;
+	}
+	const struct transition *tr = workflow_find("accept");
+	struct subject who = http_subject(r);
+	struct db *db = db_reader();
+	int done = 0, refused = 0, missing = 0;
+	struct buf refused_codes;
+	buf_init(&refused_codes);
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v)
+	{
+		struct ticket_ref t;
+		if (!db || !ticket_ref_load(db, json_integer_value(v), &t)) {
+			missing++;
+			continue;
+		}
+		struct ticket_scope scope = ticket_ref_scope(&t);
+		enum authz_result az = authz_check(&who, ACT_ACCEPT, &scope);
+		if (az == AUTHZ_NOT_FOUND) {
+			missing++;
+			continue;
+		}
+		struct ticket_action a = { .id = t.id, .tr = tr, .body = json_object(), .who = http_actor(r),
+					   .errors = json_object() };
+		struct err e = { 0 };
+		if (az == AUTHZ_OK && db_write(ticket_action_job, &a, &e) == 0) {
+			done++;
+		} else {
+			refused++;
+			char code[80];
+			if (refused <= 10 && ticket_code_of(db, t.id, code, sizeof code))
+				buf_printf(&refused_codes, "%s%s", refused_codes.len ? "," : "", code);
+		}
+		json_decref(a.body);
+		json_decref(a.errors);
+	}
+	json_decref(ids);
+	struct buf loc;
+	buf_init(&loc);
+	buf_printf(&loc, "/tickets?done=batch_accept&accepted=%d&refused=%d&missing=%d", done, refused, missing);
+	if (refused_codes.len) {
+		buf_puts(&loc, "&codes=");
+		buf_url_encode(&loc, refused_codes.data, "-_,");
+	}
+	buf_free(&refused_codes);
+	log_info("batch accept by %s: %d signed, %d refused, %d not found", r->user.login, done, refused, missing);
+	http_redirect(r, loc.data);
+	buf_free(&loc);
 }
 
 /* ---------------------------------------------------------------- new */

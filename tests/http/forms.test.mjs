@@ -154,3 +154,45 @@ test('the keyword finds a problem by its address, the caller\'s name and the pho
   const other = await apiLogin(srv.base, 'xingcheng');
   for (const q of ['复兴路', '欧阳娜娜', '2468']) assert.ok(!(await find(other, q)).includes(t.id), q);
 });
+
+test('签收所选 and 导出所选 on the ledger page: each ticket authorized alone, another street\'s never named', async () => {
+  const mk = async (title) => (await post(fields({ title, deadline: '2023-09-20' }))).headers.get('location').match(/\/tickets\/(\d+)/)[1];
+  const a = await mk('批量签收一'), b = await mk('批量签收二'), c = await mk('已签收的');
+  sql(srv.db, `UPDATE tickets SET status = 'rectifying' WHERE id = ${c}`);
+  const other = await apiLogin(srv.base, 'xingcheng');
+  const theirs = (await (await as(other)(`${srv.base}/api/v1/tickets`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(fields({ unit: 'XC', title: '兴城的问题' })) })).json()).id;
+  const list = await (await as(staff)(`${srv.base}/tickets`)).text();
+  assert.match(list, /<button class="button" type="submit" name="batch" value="accept">签收所选<\/button>/);
+  assert.match(list, new RegExp(`<input type="checkbox" name="ids" value="${a}" form="batch" aria-label="选择 [A-Z]+-2023-\\d+">`));
+  const body = new URLSearchParams([['csrf_token', staff.csrf], ['batch', 'accept'], ['ids', a], ['ids', b], ['ids', c], ['ids', String(theirs)]]);
+  const r = await as(staff)(`${srv.base}/tickets/batch`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString(), redirect: 'manual' });
+  assert.equal(r.status, 303);
+  const page = await (await as(staff)(`${srv.base}${r.headers.get('location')}`)).text();
+  const codeC = sql(srv.db, `SELECT code FROM tickets WHERE id = ${c}`);
+  assert.match(page, new RegExp(`已签收 2 件；1 件未签收（不在待签收状态）：${codeC}；1 件不存在或不由您办理`));
+  assert.doesNotMatch(page, /XC-2023/);
+  assert.equal(sql(srv.db, `SELECT group_concat(status) FROM tickets WHERE id IN (${a}, ${b}) `), 'rectifying,rectifying');
+  assert.equal(sql(srv.db, `SELECT status FROM tickets WHERE id = ${theirs}`), 'open');
+  assert.equal(Number(sql(srv.db, `SELECT count(*) FROM events WHERE action = 'accept' AND entity_id IN (${a}, ${b})`)), 2);
+  // Nothing chosen: said so, nothing done.
+  const none = await as(staff)(`${srv.base}/tickets/batch`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf_token: staff.csrf, batch: 'accept' }).toString() });
+  assert.equal(none.status, 422);
+  assert.match(await none.text(), /请先勾选问题/);
+  // A reviewer exports the chosen ones: exactly those rows (3 and a header under the title).
+  const rv = await apiLogin(srv.base, 'zhongxin');
+  const ex = await as(rv)(`${srv.base}/tickets/batch`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams([['csrf_token', rv.csrf], ['batch', 'export'], ['ids', a], ['ids', b], ['ids', String(theirs)]]).toString() });
+  assert.equal(ex.status, 200);
+  assert.match(ex.headers.get('content-type'), /spreadsheetml/);
+  const { unzip } = await import('./helpers.mjs');
+  const sheet = (await unzip(Buffer.from(await ex.arrayBuffer())))['xl/worksheets/sheet1.xml'].toString();
+  assert.equal((sheet.match(/<row /g) || []).length, 2 + 3);
+  for (const t of ['批量签收一', '批量签收二', '兴城的问题']) assert.ok(sheet.includes(t), t);
+  // Staff may not export.
+  const st = await as(staff)(`${srv.base}/tickets/batch`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams([['csrf_token', staff.csrf], ['batch', 'export'], ['ids', a]]).toString() });
+  assert.equal(st.status, 403);
+});

@@ -58,8 +58,9 @@ test('creation: readable code, defaults from campaign and domain, unmasked for i
   const row = page.split('<tr>').find((r) => r.includes(`>${t.code}<`));
   assert.ok(row, 'the new ticket is on the first page');
   const cells = [...row.matchAll(/<td[^>]*>(.*?)<\/td>/gs)].map((m) => m[1].replace(/<[^>]+>/g, '').trim());
-  assert.equal(cells[2], t.names.unit);
-  assert.equal(cells[3], t.names.responsible_unit);
+  // Cells: the row's checkbox (签收所选), code, title, owning street, responsible unit, …
+  assert.equal(cells[3], t.names.unit);
+  assert.equal(cells[4], t.names.responsible_unit);
   assert.notEqual(t.names.unit, t.names.responsible_unit);
 });
 
@@ -547,7 +548,7 @@ test('the ledger page pages by keyset: next, previous, last', async () => {
   for (let i = 0; i < 55; i++) await create(staff, { title: `分页测试 ${i}` });
   const page = async (path) => (await as(reviewer)(`${base()}${path}`)).text();
   const first = await page('/tickets');
-  const rows = (html) => (html.match(/<tr>\s*<td><a href="\/tickets\/\d+">/g) || []).length;
+  const rows = (html) => (html.match(/<tr>\s*(?:<td><input[^>]*><\/td>)?<td><a href="\/tickets\/\d+">/g) || []).length;
   assert.equal(rows(first), 50);
   const next = first.match(/href="(\/tickets\?p=2&amp;after=[^"]+)"/)[1].replace(/&amp;/g, '&');
   const second = await page(next);
