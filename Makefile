@@ -130,6 +130,7 @@ valgrind: $(BUILD)/.test-deps
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_audit
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_workflow
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_search
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_xlsx
 	LEDGER_VALGRIND=1 valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_thumb
 	LEDGER_BIN=$(CURDIR)/$(VG)/ledger LEDGER_VALGRIND=1 node tests/http/run.mjs
 

@@ -1186,8 +1186,7 @@ static const struct {
 	{ "campaign", "SELECT name FROM campaigns ORDER BY id" },
 };
 
-static void template_values(lxw_workbook *wb, lxw_worksheet *sheet, const struct ticket_field **cols, size_t ncol,
-			    lxw_format *head)
+static void template_values(lxw_workbook *wb, const struct ticket_field **cols, size_t ncol, lxw_format *head)
 {
 	lxw_worksheet *vs = workbook_add_worksheet(wb, "可填写的值");
 	struct db *db = db_reader();
@@ -1212,15 +1211,8 @@ static void template_values(lxw_workbook *wb, lxw_worksheet *sheet, const struct
 			continue;
 		}
 		worksheet_set_column(vs, vc, vc, 22, NULL);
-		if (n > 0) {
-			/* The template's column offers the list (Excel's 数据验证). */
-			char col[8], formula[96];
-			lxw_col_to_name(col, vc, LXW_FALSE);
-			snprintf(formula, sizeof formula, "='可填写的值'!$%s$2:$%s$%u", col, col, (unsigned)n + 1);
-			lxw_data_validation dv = { .validate = LXW_VALIDATION_TYPE_LIST_FORMULA, .value_formula = formula,
-						   .error_type = LXW_VALIDATION_ERROR_TYPE_WARNING };
-			worksheet_data_validation_range(sheet, 1, (lxw_col_t)c, 10000, (lxw_col_t)c, &dv);
-		}
+		/* No drop-down (Excel's 数据验证) on the first sheet: libxlsxwriter 1.1.5 does not free a
+		 * validation's formula, and every download would leak it. The values are on this sheet. */
 		vc++;
 	}
 }
@@ -1266,7 +1258,7 @@ void page_import_template(struct req *r)
 			worksheet_write_comment(ws, 0, (lxw_col_t)c, cols[c]->hint);
 	}
 	worksheet_freeze_panes(ws, 1, 0);
-	template_values(wb, ws, cols, ncol, head);
+	template_values(wb, cols, ncol, head);
 	lxw_error err = workbook_close(wb);
 	fd = err == LXW_NO_ERROR ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	unlink(path);

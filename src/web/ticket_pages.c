@@ -1295,7 +1295,42 @@ long long todo_count(struct req *r)
 	return sum;
 }
 
-/* GET /todo */
+static void collect_id(sqlite3_stmt *st, void *arg)
+{
+	json_array_append_new(arg, json_integer(sqlite3_column_int64(st, 0)));
+}
+
+/*
+ * The first rows of a section in the order its applications to close came in (the earliest
+ * waiting longest first): the supervisor's 待验收 by submission. Their ids in that order, then
+ * the rows themselves, put back in it.
+ */
+static json_t *by_submission(struct db *db, const struct ticket_filter *f, int limit)
+{
+	char tail[200];
+	snprintf(tail, sizeof tail,
+		 "ORDER BY (SELECT max(p.at) FROM progress p WHERE p.ticket_id = t.id AND p.kind = 'statement'), t.id "
+		 "LIMIT %d",
+		 limit);
+	json_t *ids = json_array();
+	ticket_aggregate(db, f, "t.id", NULL, tail, collect_id, ids);
+	char *text = json_dumps(ids, JSON_COMPACT);
+	struct ticket_filter g = *f;
+	g.ids = text;
+	int more = 0;
+	json_t *rows = ticket_list(db, &g, LIST_BRIEF, LIST_FIRST, NULL, 0, limit, NULL, &more);
+	json_t *ordered = json_array();
+	size_t i, k;
+	json_t *id, *row;
+	json_array_foreach(ids, i, id) json_array_foreach(rows, k, row) if (json_integer_value(json_object_get(row, "id")) ==
+									 json_integer_value(id)) json_array_append(ordered, row);
+	json_decref(rows);
+	json_decref(ids);
+	free(text);
+	return ordered;
+}
+
+/* GET /todo[?verify_order=submitted] */
 void page_todo(struct req *r)
 {
 	if (!http_authorize(r, ACT_DASHBOARD, NULL))
@@ -1310,6 +1345,14 @@ void page_todo(struct req *r)
 		long long total = 0;
 		int more = 0;
 		json_t *items = ticket_list(db, &s[i].f, LIST_BRIEF, LIST_FIRST, NULL, 0, 20, &total, &more);
+		/* 待验收 may be read in the order the applications came in. */
+		int verifying = s[i].f.status && !strcmp(s[i].f.status, "verifying");
+		const char *order = http_query(r, "verify_order");
+		int submitted = verifying && order && !strcmp(order, "submitted");
+		if (submitted) {
+			json_decref(items);
+			items = by_submission(db, &s[i].f, 20);
+		}
 		size_t k;
 		json_t *it;
 		json_array_foreach(items, k, it) add_labels(it);
@@ -1319,8 +1362,11 @@ void page_todo(struct req *r)
 		buf_init(&link);
 		ticket_filter_query(&s[i].f, &q);
 		buf_printf(&link, "/tickets?%s", q.data ? q.data : "");
-		json_array_append_new(sections, json_pack("{s:s,s:s,s:o,s:I,s:b,s:s}", "title", s[i].title, "hint", s[i].hint,
-							  "items", items, "total", total, "more", more, "all", link.data));
+		json_t *sec = json_pack("{s:s,s:s,s:o,s:I,s:b,s:s}", "title", s[i].title, "hint", s[i].hint, "items", items,
+					"total", total, "more", more, "all", link.data);
+		if (verifying)
+			json_object_set_new(sec, "order", json_pack("{s:b}", "submitted", submitted));
+		json_array_append_new(sections, sec);
 		buf_free(&q);
 		buf_free(&link);
 	}

@@ -196,3 +196,18 @@ test('签收所选 and 导出所选 on the ledger page: each ticket authorized a
     body: new URLSearchParams([['csrf_token', staff.csrf], ['batch', 'export'], ['ids', a]]).toString() });
   assert.equal(st.status, 403);
 });
+
+test('the supervisor reads 待验收 in the order the applications came in, or by deadline', async () => {
+  const mk = async (title, deadline) => (await post(fields({ title, deadline }))).headers.get('location').match(/\/tickets\/(\d+)/)[1];
+  const early = await mk('时限早、后申请', '2023-09-12'), late = await mk('时限晚、先申请', '2023-09-24');
+  sql(srv.db, `UPDATE tickets SET status = 'verifying' WHERE id IN (${early}, ${late})`);
+  sql(srv.db, `INSERT INTO progress (ticket_id, on_date, at, kind, note) VALUES (${late}, '2023-09-08', '2023-09-08T09:00:00+08:00', 'statement', '已整改'), (${early}, '2023-09-09', '2023-09-09T09:00:00+08:00', 'statement', '已整改')`);
+  const sup = await apiLogin(srv.base, 'ducha');
+  const order = (html) => [...html.matchAll(/<a href="\/tickets\/(\d+)">[^<]*<\/a><\/td>\s*<td class="title-cell">/g)].map((m) => m[1]).filter((id) => id === early || id === late);
+  const byDeadline = await (await as(sup)(`${srv.base}/todo`)).text();
+  assert.deepEqual(order(byDeadline), [early, late]);
+  assert.match(byDeadline, /<strong aria-current="true">按整改时限<\/strong> · <a href="\/todo\?verify_order=submitted">/);
+  const bySubmission = await (await as(sup)(`${srv.base}/todo?verify_order=submitted`)).text();
+  assert.deepEqual(order(bySubmission), [late, early]);
+  assert.match(bySubmission, /<strong aria-current="true">按申请销号时间（先申请的在前）<\/strong>/);
+});
