@@ -3,6 +3,8 @@
  * new-ticket form, the ticket page with its timeline and the actions this user may take,
  * the edit form, and the to-do list. Every form works without JavaScript.
  */
+#include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -598,21 +600,105 @@ static json_t *ticket_form(struct db *db, json_t *values, json_t *errors, int cr
 	return groups;
 }
 
-static void new_form(struct req *r, int status, json_t *values, json_t *errors, const struct ticket_input *t)
+/*
+ * A new-ticket form that came back with errors is kept here for a while and shown at its own
+ * address (/tickets/new?retry=...): the browser's address is the form's, with no token in it,
+ * and reloading it shows the form again instead of sending it again. Kept per user, the
+ * RETRIES most recent, for RETRY_SECONDS.
+ */
+#define RETRIES 64
+#define RETRY_SECONDS 1800
+
+struct retry {
+	char token[33];
+	long long user;
+	time_t at;
+	int status;
+	json_t *values, *errors;
+	char file_lost[256];
+	long long duplicate_of;
+	char duplicate_code[80];
+};
+
+static struct {
+	pthread_mutex_t mu;
+	struct retry r[RETRIES];
+} retries = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* Keeps a failed form (values and errors taken); its token into token. */
+static void retry_keep(struct req *r, int status, json_t *values, json_t *errors, const struct ticket_input *t,
+		       char token[33])
+{
+	unsigned char raw[16];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(token, 33, raw, sizeof raw);
+	pthread_mutex_lock(&retries.mu);
+	struct retry *slot = &retries.r[0];
+	for (int i = 0; i < RETRIES; i++)
+		if (retries.r[i].at < slot->at)
+			slot = &retries.r[i];
+	json_decref(slot->values);
+	json_decref(slot->errors);
+	memset(slot, 0, sizeof *slot);
+	memcpy(slot->token, token, 33);
+	slot->user = r->user.user_id;
+	slot->at = clock_now();
+	slot->status = status;
+	slot->values = values;
+	slot->errors = errors;
+	if (r->upload.present && r->upload.size > 0)
+		str_copy(slot->file_lost, sizeof slot->file_lost, r->upload.name);
+	if (t && t->duplicate_of) {
+		slot->duplicate_of = t->duplicate_of;
+		str_copy(slot->duplicate_code, sizeof slot->duplicate_code, t->duplicate_code);
+	}
+	pthread_mutex_unlock(&retries.mu);
+}
+
+/* The kept form of token for this user, copied out: 1 if there is one. */
+static int retry_find(struct req *r, const char *token, struct retry *out)
+{
+	int found = 0;
+	pthread_mutex_lock(&retries.mu);
+	for (int i = 0; token && strlen(token) == 32 && i < RETRIES; i++) {
+		struct retry *s = &retries.r[i];
+		if (s->at && s->user == r->user.user_id && !strcmp(s->token, token) && clock_now() - s->at < RETRY_SECONDS) {
+			*out = *s;
+			out->values = json_deep_copy(s->values);
+			out->errors = json_deep_copy(s->errors);
+			found = 1;
+		}
+	}
+	pthread_mutex_unlock(&retries.mu);
+	return found;
+}
+
+/* Answers a failed new-ticket form: kept, and the browser sent to its own address. */
+static void new_form_failed(struct req *r, int status, json_t *values, json_t *errors, const struct ticket_input *t)
+{
+	char token[33], loc[80];
+	retry_keep(r, status, values, errors, t, token);
+	snprintf(loc, sizeof loc, "/tickets/new?retry=%s", token);
+	http_redirect(r, loc);
+}
+
+/* The new-ticket form: values and errors taken; a file not kept and a 原工单号 logged already
+ * are named (from a kept form). */
+static void new_form(struct req *r, int status, json_t *values, json_t *errors, const struct retry *kept)
 {
 	struct db *db = db_reader();
 	if (!errors)
 		errors = json_object();
 	json_t *ctx = json_pack("{s:O,s:O,s:o}", "v", values, "errors", errors, "groups",
 				ticket_form(db, values, errors, 1, 1));
-	/* A file chosen on a form that comes back is not kept: say so beside its field. */
-	if (status != 200 && r->upload.present && r->upload.size > 0)
-		json_object_set_new(ctx, "file_lost", json_string(r->upload.name));
+	if (kept && kept->file_lost[0])
+		json_object_set_new(ctx, "file_lost", json_string(kept->file_lost));
 	if (json_object_get(errors, "confirm_past_deadline"))
 		json_object_set_new(ctx, "confirm_past", json_true());
 	/* The 原工单号 is logged already: the way to that ticket. */
-	if (t && t->duplicate_of)
-		json_object_set_new(ctx, "duplicate", json_pack("{s:I,s:s}", "id", t->duplicate_of, "code", t->duplicate_code));
+	if (kept && kept->duplicate_of)
+		json_object_set_new(ctx, "duplicate",
+				    json_pack("{s:I,s:s}", "id", kept->duplicate_of, "code", kept->duplicate_code));
 	json_decref(values);
 	json_decref(errors);
 	http_page(r, status, "ticket_new", ctx);
@@ -638,6 +724,13 @@ void page_ticket_new(struct req *r)
 {
 	if (!http_authorize(r, ACT_TICKET_CREATE, NULL))
 		return;
+	/* A form that came back: shown as it was sent, with its messages, at its own address. */
+	const char *token = http_query(r, "retry");
+	struct retry kept;
+	if (token && retry_find(r, token, &kept)) {
+		new_form(r, kept.status, kept.values, kept.errors, &kept);
+		return;
+	}
 	char street[33];
 	home_street(r, street, sizeof street);
 	/* Defaults: the user's street, an ordinary complaint, the deadline the campaign sets. */
@@ -652,7 +745,7 @@ void page_ticket_new(struct req *r)
 	json_t *v = json_pack("{s:s,s:s,s:s,s:s}", "unit", street, "deadline", t.deadline, "urgency", "normal", "category",
 			      "complaint");
 	json_decref(in);
-	new_form(r, 200, v, NULL, NULL);
+	new_form(r, 200, v, token ? json_pack("{s:s}", "form", "这份表单已过期（保留 30 分钟），请重新填写") : NULL, NULL);
 }
 
 /* POST /tickets (multipart: the fields, and optionally a first piece of evidence) */
@@ -666,7 +759,7 @@ void page_ticket_create(struct req *r)
 	struct ticket_input t = { .who = http_actor(r), .creator = http_subject(r) };
 	json_t *errors = json_object();
 	if (ticket_prepare(db, in, &t, errors) != 0) {
-		new_form(r, 422, in, errors, NULL);
+		new_form_failed(r, 422, in, errors, NULL);
 		return;
 	}
 	/* A deadline before today makes the ticket overdue the moment it is logged: the form asks
@@ -681,7 +774,7 @@ void page_ticket_create(struct req *r)
 			 t.deadline);
 		json_object_set_new(errors, "deadline", json_string(msg));
 		json_object_set_new(errors, "confirm_past_deadline", json_string("请确认"));
-		new_form(r, 422, in, errors, NULL);
+		new_form_failed(r, 422, in, errors, NULL);
 		return;
 	}
 	struct ticket_scope scope = { t.unit_path, t.responsible_path };
@@ -693,7 +786,7 @@ void page_ticket_create(struct req *r)
 	struct err e = { 0 };
 	if (ticket_create(&t, &e) != 0) {
 		json_object_set_new(errors, e.field[0] ? e.field : "form", json_string(e.message));
-		new_form(r, e.status == 409 ? 409 : 500, in, errors, &t);
+		new_form_failed(r, e.status == 409 ? 409 : 500, in, errors, &t);
 		return;
 	}
 	json_decref(errors);

@@ -16,11 +16,18 @@ const fields = (o = {}) => ({
   source: 'hotline12345', category: 'complaint', domain: 'rural_water', unit: 'XR', campaign: 'SW2023',
   title: '表单测试', description: '来电反映', urgency: 'normal', ...o,
 });
-const post = (o, file) => {
+// Sends the new-ticket form. A form that comes back is at its own address (303 to
+// /tickets/new?retry=...): followed here, so that the answer is the form with its messages.
+const post = async (o, file) => {
   const fd = new FormData();
   for (const [k, v] of Object.entries(o)) fd.append(k, v);
   if (file) fd.append('file', new Blob([file], { type: 'image/png' }), '现场.png');
-  return as(staff)(`${srv.base}/tickets?csrf_token=${staff.csrf}`, { method: 'POST', body: fd, redirect: 'manual' });
+  const r = await as(staff)(`${srv.base}/tickets?csrf_token=${staff.csrf}`, { method: 'POST', body: fd, redirect: 'manual' });
+  const loc = r.headers.get('location') || '';
+  if (r.status !== 303 || !loc.startsWith('/tickets/new?retry=')) return r;
+  const back = await as(staff)(`${srv.base}${loc}`);
+  back.retry = loc;
+  return back;
 };
 
 test('a deadline before today: the form asks, says what it means, and takes it once confirmed', async () => {
@@ -38,6 +45,26 @@ test('a deadline before today: the form asks, says what it means, and takes it o
   // Today or later needs no question.
   r = await post(fields({ title: '当天时限', deadline: '2023-09-10' }));
   assert.equal(r.status, 303);
+});
+
+test('a form that comes back is at its own address, with no token in it, and a reload shows it again', async () => {
+  const n = sql(srv.db, 'SELECT count(*) FROM tickets');
+  const r = await post(fields({ title: '' }));
+  assert.equal(r.status, 422);
+  assert.match(r.retry, /^\/tickets\/new\?retry=[0-9a-f]{32}$/);
+  assert.doesNotMatch(r.retry, /csrf/);
+  const first = await r.text();
+  assert.match(first, /请填写问题标题/);
+  // Reloading is a GET of that address: the same form and message, nothing sent again.
+  const again = await as(staff)(`${srv.base}${r.retry}`);
+  assert.equal(again.status, 422);
+  assert.match(await again.text(), /请填写问题标题/);
+  assert.equal(sql(srv.db, 'SELECT count(*) FROM tickets'), n);
+  // It is the sender's: another user gets a blank form, told it is no longer there.
+  const other = await apiLogin(srv.base, 'zhongxin');
+  const theirs = await as(other)(`${srv.base}${r.retry}`);
+  assert.equal(theirs.status, 200);
+  assert.match(await theirs.text(), /这份表单已过期（保留 30 分钟），请重新填写/);
 });
 
 test('a file chosen on a form that comes back is named as not kept', async () => {
@@ -59,8 +86,10 @@ test('the form never proposes a deadline already past; left empty it asks for on
     const fd = new FormData();
     for (const [k, v] of Object.entries(fields({ campaign: '' }))) fd.append(k, v);
     const r = await as(s)(`${late.base}/tickets?csrf_token=${s.csrf}`, { method: 'POST', body: fd, redirect: 'manual' });
-    assert.equal(r.status, 422);
-    assert.match(await r.text(), /默认整改时限（集中整改阶段结束日 2023-09-25）已过，请填写新的整改时限/);
+    assert.equal(r.status, 303);
+    const back = await as(s)(`${late.base}${r.headers.get('location')}`);
+    assert.equal(back.status, 422);
+    assert.match(await back.text(), /默认整改时限（集中整改阶段结束日 2023-09-25）已过，请填写新的整改时限/);
   } finally {
     await late.stop();
   }

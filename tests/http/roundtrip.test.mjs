@@ -246,7 +246,7 @@ test("the export's workbook: a title with 截至, 序号, Excel dates and times,
 test('the ledger page: rows per page, the page\'s number, optional columns, every filter carried by the page links', async () => {
   const from = '2026-10-01';
   const want = Number(sql(srv.db, `SELECT count(*) FROM tickets WHERE status = 'open' AND created_at >= '${from}'`));
-  assert.ok(want > 40, `${want} open tickets since ${from}`);
+  assert.ok(want > 20, `${want} open tickets since ${from}`); // two pages at least (300 tickets under valgrind)
   const page = async (path) => {
     const r = await as(z)(`${srv.base}${path}`);
     assert.equal(r.status, 200);
