@@ -2427,3 +2427,72 @@ int ticket_list_brief(struct db *db, const struct ticket_filter *f, enum list_di
 	struct brief_rows br = { row, arg };
 	return list_rows(db, f, LIST_BRIEF, dir, at, 0, limit, total, more, brief_row, &br);
 }
+
+/* The orders a person may ask of the ledger page besides its own: name, ORDER BY. */
+static const struct {
+	const char *name, *order;
+} list_orders[] = {
+	{ "code", "t.code" },
+	{ "-code", "t.code DESC" },
+	{ "deadline", "t.deadline, t.id" },
+	{ "-deadline", "t.deadline DESC, t.id DESC" },
+	{ "created", "t.created_at, t.id" },
+	{ "-created", "t.created_at DESC, t.id DESC" },
+	/* the workflow's order of the states, then the ledger's own */
+	{ "status", "CASE t.status WHEN 'open' THEN 0 WHEN 'rectifying' THEN 1 WHEN 'verifying' THEN 2 ELSE 3 END, "
+		    "t.urgency_rank, t.deadline, t.id" },
+};
+
+int ticket_order_known(const char *sort)
+{
+	for (size_t i = 0; sort && i < ARRAY_LEN(list_orders); i++)
+		if (!strcmp(list_orders[i].name, sort))
+			return 1;
+	return 0;
+}
+
+int ticket_list_sorted(struct db *db, const struct ticket_filter *f, const char *sort, long offset, int limit,
+		       long long *total, void (*row)(const struct ticket_brief *b, void *arg), void *arg)
+{
+	const char *order = NULL;
+	for (size_t i = 0; sort && i < ARRAY_LEN(list_orders); i++)
+		if (!strcmp(list_orders[i].name, sort))
+			order = list_orders[i].order;
+	if (!order)
+		return -1;
+	struct ticket_filter walk;
+	int estimated;
+	*total = list_total(db, f, &walk, &estimated);
+	if (f->estimated)
+		*f->estimated = estimated;
+	if (*total == 0 || offset >= *total)
+		return 0;
+	char paths[4][2][256], qbuf[1024], dates[3][11];
+	struct sqlq q = { .n = 0 };
+	buf_init(&q.sql);
+	buf_puts(&q.sql, "SELECT " BRIEF_COLUMNS TICKET_FROM);
+	if (!build_where(db, &walk, &q, paths, qbuf, sizeof qbuf, dates, WHERE_COUNT)) {
+		buf_free(&q.sql);
+		return 0;
+	}
+	buf_printf(&q.sql, " ORDER BY %s LIMIT ", order); /* order: from the table above */
+	bind_num(&q, limit);
+	buf_puts(&q.sql, " OFFSET ");
+	bind_num(&q, offset);
+	sqlite3_stmt *st = db_prepare_text(db, q.sql.data);
+	buf_free(&q.sql);
+	if (!st)
+		return -1;
+	bind_all(&q, st);
+	struct brief_rows br = { row, arg };
+	const struct codebook *cb = NULL;
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!cb)
+			cb = codebook_get(db);
+		brief_row(st, cb, &br);
+		n++;
+	}
+	db_done(st);
+	return n;
+}

@@ -235,6 +235,15 @@ struct ticket_brief {
  * come in the order they are read: returns 1 when that is the page's order reversed (a page
  * read from its end), else 0.
  */
+/*
+ * A page of the list in another order than the ledger's own (sort: "code", "-code",
+ * "deadline", "-deadline", "created", "-created", "status"), by offset: the rows written,
+ * *total the matches; -1 for an order it does not know.
+ */
+int ticket_list_sorted(struct db *db, const struct ticket_filter *f, const char *sort, long offset, int limit,
+		       long long *total, void (*row)(const struct ticket_brief *b, void *arg), void *arg);
+/* Whether sort is one of ticket_list_sorted's orders. */
+int ticket_order_known(const char *sort);
 int ticket_list_brief(struct db *db, const struct ticket_filter *f, enum list_dir dir, const struct ticket_cursor *at,
 		      int limit, long long *total, int *more, void (*row)(const struct ticket_brief *b, void *arg),
 		      void *arg);

@@ -126,6 +126,7 @@ struct list_view {
 	int per_page;
 	int page;          /* 1-based, as carried by the page links */
 	char cols[64];     /* the optional columns chosen, "source_ref,source,created" */
+	char sort[16];     /* another order than the ledger's own (ticket_list_sorted), or "" */
 };
 
 static const int page_sizes[] = { 20, 50, 100, 200 };
@@ -159,6 +160,8 @@ static void view_read(struct req *r, struct list_view *v)
 		if (atoi(pp) == page_sizes[i])
 			v->per_page = page_sizes[i];
 	v->page = pg ? atoi(pg) : 1;
+	const char *sort = http_query(r, "sort");
+	str_copy(v->sort, sizeof v->sort, ticket_order_known(sort) ? sort : "");
 	if (v->page < 1 || v->page > 100000000)
 		v->page = 1;
 	/* cols: a known name given as its own parameter (the form's checkboxes), or a list. */
@@ -194,6 +197,10 @@ static void list_link(const struct ticket_filter *f, const struct list_view *v, 
 	}
 	if (v && v->cols[0]) {
 		buf_printf(b, "%scols=%s", sep ? "&" : "", v->cols);
+		sep = 1;
+	}
+	if (v && v->sort[0]) {
+		buf_printf(b, "%ssort=%s", sep ? "&" : "", v->sort);
 		sep = 1;
 	}
 	if (page > 1) {
@@ -343,12 +350,18 @@ void page_tickets(struct req *r)
 	tmpl_table_init(&page.rows, row_keys, NCOLS);
 	/* The last page holds what the pages before it leave, as its number says. */
 	int limit = view.per_page;
-	if (dir == LIST_LAST) {
+	if (dir == LIST_LAST && !view.sort[0]) {
 		long long n = ticket_count(db, &f);
 		if (n > 0 && n % view.per_page)
 			limit = (int)(n % view.per_page);
 	}
-	if (ticket_list_brief(db, &f, dir, &at, limit, &total, &more, list_row, &page)) {
+	if (view.sort[0]) {
+		/* Another order: pages by their numbers. */
+		ticket_list_sorted(db, &f, view.sort, (long)(view.page - 1) * view.per_page, view.per_page, &total, list_row,
+				   &page);
+		dir = LIST_AFTER; /* numbered, neither end by itself */
+		more = (long long)view.page * view.per_page < total;
+	} else if (ticket_list_brief(db, &f, dir, &at, limit, &total, &more, list_row, &page)) {
 		tmpl_table_reverse(&page.rows);
 		struct ticket_cursor c = page.first;
 		page.first = page.last;
@@ -365,12 +378,23 @@ void page_tickets(struct req *r)
 	/* Which ways there are more rows: forward has more when going forward and the query said so, etc. */
 	int has_next = dir == LIST_BEFORE ? 1 : dir == LIST_LAST ? 0 : more;
 	int has_prev = dir == LIST_FIRST ? 0 : dir == LIST_AFTER ? 1 : more;
+	if (view.sort[0])
+		has_prev = view.page > 1;
 	/* The page's number: carried by the links (the list pages by keys, not by offsets). */
 	long long pages = total > 0 ? (total + view.per_page - 1) / view.per_page : 1;
 	int at_page = dir == LIST_FIRST ? 1 : dir == LIST_LAST ? (int)pages : view.page;
 	if (at_page > pages)
 		at_page = (int)pages;
-	if (shown) {
+	if (shown && view.sort[0]) {
+		if (has_next) {
+			set_link(ctx, "next_link", &f, &view, at_page + 1, NULL, NULL);
+			set_link(ctx, "last_link", &f, &view, (int)pages, NULL, NULL);
+		}
+		if (has_prev) {
+			set_link(ctx, "prev_link", &f, &view, at_page - 1, NULL, NULL);
+			set_link(ctx, "first_link", &f, &view, 1, NULL, NULL);
+		}
+	} else if (shown) {
 		char c[64];
 		if (has_next) {
 			cursor_text(&page.last, c, sizeof c);
@@ -383,6 +407,39 @@ void page_tickets(struct req *r)
 			set_link(ctx, "first_link", &f, &view, 1, NULL, NULL);
 		}
 	}
+	/* The headings that order the list: each a link (a second click turns the order round),
+	 * the current order marked ▲ (ascending) or ▼ (descending). */
+	static const struct {
+		const char *key, *name, *first; /* the order a first click asks for */
+	} sortable[] = { { "sort_code", "code", "code" },
+			 { "sort_deadline", "deadline", "deadline" },
+			 { "sort_created", "created", "-created" },
+			 { "sort_status", "status", "status" } };
+	json_t *sorts = json_object();
+	for (size_t i = 0; i < ARRAY_LEN(sortable); i++) {
+		const char *name = sortable[i].name;
+		int asc = !strcmp(view.sort, name), desc = view.sort[0] == '-' && !strcmp(view.sort + 1, name);
+		struct list_view v2 = view;
+		char other[16];
+		snprintf(other, sizeof other, asc ? "-%s" : "%s", name);
+		const char *next = (asc || desc) && ticket_order_known(other) ? other : sortable[i].first;
+		str_copy(v2.sort, sizeof v2.sort, next);
+		struct buf b;
+		buf_init(&b);
+		list_link(&f, &v2, 1, &b, NULL, NULL);
+		json_object_set_new(sorts, sortable[i].key,
+				    json_pack("{s:s,s:s*}", "href", b.data, "mark", asc ? "▲" : desc ? "▼" : NULL));
+		buf_free(&b);
+	}
+	struct list_view v0 = view;
+	v0.sort[0] = '\0';
+	struct buf b0;
+	buf_init(&b0);
+	list_link(&f, &v0, 1, &b0, NULL, NULL);
+	json_object_set_new(sorts, "default_href", json_string(b0.data));
+	json_object_set_new(sorts, "custom", json_boolean(view.sort[0] != '\0'));
+	buf_free(&b0);
+	json_object_set_new(ctx, "sorts", sorts);
 	json_object_set_new(ctx, "page_no", json_integer(at_page));
 	json_object_set_new(ctx, "pages", json_integer(pages));
 	json_object_set_new(ctx, "paged", json_boolean(pages > 1));

@@ -256,14 +256,14 @@ test('the ledger page: rows per page, the page\'s number, optional columns, ever
   assert.equal((html.match(/<tr>\s*(?:<td><input[^>]*><\/td>)?<td><a href="\/tickets\/\d+">/g) || []).length, 20);
   const pages = Math.ceil(want / 20);
   assert.match(html, new RegExp(`第 1 页，共 ${pages} 页`));
-  assert.match(html, /<th scope="col">编号<\/th><th scope="col">原工单号<\/th><th scope="col">登记日期<\/th><th scope="col">问题<\/th>/);
+  assert.match(html, /<th scope="col"><a [^>]*>编号<\/a><\/th><th scope="col">原工单号<\/th><th scope="col"><a [^>]*>登记日期<\/a><\/th><th scope="col">问题<\/th>/);
   assert.doesNotMatch(html, /<th scope="col">来源<\/th>/);
   assert.match(html, /<option value="20" selected>20 条<\/option>/);
   const next = html.match(/href="([^"]+)" rel="next"/)[1].replace(/&amp;/g, '&');
   assert.match(next, new RegExp(`^/tickets\\?status=open&from=${from}&per_page=20&cols=source_ref,created&p=2&after=`));
   html = await page(next);
   assert.match(html, new RegExp(`第 2 页，共 ${pages} 页`));
-  assert.match(html, /<th scope="col">登记日期<\/th>/);
+  assert.match(html, /<th scope="col"><a [^>]*>登记日期<\/a><\/th>/);
   // Every row of the second page is still inside the filter.
   const ids = [...html.matchAll(/<tr>\s*(?:<td><input[^>]*><\/td>)?<td><a href="\/tickets\/(\d+)">/g)].map((m) => m[1]);
   assert.equal(ids.length, 20);
@@ -272,4 +272,30 @@ test('the ledger page: rows per page, the page\'s number, optional columns, ever
   html = await page(last);
   assert.match(html, new RegExp(`第 ${pages} 页，共 ${pages} 页`));
   assert.equal((html.match(/<tr>\s*(?:<td><input[^>]*><\/td>)?<td><a href="\/tickets\/\d+">/g) || []).length, want - 20 * (pages - 1));
+});
+
+test('the ledger page orders by code, deadline, 登记日期 or state from its headings, paged by number', async () => {
+  const page = async (path) => (await as(z)(`${srv.base}${path}`)).text();
+  const ids = (html) => [...html.matchAll(/<tr>\s*(?:<td><input[^>]*><\/td>)?<td><a href="\/tickets\/(\d+)">/g)].map((m) => m[1]);
+  const plain = await page('/tickets?status=open');
+  assert.match(plain, /<th scope="col"><a href="\/tickets\?status=open&amp;sort=code">编号<\/a><\/th>/);
+  assert.match(plain, /点击列名可改变排序/);
+  let html = await page('/tickets?status=open&sort=code');
+  assert.deepEqual(ids(html), sql(srv.db, "SELECT group_concat(id) FROM (SELECT id FROM tickets WHERE status = 'open' ORDER BY code LIMIT 50)").split(','));
+  assert.match(html, /<a href="\/tickets\?status=open&amp;sort=-code">编号▲<\/a>/); // a second click turns it round
+  assert.match(html, /恢复默认排序：紧急的在前，按整改时限/);
+  html = await page('/tickets?status=open&sort=-created&p=2');
+  assert.deepEqual(ids(html), sql(srv.db, "SELECT group_concat(id) FROM (SELECT id FROM tickets WHERE status = 'open' ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET 50)").split(','));
+  const total = Number(sql(srv.db, "SELECT count(*) FROM tickets WHERE status = 'open'"));
+  assert.match(html, new RegExp(`第 2 页，共 ${Math.ceil(total / 50)} 页`));
+  assert.match(html, /href="\/tickets\?status=open&amp;sort=-created&amp;p=3" rel="next"/);
+  assert.match(html, /href="\/tickets\?status=open&amp;sort=-created" rel="prev"/);
+  html = await page('/tickets?sort=status&per_page=200');
+  const states = [...html.matchAll(/<td>(待整改|整改中|待验收|已销号)<\/td>/g)].map((m) => m[1]);
+  const rank = { 待整改: 0, 整改中: 1, 待验收: 2, 已销号: 3 };
+  assert.deepEqual(states.map((x) => rank[x]), [...states.map((x) => rank[x])].sort((a, b) => a - b));
+  html = await page('/tickets?sort=deadline&unit=XR');
+  assert.deepEqual(ids(html), sql(srv.db, "SELECT group_concat(id) FROM (SELECT id FROM tickets WHERE unit_id = (SELECT id FROM units WHERE code = 'XR') ORDER BY deadline, id LIMIT 50)").split(','));
+  // An order it does not know is the ledger's own.
+  assert.deepEqual(ids(await page('/tickets?status=open&sort=evil')), ids(plain));
 });
