@@ -1751,7 +1751,8 @@ static const char *tally_kind(const struct ticket_filter *f)
 {
 	if (has(f->from) || has(f->to) || has(f->q))
 		return NULL;
-	if (f->due || f->reopened || f->deadline_pending || f->ids) /* two kinds of tally, or none: the tickets answer */
+	if (f->due || f->reopened || f->deadline_pending || f->ids || f->stock || has(f->place))
+		/* two kinds of tally, or none: the tickets answer */
 		return NULL;
 	int flagged = f->returned || f->extension_pending || f->callbacks_due || f->on_time || has(f->color) ||
 		      f->supervised >= 0;
@@ -1914,6 +1915,14 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, tally ? " AND t.flags & 16" : " AND t.status = 'closed' AND t.callback_count = 0");
 	if (f->on_time)
 		buf_puts(&q->sql, tally ? " AND t.flags & 1" : " AND t.status = 'closed' AND t.closed_on <= t.original_deadline");
+	if (has(f->place)) {
+		buf_puts(&q->sql, " AND t.location_unit_id = (SELECT id FROM units WHERE code = ");
+		bind_text(q, f->place);
+		buf_puts(&q->sql, ")");
+	}
+	if (f->stock) /* the ranking's 不满意存量 (reports.c), the same condition */
+		buf_puts(&q->sql, " AND ((t.status <> 'closed' AND t.unsatisfied_count >= 1) OR "
+				  "(t.status = 'closed' AND t.color = 'red'))");
 	if (f->ids) {
 		buf_puts(&q->sql, " AND t.id IN (SELECT value FROM json_each(");
 		bind_text(q, f->ids);
@@ -2074,7 +2083,7 @@ int tally_scope_only(const struct ticket_filter *f)
 	return !has(f->status) && !has(f->domain) && !has(f->source) && !has(f->category) && !has(f->light) &&
 	       !has(f->color) && !has(f->q) && !has(f->from) && !has(f->to) && f->supervised < 0 && f->stale != 1 &&
 	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due && !f->on_time && !f->due &&
-	       !f->reopened && !f->deadline_pending && !f->ids;
+	       !f->reopened && !f->deadline_pending && !f->ids && !f->stock && !has(f->place);
 }
 
 int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,

@@ -153,12 +153,14 @@ int ticket_attach_job(struct db *w, void *arg, struct err *e);
 /* The ledger list. */
 struct ticket_filter {
 	const char *status, *unit, *responsible_unit, *domain, *source, *category, *light, *color, *campaign, *q;
+	const char *place; /* 所在社区/村, by its code */
 	int supervised; /* -1 any, 0, 1 */
 	int stale;      /* -1 any, 1 */
 	/* to-do queues (0: not asked) */
 	int unclosed, returned, extension_pending, callbacks_due;
 	int on_time, due; /* 按期办结: closed by the original deadline; 应办结: closed, or past it */
 	int reopened, deadline_pending; /* reopened and being reworked; waiting for a new deadline */
+	int stock; /* 不满意存量 (reports.c): unclosed and once unsatisfied, or red */
 	/* logged between these days (YYYY-MM-DD, inclusive), for reports */
 	const char *from, *to;
 	const struct subject *who;

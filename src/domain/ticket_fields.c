@@ -65,6 +65,7 @@ const struct filter_field filter_fields[] = {
 	{ "status", "状态", FF_VALUES, AT(status), &VS_STATUS, FO_NONE, 0, NULL },
 	{ "unit", "属地单位", FF_OPTIONS, AT(unit), NULL, FO_STREETS, 0, NULL },
 	{ "responsible_unit", "责任单位", FF_OPTIONS, AT(responsible_unit), NULL, FO_RESPONSIBLE, 0, NULL },
+	{ "place", "所在社区/村", FF_OPTIONS, AT(place), NULL, FO_PLACES, 0, NULL },
 	{ "domain", "领域", FF_OPTIONS, AT(domain), NULL, FO_DOMAINS, 0, NULL },
 	{ "source", "来源", FF_OPTIONS, AT(source), NULL, FO_SOURCES, 0, NULL },
 	{ "category", "类别", FF_OPTIONS, AT(category), NULL, FO_CATEGORIES, 0, NULL },
@@ -83,6 +84,7 @@ const struct filter_field filter_fields[] = {
 	{ "due", "应办结", FF_QUEUE, AT(due), NULL, FO_NONE, 0, NULL },
 	{ "reopened", "群众不满意重新整改", FF_QUEUE, AT(reopened), NULL, FO_NONE, 0, NULL },
 	{ "deadline_pending", "重开待定时限", FF_QUEUE, AT(deadline_pending), NULL, FO_NONE, 0, NULL },
+	{ "stock", "不满意存量", FF_QUEUE, AT(stock), NULL, FO_NONE, 0, NULL },
 };
 const size_t filter_field_count = sizeof filter_fields / sizeof filter_fields[0];
 

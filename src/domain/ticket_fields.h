@@ -87,7 +87,7 @@ enum filter_kind {
 };
 
 /* Which list of codes a FF_OPTIONS filter offers. */
-enum filter_options { FO_NONE, FO_STREETS, FO_RESPONSIBLE, FO_DOMAINS, FO_SOURCES, FO_CATEGORIES, FO_CAMPAIGNS };
+enum filter_options { FO_NONE, FO_STREETS, FO_RESPONSIBLE, FO_DOMAINS, FO_SOURCES, FO_CATEGORIES, FO_CAMPAIGNS, FO_PLACES };
 
 struct filter_field {
 	const char *name;  /* the query key */

@@ -36,6 +36,7 @@ static void export_filter_text(struct db *db, const struct ticket_filter *f, str
 		[FO_SOURCES] = "SELECT name FROM sources WHERE code = ?1",
 		[FO_CATEGORIES] = "SELECT name FROM categories WHERE code = ?1",
 		[FO_CAMPAIGNS] = "SELECT name FROM campaigns WHERE code = ?1",
+		[FO_PLACES] = "SELECT name FROM units WHERE code = ?1",
 	};
 	for (size_t i = 0; i < filter_field_count; i++) {
 		const struct filter_field *ff = &filter_fields[i];

@@ -280,7 +280,8 @@ static json_t *filter_form(struct db *db, const struct ticket_filter *f)
 {
 	static const char *const option_sql[] = { [FO_STREETS] = q_opt_streets,       [FO_RESPONSIBLE] = q_opt_resp,
 						  [FO_DOMAINS] = q_opt_domains,       [FO_SOURCES] = q_opt_sources,
-						  [FO_CATEGORIES] = q_opt_categories, [FO_CAMPAIGNS] = q_opt_campaigns };
+						  [FO_CATEGORIES] = q_opt_categories, [FO_CAMPAIGNS] = q_opt_campaigns,
+						  [FO_PLACES] = q_opt_places };
 	struct choices ch = choices_of(db);
 	json_t *list = json_array(), *flags = json_array();
 	int more_set = 0; /* a filter besides the keyword is in use: the folded ones open */

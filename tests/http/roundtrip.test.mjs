@@ -266,10 +266,13 @@ test('the ledger page: rows per page, the page\'s number, optional columns, ever
   assert.match(html, /<th scope="col"><a [^>]*>登记日期<\/a><\/th>/);
   // Every row of the second page is still inside the filter.
   const ids = [...html.matchAll(/<tr>\s*(?:<td><input[^>]*><\/td>)?<td><a href="\/tickets\/(\d+)">/g)].map((m) => m[1]);
-  assert.equal(ids.length, 20);
-  assert.equal(sql(srv.db, `SELECT count(*) FROM tickets WHERE id IN (${ids.join(',')}) AND status = 'open' AND created_at >= '${from}'`), '20');
-  const last = html.match(/href="([^"]+)">末页<\/a>/)[1].replace(/&amp;/g, '&');
-  html = await page(last);
+  const second = Math.min(20, want - 20);
+  assert.equal(ids.length, second);
+  assert.equal(sql(srv.db, `SELECT count(*) FROM tickets WHERE id IN (${ids.join(',')}) AND status = 'open' AND created_at >= '${from}'`), String(second));
+  if (pages > 2) { // else the second page is the last one already
+    const last = html.match(/href="([^"]+)">末页<\/a>/)[1].replace(/&amp;/g, '&');
+    html = await page(last);
+  }
   assert.match(html, new RegExp(`第 ${pages} 页，共 ${pages} 页`));
   assert.equal((html.match(/<tr>\s*(?:<td><input[^>]*><\/td>)?<td><a href="\/tickets\/\d+">/g) || []).length, want - 20 * (pages - 1));
 });
@@ -284,12 +287,13 @@ test('the ledger page orders by code, deadline, 登记日期 or state from its h
   assert.deepEqual(ids(html), sql(srv.db, "SELECT group_concat(id) FROM (SELECT id FROM tickets WHERE status = 'open' ORDER BY code LIMIT 50)").split(','));
   assert.match(html, /<a href="\/tickets\?status=open&amp;sort=-code">编号▲<\/a>/); // a second click turns it round
   assert.match(html, /恢复默认排序：紧急的在前，按整改时限/);
-  html = await page('/tickets?status=open&sort=-created&p=2');
-  assert.deepEqual(ids(html), sql(srv.db, "SELECT group_concat(id) FROM (SELECT id FROM tickets WHERE status = 'open' ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET 50)").split(','));
   const total = Number(sql(srv.db, "SELECT count(*) FROM tickets WHERE status = 'open'"));
-  assert.match(html, new RegExp(`第 2 页，共 ${Math.ceil(total / 50)} 页`));
-  assert.match(html, /href="\/tickets\?status=open&amp;sort=-created&amp;p=3" rel="next"/);
-  assert.match(html, /href="\/tickets\?status=open&amp;sort=-created" rel="prev"/);
+  assert.ok(total > 20, `${total} open tickets`); // two pages at least (about 28 under valgrind's 300)
+  html = await page('/tickets?status=open&sort=-created&per_page=20&p=2');
+  assert.deepEqual(ids(html), sql(srv.db, "SELECT group_concat(id) FROM (SELECT id FROM tickets WHERE status = 'open' ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET 20)").split(','));
+  assert.match(html, new RegExp(`第 2 页，共 ${Math.ceil(total / 20)} 页`));
+  if (total > 40) assert.match(html, /href="\/tickets\?status=open&amp;per_page=20&amp;sort=-created&amp;p=3" rel="next"/);
+  assert.match(html, /href="\/tickets\?status=open&amp;per_page=20&amp;sort=-created" rel="prev"/);
   html = await page('/tickets?sort=status&per_page=200');
   const states = [...html.matchAll(/<td>(待整改|整改中|待验收|已销号)<\/td>/g)].map((m) => m[1]);
   const rank = { 待整改: 0, 整改中: 1, 待验收: 2, 已销号: 3 };

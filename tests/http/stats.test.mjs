@@ -131,12 +131,28 @@ test('ranking: streets and communities by unsatisfied stock, the last five marke
   // Stock by hand: T5 (XR, unclosed, unsatisfied once) → XR 1; XC 0. Add a closed red ticket in ZF.
   sql(srv.db, `UPDATE tickets SET unit_id = (SELECT id FROM units WHERE code = 'ZF'), unit_path = (SELECT path FROM units WHERE code = 'ZF'), status = 'closed', color = 'red', unsatisfied_count = 2 WHERE id = ${ids.t6}`);
   const html = await (await call(reviewer, '/reports/ranking')).text();
-  const rows = [...html.matchAll(/<tr( class="row-bottom")?><td>(\d+)<\/td><td><a href="\/tickets\?unit=(\w+)">[^<]+<\/a>(?: <span class="tag tag-red">末五位<\/span>)?<\/td><td>(\d+)<\/td><td><a[^>]*>(\d+)<\/a><\/td><td>(\d+)<\/td>/g)]
+  const rows = [...html.matchAll(/<tr( class="row-bottom")?><td>(\d+)<\/td><td><a href="\/tickets\?unit=(\w+)">[^<]+<\/a>(?: <span class="tag tag-red">末五位<\/span>)?<\/td><td><a[^>]*>(\d+)<\/a><\/td><td><a[^>]*>(\d+)<\/a><\/td><td><a[^>]*>(\d+)<\/a><\/td>/g)]
     .map((m) => ({ place: Number(m[2]), unit: m[3], stock: Number(m[4]), red: Number(m[5]), total: Number(m[6]) }));
   assert.deepEqual(rows, [
     { place: 1, unit: 'XR', stock: 1, red: 0, total: 5 },
     { place: 1, unit: 'ZF', stock: 1, red: 1, total: 1 }, // equal stock, equal place
   ]);
+  // Every figure opens a list of exactly that many tickets, for streets and for communities.
+  for (const r of rows) {
+    assert.equal((await (await call(reviewer, `/api/v1/tickets?unit=${r.unit}&stock=1`)).json()).total, r.stock, `${r.unit} stock`);
+    assert.equal((await (await call(reviewer, `/api/v1/tickets?unit=${r.unit}`)).json()).total, r.total, `${r.unit} total`);
+  }
+  // A place for two of the tickets, so that the communities' table has rows to follow.
+  sql(srv.db, `UPDATE tickets SET location_unit_id = (SELECT id FROM units WHERE code = 'XR01') WHERE id IN (${ids.t5}, ${ids.t1})`);
+  const withPlaces = await (await call(reviewer, '/reports/ranking')).text();
+  const places = [...withPlaces.matchAll(/<td><a href="\/tickets\?place=(\w+)">[^<]+<\/a>(?: <span class="tag tag-red">末五位<\/span>)?<\/td><td><a href="\/tickets\?place=\w+&amp;stock=1">(\d+)<\/a><\/td><td><a[^>]*>(\d+)<\/a><\/td><td><a[^>]*>(\d+)<\/a><\/td>/g)]
+    .map((m) => ({ code: m[1], stock: Number(m[2]), red: Number(m[3]), total: Number(m[4]) }));
+  assert.ok(places.length > 0);
+  for (const p of places) {
+    assert.equal((await (await call(reviewer, `/api/v1/tickets?place=${p.code}&stock=1`)).json()).total, p.stock, `${p.code} stock`);
+    assert.equal((await (await call(reviewer, `/api/v1/tickets?place=${p.code}&color=red`)).json()).total, p.red, `${p.code} red`);
+    assert.equal((await (await call(reviewer, `/api/v1/tickets?place=${p.code}`)).json()).total, p.total, `${p.code} total`);
+  }
   // Fewer than six units ranked: nobody is marked as the last five.
   assert.doesNotMatch(html, /row-bottom/);
   assert.equal((await call(staff, '/reports/ranking')).status, 403);
