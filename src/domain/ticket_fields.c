@@ -106,7 +106,8 @@ void ticket_filter_read(struct ticket_filter *f, const char *(*get)(void *src, c
 	}
 }
 
-void ticket_filter_query(const struct ticket_filter *f, struct buf *out)
+void ticket_filter_each(const struct ticket_filter *f,
+			void (*each)(const struct filter_field *ff, const char *value, int flag, void *arg), void *arg)
 {
 	for (size_t i = 0; i < filter_field_count; i++) {
 		const struct filter_field *ff = &filter_fields[i];
@@ -115,15 +116,29 @@ void ticket_filter_query(const struct ticket_filter *f, struct buf *out)
 			int v = *(const int *)at;
 			/* "0" is a filter only where the row says so; the to-do queues' 0 is "not asked". */
 			if (v == 1 || (v == 0 && ff->kind == FF_FLAG && ff->no_is_filter))
-				buf_printf(out, "%s%s=%d", out->len ? "&" : "", ff->name, v);
+				each(ff, NULL, v, arg);
 			continue;
 		}
 		const char *v = *(const char *const *)at;
-		if (v && *v) {
-			buf_printf(out, "%s%s=", out->len ? "&" : "", ff->name);
-			buf_url_encode(out, v, "-_.");
-		}
+		if (v && *v)
+			each(ff, v, -1, arg);
 	}
+}
+
+static void query_item(const struct filter_field *ff, const char *value, int flag, void *arg)
+{
+	struct buf *out = arg;
+	if (!value) {
+		buf_printf(out, "%s%s=%d", out->len ? "&" : "", ff->name, flag);
+		return;
+	}
+	buf_printf(out, "%s%s=", out->len ? "&" : "", ff->name);
+	buf_url_encode(out, value, "-_.");
+}
+
+void ticket_filter_query(const struct ticket_filter *f, struct buf *out)
+{
+	ticket_filter_each(f, query_item, out);
 }
 
 int ticket_filter_and(const struct ticket_filter *a, const struct ticket_filter *b, struct ticket_filter *out)

@@ -65,6 +65,11 @@ extern const size_t ticket_field_count;
  * two cannot be joined into one filter (two different keywords or dates).
  */
 struct ticket_filter;
+struct filter_field;
+/* Calls each() for every field of f in use, in the table's order: value for the valued kinds,
+ * NULL and the flag (0 or 1) for flags and queues. */
+void ticket_filter_each(const struct ticket_filter *f,
+			void (*each)(const struct filter_field *ff, const char *value, int flag, void *arg), void *arg);
 int ticket_filter_and(const struct ticket_filter *a, const struct ticket_filter *b, struct ticket_filter *out);
 
 /* The row of name, or NULL. */

@@ -23,11 +23,14 @@
 /* Before them the sheet's own row number, as a paper ledger has. */
 #define SERIAL_LABEL "序号"
 
-/*
- * What the filter asks, in words: "状态：待整改；属地单位：兴仁街道" (sep between items), for
- * the title row and the file's name.
- */
-static void export_filter_text(struct db *db, const struct ticket_filter *f, struct buf *out, const char *sep)
+struct filter_words {
+	struct db *db;
+	struct buf *out;
+	const char *sep;
+};
+
+/* One filter in use, in words: its label and value, the value's name for a code. */
+static void filter_word(const struct filter_field *ff, const char *v, int flag, void *arg)
 {
 	static const char *const by_options[] = {
 		[FO_STREETS] = "SELECT name FROM units WHERE code = ?1",
@@ -38,38 +41,41 @@ static void export_filter_text(struct db *db, const struct ticket_filter *f, str
 		[FO_CAMPAIGNS] = "SELECT name FROM campaigns WHERE code = ?1",
 		[FO_PLACES] = "SELECT name FROM units WHERE code = ?1",
 	};
-	for (size_t i = 0; i < filter_field_count; i++) {
-		const struct filter_field *ff = &filter_fields[i];
-		const void *at = (const char *)f + ff->at;
-		if (ff->kind == FF_FLAG || ff->kind == FF_QUEUE) {
-			int v = *(const int *)at;
-			if (v == 1 || (v == 0 && ff->kind == FF_FLAG && ff->no_is_filter))
-				buf_printf(out, "%s%s%s", out->len ? sep : "", v ? "" : "非", ff->label);
-			continue;
-		}
-		const char *v = *(const char *const *)at;
-		if (!v || !*v)
-			continue;
-		const char *shown = v;
-		char name[128] = "";
-		if (ff->kind == FF_VALUES && ff->values && vs_has(ff->values, v)) {
-			shown = vs_label(ff->values, v);
-		} else if (ff->kind == FF_OPTIONS && db && ff->options < ARRAY_LEN(by_options) && by_options[ff->options]) {
-			sqlite3_stmt *st = db_prepare(db, by_options[ff->options]);
-			if (st) {
-				sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
-				if (sqlite3_step(st) == SQLITE_ROW)
-					str_copy(name, sizeof name, db_text(st, 0));
-				db_done(st);
-			}
-			if (name[0])
-				shown = name;
-		}
-		if (!strcmp(sep, "-"))
-			buf_printf(out, "%s%s", out->len ? sep : "", shown);
-		else
-			buf_printf(out, "%s%s：%s", out->len ? sep : "", ff->label, shown);
+	struct filter_words *w = arg;
+	struct buf *out = w->out;
+	if (!v) {
+		buf_printf(out, "%s%s%s", out->len ? w->sep : "", flag ? "" : "非", ff->label);
+		return;
 	}
+	const char *shown = v;
+	char name[128] = "";
+	if (ff->kind == FF_VALUES && ff->values && vs_has(ff->values, v)) {
+		shown = vs_label(ff->values, v);
+	} else if (ff->kind == FF_OPTIONS && w->db && ff->options < ARRAY_LEN(by_options) && by_options[ff->options]) {
+		sqlite3_stmt *st = db_prepare(w->db, by_options[ff->options]);
+		if (st) {
+			sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				str_copy(name, sizeof name, db_text(st, 0));
+			db_done(st);
+		}
+		if (name[0])
+			shown = name;
+	}
+	if (!strcmp(w->sep, "-"))
+		buf_printf(out, "%s%s", out->len ? w->sep : "", shown);
+	else
+		buf_printf(out, "%s%s：%s", out->len ? w->sep : "", ff->label, shown);
+}
+
+/*
+ * What the filter asks, in words: "状态：待整改；属地单位：兴仁街道" (sep between items), for
+ * the title row; with sep "-" the values alone, for the file's name.
+ */
+static void export_filter_text(struct db *db, const struct ticket_filter *f, struct buf *out, const char *sep)
+{
+	struct filter_words w = { db, out, sep };
+	ticket_filter_each(f, filter_word, &w);
 }
 
 /* One CSV field: quoted when needed; a leading = + - @ is defused so Excel runs no formula
