@@ -914,6 +914,18 @@ static int step_done(struct db *w, sqlite3_stmt *st, struct err *e)
 	return -1;
 }
 
+static int run_for(struct db *w, const char *const *steps, size_t n, long long id, struct err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = db_prepare(w, steps[i]);
+		if (st)
+			sqlite3_bind_int64(st, 1, id);
+		if (step_done(w, st, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Rewrites the ticket's search row from its title, description and notes. */
 static int fts_refresh(struct db *w, long long id, struct err *e)
 {
@@ -922,20 +934,20 @@ static int fts_refresh(struct db *w, long long id, struct err *e)
 				    "SELECT t.id, search_terms(t.title), search_terms(t.description), "
 				    "search_terms(coalesce((SELECT group_concat(note, ' ') FROM progress "
 				    "WHERE ticket_id = t.id), '')) FROM tickets t WHERE t.id = ?1";
-	/* The address and who reported it, in their own index (020_contact_search.sql). */
-	static const char q_cdel[] = "DELETE FROM tickets_contact_fts WHERE rowid = ?1";
-	static const char q_cins[] = "INSERT INTO tickets_contact_fts (rowid, address, person) "
-				     "SELECT id, search_terms(address), search_person_terms(reporter_name, reporter_phone) "
-				     "FROM tickets WHERE id = ?1 AND (address <> '' OR reporter_name <> '' OR reporter_phone <> '')";
-	const char *const steps[] = { q_del, q_ins, q_cdel, q_cins };
-	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
-		sqlite3_stmt *st = db_prepare(w, steps[i]);
-		if (st)
-			sqlite3_bind_int64(st, 1, id);
-		if (step_done(w, st, e) != 0)
-			return -1;
-	}
-	return 0;
+	const char *const steps[] = { q_del, q_ins };
+	return run_for(w, steps, ARRAY_LEN(steps), id, e);
+}
+
+/* Rewrites its row of the address and caller index (020_contact_search.sql): on creation and
+ * edits, the only writes that change those columns. */
+static int contact_refresh(struct db *w, long long id, struct err *e)
+{
+	static const char q_del[] = "DELETE FROM tickets_contact_fts WHERE rowid = ?1";
+	static const char q_ins[] = "INSERT INTO tickets_contact_fts (rowid, address, person) "
+				    "SELECT id, search_terms(address), search_person_terms(reporter_name, reporter_phone) "
+				    "FROM tickets WHERE id = ?1 AND (address <> '' OR reporter_name <> '' OR reporter_phone <> '')";
+	const char *const steps[] = { q_del, q_ins };
+	return run_for(w, steps, ARRAY_LEN(steps), id, e);
 }
 
 int ticket_create_job(struct db *w, void *arg, struct err *e)
@@ -1045,7 +1057,7 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 	if (step_done(w, st, e) != 0)
 		return -1;
 	t->id = sqlite3_last_insert_rowid(db_handle(w));
-	if (fts_refresh(w, t->id, e) != 0)
+	if (fts_refresh(w, t->id, e) != 0 || contact_refresh(w, t->id, e) != 0)
 		return -1;
 
 	/* A repeat complaint (same place and domain within 90 days) is linked and supervised. */
@@ -1495,7 +1507,7 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 		sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, json_object_get(p->changes, "deadline") != NULL);
 	}
-	if (step_done(w, st, e) != 0 || fts_refresh(w, p->id, e) != 0) {
+	if (step_done(w, st, e) != 0 || fts_refresh(w, p->id, e) != 0 || contact_refresh(w, p->id, e) != 0) {
 		json_decref(before);
 		return -1;
 	}

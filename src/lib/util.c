@@ -264,6 +264,24 @@ void buf_json_string(struct buf *b, const char *s, size_t n)
 	buf_putc(b, '"');
 }
 
+void buf_csv_field(struct buf *b, const char *s, int defuse)
+{
+	int lead = defuse && *s && strchr("=+-@'", *s);
+	if (!lead && !strpbrk(s, ",\"\r\n")) {
+		buf_puts(b, s);
+		return;
+	}
+	buf_putc(b, '"');
+	if (lead)
+		buf_putc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '"')
+			buf_putc(b, '"');
+		buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
 void buf_url_encode(struct buf *b, const char *s, const char *keep)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {

@@ -53,6 +53,10 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 void buf_html_escape(struct buf *b, const char *s, size_t n);
 /* Appends s percent-encoded: letters, digits and the characters in keep stay as they are. */
 void buf_url_encode(struct buf *b, const char *s, const char *keep);
+/* One CSV field: quoted when it holds , " or a line break. defuse: a leading = + - @ (or ')
+ * gets a ' before it inside quotes, so that a spreadsheet runs no formula (an import takes
+ * exactly one ' away). */
+void buf_csv_field(struct buf *b, const char *s, int defuse);
 /* v in decimal, written at the end of digits (no NUL): returns where it starts, sets *len.
  * For lists that write thousands of numbers, where printf's parsing shows. */
 #define INT_TEXT 24

@@ -78,26 +78,6 @@ static void export_filter_text(struct db *db, const struct ticket_filter *f, str
 	ticket_filter_each(f, filter_word, &w);
 }
 
-/* One CSV field: quoted when needed; a leading = + - @ is defused so Excel runs no formula
- * (and a leading ' marked the same way, so that the import takes exactly one ' away). */
-static void csv_field(struct buf *b, const char *s)
-{
-	int quote = strpbrk(s, ",\"\r\n") != NULL || (*s && strchr("=+-@'", *s));
-	if (!quote) {
-		buf_puts(b, s);
-		return;
-	}
-	buf_putc(b, '"');
-	if (*s && strchr("=+-@'", *s))
-		buf_putc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-}
-
 static const char *text_of(json_t *v, char *num, size_t n)
 {
 	if (json_is_string(v))
@@ -268,7 +248,7 @@ static void csv_row(json_t *t, long long row, void *arg)
 	for (size_t c = 0; c < NCOLUMNS; c++) {
 		char num[32];
 		buf_putc(out, ',');
-		csv_field(out, cell(t, c, num, sizeof num));
+		buf_csv_field(out, cell(t, c, num, sizeof num), 1);
 	}
 	buf_puts(out, "\r\n");
 }

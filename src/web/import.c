@@ -115,22 +115,6 @@ static const char *column_label(const char *field)
 	return f ? f->label : !strcmp(field, "reason") ? "更正理由" : field;
 }
 
-static void csv_cell(struct buf *b, const char *s)
-{
-	int quote = strpbrk(s, ",\"\r\n") != NULL;
-	if (!quote) {
-		buf_puts(b, s);
-		return;
-	}
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	buf_putc(b, '"');
-}
-
 static void rejected_file_row(struct import_report *rep, json_t *cells, const char *why)
 {
 	if (rep->rejected_csv_full)
@@ -139,13 +123,13 @@ static void rejected_file_row(struct import_report *rep, json_t *cells, const ch
 		rep->rejected_csv_full = 1;
 		return;
 	}
-	csv_cell(&rep->rejected_csv, why);
+	buf_csv_field(&rep->rejected_csv, why, 0);
 	size_t i;
 	json_t *v;
 	json_array_foreach(cells, i, v)
 	{
 		buf_putc(&rep->rejected_csv, ',');
-		csv_cell(&rep->rejected_csv, json_string_value(v) ? json_string_value(v) : "");
+		buf_csv_field(&rep->rejected_csv, json_string_value(v) ? json_string_value(v) : "", 0);
 	}
 	buf_puts(&rep->rejected_csv, "\r\n");
 	rep->rejected_csv_rows++;
@@ -411,28 +395,32 @@ static const char *code_for(struct db *db, const char *field, const char *v, cha
 	return found;
 }
 
-/* The names a column accepts, for the message of a name it does not know. */
+/* What each coded column accepts, by name: for the message of a name the ledger does not
+ * know, and for the template's second sheet. */
+static const struct {
+	const char *field, *sql;
+} name_lists[] = {
+	{ "source", "SELECT name FROM sources WHERE active = 1 ORDER BY id" },
+	{ "category", "SELECT name FROM categories ORDER BY id" },
+	{ "domain", "SELECT name FROM domains ORDER BY parent_id IS NULL, id" },
+	{ "unit", "SELECT name FROM units WHERE kind IN ('street', 'department') ORDER BY path" },
+	{ "location_unit", "SELECT name FROM units WHERE kind IN ('community', 'village') ORDER BY path" },
+	{ "responsible_unit", "SELECT name FROM units WHERE kind <> 'district' ORDER BY kind <> 'street', path" },
+	{ "campaign", "SELECT name FROM campaigns ORDER BY id" },
+};
+
+/* The names a column accepts (name_lists), for the message of a name it does not know. */
 static const char *choices_of(struct import_run *run, const char *field)
 {
-	static const struct {
-		const char *field, *sql;
-	} lists[] = {
-		{ "source", "SELECT name FROM sources WHERE active = 1 ORDER BY id" },
-		{ "category", "SELECT name FROM categories ORDER BY id" },
-		{ "domain", "SELECT name FROM domains d WHERE NOT EXISTS (SELECT 1 FROM domains c WHERE c.parent_id = d.id) ORDER BY id" },
-		{ "campaign", "SELECT name FROM campaigns ORDER BY id" },
-		{ "unit", "SELECT name FROM units WHERE kind IN ('street', 'department') ORDER BY path" },
-		{ "responsible_unit", "SELECT name FROM units WHERE kind <> 'district' ORDER BY kind <> 'street', path" },
-	};
 	if (!run->choices)
 		run->choices = json_object();
 	json_t *have = json_object_get(run->choices, field);
 	if (have)
 		return json_string_value(have);
 	const char *sql = NULL;
-	for (size_t i = 0; i < ARRAY_LEN(lists); i++)
-		if (!strcmp(lists[i].field, field))
-			sql = lists[i].sql;
+	for (size_t i = 0; i < ARRAY_LEN(name_lists); i++)
+		if (!strcmp(name_lists[i].field, field))
+			sql = name_lists[i].sql;
 	if (!sql)
 		return NULL;
 	struct buf b;
@@ -540,7 +528,7 @@ static void header(struct import_run *run, json_t *rec)
 	json_array_foreach(rec, i, h)
 	{
 		buf_putc(&run->rep.rejected_csv, ',');
-		csv_cell(&run->rep.rejected_csv, json_string_value(h) ? json_string_value(h) : "");
+		buf_csv_field(&run->rep.rejected_csv, json_string_value(h) ? json_string_value(h) : "", 0);
 	}
 	buf_puts(&run->rep.rejected_csv, "\r\n");
 }
@@ -1173,18 +1161,6 @@ void page_import_rejected(struct req *r)
 
 /* ---------------------------------------------------------------- the template */
 
-/* The second sheet's lists: what each coded column accepts, by name. */
-static const struct {
-	const char *field, *sql;
-} template_lists[] = {
-	{ "source", "SELECT name FROM sources WHERE active = 1 ORDER BY id" },
-	{ "category", "SELECT name FROM categories ORDER BY id" },
-	{ "domain", "SELECT name FROM domains ORDER BY parent_id IS NOT NULL, id" },
-	{ "unit", "SELECT name FROM units WHERE kind IN ('street', 'department') ORDER BY path" },
-	{ "location_unit", "SELECT name FROM units WHERE kind IN ('community', 'village') ORDER BY path" },
-	{ "responsible_unit", "SELECT name FROM units WHERE kind <> 'district' ORDER BY path" },
-	{ "campaign", "SELECT name FROM campaigns ORDER BY id" },
-};
 
 static void template_values(lxw_workbook *wb, const struct ticket_field **cols, size_t ncol, lxw_format *head)
 {
@@ -1193,9 +1169,9 @@ static void template_values(lxw_workbook *wb, const struct ticket_field **cols, 
 	lxw_col_t vc = 0;
 	for (size_t c = 0; c < ncol; c++) {
 		const char *sql = NULL;
-		for (size_t i = 0; i < ARRAY_LEN(template_lists); i++)
-			if (!strcmp(template_lists[i].field, cols[c]->name))
-				sql = template_lists[i].sql;
+		for (size_t i = 0; i < ARRAY_LEN(name_lists); i++)
+			if (!strcmp(name_lists[i].field, cols[c]->name))
+				sql = name_lists[i].sql;
 		lxw_row_t n = 0;
 		if (cols[c]->type == FT_URGENCY) {
 			worksheet_write_string(vs, 0, vc, cols[c]->label, head);
