@@ -11,9 +11,46 @@
 #include "reports.h"
 #include "ticket.h"
 
-/* GET /reports/ranking?campaign= */
+/*
+ * The ranking's period: the tickets logged (登记) between two days. Named periods count back
+ * from today (本周 from Monday, 本月, 本季度, 本年); "all" or no period is the whole ledger.
+ * Sets from/to ("" for no bound) and the words the page says; 0 for an unknown name.
+ */
+static int ranking_period(const char *name, char *from, char *to, const char **label)
+{
+	char today[11];
+	time_format_date(clock_now(), today, sizeof today);
+	unsigned m = (unsigned)atoi(today + 5) % 100u;
+	long day = date_today_days();
+	*from = *to = '\0';
+	if (!name || !*name || !strcmp(name, "all")) {
+		*label = "全部";
+		return 1;
+	}
+	snprintf(to, 11, "%s", today);
+	if (!strcmp(name, "week")) {
+		long monday = day - ((day + 3) % 7); /* day 0 (1970-01-01) was a Thursday */
+		time_format_date((time_t)monday * 86400, from, 11);
+		*label = "本周";
+	} else if (!strcmp(name, "month")) {
+		snprintf(from, 11, "%.8s01", today);
+		*label = "本月";
+	} else if (!strcmp(name, "quarter")) {
+		snprintf(from, 11, "%.5s%02u-01", today, ((m + 2u) / 3u * 3u - 2u) % 100u);
+		*label = "本季度";
+	} else if (!strcmp(name, "year")) {
+		snprintf(from, 11, "%.5s01-01", today);
+		*label = "本年";
+	} else
+		return 0;
+	return 1;
+}
+
+/* GET /reports/ranking?campaign=&period=week|month|quarter|year|all&from=&to= */
 void page_ranking(struct req *r)
 {
+	static const char *const periods[][2] = { { "all", "全部" },	  { "week", "本周" },  { "month", "本月" },
+						  { "quarter", "本季度" }, { "year", "本年" } };
 	if (!http_authorize(r, ACT_REPORTS, NULL))
 		return;
 	struct subject who = http_subject(r);
@@ -23,7 +60,63 @@ void page_ranking(struct req *r)
 	f.supervised = -1;
 	f.stale = -1;
 	f.campaign = http_query(r, "campaign");
+	const char *period = http_query(r, "period"), *label = NULL, *error = NULL;
+	char pfrom[11], pto[11];
+	const char *qfrom = http_query(r, "from"), *qto = http_query(r, "to");
+	if ((qfrom && *qfrom) || (qto && *qto)) {
+		/* Days given by hand win over a named period. */
+		period = "custom";
+		f.from = qfrom;
+		f.to = qto;
+		if (ticket_filter_bad_date(&f)) {
+			error = "起止日期须为 YYYY-MM-DD，已按全部问题排名";
+			f.from = f.to = NULL;
+			period = "all";
+		} else if (f.from && *f.from && f.to && *f.to && strcmp(f.from, f.to) > 0) {
+			error = "开始日期晚于结束日期，已按全部问题排名";
+			f.from = f.to = NULL;
+			period = "all";
+		}
+	} else if (!ranking_period(period, pfrom, pto, &label)) {
+		error = "未知的统计周期，已按全部问题排名";
+		period = "all";
+	} else {
+		f.from = *pfrom ? pfrom : NULL;
+		f.to = *pto ? pto : NULL;
+	}
+	if (!period || !*period)
+		period = "all";
 	json_t *ctx = ranking_compute(db_reader(), &f);
+	/* Every figure's link opens the ledger over the same tickets: the period and campaign go
+	 * with it. */
+	struct buf qs;
+	buf_init(&qs);
+	const char *carry[][2] = { { "campaign", f.campaign }, { "from", f.from }, { "to", f.to } };
+	for (size_t i = 0; i < ARRAY_LEN(carry); i++)
+		if (carry[i][1] && *carry[i][1]) {
+			buf_printf(&qs, "&%s=", carry[i][0]);
+			buf_url_encode(&qs, carry[i][1], "-_");
+		}
+	json_object_set_new(ctx, "qs", json_string(qs.data ? qs.data : ""));
+	buf_free(&qs);
+	char words[64];
+	if (f.from || f.to)
+		snprintf(words, sizeof words, "%s%s%s 至 %s%s登记的问题", label ? label : "", label ? "（" : "",
+			 f.from && *f.from ? f.from : "最早", f.to && *f.to ? f.to : "今天", label ? "）" : "");
+	else
+		snprintf(words, sizeof words, "全部问题");
+	json_object_set_new(ctx, "period_words", json_string(words));
+	json_t *choices = json_array();
+	for (size_t i = 0; i < ARRAY_LEN(periods); i++)
+		json_array_append_new(choices, json_pack("{s:s,s:s,s:b}", "value", periods[i][0], "name", periods[i][1],
+							 "current", !strcmp(period, periods[i][0])));
+	json_object_set_new(ctx, "periods", choices);
+	json_object_set_new(ctx, "from", json_string(f.from ? f.from : ""));
+	json_object_set_new(ctx, "to", json_string(f.to ? f.to : ""));
+	if (f.campaign && *f.campaign)
+		json_object_set_new(ctx, "campaign", json_string(f.campaign));
+	if (error)
+		json_object_set_new(ctx, "error", json_string(error));
 	/* The standing is of this moment: 「截至」 to the minute, Shanghai time. */
 	char now[32], as_of[32];
 	time_format_rfc3339(clock_now(), now, sizeof now);

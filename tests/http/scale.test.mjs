@@ -173,5 +173,5 @@ test('the history reads as a person writes it: the time to the minute, the name 
 
 test('the ranking says as of when it stands', async () => {
   const html = await (await as(z)(`${srv.base}/reports/ranking`)).text();
-  assert.match(html, /截至 2026-12-03 10:00（存量排名是此刻的状态/);
+  assert.match(html, /统计范围：全部问题；状态截至 2026-12-03 10:00/);
 });

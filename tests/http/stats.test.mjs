@@ -156,6 +156,33 @@ test('ranking: streets and communities by unsatisfied stock, the last five marke
   // Fewer than six units ranked: nobody is marked as the last five.
   assert.doesNotMatch(html, /row-bottom/);
   assert.equal((await call(staff, '/reports/ranking')).status, 403);
+
+  // A period: only the tickets logged in it. T1 is moved to the week before; the week of
+  // 09-04 (本周 on 09-10, a Sunday) then leaves XR with four tickets, and every link keeps the days.
+  const t1Created = sql(srv.db, `SELECT created_at FROM tickets WHERE id = ${ids.t1}`);
+  sql(srv.db, `UPDATE tickets SET created_at = '2023-08-30T09:00:00+08:00' WHERE id = ${ids.t1}`);
+  const week = await (await call(reviewer, '/reports/ranking?period=week')).text();
+  assert.match(week, /统计范围：本周（2023-09-04 至 2023-09-10）登记的问题/);
+  assert.match(week, /<a href="[^"]*period=week"[^>]*aria-current="true"/);
+  const xr = week.match(/<a href="\/tickets\?unit=XR&amp;from=2023-09-04&amp;to=2023-09-10">(\d+)<\/a><\/td><\/tr>/);
+  assert.ok(xr, 'the total links the ledger over the same days');
+  assert.equal(Number(xr[1]), 4);
+  assert.equal((await (await call(reviewer, '/api/v1/tickets?unit=XR&from=2023-09-04&to=2023-09-10')).json()).total, 4);
+  assert.match(week, /href="\/tickets\?unit=XR&amp;stock=1&amp;from=2023-09-04&amp;to=2023-09-10"/);
+  // Days by hand win over a named period; the campaign goes along.
+  const days = await (await call(reviewer, '/reports/ranking?from=2023-08-01&to=2023-08-31&campaign=SW2023')).text();
+  assert.match(days, /统计范围：2023-08-01 至 2023-08-31登记的问题（专项 SW2023）/);
+  assert.match(days, /href="\/tickets\?unit=XR&amp;campaign=SW2023&amp;from=2023-08-01&amp;to=2023-08-31">1<\/a>/);
+  // Bad days and unknown periods say so and rank everything, with no bound carried.
+  for (const [qs, words] of [['from=2023-13-01', '起止日期须为 YYYY-MM-DD'], ['from=2023-09-10&to=2023-09-01', '开始日期晚于结束日期'], ['period=decade', '未知的统计周期']]) {
+    const bad = await call(reviewer, `/reports/ranking?${qs}`);
+    assert.equal(bad.status, 200);
+    const text = await bad.text();
+    assert.match(text, new RegExp(`role="alert">${words}，已按全部问题排名`));
+    assert.match(text, /统计范围：全部问题/);
+    assert.doesNotMatch(text, /href="\/tickets\?unit=\w+&amp;from=/);
+  }
+  sql(srv.db, `UPDATE tickets SET created_at = '${t1Created}' WHERE id = ${ids.t1}`);
 });
 
 test('dispatch report: the week\'s events per street, change from the week before, filing on time', async () => {
