@@ -35,6 +35,12 @@ $(BUILD)/.test-deps: scripts/deps.sh tests/http/package.json tests/http/package-
 	@cd tests/http && npm ci --no-audit --no-fund --silent
 	@touch $@
 
+# The holiday notices (npm chinese-days, pinned in calendar/package-lock.json): `ledger init`
+# loads them from calendar/node_modules.
+$(BUILD)/.calendar: calendar/package.json calendar/package-lock.json $(BUILD)/.deps
+	@cd calendar && npm ci --no-audit --no-fund --silent
+	@touch $@
+
 deps: $(BUILD)/.deps
 test-deps: $(BUILD)/.test-deps
 
@@ -99,15 +105,15 @@ $(BUILD)/.bench-deps: scripts/deps.sh
 $(BUILD)/bench-bare: bench/bare.c $(BUILD)/.deps
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS) $(ALLOC_LIBS)
 
-bench: $(BUILD)/ledger $(BUILD)/bench-bare $(BUILD)/.bench-deps
+bench: $(BUILD)/ledger $(BUILD)/bench-bare $(BUILD)/.bench-deps $(BUILD)/.calendar
 	@BUILD=$(BUILD) bench/run.sh
 
 # Build, create ledger.db with the demo district and its tickets if it is missing, and serve.
-run: $(BUILD)/ledger
+run: $(BUILD)/ledger $(BUILD)/.calendar
 	@scripts/run.sh $(BUILD) $(DB) $(PORT)
 
 # Every test: unit tests of the core, then HTTP tests against the real server.
-test: $(BUILD)/ledger $(TESTS:%=$(BUILD)/%) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%) $(BUILD)/.test-deps
+test: $(BUILD)/ledger $(TESTS:%=$(BUILD)/%) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%) $(BUILD)/.test-deps $(BUILD)/.calendar
 	@BUILD=$(BUILD) FUZZ_BUILD=$(FUZZ_BUILD) tests/run.sh
 
 # The same tests on a build with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -118,7 +124,7 @@ asan:
 # Unit tests and the HTTP suite with everything under valgrind's leak checker (slower), on a
 # build of its own with the system allocator: valgrind follows malloc, not tcmalloc.
 VG := build/valgrind
-valgrind: $(BUILD)/.test-deps
+valgrind: $(BUILD)/.test-deps $(BUILD)/.calendar
 	$(MAKE) BUILD=$(VG) NO_TCMALLOC=1 $(VG)/ledger $(TESTS:%=$(VG)/%)
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_tmpl ../shared/mustache-spec .
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_router
@@ -131,6 +137,7 @@ valgrind: $(BUILD)/.test-deps
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_workflow
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_search
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_xlsx
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_workdays calendar/node_modules/chinese-days/dist/years
 	LEDGER_VALGRIND=1 valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_thumb
 	LEDGER_BIN=$(CURDIR)/$(VG)/ledger LEDGER_VALGRIND=1 node tests/http/run.mjs
 

@@ -5,8 +5,8 @@ set -euo pipefail
 
 build_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
             libxlsxwriter-dev libmagic-dev libgd-dev libjpeg-dev libcsv-dev libzxcvbn-dev libtcmalloc-minimal4
-            libzip-dev libexpat1-dev)
-test_pkgs=(sqlite3 curl nodejs npm valgrind strace chromium fonts-noto-cjk clang libclang-rt-14-dev)
+            libzip-dev libexpat1-dev nodejs npm)
+test_pkgs=(sqlite3 curl valgrind strace chromium fonts-noto-cjk clang libclang-rt-14-dev)
 bench_pkgs=(wrk sqlite3 curl time)
 
 want=("${build_pkgs[@]}")

@@ -1,9 +1,10 @@
 /*
  * main.c — the `ledger` command line: init, seed, user add, serve, backup, audit-verify,
- * tally-check.
+ * calendar import, tally-check.
  * Each subcommand declares its options in a table; `--help` prints them.
  */
 #include <errno.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "calendar.h"
 #include "db.h"
 #include "demo.h"
 #include "handlers.h"
@@ -34,6 +36,16 @@ struct command {
 	int (*run)(struct opt *opts);
 	struct opt opts[16];
 };
+
+/* Whether FILE... may follow the options: only calendar import's year files. */
+static int takes_files(const struct command *c)
+{
+	return strcmp(c->name, "calendar import") == 0;
+}
+
+/* The files named after a command's options, for a command that takes them. */
+static char **files;
+static int nfiles;
 
 static const char *opt_get(struct opt *opts, const char *name)
 {
@@ -62,6 +74,16 @@ static int parse_opts(const struct command *c, struct opt *opts, int argc, char 
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage_command(stdout, c);
 			return 1;
+		}
+		if (strncmp(a, "--", 2) != 0 && takes_files(c)) {
+			if (!files)
+				files = argv + i;
+			else if (files + nfiles != argv + i) {
+				fprintf(stderr, "ledger %s: files go after the options ('%s')\n", c->name, a);
+				return -1;
+			}
+			nfiles++;
+			continue;
 		}
 		if (strncmp(a, "--", 2) != 0) {
 			fprintf(stderr, "ledger %s: unexpected argument '%s'\n", c->name, a);
@@ -131,6 +153,20 @@ static int cmd_init(struct opt *opts)
 		return 1;
 	int rc = 0;
 	printf("数据库 %s 已就绪（结构版本 %d）。\n", opt_get(opts, "db"), migrate_version(db));
+	/* The holiday notices the build installed: every year not in yet. */
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/" CALENDAR_PACKAGE_DIR, resource_root());
+	char pkg[4200], source[64] = "chinese-days";
+	snprintf(pkg, sizeof pkg, "%s/" CALENDAR_PACKAGE_DIR "/../../package.json", resource_root());
+	json_t *meta = json_load_file(pkg, 0, NULL);
+	if (json_is_string(json_object_get(meta, "version")))
+		snprintf(source, sizeof source, "chinese-days %s", json_string_value(json_object_get(meta, "version")));
+	json_decref(meta);
+	int years = calendar_load_dir(db, dir, source, 0, stdout);
+	if (years > 0)
+		printf("已载入 %d 个年度的节假日安排。\n", years);
+	else if (years < 0)
+		printf("节假日安排未载入：工作日按周一至周五估算（ledger calendar import 可补载）。\n");
 	if (opt_get(opts, "demo")) {
 		struct err e = { 0 };
 		int r = demo_install(db, stdout, &e);
@@ -392,6 +428,51 @@ static int cmd_tally_check(struct opt *opts)
 	return rc;
 }
 
+/* ledger calendar import --db FILE YEAR.json...: each file replaces its year. */
+static int cmd_calendar_import(struct opt *opts)
+{
+	if (!need(opts, "calendar import", "db"))
+		return 2;
+	if (nfiles == 0) {
+		fprintf(stderr, "ledger calendar import: name at least one year file (YYYY.json)\n");
+		return 2;
+	}
+	struct db *db = open_migrated(opt_get(opts, "db"));
+	if (!db)
+		return 1;
+	int rc = 0;
+	for (int i = 0; i < nfiles && rc == 0; i++) {
+		size_t len = 0;
+		char *text = read_file(files[i], &len), err[256];
+		struct calendar_year y;
+		if (!text) {
+			fprintf(stderr, "%s：无法读取（%s）\n", files[i], strerror(errno));
+			rc = 1;
+			break;
+		}
+		if (calendar_parse(text, len, &y, err, sizeof err) != 0) {
+			fprintf(stderr, "%s：%s\n", files[i], err);
+			free(text);
+			rc = 1;
+			break;
+		}
+		free(text);
+		const char *base = strrchr(files[i], '/');
+		struct err e = { 0 };
+		struct actor sys = ACTOR_SYSTEM;
+		if (db_exec(db, "BEGIN IMMEDIATE", &e) != 0 || calendar_store(db, &y, base ? base + 1 : files[i], &sys, &e) != 0 ||
+		    db_exec(db, "COMMIT", &e) != 0) {
+			fprintf(stderr, "%s：%s\n", files[i], e.message);
+			db_exec(db, "ROLLBACK", NULL);
+			rc = 1;
+		} else
+			printf("%d 年：%zu 个休息日，%zu 个与周一至周五不同的日子，已载入。\n", y.year, y.holidays, y.n);
+		calendar_year_free(&y);
+	}
+	db_close(db);
+	return rc;
+}
+
 static struct command commands[] = {
 	{ "init", "Create or migrate the database; --demo adds the demo district, campaign and users.", cmd_init,
 	  { { "db", 1, "database file (created if missing)", NULL }, { "demo", 0, "add the demo data", NULL } } },
@@ -423,6 +504,9 @@ static struct command commands[] = {
 	{ "audit-verify", "Check the event hash chain; exit 0 when intact, 1 naming the first bad event.",
 	  cmd_audit_verify,
 	  { { "db", 1, "database file", NULL } } },
+	{ "calendar import", "Load holiday notices (chinese-days' or holiday-cn's YEAR.json), each replacing its year.",
+	  cmd_calendar_import,
+	  { { "db", 1, "database file", NULL } } },
 	{ "tally-check", "Recount the dashboard's running tallies from the ledger; exit 0 when they agree.",
 	  cmd_tally_check,
 	  { { "db", 1, "database file", NULL } } },
@@ -451,15 +535,22 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	/* "user add" is two words; everything else is one. */
-	int words = strcmp(argv[1], "user") == 0 ? 2 : 1;
+	/* "user add" and "calendar import" are two words; everything else is one. */
+	int user = strcmp(argv[1], "user") == 0, cal = strcmp(argv[1], "calendar") == 0;
+	int words = user || cal ? 2 : 1;
 	char name[64];
-	if (words == 2) {
+	if (user) {
 		if (argc < 3 || strcmp(argv[2], "add") != 0) {
 			fprintf(stderr, "usage: ledger user add --db FILE --login L --role ROLE --unit UNIT < password\n");
 			return (argc >= 3 && (strcmp(argv[2], "--help") == 0)) ? 0 : 2;
 		}
 		snprintf(name, sizeof name, "user add");
+	} else if (cal) {
+		if (argc < 3 || strcmp(argv[2], "import") != 0) {
+			fprintf(stderr, "usage: ledger calendar import --db FILE YEAR.json...\n");
+			return (argc >= 3 && (strcmp(argv[2], "--help") == 0)) ? 0 : 2;
+		}
+		snprintf(name, sizeof name, "calendar import");
 	} else {
 		snprintf(name, sizeof name, "%s", argv[1]);
 	}

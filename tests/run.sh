@@ -48,6 +48,8 @@ run_suite test_audit "$BUILD/test_audit"
 run_suite test_workflow "$BUILD/test_workflow"
 run_suite test_search "$BUILD/test_search"
 run_suite test_thumb "$BUILD/test_thumb"
+run_suite test_xlsx "$BUILD/test_xlsx"
+run_suite test_workdays "$BUILD/test_workdays" calendar/node_modules/chinese-days/dist/years
 run_suite fuzz tests/fuzz/replay.sh "${FUZZ_BUILD:-build/fuzz}"
 run_suite http node tests/http/run.mjs
 

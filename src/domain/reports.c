@@ -13,6 +13,7 @@
 
 #include "reports.h"
 
+#include "calendar.h"
 #include "ticket.h"
 
 #define MARKED 5
@@ -236,6 +237,7 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 				       "JOIN campaigns c ON c.id = p.campaign_id WHERE c.active = 1 AND kind IN ('self_check', "
 				       "'rectify') GROUP BY kind";
 	const struct dispatch_sql *q = use_tallies ? &dispatch_tally : &dispatch_scan;
+	const struct workcal *cal = calendar_of(db);
 	struct period p;
 	make_period(kind, day, &p);
 	struct street_counts s[64];
@@ -260,15 +262,17 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 			sqlite3_bind_text(st, 2, ranges[k][1], -1, SQLITE_STATIC);
 		}
 		per_street(st, s, n, counter_at(k, 0), 4);
+		/* Stale at the period's end: more than STALE_WORKDAYS working days without a note. */
 		char stale_day[11];
 		long end = date_parse_days(ranges[k][1]);
-		day_text(end - STALE_DAYS, stale_day);
+		long stale_before = workcal_stale_before(cal, end, STALE_WORKDAYS, NULL);
+		day_text(stale_before, stale_day);
 		st = db_prepare(db, q->state);
 		if (st) {
 			sqlite3_bind_text(st, 1, ranges[k][1], -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, stale_day, -1, SQLITE_TRANSIENT);
 			sqlite3_bind_int64(st, 3, end);
-			sqlite3_bind_int64(st, 4, end - STALE_DAYS);
+			sqlite3_bind_int64(st, 4, stale_before);
 		}
 		per_street(st, s, n, counter_at(k, 4), 2);
 	}

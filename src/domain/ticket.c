@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "codebook.h"
 #include "form.h"
 #include "mask.h"
@@ -87,7 +88,8 @@ static const char *unit_name(const struct codebook *cb, sqlite3_stmt *st, int co
 /* One row of BRIEF_COLUMNS; the names stay good while cb does. */
 static void brief_read(sqlite3_stmt *st, const struct codebook *cb, struct ticket_brief *b)
 {
-	long today = date_today_days();
+	struct day_marks m;
+	day_marks_of(calendar_in(cb), date_today_days(), &m);
 	const char *status = db_text(st, 6);
 	int closed = strcmp(status, "closed") == 0;
 	b->id = sqlite3_column_int64(st, 0);
@@ -103,8 +105,12 @@ static void brief_read(sqlite3_stmt *st, const struct codebook *cb, struct ticke
 	b->deadline = text_or_none(st, 5);
 	b->status = text_or_none(st, 6);
 	b->color = text_or_none(st, 7);
-	b->stale = is_stale(date_parse_days(db_text(st, 8)), today, closed || !strcmp(status, "verifying"));
-	b->light = deadline_light(date_parse_days(db_text(st, 5)), today, closed, DUE_SOON_DAYS);
+	b->stale = is_stale(date_parse_days(db_text(st, 8)), &m, closed || !strcmp(status, "verifying"));
+	long deadline = date_parse_days(db_text(st, 5));
+	b->light = deadline_light(deadline, &m, closed);
+	b->estimated = 0;
+	b->days_left = b->light ? workcal_days_left(calendar_in(cb), m.today, deadline, &b->estimated) : 0;
+	b->estimated |= b->light && m.estimated;
 	b->unit_name = unit_name(cb, st, 9);
 	b->responsible_unit_name = unit_name(cb, st, 10);
 	b->status_label = status_label((enum status)status_from_code(status));
@@ -363,6 +369,9 @@ static void out_close(struct out *o)
 static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 {
 	long today = date_today_days();
+	const struct workcal *cal = calendar_in(o->cb);
+	struct day_marks m;
+	day_marks_of(cal, today, &m);
 	int closed = strcmp(db_text(st, 24), "closed") == 0;
 	long deadline = date_parse_days(db_text(st, 20));
 	long last = date_parse_days(db_text(st, 33));
@@ -403,8 +412,16 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	}
 	out_col(o, "last_progress_on", st, 33);
 	out_col_or_null(o, "closed_on", st, 34);
-	out_cstr(o, "light", deadline_light(deadline, today, closed, DUE_SOON_DAYS));
-	out_bool(o, "stale", is_stale(last, today, closed || !strcmp(db_text(st, 24), "verifying")));
+	out_cstr(o, "light", deadline_light(deadline, &m, closed));
+	out_bool(o, "stale", is_stale(last, &m, closed || !strcmp(db_text(st, 24), "verifying")));
+	/* Working days left, null once closed; estimated when a year it counts through has no
+	 * holiday notice loaded (SPEC section 8). */
+	int estimated = 0;
+	if (closed || deadline < 0)
+		out_cstr(o, "working_days_left", NULL);
+	else
+		out_int(o, "working_days_left", workcal_days_left(cal, today, deadline, &estimated));
+	out_bool(o, "estimated", !closed && (estimated || m.estimated));
 	out_col(o, "created_at", st, 35);
 	out_col(o, "updated_at", st, 36);
 	out_int(o, "version", sqlite3_column_int(st, 37));
@@ -1784,6 +1801,17 @@ const char *ticket_filter_bad_date(const struct ticket_filter *f)
 	return NULL;
 }
 
+/* The days a filter compares with: today, the last deadline due soon and the first day of a
+ * progress note that is not stale, on this connection's working-day calendar. */
+static void mark_dates(struct db *db, char dates[3][11])
+{
+	struct day_marks m;
+	calendar_marks_today(db, &m);
+	time_format_date((time_t)m.today * 86400, dates[0], 11);
+	time_format_date((time_t)m.due_soon_until * 86400, dates[1], 11);
+	time_format_date((time_t)m.stale_before * 86400, dates[2], 11);
+}
+
 /* The WHERE clause for f; returns 0 if the filter can match nothing (unknown unit, say). */
 static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq *q, char paths[4][2][256],
 		       char *qbuf, size_t qlen, char dates[3][11], enum where_mode mode)
@@ -1796,10 +1824,7 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	const char *up = list ? "+t.unit_path" : "t.unit_path";
 	const char *rp = list ? "+t.responsible_path" : "t.responsible_path";
 	const char *deadline = tally ? "t.day" : list ? "+t.deadline" : "t.deadline";
-	long today = date_today_days();
-	time_format_date((time_t)today * 86400, dates[0], 11);
-	time_format_date((time_t)(today + DUE_SOON_DAYS) * 86400, dates[1], 11);
-	time_format_date((time_t)(today - STALE_DAYS) * 86400, dates[2], 11);
+	mark_dates(db, dates);
 	buf_puts(&q->sql, "WHERE 1");
 	if (f->who && f->who->role == ROLE_STAFF) {
 		snprintf(paths[0][0], 256, "%s", f->who->unit_path);
@@ -2062,9 +2087,7 @@ static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mo
 	if (st) {
 		bind_all(&q, st);
 		char d[3][11];
-		time_format_date((time_t)today * 86400, d[0], 11);
-		time_format_date((time_t)(today + DUE_SOON_DAYS) * 86400, d[1], 11);
-		time_format_date((time_t)(today - STALE_DAYS) * 86400, d[2], 11);
+		mark_dates(db, d);
 		/* Fixed numbers far above the filter's own ?1..?N: named parameters would be numbered
 		 * in parse order and collide with them. */
 		int top = sqlite3_bind_parameter_count(st);

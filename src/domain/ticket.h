@@ -229,6 +229,8 @@ struct ticket_brief {
 	const char *status_label, *urgency_label;
 	const char *source_ref, *source_name, *created_at;
 	int supervised, stale, complex;
+	long days_left; /* working days left (workcal_days_left); meaningful while light is set */
+	int estimated;  /* days_left or the light rest on a year with no holiday notice loaded */
 	struct ticket_cursor cursor;
 };
 

@@ -146,13 +146,21 @@ const char *urgency_label(const char *u)
 	return vs_label(&VS_URGENCY, u);
 }
 
-const char *deadline_light(long deadline, long today, int closed, int warn_days)
+void day_marks_of(const struct workcal *c, long today, struct day_marks *m)
+{
+	m->today = today;
+	m->estimated = 0;
+	m->due_soon_until = workcal_due_soon_until(c, today, DUE_SOON_WORKDAYS, &m->estimated);
+	m->stale_before = workcal_stale_before(c, today, STALE_WORKDAYS, &m->estimated);
+}
+
+const char *deadline_light(long deadline, const struct day_marks *m, int closed)
 {
 	if (closed)
 		return NULL;
-	if (today > deadline)
+	if (m->today > deadline)
 		return "red";
-	if (deadline - today <= warn_days)
+	if (deadline <= m->due_soon_until)
 		return "yellow";
 	return "green";
 }
@@ -166,9 +174,9 @@ const char *callback_color(int unsatisfied_count, int callback_count)
 	return callback_count > 0 ? "green" : NULL;
 }
 
-int is_stale(long last_progress, long today, int resting)
+int is_stale(long last_progress, const struct day_marks *m, int resting)
 {
-	return !resting && today - last_progress > STALE_DAYS;
+	return !resting && last_progress < m->stale_before;
 }
 
 int deadline_needs_commitment(long deadline, long rectify_end)

@@ -11,6 +11,8 @@
 #ifndef LEDGER_WORKFLOW_H
 #define LEDGER_WORKFLOW_H
 
+#include "workdays.h"
+
 #include "authz.h"
 
 enum status { ST_OPEN, ST_RECTIFYING, ST_VERIFYING, ST_CLOSED, ST__COUNT };
@@ -104,8 +106,10 @@ int status_from_code(const char *code);
 int urgency_rank(const char *urgency);
 const char *urgency_label(const char *urgency);
 
-#define DUE_SOON_DAYS 3
-#define STALE_DAYS 7
+/* Lights and staleness count working days (SPEC section 8): yellow with 0 to DUE_SOON_WORKDAYS
+ * left, stale after more than STALE_WORKDAYS without a progress note. */
+#define DUE_SOON_WORKDAYS 3
+#define STALE_WORKDAYS 5
 /* A reopened ticket's deadline until a reviewer sets one: a week from the reopening (the
  * weekly dispatch's rhythm). The time-limit rules of SPEC section 8 are to take its place. */
 #define REOPEN_PROVISIONAL_DAYS 7
@@ -113,10 +117,22 @@ const char *urgency_label(const char *urgency);
 int workflow_reopens(int from, int to);
 
 /*
- * The deadline light of an unclosed ticket on day `today` (day numbers, see util.h): "red"
- * past the deadline, "yellow" within warn_days of it, "green" otherwise; NULL when closed.
+ * What a day means for the lights, counted once on the working-day calendar (workdays.h):
+ * today, the last deadline that is due soon (0 to DUE_SOON_WORKDAYS working days left) and the
+ * first day of a last progress note that is not stale; estimated when either rests on a year
+ * whose holiday notice is not loaded.
  */
-const char *deadline_light(long deadline, long today, int closed, int warn_days);
+struct day_marks {
+	long today, due_soon_until, stale_before;
+	int estimated;
+};
+void day_marks_of(const struct workcal *c, long today, struct day_marks *m);
+
+/*
+ * The deadline light of an unclosed ticket (day numbers, see util.h): "red" past the deadline,
+ * "yellow" when it is due soon, "green" otherwise; NULL when closed.
+ */
+const char *deadline_light(long deadline, const struct day_marks *m, int closed);
 
 /*
  * The callback colour (seed 002): red after two or more unsatisfied callbacks, yellow after
@@ -124,10 +140,10 @@ const char *deadline_light(long deadline, long today, int closed, int warn_days)
  */
 const char *callback_color(int unsatisfied_count, int callback_count);
 
-/* No progress note for more than STALE_DAYS days on a ticket the street is working on:
- * resting is 1 when it is closed or waiting for the supervisor's verification (nothing for the
- * street to report then). */
-int is_stale(long last_progress, long today, int resting);
+/* No progress note for more than STALE_WORKDAYS working days on a ticket the street is
+ * working on: resting is 1 when it is closed or waiting for the supervisor's verification
+ * (nothing for the street to report then). */
+int is_stale(long last_progress, const struct day_marks *m, int resting);
 
 /* A deadline beyond the end of the rectification phase makes a complex case (seed 000). */
 int deadline_needs_commitment(long deadline, long rectify_end);

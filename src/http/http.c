@@ -326,6 +326,7 @@ static const struct {
 	{ "/admin/units", "组织机构", ACT_ADMIN },
 	{ "/admin/campaigns", "专项行动", ACT_ADMIN },
 	{ "/admin/taxonomy", "分类字典", ACT_ADMIN },
+	{ "/admin/calendar", "节假日", ACT_ADMIN },
 };
 
 /* The entry the page belongs to (the entry itself or a page under it), or -1. */
@@ -1463,3 +1464,12 @@ int http_harness_request(struct http_harness *h, const char *req, size_t len, st
 	return eof ? 0 : -1;
 }
 
+
+char *http_upload_read(struct req *r, size_t *len)
+{
+	*len = 0;
+	if (r->upload.present)
+		return r->upload.tmp_path ? read_file(r->upload.tmp_path, len) : NULL;
+	*len = r->body.len;
+	return xstrndup(r->body.data ? r->body.data : "", r->body.len);
+}

@@ -138,6 +138,9 @@ void http_error(struct req *r, int status, const char *code, const char *message
 void http_fail(struct req *r, const struct err *e);
 void http_redirect(struct req *r, const char *location);
 void http_file(struct req *r, int fd, off_t size, const char *content_type);
+/* The file a request brings: its multipart field "file" (read from disk), else the body
+ * itself. Caller frees; NULL when the upload cannot be read. */
+char *http_upload_read(struct req *r, size_t *len);
 void http_not_modified(struct req *r);
 
 /*

@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "workdays.h"
+
 struct codebook {
 	long long version;     /* catalog_version.v it was read at */
 	unsigned data_version; /* the pager's data version at which it was last seen current */
 	struct codebook_entry *rows[CB_TABLES]; /* each by id, ascending */
 	size_t nrows[CB_TABLES];
 	char *text; /* every code and name, each with its NUL */
+	struct workcal *cal; /* the working-day calendar (021_calendar) */
 };
 
 /*
@@ -30,6 +33,7 @@ static void codebook_free(struct codebook *cb)
 	for (int t = 0; t < CB_TABLES; t++)
 		free(cb->rows[t]);
 	free(cb->text);
+	free(cb->cal);
 	free(cb);
 }
 
@@ -57,6 +61,36 @@ static size_t put_text(struct buf *text, sqlite3_stmt *st, int col, size_t *len)
 	buf_append(text, db_text(st, col), *len);
 	buf_putc(text, '\0');
 	return at;
+}
+
+/* The years in and their exceptions to Monday–Friday (every change to them moves the
+ * catalog's version: the year row is written last by calendar_store). */
+static struct workcal *load_calendar(struct db *db)
+{
+	static const char q_years[] = "SELECT year FROM calendar_years";
+	static const char q_days[] = "SELECT day, off FROM calendar_days";
+	struct workcal *c = xcalloc(1, sizeof *c);
+	workcal_init(c);
+	sqlite3_stmt *st = db_prepare(db, q_years);
+	int rc = SQLITE_ERROR;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		workcal_loaded(c, sqlite3_column_int(st, 0));
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		free(c);
+		return NULL;
+	}
+	st = db_prepare(db, q_days);
+	rc = SQLITE_ERROR;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		workcal_set(c, date_parse_days(db_text(st, 0)), sqlite3_column_int(st, 1));
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		free(c);
+		return NULL;
+	}
+	workcal_finish(c);
+	return c;
 }
 
 static struct codebook *load(struct db *db, long long version)
@@ -93,6 +127,7 @@ static struct codebook *load(struct db *db, long long version)
 		}
 	}
 	cb->text = buf_take(&text);
+	cb->cal = load_calendar(db);
 	for (int t = 0; t < CB_TABLES; t++)
 		for (size_t i = 0; i < cb->nrows[t]; i++) {
 			struct codebook_entry *e = &cb->rows[t][i];
@@ -171,4 +206,9 @@ const struct codebook_entry *codebook_find(const struct codebook *cb, enum codeb
 			hi = mid;
 	}
 	return lo < cb->nrows[t] && rows[lo].id == id ? &rows[lo] : NULL;
+}
+
+const struct workcal *codebook_calendar(const struct codebook *cb)
+{
+	return cb ? cb->cal : NULL;
 }

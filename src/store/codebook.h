@@ -37,4 +37,9 @@ long long codebook_catalog_version(struct db *db);
 /* The entry of table t with this id, or NULL (no such row, or cb NULL). */
 const struct codebook_entry *codebook_find(const struct codebook *cb, enum codebook_table t, long long id);
 
+/* The working-day calendar of the same state (workdays.h), or NULL (cb NULL, or the
+ * calendar's tables unreadable). */
+struct workcal;
+const struct workcal *codebook_calendar(const struct codebook *cb);
+
 #endif

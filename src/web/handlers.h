@@ -97,6 +97,12 @@ void page_admin_phase_save(struct req *r);
 void page_admin_taxonomy(struct req *r);
 void page_admin_taxonomy_save(struct req *r);
 
+/* calendar_pages.c */
+void page_admin_calendar(struct req *r);
+void page_admin_calendar_upload(struct req *r);
+void api_calendar_year(struct req *r);
+void api_workdays(struct req *r);
+
 /* stats_api.c */
 void api_stats(struct req *r);
 

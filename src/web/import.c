@@ -864,15 +864,6 @@ json_t *import_file(struct db *db, const struct subject *who, struct actor actor
 	return report;
 }
 
-/* The file of the request: the multipart field "file" (on disk) or the body itself. */
-static char *request_file(struct req *r, size_t *len)
-{
-	if (r->upload.present)
-		return r->upload.tmp_path ? read_file(r->upload.tmp_path, len) : NULL;
-	*len = r->body.len;
-	return xstrndup(r->body.data ? r->body.data : "", r->body.len);
-}
-
 /* "update" chosen: rows naming a ticket update it. */
 static int update_chosen(struct req *r)
 {
@@ -889,7 +880,7 @@ void api_import(struct req *r)
 	if (!http_authorize(r, ACT_IMPORT, NULL))
 		return;
 	size_t len;
-	char *file = request_file(r, &len);
+	char *file = http_upload_read(r, &len);
 	if (!file || len == 0) {
 		free(file);
 		http_error_with(r, 422, "validation", "请上传 Excel（.xlsx）或 CSV 文件",
@@ -1072,7 +1063,7 @@ void page_import_post(struct req *r)
 	if (!http_authorize(r, ACT_IMPORT, NULL))
 		return;
 	size_t len;
-	char *file = request_file(r, &len);
+	char *file = http_upload_read(r, &len);
 	if (!file || !len) {
 		free(file);
 		http_page(r, 422, "import", json_pack("{s:s}", "error", "请选择要导入的 Excel（.xlsx）或 CSV 文件"));

@@ -65,6 +65,8 @@ const struct route route_table[] = {
 	{ "GET", "/admin/taxonomy", page_admin_taxonomy, ACCESS_USER, ACT_ADMIN, 0 },
 	{ "POST", "/admin/taxonomy/{kind}", page_admin_taxonomy_save, ACCESS_USER, ACT_ADMIN, 0 },
 	{ "POST", "/admin/taxonomy/{kind}/{code}", page_admin_taxonomy_save, ACCESS_USER, ACT_ADMIN, 0 },
+	{ "GET", "/admin/calendar", page_admin_calendar, ACCESS_USER, ACT_ADMIN, 0 },
+	{ "POST", "/admin/calendar", page_admin_calendar_upload, ACCESS_USER, ACT_ADMIN, 1 },
 	{ "GET", "/api/v1/units", api_units, ACCESS_USER, ACT_SIGNED_IN, 0 },
 
 	/* the ledger API */
@@ -81,6 +83,8 @@ const struct route route_table[] = {
 	{ "GET", "/api/v1/export.csv", api_export_csv, ACCESS_USER, ACT_EXPORT, 0 },
 	{ "GET", "/api/v1/export.xlsx", api_export_xlsx, ACCESS_USER, ACT_EXPORT, 0 },
 	{ "GET", "/api/v1/stats", api_stats, ACCESS_USER, ACT_DASHBOARD, 0 },
+	{ "GET", "/api/v1/calendar/{year}", api_calendar_year, ACCESS_USER, ACT_SIGNED_IN, 0 },
+	{ "GET", "/api/v1/workdays", api_workdays, ACCESS_USER, ACT_SIGNED_IN, 0 },
 	{ "POST", "/api/v1/import", api_import, ACCESS_USER, ACT_IMPORT, 1 },
 };
 

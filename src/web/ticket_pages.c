@@ -18,6 +18,21 @@
 #define PAGE_SIZE 50
 
 
+/* 「剩 3 个工作日」, 「今日到期」, 「超期 2 个工作日」 for a light's working days left. */
+static void days_left_text(long left, const char *light, const char *deadline, char *out, size_t n)
+{
+	char today[11];
+	time_format_date(clock_now(), today, sizeof today);
+	if (!strcmp(light, "red") && left < 0)
+		snprintf(out, n, "超期 %ld 个工作日", -left);
+	else if (!strcmp(light, "red"))
+		snprintf(out, n, "已超期");
+	else if (left == 0 && deadline && !strcmp(deadline, today))
+		snprintf(out, n, "今日到期");
+	else
+		snprintf(out, n, "剩 %ld 个工作日", left);
+}
+
 static const char *label_of(const char *const (*pairs)[2], size_t n, const char *code)
 {
 	for (size_t i = 0; code && i < n; i++)
@@ -42,6 +57,13 @@ static void add_labels(json_t *t)
 	const char *light = json_string_value(json_object_get(t, "light"));
 	const char *color = json_string_value(json_object_get(t, "color"));
 	json_object_set_new(t, "light_label", json_string(vs_label(&VS_LIGHT, light)));
+	json_t *left = json_object_get(t, "working_days_left");
+	if (light && json_is_integer(left)) {
+		char text[48];
+		days_left_text((long)json_integer_value(left), light, json_string_value(json_object_get(t, "deadline")), text,
+			       sizeof text);
+		json_object_set_new(t, "days_left_text", json_string(text));
+	}
 	json_object_set_new(t, "color_label", json_string(vs_label(&VS_COLOR, color)));
 }
 
@@ -232,12 +254,12 @@ static void cursor_text(const struct ticket_cursor *c, char *out, size_t n)
 enum {
 	COL_ID, COL_CODE, COL_TITLE, COL_SUPERVISED, COL_STALE, COL_URGENCY, COL_URGENCY_NAME, COL_UNIT_NAME,
 	COL_RESP_NAME, COL_STATUS_NAME, COL_DEADLINE, COL_LIGHT, COL_LIGHT_LABEL, COL_COLOR, COL_COLOR_LABEL, COL_COMPLEX,
-	COL_SOURCE_REF, COL_SOURCE_NAME, COL_CREATED_ON, NCOLS
+	COL_SOURCE_REF, COL_SOURCE_NAME, COL_CREATED_ON, COL_DAYS_LEFT, COL_ESTIMATED, NCOLS
 };
 static const char *const row_keys[NCOLS] = {
 	"id", "code", "title", "supervised", "stale", "urgency", "names.urgency", "names.unit",
 	"names.responsible_unit", "names.status", "deadline", "light", "light_label", "color", "color_label", "complex",
-	"source_ref", "names.source", "created_on",
+	"source_ref", "names.source", "created_on", "days_left", "estimated",
 };
 
 struct list_page {
@@ -273,6 +295,12 @@ static void list_row(const struct ticket_brief *b, void *arg)
 	tmpl_table_set(t, COL_SOURCE_NAME, b->source_name);
 	if (b->created_at)
 		tmpl_table_setn(t, COL_CREATED_ON, b->created_at, strnlen(b->created_at, 10));
+	if (b->light) {
+		char left[48];
+		days_left_text(b->days_left, b->light, b->deadline, left, sizeof left);
+		tmpl_table_set(t, COL_DAYS_LEFT, left);
+	}
+	tmpl_table_set(t, COL_ESTIMATED, b->estimated ? "true" : NULL);
 }
 
 /* The filter form from the filter table: each row's input with the value the list uses. */

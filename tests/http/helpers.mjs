@@ -36,12 +36,15 @@ export function ledger(args, { input, env } = {}) {
 
 // Starts `ledger serve` on port 0 and resolves once it prints its URL.
 // `wrap` runs the server under another program (e.g. strace), given as [command, ...args].
-export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = [], env = {}, root, wrap } = {}) {
-  const dir = tempDir();
-  const db = join(dir, 'test.db');
+// `reuse` serves the database of an earlier server (stopped with keep) at another LEDGER_NOW.
+export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = [], env = {}, root, wrap, reuse } = {}) {
+  const dir = reuse ? reuse.dir : tempDir();
+  const db = reuse ? reuse.db : join(dir, 'test.db');
   const e = { ...process.env, LEDGER_NOW: now, ...(root ? { LEDGER_ROOT: root } : {}), ...env };
-  const init = ledger(['init', '--db', db, '--demo'], { env: e });
-  if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
+  if (!reuse) {
+    const init = ledger(['init', '--db', db, '--demo'], { env: e });
+    if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
+  }
   // LEDGER_VALGRIND=1 (make valgrind) runs the server under valgrind's leak checker.
   const serveArgs = ['serve', '--db', db, '--port', '0', ...args];
   const child = wrap
@@ -74,10 +77,10 @@ export async function startServer({ now = '2023-09-10T10:00:00+08:00', args = []
       }
       return null;
     },
-    async stop(signal = 'SIGTERM') {
+    async stop(signal = 'SIGTERM', { keep = false } = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const r = await exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
       // LEDGER_SERVER_LOGS=DIR keeps every server's whole log there, for debugging.
       if (process.env.LEDGER_SERVER_LOGS) {
         const { writeFileSync, mkdirSync } = await import('node:fs');
