@@ -242,7 +242,10 @@ for n in $SIZES; do
            "q=$(enc "$code_of")|a ticket's code" "q=$(enc "$ref_of")|a 原工单号" "q=$(enc 水)&unit=$STREET|水, street $STREET" \
            "from=2020-01-01&to=$today|the whole ledger's days" "from=$from_30&to=$today|the last 30 days" \
            "from=$from_3&to=$today|the last 3 days" "unit=$STREET&from=$from_3&to=$today|street $STREET, the last 3 days" \
-           "q=$(enc 水)&from=$from_30&to=$today|水, the last 30 days" "q=$(enc 水)&from=$from_3&to=$today|水, the last 3 days"; do
+           "q=$(enc 水)&from=$from_30&to=$today|水, the last 30 days" "q=$(enc 水)&from=$from_3&to=$today|水, the last 3 days" \
+           "sort=code|ordered by code" "sort=-code|ordered by code, reversed" "sort=deadline|ordered by deadline" \
+           "sort=-created|ordered by 登记日期, newest first" "sort=status|ordered by state" \
+           "sort=-created&p=50|newest first, page 50" "unit=$STREET&sort=deadline|street $STREET by deadline"; do
     u="$base/tickets?${f%%|*}"
     t0=$(curl -s -o /dev/null -w '%{time_total}' -H "Cookie: $cookie" "$u")
     ts=(); for _ in 1 2 3 4 5; do ts+=("$(curl -s -o /dev/null -w '%{time_total}' -H "Cookie: $cookie" "$u")"); done
