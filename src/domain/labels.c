@@ -15,6 +15,9 @@ SET(VS_URGENCY, { "urgent", "紧急" }, { "normal", "一般" });
 SET(VS_NOTE_KIND, { "progress", "整改进展" }, { "statement", "销号申请" }, { "verification", "验收意见" });
 SET(VS_LIGHT, { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" });
 SET(VS_COLOR, { "green", "绿标" }, { "yellow", "黄标" }, { "red", "红标" });
+/* Signing (SPEC section 8): open past its time to sign, or signed after it. */
+SET(VS_SIGN, { "late", "超时未签收" }, { "signed_late", "逾期签收" });
+SET(VS_TL_UNIT, { "wd", "工作日" }, { "cd", "自然日" }, { "h", "小时" }, { "phase_end", "集中整改阶段结束" });
 SET(VS_CALLBACK_RESULT, { "satisfied", "满意" }, { "basically_satisfied", "基本满意" }, { "unsatisfied", "不满意" });
 SET(VS_CALLBACK_METHOD, { "phone", "电话" }, { "visit", "走访" }, { "sms", "短信" }, { "other", "其他" });
 SET(VS_UNIT_KIND, { "district", "区" }, { "street", "街道" }, { "department", "区直部门" }, { "community", "社区" },

@@ -129,6 +129,7 @@ struct street_counts {
 	long long v[2][6]; /* [this, previous][new, closed, returned, reopened, overdue, stale] */
 	long long ledger_first; /* day number of the first ticket, 0 if none */
 	long long progress_missing;
+	long long sign[3]; /* of the period's dispatches: signed on time, signed late, open past the time to sign */
 };
 
 static struct street_counts *find_street(struct street_counts *s, int n, const char *code)
@@ -316,9 +317,26 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 			db_done(st);
 		}
 	}
+	/* 及时签收率 of the tickets dispatched in the period (SPEC section 8), as the dashboard counts it. */
+	static const char q_sign[] =
+		"SELECT u.code, coalesce(sum(t.signed_at IS NOT NULL AND t.signed_late = 0), 0), "
+		"coalesce(sum(t.signed_late = 1), 0), "
+		"coalesce(sum(t.signed_at IS NULL AND t.status = 'open' AND t.sign_by < ?3), 0) "
+		"FROM tickets t JOIN units u ON u.id = t.unit_id WHERE t.created_at >= ?1 AND t.created_at < ?2 "
+		"AND t.sign_by IS NOT NULL GROUP BY u.id";
+	char sign_to[16], now_text[32];
+	snprintf(sign_to, sizeof sign_to, "%sU", p.to); /* every time of the last day sorts below it */
+	time_format_rfc3339(clock_now(), now_text, sizeof now_text);
+	st = db_prepare(db, q_sign);
+	if (st) {
+		sqlite3_bind_text(st, 1, p.from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, sign_to, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, now_text, -1, SQLITE_STATIC);
+	}
+	per_street(st, s, n, offsetof(struct street_counts, sign), 3);
 	long today = date_today_days();
 	json_t *rows = json_array();
-	long long sum[2][6] = { { 0 } };
+	long long sum[2][6] = { { 0 } }, sign_sum[3] = { 0 };
 	static const char *const keys[6] = { "new", "closed", "returned", "reopened", "overdue", "stale" };
 	for (int i = 0; i < n; i++) {
 		json_t *row = json_pack("{s:s,s:s}", "code", s[i].code, "name", s[i].name);
@@ -339,6 +357,15 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 				     : today > due ? "未报送" : "尚未到期";
 		long pdue = progress_due[0] ? date_parse_days(progress_due) : 0;
 		const char *progress = !pdue ? "—" : today <= pdue ? "尚未到期" : s[i].progress_missing ? "未全部报送" : "按时报送";
+		long long sign_due = s[i].sign[0] + s[i].sign[1] + s[i].sign[2];
+		char sign_rate[16] = "—";
+		if (sign_due)
+			snprintf(sign_rate, sizeof sign_rate, "%.1f%%", 100.0 * (double)s[i].sign[0] / (double)sign_due);
+		json_object_set_new(row, "sign", json_pack("{s:I,s:I,s:I,s:I,s:s}", "on_time", s[i].sign[0], "late",
+							  s[i].sign[1], "overdue", s[i].sign[2], "due", sign_due,
+							  "rate", sign_rate));
+		for (int k = 0; k < 3; k++)
+			sign_sum[k] += s[i].sign[k];
 		json_object_set_new(row, "ledger_filed", json_string(ledger));
 		json_object_set_new(row, "progress_filed", json_string(progress));
 		/* How many lacked a report counts only once the report was due. */
@@ -350,6 +377,12 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 	json_t *totals = json_object();
 	for (int k = 0; k < 6; k++)
 		json_object_set_new(totals, keys[k], json_pack("{s:I,s:I}", "now", sum[0][k], "prev", sum[1][k]));
+	long long sign_due = sign_sum[0] + sign_sum[1] + sign_sum[2];
+	char sign_rate[16] = "—";
+	if (sign_due)
+		snprintf(sign_rate, sizeof sign_rate, "%.1f%%", 100.0 * (double)sign_sum[0] / (double)sign_due);
+	json_object_set_new(totals, "sign", json_pack("{s:I,s:I,s:I,s:I,s:s}", "on_time", sign_sum[0], "late", sign_sum[1],
+						     "overdue", sign_sum[2], "due", sign_due, "rate", sign_rate));
 	json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "kind", kind, "label", p.label, "from", p.from,
 				"to", p.to, "prev_from", p.prev_from, "prev_to", p.prev_to, "streets", rows, "totals", totals,
 				"ledger_due", ledger_due, "progress_due", progress_due);

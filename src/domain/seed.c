@@ -26,6 +26,8 @@
  */
 #include "seed.h"
 
+#include "calendar.h"
+
 #include <errno.h>
 #include <gd.h>
 #include <gdfontl.h>
@@ -217,6 +219,7 @@ static int make_photo(const char *data_dir, const char *code, int seed, char sha
 struct seed_ctx {
 	struct db *db;
 	long today;
+	struct workcal *cal; /* the working-day calendar, a copy read once (the catalog's may be rebuilt) */
 	long long campaign;
 	long rectify_end;
 	int nsources;
@@ -285,9 +288,9 @@ static int seed_ticket(struct seed_ctx *c, long index)
 		"responsible_person, urgency, urgency_rank, measures, deadline, original_deadline, commitment, "
 		"interim_measures, status, return_count, unsatisfied_count, callback_count, color, supervised, "
 		"last_progress_on, closed_on, created_at, updated_at, unit_path, responsible_path, child_lists, relapsed, "
-		"extension_deadline, extension_reason, complex) VALUES "
+		"extension_deadline, extension_reason, complex, dispatched_at, sign_by, signed_at, signed_late) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?30, 0, ?32, ?33, ?34, ?35)";
+		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?30, 0, ?32, ?33, ?34, ?35, ?29, ?36, ?37, ?38)";
 	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, result, method, note) VALUES (?1, ?2, ?3, ?4, ?5)";
 	static const char q_progress[] = "INSERT INTO progress (ticket_id, on_date, at, kind, note) VALUES (?1, ?2, ?3, ?4, ?5)";
 	static const char q_link[] = "INSERT OR IGNORE INTO ticket_links (ticket_id, other_id, reason) VALUES (?1, ?2, 'repeat')";
@@ -427,6 +430,27 @@ static int seed_ticket(struct seed_ctx *c, long index)
 	sqlite3_bind_text(st, 30, c->u[street].path, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 31, updated, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 32, relapsed);
+	/* Signing (SPEC section 8): by the end of the next working day; about one in ten signed
+	 * after it; an open ticket past it is 超时未签收. */
+	char sign_by[32], signed_at[32];
+	long sign_day = workcal_add(c->cal, created, 1, NULL);
+	at_text(sign_day, 23, 59, sign_by, sizeof sign_by);
+	sign_by[17] = '5', sign_by[18] = '9'; /* 23:59:59 */
+	sqlite3_bind_text(st, 36, sign_by, -1, SQLITE_TRANSIENT);
+	if (status != S_OPEN) {
+		int late = chance(10);
+		long day = late ? sign_day + 1 + pick(2) : created + (hh < 16 ? 0 : 1);
+		if (day > c->today)
+			day = c->today, late = 0;
+		at_text(day, late ? 9 + pick(8) : (day == created ? hh + 1 : 9), pick(60), signed_at, sizeof signed_at);
+		if (strcmp(signed_at, at) < 0)
+			snprintf(signed_at, sizeof signed_at, "%s", at);
+		late = strcmp(signed_at, sign_by) > 0;
+		sqlite3_bind_text(st, 37, signed_at, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 38, late);
+	} else {
+		sqlite3_bind_int(st, 38, 0);
+	}
 	if (extension) {
 		sqlite3_bind_text(st, 33, d_ext, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 34, "涉及管网改造，需协调施工单位，申请延期", -1, SQLITE_STATIC);
@@ -675,6 +699,8 @@ int seed_run(struct db *db, long n, const char *data_dir, FILE *out, struct err 
 	c->e = e;
 	c->data_dir = data_dir;
 	c->today = date_today_days();
+	c->cal = xmalloc(sizeof *c->cal);
+	memcpy(c->cal, calendar_of(c->db), sizeof *c->cal);
 	load_units(db, c->u, c->streets, &c->ns, c->places, &c->np);
 	c->campaign = current_campaign(db, c->today, &c->rectify_end);
 	sqlite3_stmt *st = db_prepare(db, q_count);
@@ -728,6 +754,7 @@ rollback:
 	db_exec(db, "ROLLBACK", NULL);
 out:
 	aside_free(&aside);
+	free(c->cal);
 	free(c);
 	return rc;
 }

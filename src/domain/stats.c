@@ -48,6 +48,15 @@ static void row_group(sqlite3_stmt *st, void *arg)
 					sqlite3_column_int64(st, 4)));
 }
 
+/* Signing: signed on time, signed late, open past the time to sign (SPEC section 8). */
+static void row_sign(sqlite3_stmt *st, void *arg)
+{
+	json_t *o = arg;
+	json_object_set_new(o, "signed_on_time", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(o, "signed_late", json_integer(sqlite3_column_int64(st, 1)));
+	json_object_set_new(o, "sign_overdue", json_integer(sqlite3_column_int64(st, 2)));
+}
+
 static void row_week(sqlite3_stmt *st, void *arg)
 {
 	json_object_set_new((json_t *)arg, db_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
@@ -73,8 +82,10 @@ static void finish_groups(json_t *rows)
 
 /* The figures from the running tallies (006_tallies.sql): the same columns as the scans. */
 static void tally_figures(struct db *db, const struct ticket_filter *f, json_t *tot, json_t *cb, json_t *streets,
-			  json_t *domains, json_t *sources, json_t *new_w, json_t *closed_w)
+			  json_t *domains, json_t *sources, json_t *new_w, json_t *closed_w, json_t *sign)
 {
+	static const char sel_sign[] = TALLY_SUM("t.status = 'on_time'") ", " TALLY_SUM("t.status = 'late'") ", "
+		TALLY_SUM("t.status = 'waiting' AND t.day < ?94");
 	static const char sel_totals[] =
 		TALLY_SUM("t.kind = 'state'") ", " TALLY_SUM("t.kind = 'state' AND t.status = 'closed'") ", "
 		TALLY_SUM("(t.kind = 'state' AND t.status = 'closed') OR (t.kind = 'original' AND t.day < ?91)") ", "
@@ -102,12 +113,17 @@ static void tally_figures(struct db *db, const struct ticket_filter *f, json_t *
 	tally_aggregate(db, f, "'source'", sel_group, "CROSS JOIN sources g ON g.id = t.dim", tail_group, row_group, sources);
 	tally_aggregate(db, f, "'created'", sel_week, NULL, "GROUP BY 1", row_week, new_w);
 	tally_aggregate(db, f, "'closed'", sel_week, NULL, "GROUP BY 1", row_week, closed_w);
+	tally_aggregate(db, f, "'sign'", sel_sign, NULL, NULL, row_sign, sign);
 }
 
 /* The same figures by scanning the tickets: for filters the tallies do not hold (dates). */
 static void scan_figures(struct db *db, const struct ticket_filter *f, json_t *tot, json_t *cb, json_t *streets,
-			 json_t *domains, json_t *sources, json_t *new_w, json_t *closed_w)
+			 json_t *domains, json_t *sources, json_t *new_w, json_t *closed_w, json_t *sign)
 {
+	static const char sel_sign[] =
+		"coalesce(sum(t.sign_by IS NOT NULL AND t.signed_at IS NOT NULL AND t.signed_late = 0), 0), "
+		"coalesce(sum(t.sign_by IS NOT NULL AND t.signed_at IS NOT NULL AND t.signed_late = 1), 0), "
+		"coalesce(sum(t.status = 'open' AND t.signed_at IS NULL AND t.sign_by < ?94), 0)";
 	static const char sel_totals[] =
 		"count(*), "
 		"coalesce(sum(t.status = 'closed'), 0), "
@@ -140,16 +156,17 @@ static void scan_figures(struct db *db, const struct ticket_filter *f, json_t *t
 	ticket_aggregate(db, f, sel_group, join_source, tail_group, row_group, sources);
 	ticket_aggregate(db, f, sel_new_week, NULL, tail_new_week, row_week, new_w);
 	ticket_aggregate(db, f, sel_closed_week, NULL, tail_closed_week, row_week, closed_w);
+	ticket_aggregate(db, f, sel_sign, NULL, NULL, row_sign, sign);
 }
 
 json_t *stats_compute_by(struct db *db, const struct ticket_filter *f, int use_tallies)
 {
 	json_t *tot = json_object(), *cb = json_object(), *streets = json_array(), *domains = json_array(),
-	       *sources = json_array(), *new_w = json_object(), *closed_w = json_object();
+	       *sources = json_array(), *new_w = json_object(), *closed_w = json_object(), *sign = json_object();
 	if (use_tallies && tally_scope_only(f))
-		tally_figures(db, f, tot, cb, streets, domains, sources, new_w, closed_w);
+		tally_figures(db, f, tot, cb, streets, domains, sources, new_w, closed_w, sign);
 	else
-		scan_figures(db, f, tot, cb, streets, domains, sources, new_w, closed_w);
+		scan_figures(db, f, tot, cb, streets, domains, sources, new_w, closed_w, sign);
 	finish_groups(streets);
 	finish_groups(domains);
 	finish_groups(sources);
@@ -166,7 +183,15 @@ json_t *stats_compute_by(struct db *db, const struct ticket_filter *f, int use_t
 		N(tot, "stale"), "supervised", N(tot, "supervised"), "callbacks", N(cb, "callbacks"), "colors", "green",
 		N(tot, "green"), "yellow", N(tot, "yellow"), "red", N(tot, "red"), "satisfied_callbacks", N(cb, "satisfied"),
 		"closed", N(tot, "closed"), "by_street", streets, "by_domain", domains, "by_source", sources);
+	/* 及时签收率: signed by the time to sign / signed, or past that time unsigned. */
+	long long sign_due = N(sign, "signed_on_time") + N(sign, "signed_late") + N(sign, "sign_overdue");
+	json_object_set_new(out, "sign_on_time_rate", rate(N(sign, "signed_on_time"), sign_due));
+	json_object_set_new(out, "sign_due", json_integer(sign_due));
+	json_object_set_new(out, "signed_on_time", json_integer(N(sign, "signed_on_time")));
+	json_object_set_new(out, "signed_late", json_integer(N(sign, "signed_late")));
+	json_object_set_new(out, "sign_overdue", json_integer(N(sign, "sign_overdue")));
 #undef N
+	json_decref(sign);
 	/* The weekly trend: the last TREND_WEEKS weeks (Monday to Sunday) up to this one. */
 	json_t *trend = json_array();
 	long today = date_today_days();
@@ -215,10 +240,13 @@ json_t *stats_compute_by(struct db *db, const struct ticket_filter *f, int use_t
  */
 json_t *stats_compute(struct db *db, const struct ticket_filter *f)
 {
-	char key[768];
+	char key[768], minute[32];
 	long today = date_today_days();
+	/* Open past the time to sign changes by the minute, not only by the day. */
+	time_format_rfc3339(clock_now(), minute, sizeof minute);
+	minute[16] = '\0';
 #define K(s) ((s) ? (s) : "")
-	int n = snprintf(key, sizeof key, "stats|%ld|%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%d", today,
+	int n = snprintf(key, sizeof key, "stats|%ld|%s|%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%d", today, minute,
 			 f->who ? (int)f->who->role : -1, f->who ? K(f->who->unit_path) : "", K(f->unit), K(f->campaign),
 			 K(f->from), K(f->to), K(f->status), K(f->responsible_unit), K(f->domain), K(f->source),
 			 K(f->category), K(f->q), f->supervised, f->stale);

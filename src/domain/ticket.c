@@ -16,6 +16,7 @@
 #include "search.h"
 #include "fields.h"
 #include "ticket_fields.h"
+#include "timelimit.h"
 #include "utf8.h"
 
 /* ---------------------------------------------------------------- reading */
@@ -32,7 +33,8 @@
 	"t.return_count, t.unsatisfied_count, t.callback_count, t.color, t.supervised, t.relapsed, "             \
 	"t.extension_deadline, t.extension_reason, t.last_progress_on, t.closed_on, t.created_at, "             \
 	"t.updated_at, t.version, t.urgency_rank, t.received_on, t.complex, t.reopened_on, t.reopen_reason, "     \
-	"t.deadline_pending "
+	"t.deadline_pending, t.time_limit_id, t.dispatched_at, t.sign_by, t.signed_at, t.signed_late, "              \
+	"t.deadline_rule, t.commitment_due "
 #define TICKET_FROM "FROM tickets t "
 
 /* What a list page shows of a ticket; the columns brief_read reads. */
@@ -365,6 +367,18 @@ static void out_close(struct out *o)
 		o->depth--;
 }
 
+/* The words of time limit `id` ("5个工作日") from the catalog, which keeps every rule, retired
+ * ones too, as (id, handle unit, handle n). 0 when there is no such rule. */
+static int time_limit_words(const struct codebook *cb, long long id, char *out, size_t n)
+{
+	const struct codebook_entry *e = codebook_find(cb, CB_TIME_LIMITS, id);
+	int unit = e ? tl_unit_from_code(e->code) : -1;
+	if (unit < 0)
+		return 0;
+	time_limit_text(atoi(e->name), (enum tl_unit)unit, out, n);
+	return 1;
+}
+
 /* One row of TICKET_COLUMNS as the API's ticket object. */
 static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 {
@@ -430,6 +444,23 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_col_or_null(o, "reopened_on", st, 41);
 	out_col(o, "reopen_reason", st, 42);
 	out_bool(o, "deadline_pending", sqlite3_column_int(st, 43));
+	/* Dispatch and signing (SPEC section 8): the rule's words from the rule the ticket keeps. */
+	out_col_or_null(o, "dispatched_at", st, 45);
+	out_col_or_null(o, "sign_by", st, 46);
+	out_col_or_null(o, "signed_at", st, 47);
+	out_bool(o, "signed_late", sqlite3_column_int(st, 48));
+	out_bool(o, "deadline_by_rule", sqlite3_column_int(st, 49));
+	out_bool(o, "commitment_due", sqlite3_column_int(st, 50));
+	char rule_text[48];
+	long long rule_id = sqlite3_column_int64(st, 44);
+	if (rule_id && time_limit_words(o->cb, rule_id, rule_text, sizeof rule_text)) {
+		out_open(o, "time_limit");
+		out_int(o, "id", rule_id);
+		out_cstr(o, "text", rule_text);
+		out_close(o);
+	} else {
+		out_cstr(o, "time_limit", NULL);
+	}
 	static const struct {
 		const char *key;
 		enum codebook_table table;
@@ -661,7 +692,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 static const char q_ticket_page[] =
 	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path, t.child_lists " TICKET_FROM "WHERE t.id = ?1";
 static const struct ref_columns page_ref_columns = { .status = 24, .version = 37, .extension_deadline = 31,
-						     .unit_path = 44, .responsible_path = 45, .child_lists = 46 };
+						     .unit_path = 51, .responsible_path = 52, .child_lists = 53 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
 		     struct tmpl_table *t)
@@ -893,20 +924,47 @@ int ticket_prepare(struct db *db, json_t *in, struct ticket_input *t, json_t *er
 	if (urgency_rank(t->urgency) < 0)
 		field_error(errors, "urgency", "缓急须为紧急或一般");
 
-	/* The deadline: as given (a past one is accepted: backlogs arrive overdue), else the
-	 * end of the rectification phase. Beyond that end the case is complex by definition. */
+	/* The time limit: the most specific rule in force for the source, category and urgency
+	 * (SPEC section 8), counted from now, the dispatch. */
 	long end = t->campaign_id ? rectify_end(db, t->campaign_id) : 0;
+	size_t nrules = 0;
+	struct time_limit *rules = time_limits_in_force(db, &nrules);
+	int rule_at = time_limit_match(rules, nrules, t->source_id, t->category_id, t->urgency);
+	time_t handle_due = -1;
+	if (rule_at >= 0) {
+		const struct time_limit *rule = &rules[rule_at];
+		const struct workcal *cal = calendar_of(db);
+		time_t now = clock_now();
+		t->time_limit_id = rule->id;
+		time_limit_text(rule->handle_n, rule->handle_unit, t->limit_text, sizeof t->limit_text);
+		time_t sign = time_limit_due(cal, now, rule->sign_n, rule->sign_unit, -1, &t->limit_estimated);
+		time_format_rfc3339(sign, t->sign_by, sizeof t->sign_by);
+		handle_due = time_limit_due(cal, now, rule->handle_n, rule->handle_unit, end > 0 ? end : -1,
+					    &t->limit_estimated);
+	}
+	free(rules);
+	/* The deadline: as given (a past one is accepted: backlogs arrive overdue), else the
+	 * rule's, else the end of the rectification phase. Beyond that end the case is complex
+	 * by definition. */
 	if (deadline && *deadline) {
 		if (date_parse_days(deadline) < 0)
 			field_error(errors, "deadline", "整改时限须为有效日期（YYYY-MM-DD）");
 		else
 			snprintf(t->deadline, sizeof t->deadline, "%s", deadline);
+	} else if (handle_due >= 0) {
+		time_format_date(handle_due, t->deadline, sizeof t->deadline);
+		t->deadline_rule = 1;
 	} else if (end > 0) {
 		time_format_date((time_t)end * 86400 - 8 * 3600, t->deadline, sizeof t->deadline);
 	} else if (deadline) {
 		field_error(errors, "deadline", "请填写整改时限");
 	}
-	if (t->deadline[0] && deadline_needs_commitment(date_parse_days(t->deadline), end)) {
+	if (t->deadline[0] && deadline_needs_commitment(date_parse_days(t->deadline), end) && t->deadline_rule) {
+		/* A computed deadline never refuses the ticket: it waits for its commitment, which
+		 * signing for it then requires (待补整改承诺). */
+		t->complex = 1;
+		t->commitment_due = !*t->commitment || !*t->interim_measures;
+	} else if (t->deadline[0] && deadline_needs_commitment(date_parse_days(t->deadline), end)) {
 		char end_s[11];
 		time_format_date((time_t)end * 86400 - 8 * 3600, end_s, sizeof end_s);
 		t->complex = 1;
@@ -978,9 +1036,10 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 		"description, location_unit_id, address, reporter_name, reporter_phone, unit_id, responsible_unit_id, "
 		"responsible_person, responsible_phone, urgency, urgency_rank, measures, requirement, deadline, "
 		"original_deadline, commitment, interim_measures, status, last_progress_on, created_at, created_by, "
-		"updated_at, unit_path, responsible_path, child_lists, received_on, complex) VALUES (?1, ?2, ?3, nullif(?4, ''), "
+		"updated_at, unit_path, responsible_path, child_lists, received_on, complex, time_limit_id, dispatched_at, "
+		"sign_by, deadline_rule, commitment_due) VALUES (?1, ?2, ?3, nullif(?4, ''), "
 		"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, "
-		"?30, ?26, ?25, ?27, ?28, 0, nullif(?29, ''), ?31)";
+		"?30, ?26, ?25, ?27, ?28, 0, nullif(?29, ''), ?31, nullif(?32, 0), ?25, nullif(?33, ''), ?34, ?35)";
 	/* Repeats are looked for in the new ticket's own street only: a link shows each ticket to
 	 * whoever may see the other, and marks it for supervision. */
 	static const char q_repeat[] = "SELECT id FROM tickets WHERE location_unit_id = ?1 AND domain_id = ?2 AND id <> ?3 "
@@ -1066,6 +1125,10 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 	sqlite3_bind_text(st, 25, at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 30, created, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 31, t->complex);
+	sqlite3_bind_int64(st, 32, t->time_limit_id);
+	sqlite3_bind_text(st, 33, t->sign_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 34, t->deadline_rule);
+	sqlite3_bind_int(st, 35, t->commitment_due);
 	if (t->who.id)
 		sqlite3_bind_int64(st, 26, t->who.id);
 	sqlite3_bind_text(st, 27, t->unit_path, -1, SQLITE_STATIC);
@@ -1173,11 +1236,18 @@ static int add_note(struct db *w, long long id, const char *kind, const char *no
 	return step_done(w, st, e);
 }
 
+static int fx_needs(const struct transition *tr, unsigned effect)
+{
+	return (tr->effects & effect) != 0;
+}
+
 int ticket_action_job(struct db *w, void *arg, struct err *e)
 {
 	static const char q_state[] = "SELECT status, extension_deadline IS NOT NULL, deadline, unsatisfied_count, "
 				      "callback_count, coalesce(closed_on, '') FROM tickets WHERE id = ?1";
 	static const char q_attachments[] = "SELECT count(*) FROM attachments WHERE ticket_id = ?1";
+	static const char q_commitment[] = "SELECT commitment_due AND (commitment = '' OR interim_measures = '') "
+					   "FROM tickets WHERE id = ?1";
 	static const char q_update[] =
 		"UPDATE tickets SET status = ?2, return_count = return_count + ?3, unsatisfied_count = ?4, "
 		"callback_count = ?5, color = ?6, supervised = max(supervised, ?7), relapsed = max(relapsed, ?8), "
@@ -1187,6 +1257,8 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		"last_progress_on = coalesce(?12, last_progress_on), closed_on = ?13, updated_at = ?14, "
 		"reopened_on = coalesce(?16, reopened_on), reopen_reason = coalesce(?17, reopen_reason), "
 		"deadline_pending = CASE WHEN ?16 IS NOT NULL THEN 1 WHEN ?9 IS NOT NULL THEN 0 ELSE deadline_pending END, "
+		"signed_late = CASE WHEN ?18 AND signed_at IS NULL THEN coalesce(sign_by < ?14, 0) ELSE signed_late END, "
+		"signed_at = CASE WHEN ?18 THEN coalesce(signed_at, ?14) ELSE signed_at END, "
 		"version = version + 1 WHERE id = ?1";
 	static const char q_keep_ext[] = "SELECT extension_deadline, extension_reason, closed_on FROM tickets WHERE id = ?1";
 	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, by_id, result, method, note) "
@@ -1270,6 +1342,20 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		}
 	}
 
+	if (fx_needs(tr, EFF_NEEDS_COMMITMENT)) {
+		st = db_prepare(w, q_commitment);
+		if (!st)
+			goto dberr;
+		sqlite3_bind_int64(st, 1, a->id);
+		int due = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+		db_done(st);
+		if (due) {
+			err_set(e, 422, "commitment_required", "commitment",
+				"办理时限超出集中整改阶段，签收前须补充向群众公开的整改承诺和应急措施（在“修改信息”中填写）");
+			return -1;
+		}
+	}
+
 	json_t *before = snapshot(w, a->id);
 	char at[32], today[11];
 	time_format_rfc3339(clock_now(), at, sizeof at);
@@ -1343,6 +1429,7 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 				  SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 14, at, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 15, keep_ext);
+	sqlite3_bind_int(st, 18, (fx & EFF_SIGN) != 0);
 	if (step_done(w, st, e) != 0)
 		goto fail;
 	if ((fx & EFF_NOTE) && fts_refresh(w, a->id, e) != 0) /* notes are searched */
@@ -1515,6 +1602,8 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 		"responsible_path = (SELECT path FROM units WHERE id = responsible_unit_id), "
 		"original_deadline = CASE WHEN status = 'open' THEN deadline ELSE original_deadline END, "
 		"deadline_pending = CASE WHEN ?3 THEN 0 ELSE deadline_pending END, "
+		"deadline_rule = CASE WHEN ?3 THEN 0 ELSE deadline_rule END, "
+		"commitment_due = commitment_due AND (commitment = '' OR interim_measures = ''), "
 		"updated_at = ?2, version = version + 1 WHERE id = ?1";
 	char at[32];
 	time_format_rfc3339(clock_now(), at, sizeof at);
@@ -1608,6 +1697,7 @@ struct sqlq {
 	char contact[700];      /* the keyword's match on the address and who reported it */
 	char phone_tail[24];    /* the keyword as a phone's last digits (search_phone_tail) */
 	char phone_like[32];    /* the same as a LIKE pattern over search_person_terms */
+	char now[32];           /* this moment, for the time to sign */
 };
 
 /*
@@ -1780,7 +1870,7 @@ static const char *tally_kind(const struct ticket_filter *f)
 {
 	if (has(f->from) || has(f->to) || has(f->q))
 		return NULL;
-	if (f->due || f->reopened || f->deadline_pending || f->ids || f->stock || has(f->place))
+	if (f->due || f->reopened || f->deadline_pending || f->ids || f->stock || has(f->place) || has(f->sign))
 		/* two kinds of tally, or none: the tickets answer */
 		return NULL;
 	int flagged = f->returned || f->extension_pending || f->callbacks_due || f->on_time || has(f->color) ||
@@ -1970,6 +2060,16 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, " AND t.reopened_on IS NOT NULL AND t.status = 'rectifying'");
 	if (f->deadline_pending)
 		buf_puts(&q->sql, " AND t.deadline_pending = 1");
+	if (has(f->sign) && !strcmp(f->sign, "late")) {
+		/* through the partial index of 022_time_limits.sql, whose condition this is */
+		time_format_rfc3339(clock_now(), q->now, sizeof q->now);
+		buf_puts(&q->sql, " AND t.status = 'open' AND t.signed_at IS NULL AND t.sign_by IS NOT NULL AND t.sign_by < ");
+		bind_text(q, q->now);
+	} else if (has(f->sign) && !strcmp(f->sign, "signed_late")) {
+		buf_puts(&q->sql, " AND t.signed_late = 1");
+	} else if (has(f->sign)) {
+		return 0;
+	}
 	if (f->due) { /* the denominator of 按期办结率 (stats.c): closed, or still open past the original deadline */
 		buf_puts(&q->sql, " AND (t.status = 'closed' OR t.original_deadline < ");
 		bind_text(q, dates[0]);
@@ -2050,6 +2150,11 @@ static void memo_key(const struct sqlq *q, long today, struct buf *key)
 			buf_printf(key, "\x1f%s", q->text[i]);
 	}
 	buf_printf(key, "\x1e%ld", today);
+	if (strstr(q->sql.data, "?94")) { /* a count that depends on the time of day */
+		char now[32];
+		time_format_rfc3339(clock_now(), now, sizeof now);
+		buf_printf(key, "\x1e%s", now);
+	}
 }
 
 /* SELECT select FROM table t join WHERE <f> [AND t.kind IN (kinds)] tail, each row to row(). */
@@ -2070,6 +2175,8 @@ static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mo
 		buf_printf(&q.sql, " AND t.kind IN (%s)", kinds);
 	buf_printf(&q.sql, " %s", tail ? tail : "");
 	long today = date_today_days();
+	char now_text[32];
+	time_format_rfc3339(clock_now(), now_text, sizeof now_text);
 	/* A count is one number: every page shows some (totals, the to-do badge), and they stay
 	 * true until someone writes, so they are remembered for this state of the ledger. */
 	struct buf key;
@@ -2094,6 +2201,9 @@ static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mo
 		for (int i = 0; i < 3; i++)
 			if (91 + i <= top)
 				sqlite3_bind_text(st, 91 + i, d[i], -1, SQLITE_TRANSIENT);
+		/* ?94: this moment (the time to sign is a time, not a day) */
+		if (top >= 94)
+			sqlite3_bind_text(st, 94, now_text, -1, SQLITE_TRANSIENT);
 		int step;
 		while ((step = sqlite3_step(st)) == SQLITE_ROW)
 			row(st, arg);
@@ -2118,7 +2228,7 @@ int tally_scope_only(const struct ticket_filter *f)
 	return !has(f->status) && !has(f->domain) && !has(f->source) && !has(f->category) && !has(f->light) &&
 	       !has(f->color) && !has(f->q) && !has(f->from) && !has(f->to) && f->supervised < 0 && f->stale != 1 &&
 	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due && !f->on_time && !f->due &&
-	       !f->reopened && !f->deadline_pending && !f->ids && !f->stock && !has(f->place);
+	       !f->reopened && !f->deadline_pending && !f->ids && !f->stock && !has(f->place) && !has(f->sign);
 }
 
 int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,

@@ -54,9 +54,12 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 		"stale", "created_at", "updated_at", "version", "names.unit", "names.responsible_unit",            \
 		"names.location_unit", "names.domain", "names.source", "names.category", "names.campaign",         \
 		"names.status", "names.urgency", "received_on", "complex", "reopened_on", "reopen_reason",        \
-		"deadline_pending"
+		"deadline_pending", "working_days_left", "estimated", "dispatched_at", "sign_by", "signed_at",         \
+		"signed_late", "deadline_by_rule", "commitment_due", "time_limit", "time_limit.id", "time_limit.text"
 /* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
-enum { TICKET_ROW_COLOR = 28, TICKET_ROW_SUPERVISED = 29, TICKET_ROW_LIGHT = 36, TICKET_ROW_CREATED_AT = 38 };
+enum { TICKET_ROW_COLOR = 28, TICKET_ROW_SUPERVISED = 29, TICKET_ROW_LIGHT = 36, TICKET_ROW_CREATED_AT = 38,
+       TICKET_ROW_DEADLINE = 20, TICKET_ROW_WORKING_DAYS_LEFT = 55, TICKET_ROW_SIGN_BY = 58, TICKET_ROW_SIGNED_AT = 59,
+       TICKET_ROW_SIGNED_LATE = 60 };
 /*
  * The ticket page's row, in one statement: ticket id's ref into *ref, then decide(arg, ref)
  * says whether it may be shown (-1: no; 0: masked; 1: with personal data) and the cells go
@@ -95,6 +98,13 @@ struct ticket_input {
 	const char *commitment, *interim_measures, *received_on;
 	char deadline[11];
 	int complex; /* the deadline passes the rectification phase's end */
+	/* The time limit (timelimit.h): the rule it is dispatched under (0: none), its words
+	 * ("5个工作日"), whether the deadline is the rule's, the time to sign by (RFC 3339, "" when no
+	 * rule) and 待补整改承诺 (a computed deadline past the phase, commitment still to come). */
+	long long time_limit_id;
+	char limit_text[48];
+	int deadline_rule, commitment_due, limit_estimated;
+	char sign_by[32];
 	char created_at[32]; /* RFC 3339; empty: now. An import keeps the file's 登记时间 */
 	char unit_code[33];
 	char unit_path[256], responsible_path[256];
@@ -154,6 +164,7 @@ int ticket_attach_job(struct db *w, void *arg, struct err *e);
 struct ticket_filter {
 	const char *status, *unit, *responsible_unit, *domain, *source, *category, *light, *color, *campaign, *q;
 	const char *place; /* 所在社区/村, by its code */
+	const char *sign;  /* "late": open past its time to sign (超时未签收); "signed_late" */
 	int supervised; /* -1 any, 0, 1 */
 	int stale;      /* -1 any, 1 */
 	/* to-do queues (0: not asked) */

@@ -21,7 +21,8 @@
 
 const struct transition workflow[] = {
 	/* name, label, who, from, to, required fields and their checks, pending extension, effects, note kind */
-	{ "accept", "签收", ACT_ACCEPT, OPEN, ST_RECTIFYING, { NULL, NULL }, { T, T }, PENDING_ANY, TODAY, NULL },
+	{ "accept", "签收", ACT_ACCEPT, OPEN, ST_RECTIFYING, { NULL, NULL }, { T, T }, PENDING_ANY,
+	  TODAY | EFF_SIGN | EFF_NEEDS_COMMITMENT, NULL },
 	{ "progress", "报告进展", ACT_PROGRESS, RECT, ST_UNCHANGED, { "note", NULL }, { T, T }, PENDING_ANY, NOTE | TODAY,
 	  "progress" },
 	{ "submit", "申请销号", ACT_SUBMIT, RECT, ST_VERIFYING, { "statement", NULL }, { T, T }, PENDING_ANY,

@@ -37,6 +37,8 @@ enum effect {
 	EFF_EXTENSION_GRANT = 1u << 7, /* the pending request's deadline becomes the deadline */
 	EFF_EXTENSION_CLOSE = 1u << 8, /* the pending request is decided (granted or refused) */
 	EFF_NEEDS_EVIDENCE = 1u << 9,  /* refused while the ticket has no attachment */
+	EFF_SIGN = 1u << 10,           /* signs for the ticket: signed_at, and signed_late past sign_by */
+	EFF_NEEDS_COMMITMENT = 1u << 11, /* refused while a computed deadline's commitment is due (待补整改承诺) */
 };
 
 /* How a field of an action's body is checked, beyond being given and not too long. */

@@ -327,6 +327,7 @@ static const struct {
 	{ "/admin/campaigns", "专项行动", ACT_ADMIN },
 	{ "/admin/taxonomy", "分类字典", ACT_ADMIN },
 	{ "/admin/calendar", "节假日", ACT_ADMIN },
+	{ "/admin/time-limits", "办理时限", ACT_ADMIN },
 };
 
 /* The entry the page belongs to (the entry itself or a page under it), or -1. */

@@ -51,6 +51,7 @@ static const char *const table_sql[CB_TABLES] = {
 	[CB_CATEGORIES] = "SELECT id, code, name FROM categories ORDER BY id",
 	[CB_DOMAINS] = "SELECT id, code, name FROM domains ORDER BY id",
 	[CB_CAMPAIGNS] = "SELECT id, code, name FROM campaigns ORDER BY id",
+	[CB_TIME_LIMITS] = "SELECT id, handle_unit, handle_n FROM time_limits ORDER BY id",
 };
 
 /* Appends the column's text with its NUL; returns where it starts in text. */

@@ -1,6 +1,6 @@
 /*
  * codebook.h — the catalog's codes and names by id (units, sources, categories, domains,
- * campaigns), kept with each connection, so that reading a ticket needs no join per name.
+ * campaigns, time limits), kept with each connection, so that reading a ticket needs no join per name.
  *
  * What is kept is valid for one value of catalog_version (009_catalog_version: every change
  * to those tables counts it up, in the same transaction). A connection whose read snapshot
@@ -13,7 +13,9 @@
 
 #include "db.h"
 
-enum codebook_table { CB_UNITS, CB_SOURCES, CB_CATEGORIES, CB_DOMAINS, CB_CAMPAIGNS, CB_TABLES };
+/* CB_TIME_LIMITS holds every time limit, retired ones too, as code = its handling unit ("wd")
+ * and name = its number ("5"): what a ticket's rule is called (timelimit.h). */
+enum codebook_table { CB_UNITS, CB_SOURCES, CB_CATEGORIES, CB_DOMAINS, CB_CAMPAIGNS, CB_TIME_LIMITS, CB_TABLES };
 
 struct codebook_entry {
 	long long id;

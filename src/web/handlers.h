@@ -103,6 +103,14 @@ void page_admin_calendar_upload(struct req *r);
 void api_calendar_year(struct req *r);
 void api_workdays(struct req *r);
 
+/* time_limit_pages.c */
+void page_admin_time_limits(struct req *r);
+void page_admin_time_limit_add(struct req *r);
+void page_admin_time_limit_retire(struct req *r);
+void api_time_limits(struct req *r);
+void api_time_limit_add(struct req *r);
+void api_time_limit_retire(struct req *r);
+
 /* stats_api.c */
 void api_stats(struct req *r);
 

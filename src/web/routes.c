@@ -67,6 +67,9 @@ const struct route route_table[] = {
 	{ "POST", "/admin/taxonomy/{kind}/{code}", page_admin_taxonomy_save, ACCESS_USER, ACT_ADMIN, 0 },
 	{ "GET", "/admin/calendar", page_admin_calendar, ACCESS_USER, ACT_ADMIN, 0 },
 	{ "POST", "/admin/calendar", page_admin_calendar_upload, ACCESS_USER, ACT_ADMIN, 1 },
+	{ "GET", "/admin/time-limits", page_admin_time_limits, ACCESS_USER, ACT_ADMIN, 0 },
+	{ "POST", "/admin/time-limits", page_admin_time_limit_add, ACCESS_USER, ACT_ADMIN, 0 },
+	{ "POST", "/admin/time-limits/{id}/retire", page_admin_time_limit_retire, ACCESS_USER, ACT_ADMIN, 0 },
 	{ "GET", "/api/v1/units", api_units, ACCESS_USER, ACT_SIGNED_IN, 0 },
 
 	/* the ledger API */
@@ -85,6 +88,9 @@ const struct route route_table[] = {
 	{ "GET", "/api/v1/stats", api_stats, ACCESS_USER, ACT_DASHBOARD, 0 },
 	{ "GET", "/api/v1/calendar/{year}", api_calendar_year, ACCESS_USER, ACT_SIGNED_IN, 0 },
 	{ "GET", "/api/v1/workdays", api_workdays, ACCESS_USER, ACT_SIGNED_IN, 0 },
+	{ "GET", "/api/v1/time-limits", api_time_limits, ACCESS_USER, ACT_SIGNED_IN, 0 },
+	{ "POST", "/api/v1/time-limits", api_time_limit_add, ACCESS_USER, ACT_ADMIN, 0 },
+	{ "DELETE", "/api/v1/time-limits/{id}", api_time_limit_retire, ACCESS_USER, ACT_ADMIN, 0 },
 	{ "POST", "/api/v1/import", api_import, ACCESS_USER, ACT_IMPORT, 1 },
 };
 

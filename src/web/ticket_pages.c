@@ -819,18 +819,10 @@ void page_ticket_new(struct req *r)
 	}
 	char street[33];
 	home_street(r, street, sizeof street);
-	/* Defaults: the user's street, an ordinary complaint, the deadline the campaign sets. */
-	json_t *in = json_pack("{s:s,s:s}", "unit", street, "title", "");
-	struct ticket_input t = { 0 };
-	json_t *errors = json_object();
-	ticket_prepare(db_reader(), in, &t, errors);
-	json_decref(errors);
-	/* The form's default deadline is never a day already past (the phase may have ended). */
-	if (t.deadline[0] && date_parse_days(t.deadline) < date_today_days())
-		t.deadline[0] = '\0';
-	json_t *v = json_pack("{s:s,s:s,s:s,s:s}", "unit", street, "deadline", t.deadline, "urgency", "normal", "category",
+	/* Defaults: the user's street, an ordinary complaint; the deadline left to the time-limit
+	 * rule (a date put here would be sent back as one chosen by hand). */
+	json_t *v = json_pack("{s:s,s:s,s:s,s:s}", "unit", street, "deadline", "", "urgency", "normal", "category",
 			      "complaint");
-	json_decref(in);
 	new_form(r, 200, v, token ? json_pack("{s:s}", "form", "这份表单已过期（保留 30 分钟），请重新填写") : NULL, NULL);
 }
 
@@ -968,8 +960,10 @@ static json_t *available_actions(struct req *r, const struct ticket_ref *t, json
 
 /* The ticket page's tables: the ticket (one row) and its children, a table each. */
 enum { PT_TICKET, PT_PROGRESS, PT_ATTACHMENTS, PT_CALLBACKS, PT_EVENTS, PT_LINKS, PT_COUNT };
-static const char *const ticket_page_keys[] = { TICKET_ROW_KEYS, "light_label", "color_label" };
-enum { COL_T_LIGHT_LABEL = ARRAY_LEN(ticket_page_keys) - 2, COL_T_COLOR_LABEL };
+static const char *const ticket_page_keys[] = { TICKET_ROW_KEYS, "light_label", "color_label", "days_left_text",
+						"sign_text", "sign_late_now" };
+enum { COL_T_LIGHT_LABEL = ARRAY_LEN(ticket_page_keys) - 5, COL_T_COLOR_LABEL, COL_T_DAYS_LEFT, COL_T_SIGN_TEXT,
+       COL_T_SIGN_LATE_NOW };
 static const char *const progress_keys[] = { "date", "author", "note", "kind", "kind_label" };
 static const char *const attachment_keys[] = { "url", "thumb_url", "name", "at" };
 static const char *const callback_keys[] = { "at", "by", "method_label", "result_label", "note" };
@@ -1126,6 +1120,30 @@ static void ticket_page_as(struct req *r, const char *tmpl, long long id, int st
 	/* light (a computed field) and color are cells of the ticket's row; their labels beside them. */
 	tmpl_table_set(tk, COL_T_LIGHT_LABEL, vs_label(&VS_LIGHT, tk->cells[TICKET_ROW_LIGHT].s));
 	tmpl_table_set(tk, COL_T_COLOR_LABEL, vs_label(&VS_COLOR, tk->cells[TICKET_ROW_COLOR].s));
+	const char *light = tk->cells[TICKET_ROW_LIGHT].s, *left = tk->cells[TICKET_ROW_WORKING_DAYS_LEFT].s;
+	if (light && left) {
+		char text[48];
+		days_left_text(atol(left), light, tk->cells[TICKET_ROW_DEADLINE].s, text, sizeof text);
+		tmpl_table_set(tk, COL_T_DAYS_LEFT, text);
+	}
+	/* Signing: 「2023-09-28 23:59 前签收」, 「2023-09-27 10:00 签收」 (逾期 when late), or, open past
+	 * it, 超时未签收. */
+	const char *sign_by = tk->cells[TICKET_ROW_SIGN_BY].s, *signed_at = tk->cells[TICKET_ROW_SIGNED_AT].s;
+	char when[40], by[40], sign[120];
+	if (signed_at) {
+		time_text_minute(signed_at, when, sizeof when);
+		int late = tk->cells[TICKET_ROW_SIGNED_LATE].s && !strcmp(tk->cells[TICKET_ROW_SIGNED_LATE].s, "true");
+		snprintf(sign, sizeof sign, "%s 签收%s", when, late ? "（逾期签收）" : "");
+		tmpl_table_set(tk, COL_T_SIGN_TEXT, sign);
+	} else if (sign_by) {
+		char now[32];
+		time_format_rfc3339(clock_now(), now, sizeof now);
+		time_text_minute(sign_by, by, sizeof by);
+		snprintf(sign, sizeof sign, "应于 %s 前签收", by);
+		tmpl_table_set(tk, COL_T_SIGN_TEXT, sign);
+		if (strcmp(sign_by, now) < 0)
+			tmpl_table_set(tk, COL_T_SIGN_LATE_NOW, "true");
+	}
 	tmpl_table_init(&tables[PT_PROGRESS], progress_keys, ARRAY_LEN(progress_keys));
 	tmpl_table_init(&tables[PT_ATTACHMENTS], attachment_keys, ARRAY_LEN(attachment_keys));
 	tmpl_table_init(&tables[PT_CALLBACKS], callback_keys, ARRAY_LEN(callback_keys));
@@ -1382,13 +1400,16 @@ struct todo_section {
 static int todo_sections(const struct subject *who, struct todo_section *s)
 {
 	int n = 0;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		memset(&s[i], 0, sizeof s[i]);
 		s[i].f.who = who;
 		s[i].f.supervised = -1;
 		s[i].f.stale = -1;
 	}
 	if (who->role == ROLE_STAFF) {
+		s[n].title = "超时未签收";
+		s[n].hint = "已过签收时限仍未签收的问题（计入及时签收率），请立即签收";
+		s[n++].f.sign = "late";
 		s[n].title = "待签收";
 		s[n].hint = "新派来的问题，请尽快签收";
 		s[n++].f.status = "open";
@@ -1399,7 +1420,7 @@ static int todo_sections(const struct subject *who, struct todo_section *s)
 		s[n].hint = "验收未通过，请按退回理由继续整改";
 		s[n++].f.returned = 1;
 		s[n].title = "本周未报进展";
-		s[n].hint = "超过 7 天没有报告整改进展（周调度要求每周至少一次）";
+		s[n].hint = "超过 5 个工作日没有报告整改进展（周调度要求每周至少一次）";
 		s[n].f.stale = 1;
 		s[n++].f.status = "rectifying";
 	} else if (who->role == ROLE_SUPERVISOR) {
@@ -1457,7 +1478,7 @@ static long long todo_union(struct db *db, const struct todo_section *s, int n)
 long long todo_count(struct req *r)
 {
 	struct subject who = http_subject(r);
-	struct todo_section s[5];
+	struct todo_section s[6];
 	int n = todo_sections(&who, s);
 	struct db *db = n ? db_reader() : NULL;
 	if (!db)
@@ -1465,8 +1486,12 @@ long long todo_count(struct req *r)
 	/* Every page shows it: remembered by what it depends on, the role, the scope and the day. */
 	char key[600];
 	long long sum = 0;
-	snprintf(key, sizeof key, "todo\x1f%d\x1f%s\x1f%ld", (int)who.role, who.unit_path ? who.unit_path : "",
-		 date_today_days());
+	/* 超时未签收 moves with the time of day: the minute is part of the key. */
+	char minute[32];
+	time_format_rfc3339(clock_now(), minute, sizeof minute);
+	minute[16] = '\0';
+	snprintf(key, sizeof key, "todo\x1f%d\x1f%s\x1f%ld\x1f%s", (int)who.role, who.unit_path ? who.unit_path : "",
+		 date_today_days(), minute);
 	if (db_memo_get(db, key, &sum))
 		return sum;
 	sum = todo_union(db, s, n);
@@ -1515,7 +1540,7 @@ void page_todo(struct req *r)
 	if (!http_authorize(r, ACT_DASHBOARD, NULL))
 		return;
 	struct subject who = http_subject(r);
-	struct todo_section s[5];
+	struct todo_section s[6];
 	int n = todo_sections(&who, s);
 	struct db *db = db_reader();
 	json_t *sections = json_array();

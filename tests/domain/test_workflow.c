@@ -245,5 +245,10 @@ int main(void)
 	CHECK(strcmp(row_keys[TICKET_ROW_SUPERVISED], "supervised") == 0);
 	CHECK(strcmp(row_keys[TICKET_ROW_CREATED_AT], "created_at") == 0);
 	CHECK(strcmp(row_keys[TICKET_ROW_COLOR], "color") == 0);
+	CHECK(strcmp(row_keys[TICKET_ROW_DEADLINE], "deadline") == 0);
+	CHECK(strcmp(row_keys[TICKET_ROW_WORKING_DAYS_LEFT], "working_days_left") == 0);
+	CHECK(strcmp(row_keys[TICKET_ROW_SIGN_BY], "sign_by") == 0);
+	CHECK(strcmp(row_keys[TICKET_ROW_SIGNED_AT], "signed_at") == 0);
+	CHECK(strcmp(row_keys[TICKET_ROW_SIGNED_LATE], "signed_late") == 0);
 	return test_summary("test_workflow");
 }

@@ -1,10 +1,10 @@
 // The `ledger` command line of SPEC section 7.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, readFileSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ledger, tempDir, BIN } from './helpers.mjs';
+import { ledger, tempDir, BIN, ROOT } from './helpers.mjs';
 
 const sql = (db, q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
 
@@ -125,19 +125,27 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   assert.equal(ledger(['init', '--db', db, '--demo']).code, 0);
   assert.equal(ledger(['seed', '--db', db, '--tickets', '3000']).code, 0);
   // As the ledger was before 013.
+  const m010 = readFileSync(join(ROOT, 'migrations/010_category_tallies.sql'), 'utf8');
+  const views010 = m010.slice(m010.indexOf('CREATE VIEW tally_ticket_rows'), m010.indexOf('DROP TRIGGER tickets_tally_update_before')) +
+    m010.slice(m010.indexOf('CREATE TRIGGER tickets_tally_update_before'), m010.indexOf("INSERT INTO tallies\nSELECT 'category'"));
   sql(db, 'DROP INDEX tickets_unit_path; CREATE INDEX tickets_unit_path ON tickets (unit_path, urgency_rank, deadline, id); ' +
     "DELETE FROM sqlite_stat1 WHERE idx = 'tickets_unit_path'; ALTER TABLE tickets DROP COLUMN received_on; DROP INDEX tickets_created_order; DROP INDEX tickets_source_ref_alone; " +
     // Before 017 a complex case was stored as the urgency 'complex'.
     "DROP TRIGGER tickets_complex; UPDATE tickets SET urgency = 'complex', urgency_rank = 1 WHERE complex = 1; ALTER TABLE tickets DROP COLUMN complex; " +
     'DROP INDEX tickets_reopened; DROP INDEX tickets_deadline_pending; ALTER TABLE tickets DROP COLUMN reopened_on; ' +
     'ALTER TABLE tickets DROP COLUMN reopen_reason; ALTER TABLE tickets DROP COLUMN deadline_pending; ' +
-    'DROP TRIGGER units_files_ledger; ALTER TABLE units DROP COLUMN files_ledger; DROP TABLE tickets_contact_fts; DROP TABLE calendar_days; DROP TABLE calendar_years; PRAGMA user_version = 12');
+    'DROP TRIGGER units_files_ledger; ALTER TABLE units DROP COLUMN files_ledger; DROP TABLE tickets_contact_fts; DROP TABLE calendar_days; DROP TABLE calendar_years; ' +
+    // Before 022: the tally views and update triggers as 010 made them, no time limits.
+    'DROP VIEW tallies_expected; DROP VIEW tally_ticket_rows; DROP TRIGGER tickets_tally_update_before; DROP TRIGGER tickets_tally_update_after; ' +
+    views010 + ' DROP INDEX tickets_sign_waiting; ' +
+    ['time_limit_id', 'dispatched_at', 'sign_by', 'signed_at', 'signed_late', 'commitment_due', 'deadline_rule'].map((c) => `ALTER TABLE tickets DROP COLUMN ${c};`).join(' ') +
+    ' DROP TABLE time_limits; PRAGMA user_version = 12');
   // 019: streets file by the phases; the district's departments do not, until the admin says so.
   
   const complexBefore = sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'");
   assert.ok(Number(complexBefore) > 0);
   assert.equal(ledger(['init', '--db', db]).code, 0);
-  assert.equal(sql(db, 'PRAGMA user_version'), '21');
+  assert.equal(sql(db, 'PRAGMA user_version'), '22');
   assert.equal(sql(db, "SELECT group_concat(kind || ':' || files_ledger) FROM (SELECT DISTINCT kind, files_ledger FROM units WHERE kind IN ('street', 'department') ORDER BY kind)"), 'department:0,street:1');
   // 017: urgency and complexity apart; the deadline decides complexity from then on.
   assert.equal(sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'"), '0');

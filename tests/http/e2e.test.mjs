@@ -215,7 +215,7 @@ test('phone width: no page of any role scrolls sideways', { timeout: 180000 }, a
     zhongxin: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/edit`, `/tickets/${id}/notice`, '/reports/dispatch', '/reports/ranking', '/import'],
     xingren: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/notice`],
     ducha: ['/', '/tickets', '/todo', '/reports/spotcheck'],
-    admin: ['/admin/users', '/admin/users/new', '/admin/units', '/admin/campaigns', '/admin/taxonomy'],
+    admin: ['/admin/users', '/admin/users/new', '/admin/units', '/admin/campaigns', '/admin/taxonomy', '/admin/calendar', '/admin/calendar?year=2023', '/admin/time-limits'],
   };
   try {
     for (const [who, urls] of Object.entries(pages)) {

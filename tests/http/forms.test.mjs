@@ -75,7 +75,7 @@ test('a file chosen on a form that comes back is named as not kept', async () =>
   assert.match(html, /aria-describedby="file-lost"/);
 });
 
-test('the form never proposes a deadline already past; left empty it asks for one', async () => {
+test('the form never proposes a deadline already past; left empty the time-limit rule sets it, or, with no rule, it asks', async () => {
   const late = await startServer({ now: '2027-03-01T10:00:00+08:00' });
   try {
     // Only the 2023 campaign active: its rectification phase ended on 2023-09-25.
@@ -83,11 +83,28 @@ test('the form never proposes a deadline already past; left empty it asks for on
     const s = await apiLogin(late.base, 'xingren');
     const form = await (await as(s)(`${late.base}/tickets/new`)).text();
     assert.match(form, /<input id="deadline" name="deadline" type="date" value=""/);
-    const fd = new FormData();
-    for (const [k, v] of Object.entries(fields({ campaign: '' }))) fd.append(k, v);
-    const r = await as(s)(`${late.base}/tickets?csrf_token=${s.csrf}`, { method: 'POST', body: fd, redirect: 'manual' });
-    assert.equal(r.status, 303);
-    const back = await as(s)(`${late.base}${r.headers.get('location')}`);
+    assert.match(form, /留空则按办理时限规则计算/);
+    const send = async (title) => {
+      const fd = new FormData();
+      for (const [k, v] of Object.entries(fields({ campaign: '', title }))) fd.append(k, v);
+      const r = await as(s)(`${late.base}/tickets?csrf_token=${s.csrf}`, { method: 'POST', body: fd, redirect: 'manual' });
+      assert.equal(r.status, 303);
+      return as(s)(`${late.base}${r.headers.get('location')}`);
+    };
+    // The district's rule for any ticket: 5 working days from Monday 2027-03-01 (no 2027
+    // notice loaded: Monday–Friday, said so), beyond the phase: its commitment is still due.
+    let back = await send('按规则计时');
+    assert.equal(back.status, 200);
+    const page = await back.text();
+    assert.match(page, /时限：5个工作日，2027-03-08 前办结/);
+    assert.match(page, /按周一至周五估算/);
+    assert.match(page, /<strong>待补整改承诺<\/strong>/);
+    // With no rule in force the phase's end is the default, and it is past: the form asks.
+    const admin = await apiLogin(late.base, 'admin');
+    for (const rule of await (await as(admin)(`${late.base}/api/v1/time-limits`)).json()) {
+      assert.equal((await as(admin)(`${late.base}/api/v1/time-limits/${rule.id}`, { method: 'DELETE' })).status, 200);
+    }
+    back = await send('无规则');
     assert.equal(back.status, 422);
     assert.match(await back.text(), /默认整改时限（集中整改阶段结束日 2023-09-25）已过，请填写新的整改时限/);
   } finally {

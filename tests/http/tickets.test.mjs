@@ -42,8 +42,17 @@ test('creation: readable code, defaults from campaign and domain, unmasked for i
   assert.equal(t.status, 'open');
   assert.equal(t.version, 1);
   assert.equal(t.campaign, 'SW2023');
-  assert.equal(t.deadline, '2023-09-25'); // end of the rectification phase
-  assert.equal(t.original_deadline, '2023-09-25');
+  // No deadline given: the district's rule for any ticket, 5 working days from Sunday
+  // 2023-09-10 (SPEC section 8), signed for by the end of the next working day.
+  assert.equal(t.deadline, '2023-09-15');
+  assert.equal(t.original_deadline, '2023-09-15');
+  assert.deepEqual(t.time_limit, { id: t.time_limit.id, text: '5个工作日' });
+  assert.equal(t.deadline_by_rule, true);
+  assert.equal(t.dispatched_at, '2023-09-10T10:00:00+08:00');
+  assert.equal(t.sign_by, '2023-09-11T23:59:59+08:00');
+  assert.equal(t.signed_at, null);
+  assert.equal(t.signed_late, false);
+  assert.equal(t.working_days_left, 5);
   assert.equal(t.responsible_unit, 'SWJ'); // the water bureau, the domain's default
   assert.equal(t.urgency, 'normal');
   assert.equal(t.light, 'green');
@@ -236,7 +245,7 @@ test('a satisfied first callback gives green', async () => {
 });
 
 test('extensions keep the original deadline; decisions need a pending request', async () => {
-  const t = await create(staff);
+  const t = await create(staff, { deadline: '2023-09-25' });
   assert.equal((await act(reviewer, t.id, 'extend-approve')).status, 409);
   let r = await act(staff, t.id, 'extend-request', { deadline: '2023-09-20', reason: '需要更多时间' });
   assert.equal(r.status, 422); // earlier than the current deadline
@@ -734,8 +743,9 @@ test('Excel export: Chinese headers, frozen header row, widths, dates as dates, 
   const rows = (sheet.match(/<row /g) || []).length;
   const expected = Number(sql(srv.db, "SELECT count(*) FROM tickets WHERE unit_id = (SELECT id FROM units WHERE code = 'XR')"));
   assert.equal(rows, expected + 2);
-  // 整改时限 (column W, after 缓急 and 复杂问题) holds date serials, not text: 2023-09-25 is 45194.
-  assert.match(sheet, /<c r="W\d+" s="\d+"><v>45194<\/v><\/c>/);
+  // 整改时限 (column W, after 缓急 and 复杂问题) holds date serials, not text: 2023-09-15 (the
+  // time-limit rule's 5 working days from 09-10) is 45184.
+  assert.match(sheet, /<c r="W\d+" s="\d+"><v>45184<\/v><\/c>/);
   assert.ok(text.includes('138****5678'));
   assert.ok(!text.includes('13812345678'));
   // The light column carries a fill: its style differs from plain cells.
