@@ -49,12 +49,17 @@ ALTER TABLE tickets ADD COLUMN signed_at TEXT;
 ALTER TABLE tickets ADD COLUMN signed_late INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tickets ADD COLUMN commitment_due INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tickets ADD COLUMN deadline_rule INTEGER NOT NULL DEFAULT 0; -- 1: the deadline is the rule's
+-- 1: the rule's times were counted through a year whose holiday notice was not loaded
+-- (Monday–Friday); loading that year counts them again (calendar_store).
+ALTER TABLE tickets ADD COLUMN limit_estimated INTEGER NOT NULL DEFAULT 0;
 -- Tickets from before were dispatched when logged, with no time to sign; those accepted were
 -- signed when the accept event says.
 UPDATE tickets SET dispatched_at = created_at;
 UPDATE tickets SET signed_at = (SELECT min(e.at) FROM events e WHERE e.entity = 'ticket' AND e.entity_id = tickets.id
                                    AND e.action = 'accept')
  WHERE status <> 'open';
+-- The tickets to count again when a year's notice is loaded (calendar_store).
+CREATE INDEX tickets_limit_estimated ON tickets (id) WHERE limit_estimated = 1 AND status <> 'closed';
 -- The 超时未签收 list: open tickets not signed for, by when they were to be.
 CREATE INDEX tickets_sign_waiting ON tickets (sign_by) WHERE status = 'open' AND signed_at IS NULL AND sign_by IS NOT NULL;
 

@@ -29,6 +29,9 @@ enum action {
 	ACT_CALLBACK,
 	ACT_REOPEN,
 	ACT_SUPERVISE,
+	ACT_SUSPEND_REQUEST, /* ask to pause the clock (挂起) */
+	ACT_SUSPEND_DECIDE,  /* approve or refuse a pause */
+	ACT_RESUME,          /* start the clock again */
 	ACT_PERSONAL_DATA,   /* see the reporter's name and phone unmasked on the ticket page */
 	ACT_DASHBOARD,       /* dashboard and statistics (staff: their own unit's figures) */
 	ACT_REPORTS,         /* ranking, dispatch report, spot-check */

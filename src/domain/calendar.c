@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "codebook.h"
+#include "timelimit.h"
 #include "workflow.h"
 
 void calendar_year_free(struct calendar_year *y)
@@ -198,6 +199,8 @@ int calendar_parse(const char *text, size_t len, struct calendar_year *out, char
 	return 0;
 }
 
+static int recount_estimated(struct db *w, const struct actor *who, struct err *e);
+
 int calendar_store(struct db *w, const struct calendar_year *y, const char *source, const struct actor *who,
 		   struct err *e)
 {
@@ -260,10 +263,111 @@ int calendar_store(struct db *w, const struct calendar_year *y, const char *sour
 	long long ev = audit_append(w, who, "calendar", y->year, "calendar.load", before, after, e);
 	json_decref(before);
 	json_decref(after);
-	return ev < 0 ? -1 : 0;
+	if (ev < 0)
+		return -1;
+	return recount_estimated(w, who, e);
 fail:
 	err_set(e, 500, "db", NULL, "节假日安排未能写入：%s", sqlite3_errmsg(db_handle(w)));
 	return -1;
+}
+
+/*
+ * The open tickets whose rule's times were counted Monday–Friday through a year not loaded:
+ * counted again on the calendar as it now is (this transaction's, the year just stored in
+ * it), each change an event (recount) naming the times before and after. A deadline set by
+ * hand, or changed since (extended), is left alone: only the rule's own times move.
+ */
+static int recount_estimated(struct db *w, const struct actor *who, struct err *e)
+{
+	static const char q_open[] =
+		"SELECT t.id, t.dispatched_at, t.deadline, t.original_deadline, coalesce(t.sign_by, ''), t.deadline_rule, "
+		"l.sign_n, l.sign_unit, l.handle_n, l.handle_unit, t.signed_at IS NULL "
+		"FROM tickets t JOIN time_limits l ON l.id = t.time_limit_id "
+		"WHERE t.limit_estimated = 1 AND t.status <> 'closed' AND t.dispatched_at IS NOT NULL";
+	static const char q_set[] = "UPDATE tickets SET deadline = ?2, original_deadline = ?3, sign_by = ?4, "
+				    "limit_estimated = ?5, version = version + 1 WHERE id = ?1";
+	static const char q_flag[] = "UPDATE tickets SET limit_estimated = ?2 WHERE id = ?1";
+	const struct workcal *cal = calendar_of(w);
+	struct change {
+		long long id;
+		char deadline[11], original[11], sign_by[32], was_deadline[11], was_sign_by[32];
+		int estimated;
+	} *list = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st = db_prepare(w, q_open);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		time_t from;
+		if (time_parse_rfc3339(db_text(st, 1), &from) != 0)
+			continue;
+		int est = 0;
+		int rule_deadline = sqlite3_column_int(st, 5) && strcmp(db_text(st, 2), db_text(st, 3)) == 0;
+		int handle_unit = tl_unit_from_code(db_text(st, 9)), sign_unit = tl_unit_from_code(db_text(st, 7));
+		if (sign_unit < 0 || handle_unit < 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			list = xrealloc(list, cap * sizeof *list);
+		}
+		struct change *c = &list[n];
+		memset(c, 0, sizeof *c);
+		c->id = sqlite3_column_int64(st, 0);
+		str_copy(c->was_deadline, sizeof c->was_deadline, db_text(st, 2));
+		str_copy(c->was_sign_by, sizeof c->was_sign_by, db_text(st, 4));
+		str_copy(c->deadline, sizeof c->deadline, db_text(st, 2));
+		str_copy(c->original, sizeof c->original, db_text(st, 3));
+		str_copy(c->sign_by, sizeof c->sign_by, db_text(st, 4));
+		if (sqlite3_column_int(st, 10)) /* not yet signed: its time to sign may move */
+			time_format_rfc3339(time_limit_due(cal, from, sqlite3_column_int(st, 6), (enum tl_unit)sign_unit, -1, &est),
+					    c->sign_by, sizeof c->sign_by);
+		if (rule_deadline && handle_unit != TL_PHASE_END) {
+			time_t due = time_limit_due(cal, from, sqlite3_column_int(st, 8), (enum tl_unit)handle_unit, -1, &est);
+			time_format_date(due, c->deadline, sizeof c->deadline);
+			str_copy(c->original, sizeof c->original, c->deadline);
+		}
+		c->estimated = est;
+		n++;
+	}
+	db_done(st);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct change *c = &list[i];
+		int same = !strcmp(c->deadline, c->was_deadline) && !strcmp(c->sign_by, c->was_sign_by);
+		/* The same times, now counted on the notice: only the mark changes (no new version
+		 * under someone's open edit form). */
+		st = db_prepare(w, same ? q_flag : q_set);
+		if (!st) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, c->id);
+		if (same) {
+			sqlite3_bind_int(st, 2, c->estimated);
+		} else {
+			sqlite3_bind_text(st, 2, c->deadline, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, c->original, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, c->sign_by, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 5, c->estimated);
+		}
+		int step = sqlite3_step(st);
+		db_done(st);
+		if (step != SQLITE_DONE) {
+			rc = -1;
+			break;
+		}
+		if (same)
+			continue;
+		json_t *before = json_pack("{s:s,s:s}", "deadline", c->was_deadline, "sign_by", c->was_sign_by);
+		json_t *after = json_pack("{s:s,s:s,s:b}", "deadline", c->deadline, "sign_by", c->sign_by, "estimated",
+					  c->estimated);
+		if (audit_append(w, who, "ticket", c->id, "recount", before, after, e) < 0)
+			rc = -1;
+		json_decref(before);
+		json_decref(after);
+	}
+	free(list);
+	if (rc != 0 && !e->message[0])
+		err_set(e, 500, "db", NULL, "按新的节假日安排重算时限时出错：%s", sqlite3_errmsg(db_handle(w)));
+	return rc;
 }
 
 static int ends_with(const char *s, const char *tail)

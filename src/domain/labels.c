@@ -13,7 +13,7 @@ SET(VS_STATUS, { "open", "待整改" }, { "rectifying", "整改中" }, { "verify
 SET(VS_URGENCY, { "urgent", "紧急" }, { "normal", "一般" });
 /* The kinds of a ticket's notes (the workflow rows' note kind). */
 SET(VS_NOTE_KIND, { "progress", "整改进展" }, { "statement", "销号申请" }, { "verification", "验收意见" });
-SET(VS_LIGHT, { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" });
+SET(VS_LIGHT, { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" }, { "paused", "挂起" });
 SET(VS_COLOR, { "green", "绿标" }, { "yellow", "黄标" }, { "red", "红标" });
 /* Signing (SPEC section 8): open past its time to sign, or signed after it. */
 SET(VS_SIGN, { "late", "超时未签收" }, { "signed_late", "逾期签收" });

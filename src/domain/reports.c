@@ -130,6 +130,7 @@ struct street_counts {
 	long long ledger_first; /* day number of the first ticket, 0 if none */
 	long long progress_missing;
 	long long sign[3]; /* of the period's dispatches: signed on time, signed late, open past the time to sign */
+	long long suspended; /* paused now (挂起中) */
 };
 
 static struct street_counts *find_street(struct street_counts *s, int n, const char *code)
@@ -185,8 +186,8 @@ static const struct dispatch_sql dispatch_scan = {
 		  "WHERE e.entity = 'ticket' AND substr(e.at, 1, 10) BETWEEN ?1 AND ?2) x "
 		  "JOIN units u ON u.id = x.unit_id GROUP BY u.id",
 	.state = "SELECT u.code, "
-		 "coalesce(sum(t.status <> 'closed' AND t.deadline < ?1), 0), "
-		 "coalesce(sum(t.status <> 'closed' AND t.last_progress_on < ?2), 0) "
+		 "coalesce(sum(t.status <> 'closed' AND t.suspended_on IS NULL AND t.deadline < ?1), 0), "
+		 "coalesce(sum(t.status <> 'closed' AND t.suspended_on IS NULL AND t.last_progress_on < ?2), 0) "
 		 "FROM tickets t JOIN units u ON u.id = t.unit_id WHERE substr(t.created_at, 1, 10) <= ?1 "
 		 "GROUP BY u.id",
 	.first = "SELECT u.code, min(substr(t.created_at, 1, 10)) FROM tickets t JOIN units u ON u.id = t.unit_id "
@@ -322,8 +323,8 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 		"SELECT u.code, coalesce(sum(t.signed_at IS NOT NULL AND t.signed_late = 0), 0), "
 		"coalesce(sum(t.signed_late = 1), 0), "
 		"coalesce(sum(t.signed_at IS NULL AND t.status = 'open' AND t.sign_by < ?3), 0) "
-		"FROM tickets t JOIN units u ON u.id = t.unit_id WHERE t.created_at >= ?1 AND t.created_at < ?2 "
-		"AND t.sign_by IS NOT NULL GROUP BY u.id";
+		"FROM tickets t CROSS JOIN units u ON u.id = t.unit_id WHERE t.created_at >= ?1 AND t.created_at < ?2 "
+		"AND t.sign_by IS NOT NULL GROUP BY u.id"; /* CROSS JOIN: the period's tickets by their index, not every street's */
 	char sign_to[16], now_text[32];
 	snprintf(sign_to, sizeof sign_to, "%sU", p.to); /* every time of the last day sorts below it */
 	time_format_rfc3339(clock_now(), now_text, sizeof now_text);
@@ -334,9 +335,13 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 		sqlite3_bind_text(st, 3, now_text, -1, SQLITE_STATIC);
 	}
 	per_street(st, s, n, offsetof(struct street_counts, sign), 3);
+	/* Every pause shows: the tickets paused now, from the tallies (023_pauses.sql). */
+	static const char q_paused[] = "SELECT u.code, " TALLY_SUM("t.flags & 32") " FROM tallies t CROSS JOIN units u "
+				       "ON u.path = t.unit_path WHERE t.kind = 'state' GROUP BY u.id";
+	per_street(db_prepare(db, q_paused), s, n, offsetof(struct street_counts, suspended), 1);
 	long today = date_today_days();
 	json_t *rows = json_array();
-	long long sum[2][6] = { { 0 } }, sign_sum[3] = { 0 };
+	long long sum[2][6] = { { 0 } }, sign_sum[3] = { 0 }, suspended_sum = 0;
 	static const char *const keys[6] = { "new", "closed", "returned", "reopened", "overdue", "stale" };
 	for (int i = 0; i < n; i++) {
 		json_t *row = json_pack("{s:s,s:s}", "code", s[i].code, "name", s[i].name);
@@ -366,6 +371,8 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 							  "rate", sign_rate));
 		for (int k = 0; k < 3; k++)
 			sign_sum[k] += s[i].sign[k];
+		json_object_set_new(row, "suspended", json_integer(s[i].suspended));
+		suspended_sum += s[i].suspended;
 		json_object_set_new(row, "ledger_filed", json_string(ledger));
 		json_object_set_new(row, "progress_filed", json_string(progress));
 		/* How many lacked a report counts only once the report was due. */
@@ -381,6 +388,7 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 	char sign_rate[16] = "—";
 	if (sign_due)
 		snprintf(sign_rate, sizeof sign_rate, "%.1f%%", 100.0 * (double)sign_sum[0] / (double)sign_due);
+	json_object_set_new(totals, "suspended", json_integer(suspended_sum));
 	json_object_set_new(totals, "sign", json_pack("{s:I,s:I,s:I,s:I,s:s}", "on_time", sign_sum[0], "late", sign_sum[1],
 						     "overdue", sign_sum[2], "due", sign_due, "rate", sign_rate));
 	json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "kind", kind, "label", p.label, "from", p.from,

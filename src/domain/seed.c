@@ -288,9 +288,10 @@ static int seed_ticket(struct seed_ctx *c, long index)
 		"responsible_person, urgency, urgency_rank, measures, deadline, original_deadline, commitment, "
 		"interim_measures, status, return_count, unsatisfied_count, callback_count, color, supervised, "
 		"last_progress_on, closed_on, created_at, updated_at, unit_path, responsible_path, child_lists, relapsed, "
-		"extension_deadline, extension_reason, complex, dispatched_at, sign_by, signed_at, signed_late) VALUES "
+		"extension_deadline, extension_reason, complex, dispatched_at, sign_by, signed_at, signed_late, "
+		"suspend_pending, suspend_reason, suspended_on) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?30, 0, ?32, ?33, ?34, ?35, ?29, ?36, ?37, ?38)";
+		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?30, 0, ?32, ?33, ?34, ?35, ?29, ?36, ?37, ?38, ?39, ?40, ?41)";
 	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, result, method, note) VALUES (?1, ?2, ?3, ?4, ?5)";
 	static const char q_progress[] = "INSERT INTO progress (ticket_id, on_date, at, kind, note) VALUES (?1, ?2, ?3, ?4, ?5)";
 	static const char q_link[] = "INSERT OR IGNORE INTO ticket_links (ticket_id, other_id, reason) VALUES (?1, ?2, 'repeat')";
@@ -450,6 +451,16 @@ static int seed_ticket(struct seed_ctx *c, long index)
 		sqlite3_bind_int(st, 38, late);
 	} else {
 		sqlite3_bind_int(st, 38, 0);
+	}
+	/* Pauses (挂起): a few of the tickets being worked on are paused since some days, a few
+	 * more ask to be. */
+	char d_paused[11];
+	int pause_kind = status == S_RECTIFYING && age >= 5 && !extension ? pick(100) : 100;
+	sqlite3_bind_int(st, 39, pause_kind < 3);
+	sqlite3_bind_text(st, 40, pause_kind < 5 ? "需等待上级部门审批管网改造方案，暂停计时" : "", -1, SQLITE_STATIC);
+	if (pause_kind >= 3 && pause_kind < 5) {
+		day_text(c->today - 1 - pick(age - 2 < 10 ? age - 2 : 10), d_paused, sizeof d_paused);
+		sqlite3_bind_text(st, 41, d_paused, -1, SQLITE_TRANSIENT);
 	}
 	if (extension) {
 		sqlite3_bind_text(st, 33, d_ext, -1, SQLITE_TRANSIENT);

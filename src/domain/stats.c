@@ -28,7 +28,7 @@ static void row_totals(sqlite3_stmt *st, void *arg)
 {
 	json_t *o = arg;
 	const char *keys[] = { "total", "closed", "due", "closed_on_time", "overdue", "due_soon", "stale", "supervised",
-			       "green", "yellow", "red", "open", "rectifying", "verifying" };
+			       "green", "yellow", "red", "open", "rectifying", "verifying", "suspended", "suspend_pending" };
 	for (int i = 0; i < (int)ARRAY_LEN(keys); i++)
 		json_object_set_new(o, keys[i], json_integer(sqlite3_column_int64(st, i)));
 }
@@ -96,13 +96,15 @@ static void tally_figures(struct db *db, const struct ticket_filter *f, json_t *
 		TALLY_SUM("t.kind = 'state' AND t.supervised = 1 AND t.status <> 'closed'") ", "
 		TALLY_SUM("t.kind = 'state' AND t.color = 'green'") ", " TALLY_SUM("t.kind = 'state' AND t.color = 'yellow'") ", "
 		TALLY_SUM("t.kind = 'state' AND t.color = 'red'") ", " TALLY_SUM("t.kind = 'state' AND t.status = 'open'") ", "
-		TALLY_SUM("t.kind = 'state' AND t.status = 'rectifying'") ", " TALLY_SUM("t.kind = 'state' AND t.status = 'verifying'");
+		TALLY_SUM("t.kind = 'state' AND t.status = 'rectifying'") ", " TALLY_SUM("t.kind = 'state' AND t.status = 'verifying'") ", "
+		TALLY_SUM("t.kind = 'state' AND t.flags & 32") ", " TALLY_SUM("t.kind = 'state' AND t.flags & 64");
 	static const char sel_callbacks[] = TALLY_SUM("1") ", " TALLY_SUM("t.status IN ('satisfied', 'basically_satisfied')");
 	static const char sel_street[] = "g.code, g.name, " TALLY_SUM("t.kind = 'state'") ", "
 					 TALLY_SUM("t.kind = 'state' AND t.status = 'closed'") ", "
 					 TALLY_SUM("t.kind = 'deadline' AND t.day < ?91");
 	static const char sel_group[] =
-		"g.code, g.name, " TALLY_SUM("1") ", " TALLY_SUM("t.status = 'closed'") ", " TALLY_SUM("t.status <> 'closed' AND t.day < ?91");
+		"g.code, g.name, " TALLY_SUM("1") ", " TALLY_SUM("t.status = 'closed'") ", "
+		TALLY_SUM("t.status <> 'closed' AND t.day < ?91 AND t.flags & 32 = 0");
 	static const char tail_group[] = "GROUP BY g.id ORDER BY 3 DESC, g.code";
 	static const char sel_week[] = "date(t.day, '-6 days', 'weekday 1'), sum(t.n)";
 	tally_aggregate(db, f, "'state', 'deadline', 'progress', 'original'", sel_totals, NULL, NULL, row_totals, tot);
@@ -129,17 +131,18 @@ static void scan_figures(struct db *db, const struct ticket_filter *f, json_t *t
 		"coalesce(sum(t.status = 'closed'), 0), "
 		"coalesce(sum(t.original_deadline < ?91 OR t.status = 'closed'), 0), "
 		"coalesce(sum(t.status = 'closed' AND t.closed_on <= t.original_deadline), 0), "
-		"coalesce(sum(t.status <> 'closed' AND t.deadline < ?91), 0), "
-		"coalesce(sum(t.status <> 'closed' AND t.deadline >= ?91 AND t.deadline <= ?92), 0), "
-		"coalesce(sum(t.status IN ('open', 'rectifying') AND t.last_progress_on < ?93), 0), "
+		"coalesce(sum(t.status <> 'closed' AND t.suspended_on IS NULL AND t.deadline < ?91), 0), "
+		"coalesce(sum(t.status <> 'closed' AND t.suspended_on IS NULL AND t.deadline >= ?91 AND t.deadline <= ?92), 0), "
+		"coalesce(sum(t.status IN ('open', 'rectifying') AND t.suspended_on IS NULL AND t.last_progress_on < ?93), 0), "
 		"coalesce(sum(t.supervised = 1 AND t.status <> 'closed'), 0), "
 		"coalesce(sum(t.color = 'green'), 0), coalesce(sum(t.color = 'yellow'), 0), "
 		"coalesce(sum(t.color = 'red'), 0), coalesce(sum(t.status = 'open'), 0), "
-		"coalesce(sum(t.status = 'rectifying'), 0), coalesce(sum(t.status = 'verifying'), 0)";
+		"coalesce(sum(t.status = 'rectifying'), 0), coalesce(sum(t.status = 'verifying'), 0), "
+		"coalesce(sum(t.suspended_on IS NOT NULL), 0), coalesce(sum(t.suspend_pending = 1), 0)";
 	static const char sel_callbacks[] = "count(*), coalesce(sum(c.result IN ('satisfied', 'basically_satisfied')), 0)";
 	static const char join_callbacks[] = "JOIN callbacks c ON c.ticket_id = t.id";
 	static const char sel_group[] = "g.code, g.name, count(*), coalesce(sum(t.status = 'closed'), 0), "
-					"coalesce(sum(t.status <> 'closed' AND t.deadline < ?91), 0)";
+					"coalesce(sum(t.status <> 'closed' AND t.suspended_on IS NULL AND t.deadline < ?91), 0)";
 	static const char join_street[] = "JOIN units g ON g.id = t.unit_id";
 	static const char join_domain[] = "JOIN domains g ON g.id = t.domain_id";
 	static const char join_source[] = "JOIN sources g ON g.id = t.source_id";
@@ -190,6 +193,8 @@ json_t *stats_compute_by(struct db *db, const struct ticket_filter *f, int use_t
 	json_object_set_new(out, "signed_on_time", json_integer(N(sign, "signed_on_time")));
 	json_object_set_new(out, "signed_late", json_integer(N(sign, "signed_late")));
 	json_object_set_new(out, "sign_overdue", json_integer(N(sign, "sign_overdue")));
+	json_object_set_new(out, "suspended", json_integer(N(tot, "suspended")));
+	json_object_set_new(out, "suspend_pending", json_integer(N(tot, "suspend_pending")));
 #undef N
 	json_decref(sign);
 	/* The weekly trend: the last TREND_WEEKS weeks (Monday to Sunday) up to this one. */

@@ -34,13 +34,14 @@
 	"t.extension_deadline, t.extension_reason, t.last_progress_on, t.closed_on, t.created_at, "             \
 	"t.updated_at, t.version, t.urgency_rank, t.received_on, t.complex, t.reopened_on, t.reopen_reason, "     \
 	"t.deadline_pending, t.time_limit_id, t.dispatched_at, t.sign_by, t.signed_at, t.signed_late, "              \
-	"t.deadline_rule, t.commitment_due "
+	"t.deadline_rule, t.commitment_due, t.suspend_pending, t.suspend_reason, t.suspended_on "
 #define TICKET_FROM "FROM tickets t "
 
 /* What a list page shows of a ticket; the columns brief_read reads. */
 #define BRIEF_COLUMNS                                                                                          \
 	"t.id, t.code, t.title, t.supervised, t.urgency, t.deadline, t.status, t.color, t.last_progress_on, "     \
-	"t.unit_id, t.responsible_unit_id, t.urgency_rank, t.complex, t.source_ref, t.source_id, t.created_at "
+	"t.unit_id, t.responsible_unit_id, t.urgency_rank, t.complex, t.source_ref, t.source_id, t.created_at, "  \
+	"t.suspended_on IS NOT NULL "
 enum { BRIEF_DEADLINE = 5, BRIEF_RANK = 11, FULL_DEADLINE = 20, FULL_RANK = 38 };
 
 /* Text from the database as JSON, "" for NULL. The database holds only valid UTF-8 (every
@@ -87,11 +88,28 @@ static const char *unit_name(const struct codebook *cb, sqlite3_stmt *st, int co
 	return e ? e->name : NULL;
 }
 
+/* Today's marks on calendar c, worked out once per thread for each calendar and day (a
+ * calendar's generation names its content, so a rebuilt one at the same address is new). */
+static const struct day_marks *marks_for(const struct workcal *c)
+{
+	static __thread struct {
+		unsigned long generation;
+		long today;
+		struct day_marks m;
+	} kept;
+	long today = date_today_days();
+	if (kept.generation != c->generation || kept.today != today) {
+		day_marks_of(c, today, &kept.m);
+		kept.generation = c->generation;
+		kept.today = today;
+	}
+	return &kept.m;
+}
+
 /* One row of BRIEF_COLUMNS; the names stay good while cb does. */
 static void brief_read(sqlite3_stmt *st, const struct codebook *cb, struct ticket_brief *b)
 {
-	struct day_marks m;
-	day_marks_of(calendar_in(cb), date_today_days(), &m);
+	struct day_marks m = *marks_for(calendar_in(cb));
 	const char *status = db_text(st, 6);
 	int closed = strcmp(status, "closed") == 0;
 	b->id = sqlite3_column_int64(st, 0);
@@ -107,12 +125,14 @@ static void brief_read(sqlite3_stmt *st, const struct codebook *cb, struct ticke
 	b->deadline = text_or_none(st, 5);
 	b->status = text_or_none(st, 6);
 	b->color = text_or_none(st, 7);
-	b->stale = is_stale(date_parse_days(db_text(st, 8)), &m, closed || !strcmp(status, "verifying"));
+	b->stale = is_stale(date_parse_days(db_text(st, 8)), &m,
+			    closed || sqlite3_column_int(st, 16) || !strcmp(status, "verifying"));
 	long deadline = date_parse_days(db_text(st, 5));
-	b->light = deadline_light(deadline, &m, closed);
+	int paused = sqlite3_column_int(st, 16);
+	b->light = deadline_light(deadline, &m, closed, paused);
 	b->estimated = 0;
-	b->days_left = b->light ? workcal_days_left(calendar_in(cb), m.today, deadline, &b->estimated) : 0;
-	b->estimated |= b->light && m.estimated;
+	b->days_left = b->light && !paused ? workcal_days_left(calendar_in(cb), m.today, deadline, &b->estimated) : 0;
+	b->estimated |= b->light && !paused && m.estimated;
 	b->unit_name = unit_name(cb, st, 9);
 	b->responsible_unit_name = unit_name(cb, st, 10);
 	b->status_label = status_label((enum status)status_from_code(status));
@@ -382,11 +402,11 @@ static int time_limit_words(const struct codebook *cb, long long id, char *out, 
 /* One row of TICKET_COLUMNS as the API's ticket object. */
 static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 {
-	long today = date_today_days();
 	const struct workcal *cal = calendar_in(o->cb);
-	struct day_marks m;
-	day_marks_of(cal, today, &m);
+	struct day_marks m = *marks_for(cal);
+	long today = m.today;
 	int closed = strcmp(db_text(st, 24), "closed") == 0;
+	int paused = sqlite3_column_type(st, 53) != SQLITE_NULL;
 	long deadline = date_parse_days(db_text(st, 20));
 	long last = date_parse_days(db_text(st, 33));
 	out_open(o, NULL);
@@ -426,16 +446,16 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	}
 	out_col(o, "last_progress_on", st, 33);
 	out_col_or_null(o, "closed_on", st, 34);
-	out_cstr(o, "light", deadline_light(deadline, &m, closed));
-	out_bool(o, "stale", is_stale(last, &m, closed || !strcmp(db_text(st, 24), "verifying")));
+	out_cstr(o, "light", deadline_light(deadline, &m, closed, paused));
+	out_bool(o, "stale", is_stale(last, &m, closed || paused || !strcmp(db_text(st, 24), "verifying")));
 	/* Working days left, null once closed; estimated when a year it counts through has no
 	 * holiday notice loaded (SPEC section 8). */
 	int estimated = 0;
-	if (closed || deadline < 0)
+	if (closed || paused || deadline < 0)
 		out_cstr(o, "working_days_left", NULL);
 	else
 		out_int(o, "working_days_left", workcal_days_left(cal, today, deadline, &estimated));
-	out_bool(o, "estimated", !closed && (estimated || m.estimated));
+	out_bool(o, "estimated", !closed && !paused && (estimated || m.estimated));
 	out_col(o, "created_at", st, 35);
 	out_col(o, "updated_at", st, 36);
 	out_int(o, "version", sqlite3_column_int(st, 37));
@@ -451,6 +471,16 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_bool(o, "signed_late", sqlite3_column_int(st, 48));
 	out_bool(o, "deadline_by_rule", sqlite3_column_int(st, 49));
 	out_bool(o, "commitment_due", sqlite3_column_int(st, 50));
+	/* The pause (挂起): since when, and a request waiting for its decision. */
+	out_bool(o, "suspended", paused);
+	out_col_or_null(o, "suspended_on", st, 53);
+	if (sqlite3_column_int(st, 51)) {
+		out_open(o, "suspend_request");
+		out_col(o, "reason", st, 52);
+		out_close(o);
+	} else {
+		out_cstr(o, "suspend_request", NULL);
+	}
 	char rule_text[48];
 	long long rule_id = sqlite3_column_int64(st, 44);
 	if (rule_id && time_limit_words(o->cb, rule_id, rule_text, sizeof rule_text)) {
@@ -491,6 +521,7 @@ static json_t *row_json(sqlite3_stmt *st, const struct codebook *cb, int unmaske
 struct ref_columns {
 	int status, version, extension_deadline, unit_path, responsible_path;
 	int child_lists; /* -1: not read (all lists) */
+	int suspend_pending, suspended_on;
 };
 
 static void ref_read(sqlite3_stmt *st, long long id, const struct ref_columns *c, struct ticket_ref *t)
@@ -502,13 +533,16 @@ static void ref_read(sqlite3_stmt *st, long long id, const struct ref_columns *c
 	str_copy(t->unit_path, sizeof t->unit_path, db_text(st, c->unit_path));
 	str_copy(t->responsible_path, sizeof t->responsible_path, db_text(st, c->responsible_path));
 	t->child_lists = c->child_lists >= 0 ? sqlite3_column_int(st, c->child_lists) : -1;
+	t->pause = sqlite3_column_type(st, c->suspended_on) != SQLITE_NULL ? PAUSE_PAUSED
+		   : sqlite3_column_int(st, c->suspend_pending)		   ? PAUSE_REQUESTED
+									   : PAUSE_NONE;
 }
 
 int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t)
 {
-	static const char q[] = "SELECT status, version, extension_deadline, unit_path, responsible_path "
-				"FROM tickets WHERE id = ?1";
-	static const struct ref_columns cols = { 0, 1, 2, 3, 4, -1 };
+	static const char q[] = "SELECT status, version, extension_deadline, unit_path, responsible_path, "
+				"suspend_pending, suspended_on FROM tickets WHERE id = ?1";
+	static const struct ref_columns cols = { 0, 1, 2, 3, 4, -1, 5, 6 };
 	sqlite3_stmt *st = db_prepare(db, q);
 	if (!st)
 		return 0;
@@ -692,7 +726,8 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 static const char q_ticket_page[] =
 	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path, t.child_lists " TICKET_FROM "WHERE t.id = ?1";
 static const struct ref_columns page_ref_columns = { .status = 24, .version = 37, .extension_deadline = 31,
-						     .unit_path = 51, .responsible_path = 52, .child_lists = 53 };
+						     .unit_path = 54, .responsible_path = 55, .child_lists = 56,
+						     .suspend_pending = 51, .suspended_on = 53 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
 		     struct tmpl_table *t)
@@ -1037,9 +1072,9 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 		"responsible_person, responsible_phone, urgency, urgency_rank, measures, requirement, deadline, "
 		"original_deadline, commitment, interim_measures, status, last_progress_on, created_at, created_by, "
 		"updated_at, unit_path, responsible_path, child_lists, received_on, complex, time_limit_id, dispatched_at, "
-		"sign_by, deadline_rule, commitment_due) VALUES (?1, ?2, ?3, nullif(?4, ''), "
+		"sign_by, deadline_rule, commitment_due, limit_estimated) VALUES (?1, ?2, ?3, nullif(?4, ''), "
 		"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21, ?22, ?23, 'open', ?24, "
-		"?30, ?26, ?25, ?27, ?28, 0, nullif(?29, ''), ?31, nullif(?32, 0), ?25, nullif(?33, ''), ?34, ?35)";
+		"?30, ?26, ?25, ?27, ?28, 0, nullif(?29, ''), ?31, nullif(?32, 0), ?25, nullif(?33, ''), ?34, ?35, ?36)";
 	/* Repeats are looked for in the new ticket's own street only: a link shows each ticket to
 	 * whoever may see the other, and marks it for supervision. */
 	static const char q_repeat[] = "SELECT id FROM tickets WHERE location_unit_id = ?1 AND domain_id = ?2 AND id <> ?3 "
@@ -1129,6 +1164,7 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 	sqlite3_bind_text(st, 33, t->sign_by, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 34, t->deadline_rule);
 	sqlite3_bind_int(st, 35, t->commitment_due);
+	sqlite3_bind_int(st, 36, t->limit_estimated);
 	if (t->who.id)
 		sqlite3_bind_int64(st, 26, t->who.id);
 	sqlite3_bind_text(st, 27, t->unit_path, -1, SQLITE_STATIC);
@@ -1244,7 +1280,8 @@ static int fx_needs(const struct transition *tr, unsigned effect)
 int ticket_action_job(struct db *w, void *arg, struct err *e)
 {
 	static const char q_state[] = "SELECT status, extension_deadline IS NOT NULL, deadline, unsatisfied_count, "
-				      "callback_count, coalesce(closed_on, '') FROM tickets WHERE id = ?1";
+				      "callback_count, coalesce(closed_on, ''), suspend_pending, suspended_on FROM tickets "
+				      "WHERE id = ?1";
 	static const char q_attachments[] = "SELECT count(*) FROM attachments WHERE ticket_id = ?1";
 	static const char q_commitment[] = "SELECT commitment_due AND (commitment = '' OR interim_measures = '') "
 					   "FROM tickets WHERE id = ?1";
@@ -1259,6 +1296,9 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		"deadline_pending = CASE WHEN ?16 IS NOT NULL THEN 1 WHEN ?9 IS NOT NULL THEN 0 ELSE deadline_pending END, "
 		"signed_late = CASE WHEN ?18 AND signed_at IS NULL THEN coalesce(sign_by < ?14, 0) ELSE signed_late END, "
 		"signed_at = CASE WHEN ?18 THEN coalesce(signed_at, ?14) ELSE signed_at END, "
+		"suspend_pending = CASE WHEN ?19 & 1 THEN 1 WHEN ?19 & 4 THEN 0 ELSE suspend_pending END, "
+		"suspend_reason = CASE WHEN ?19 & 1 THEN ?20 ELSE suspend_reason END, "
+		"suspended_on = CASE WHEN ?19 & 2 THEN ?21 WHEN ?19 & 8 THEN NULL ELSE suspended_on END, "
 		"version = version + 1 WHERE id = ?1";
 	static const char q_keep_ext[] = "SELECT extension_deadline, extension_reason, closed_on FROM tickets WHERE id = ?1";
 	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, by_id, result, method, note) "
@@ -1278,13 +1318,20 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 	int pending = sqlite3_column_int(st, 1);
 	long deadline = date_parse_days(db_text(st, 2));
 	int unsatisfied = sqlite3_column_int(st, 3), callbacks = sqlite3_column_int(st, 4);
-	char was_closed_on[11];
+	char was_closed_on[11], paused_on[11] = "";
 	snprintf(was_closed_on, sizeof was_closed_on, "%s", db_text(st, 5));
+	enum pause_state pause = sqlite3_column_type(st, 7) != SQLITE_NULL ? PAUSE_PAUSED
+				 : sqlite3_column_int(st, 6)		     ? PAUSE_REQUESTED
+									     : PAUSE_NONE;
+	str_copy(paused_on, sizeof paused_on, db_text(st, 7));
 	db_done(st);
 
 	/* Checked here, in the writer, so that two people acting at once cannot both pass. */
-	if (!workflow_applies(tr, (enum status)status, pending)) {
-		if (tr->pending == PENDING_NEEDED && !pending && (tr->from & ST_BIT(status)))
+	if (!workflow_applies(tr, (enum status)status, pending, pause)) {
+		const char *paused_why = (tr->from & ST_BIT(status)) ? workflow_pause_refusal(tr, pause) : NULL;
+		if (paused_why)
+			err_set(e, 409, "invalid_transition", NULL, "%s", paused_why);
+		else if (tr->pending == PENDING_NEEDED && !pending && (tr->from & ST_BIT(status)))
 			err_set(e, 409, "invalid_transition", NULL, "该问题没有待审批的延期申请，不能%s", tr->label);
 		else if (tr->pending == PENDING_REFUSED && pending && (tr->from & ST_BIT(status)))
 			err_set(e, 409, "invalid_transition", NULL, "该问题已有待审批的延期申请，请等待审批");
@@ -1415,6 +1462,11 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		const char *why = (fx & EFF_CALLBACK) ? (note_opt && *note_opt ? note_opt : "回访群众不满意") : f[0];
 		sqlite3_bind_text(st, 17, why ? why : "", -1, SQLITE_TRANSIENT);
 	}
+	if ((fx & EFF_RESUME) && paused_on[0]) {
+		/* Later by the working days paused; original_deadline does not move (按期办结率 stays strict). */
+		long moved = deadline_after_pause(calendar_of(w), deadline, date_parse_days(paused_on), date_today_days());
+		time_format_date((time_t)moved * 86400, granted, sizeof granted);
+	}
 	if (granted[0])
 		sqlite3_bind_text(st, 9, granted, -1, SQLITE_TRANSIENT);
 	if (fx & EFF_EXTENSION_ASK) {
@@ -1430,6 +1482,12 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 	sqlite3_bind_text(st, 14, at, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 15, keep_ext);
 	sqlite3_bind_int(st, 18, (fx & EFF_SIGN) != 0);
+	/* The pause: asked (1), granted from today (2), decided (4), over (8). */
+	sqlite3_bind_int(st, 19, ((fx & EFF_SUSPEND_ASK) ? 1 : 0) | ((fx & EFF_SUSPEND_GRANT) ? 2 : 0) |
+					 ((fx & EFF_SUSPEND_CLOSE) ? 4 : 0) | ((fx & EFF_RESUME) ? 8 : 0));
+	if (fx & EFF_SUSPEND_ASK)
+		sqlite3_bind_text(st, 20, f[0], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 21, today, -1, SQLITE_STATIC);
 	if (step_done(w, st, e) != 0)
 		goto fail;
 	if ((fx & EFF_NOTE) && fts_refresh(w, a->id, e) != 0) /* notes are searched */
@@ -1870,7 +1928,8 @@ static const char *tally_kind(const struct ticket_filter *f)
 {
 	if (has(f->from) || has(f->to) || has(f->q))
 		return NULL;
-	if (f->due || f->reopened || f->deadline_pending || f->ids || f->stock || has(f->place) || has(f->sign))
+	if (f->due || f->reopened || f->deadline_pending || f->ids || f->stock || has(f->place) || has(f->sign) ||
+	    f->suspended || f->suspend_pending || (has(f->light) && !strcmp(f->light, "paused")))
 		/* two kinds of tally, or none: the tickets answer */
 		return NULL;
 	int flagged = f->returned || f->extension_pending || f->callbacks_due || f->on_time || has(f->color) ||
@@ -2002,9 +2061,15 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		} else if (!strcmp(f->light, "green")) {
 			buf_printf(&q->sql, "%s > ", deadline);
 			bind_text(q, dates[1]);
+		} else if (!strcmp(f->light, "paused") && !tally) {
+			buf_puts(&q->sql, "t.suspended_on IS NOT NULL");
 		} else {
 			return 0;
 		}
+		/* A paused ticket has no light but its own: the deadline tallies leave it out, the
+		 * others mark it (023_pauses.sql). */
+		if (strcmp(f->light, "paused"))
+			buf_puts(&q->sql, tally ? " AND t.flags & 32 = 0" : " AND t.suspended_on IS NULL");
 	}
 	/* Literal values where a partial index is written for them (004_queue_indexes.sql). */
 	if (f->supervised >= 0)
@@ -2013,7 +2078,14 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_printf(&q->sql, " AND t.status IN ('open', 'rectifying') AND %s < ",
 			   tally ? "t.day" : list ? "+t.last_progress_on" : "t.last_progress_on");
 		bind_text(q, dates[2]);
+		if (!tally) /* the progress tallies leave paused tickets out */
+			buf_puts(&q->sql, " AND t.suspended_on IS NULL");
 	}
+	/* Both read through their partial indexes (023_pauses.sql). */
+	if (f->suspended)
+		buf_puts(&q->sql, " AND t.suspended_on IS NOT NULL");
+	if (f->suspend_pending)
+		buf_puts(&q->sql, " AND t.suspend_pending = 1");
 	if (ticket_filter_bad_date(f))
 		return 0;
 	if (f->from && *f->from) {
@@ -2228,7 +2300,8 @@ int tally_scope_only(const struct ticket_filter *f)
 	return !has(f->status) && !has(f->domain) && !has(f->source) && !has(f->category) && !has(f->light) &&
 	       !has(f->color) && !has(f->q) && !has(f->from) && !has(f->to) && f->supervised < 0 && f->stale != 1 &&
 	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due && !f->on_time && !f->due &&
-	       !f->reopened && !f->deadline_pending && !f->ids && !f->stock && !has(f->place) && !has(f->sign);
+	       !f->reopened && !f->deadline_pending && !f->ids && !f->stock && !has(f->place) && !has(f->sign) &&
+	       !f->suspended && !f->suspend_pending;
 }
 
 int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,
@@ -2593,8 +2666,7 @@ static const struct {
 	{ "created", "t.created_at, t.id" },
 	{ "-created", "t.created_at DESC, t.id DESC" },
 	/* the workflow's order of the states, then the ledger's own */
-	{ "status", "CASE t.status WHEN 'open' THEN 0 WHEN 'rectifying' THEN 1 WHEN 'verifying' THEN 2 ELSE 3 END, "
-		    "t.urgency_rank, t.deadline, t.id" },
+	{ "status", "(by state, in the workflow's order: ticket_list_sorted)" },
 };
 
 int ticket_order_known(const char *sort)
@@ -2605,31 +2677,19 @@ int ticket_order_known(const char *sort)
 	return 0;
 }
 
-int ticket_list_sorted(struct db *db, const struct ticket_filter *f, const char *sort, long offset, int limit,
-		       long long *total, void (*row)(const struct ticket_brief *b, void *arg), void *arg)
+/* One page of the tickets matching walk in this order (a constant of list_orders). */
+static int sorted_page(struct db *db, const struct ticket_filter *walk, const char *order, long offset, int limit,
+		       void (*row)(const struct ticket_brief *b, void *arg), void *arg)
 {
-	const char *order = NULL;
-	for (size_t i = 0; sort && i < ARRAY_LEN(list_orders); i++)
-		if (!strcmp(list_orders[i].name, sort))
-			order = list_orders[i].order;
-	if (!order)
-		return -1;
-	struct ticket_filter walk;
-	int estimated;
-	*total = list_total(db, f, &walk, &estimated);
-	if (f->estimated)
-		*f->estimated = estimated;
-	if (*total == 0 || offset >= *total)
-		return 0;
 	char paths[4][2][256], qbuf[1024], dates[3][11];
 	struct sqlq q = { .n = 0 };
 	buf_init(&q.sql);
 	buf_puts(&q.sql, "SELECT " BRIEF_COLUMNS TICKET_FROM);
-	if (!build_where(db, &walk, &q, paths, qbuf, sizeof qbuf, dates, WHERE_COUNT)) {
+	if (!build_where(db, walk, &q, paths, qbuf, sizeof qbuf, dates, WHERE_COUNT)) {
 		buf_free(&q.sql);
 		return 0;
 	}
-	buf_printf(&q.sql, " ORDER BY %s LIMIT ", order); /* order: from the table above */
+	buf_printf(&q.sql, " ORDER BY %s LIMIT ", order); /* order: a constant, never input */
 	bind_num(&q, limit);
 	buf_puts(&q.sql, " OFFSET ");
 	bind_num(&q, offset);
@@ -2648,5 +2708,49 @@ int ticket_list_sorted(struct db *db, const struct ticket_filter *f, const char 
 		n++;
 	}
 	db_done(st);
+	return n;
+}
+
+int ticket_list_sorted(struct db *db, const struct ticket_filter *f, const char *sort, long offset, int limit,
+		       long long *total, void (*row)(const struct ticket_brief *b, void *arg), void *arg)
+{
+	const char *order = NULL;
+	for (size_t i = 0; sort && i < ARRAY_LEN(list_orders); i++)
+		if (!strcmp(list_orders[i].name, sort))
+			order = list_orders[i].order;
+	if (!order)
+		return -1;
+	struct ticket_filter walk;
+	int estimated;
+	*total = list_total(db, f, &walk, &estimated);
+	if (f->estimated)
+		*f->estimated = estimated;
+	if (*total == 0 || offset >= *total)
+		return 0;
+	if (strcmp(sort, "status") != 0)
+		return sorted_page(db, &walk, order, offset, limit, row, arg);
+	/* By state: each state's tickets in the ledger's own order, through the state's index
+	 * (tickets_status), the states in the workflow's order; a state's count (kept, or from
+	 * the tallies) says where the page begins. A sort of every ticket by an expression would
+	 * read the whole ledger. */
+	static const char *const states[] = { "open", "rectifying", "verifying", "closed" };
+	int n = 0;
+	for (size_t i = 0; i < ARRAY_LEN(states) && n < limit; i++) {
+		if (has(walk.status) && strcmp(walk.status, states[i]))
+			continue;
+		struct ticket_filter one = walk;
+		one.status = states[i];
+		one.estimated = NULL;
+		long long count = ticket_count(db, &one);
+		if (offset >= count) {
+			offset -= (long)count;
+			continue;
+		}
+		int got = sorted_page(db, &one, "t.urgency_rank, t.deadline, t.id", offset, limit - n, row, arg);
+		if (got < 0)
+			return -1;
+		n += got;
+		offset = 0;
+	}
 	return n;
 }

@@ -20,6 +20,7 @@ struct ticket_ref {
 	enum status status;
 	int version;
 	int extension_pending;
+	int pause; /* enum pause_state */
 	char unit_path[256];
 	char responsible_path[256];
 	int child_lists; /* TICKET_LIST_* that have had a row (012_child_lists.sql); -1: all */
@@ -55,7 +56,8 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 		"names.location_unit", "names.domain", "names.source", "names.category", "names.campaign",         \
 		"names.status", "names.urgency", "received_on", "complex", "reopened_on", "reopen_reason",        \
 		"deadline_pending", "working_days_left", "estimated", "dispatched_at", "sign_by", "signed_at",         \
-		"signed_late", "deadline_by_rule", "commitment_due", "time_limit", "time_limit.id", "time_limit.text"
+		"signed_late", "deadline_by_rule", "commitment_due", "time_limit", "time_limit.id", "time_limit.text",   \
+		"suspended", "suspended_on", "suspend_request", "suspend_request.reason"
 /* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
 enum { TICKET_ROW_COLOR = 28, TICKET_ROW_SUPERVISED = 29, TICKET_ROW_LIGHT = 36, TICKET_ROW_CREATED_AT = 38,
        TICKET_ROW_DEADLINE = 20, TICKET_ROW_WORKING_DAYS_LEFT = 55, TICKET_ROW_SIGN_BY = 58, TICKET_ROW_SIGNED_AT = 59,
@@ -171,6 +173,7 @@ struct ticket_filter {
 	int unclosed, returned, extension_pending, callbacks_due;
 	int on_time, due; /* 按期办结: closed by the original deadline; 应办结: closed, or past it */
 	int reopened, deadline_pending; /* reopened and being reworked; waiting for a new deadline */
+	int suspended, suspend_pending; /* paused (挂起中); a pause asked for, not yet decided */
 	int stock; /* 不满意存量 (reports.c): unclosed and once unsatisfied, or red */
 	/* logged between these days (YYYY-MM-DD, inclusive), for reports */
 	const char *from, *to;

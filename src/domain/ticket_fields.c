@@ -86,6 +86,8 @@ const struct filter_field filter_fields[] = {
 	{ "reopened", "群众不满意重新整改", FF_QUEUE, AT(reopened), NULL, FO_NONE, 0, NULL },
 	{ "deadline_pending", "重开待定时限", FF_QUEUE, AT(deadline_pending), NULL, FO_NONE, 0, NULL },
 	{ "stock", "不满意存量", FF_QUEUE, AT(stock), NULL, FO_NONE, 0, NULL },
+	{ "suspended", "挂起中", FF_QUEUE, AT(suspended), NULL, FO_NONE, 0, NULL },
+	{ "suspend_pending", "挂起待批", FF_QUEUE, AT(suspend_pending), NULL, FO_NONE, 0, NULL },
 };
 const size_t filter_field_count = sizeof filter_fields / sizeof filter_fields[0];
 

@@ -20,28 +20,38 @@
 #define T CHECK_TEXT
 
 const struct transition workflow[] = {
-	/* name, label, who, from, to, required fields and their checks, pending extension, effects, note kind */
+	/* name, label, who, from, to, required fields and their checks, pending extension, effects, note kind,
+	 * and the pause (挂起) */
 	{ "accept", "签收", ACT_ACCEPT, OPEN, ST_RECTIFYING, { NULL, NULL }, { T, T }, PENDING_ANY,
-	  TODAY | EFF_SIGN | EFF_NEEDS_COMMITMENT, NULL },
+	  TODAY | EFF_SIGN | EFF_NEEDS_COMMITMENT, NULL, PAUSE_NOT },
 	{ "progress", "报告进展", ACT_PROGRESS, RECT, ST_UNCHANGED, { "note", NULL }, { T, T }, PENDING_ANY, NOTE | TODAY,
-	  "progress" },
+	  "progress", PAUSE_ANY },
 	{ "submit", "申请销号", ACT_SUBMIT, RECT, ST_VERIFYING, { "statement", NULL }, { T, T }, PENDING_ANY,
-	  NOTE | TODAY | EFF_NEEDS_EVIDENCE, "statement" },
-	{ "verify", "验收通过", ACT_VERIFY, VERI, ST_CLOSED, { "note", NULL }, { T, T }, PENDING_ANY, NOTE, "verification" },
+	  NOTE | TODAY | EFF_NEEDS_EVIDENCE, "statement", PAUSE_NOT },
+	{ "verify", "验收通过", ACT_VERIFY, VERI, ST_CLOSED, { "note", NULL }, { T, T }, PENDING_ANY, NOTE, "verification",
+	  PAUSE_NOT },
 	{ "return", "退回重办", ACT_RETURN, VERI, ST_RECTIFYING, { "reason", NULL }, { T, T }, PENDING_ANY, EFF_RETURNED,
-	  NULL },
+	  NULL, PAUSE_NOT },
 	{ "callback", "回访", ACT_CALLBACK, CLOSED, ST_BY_RESULT, { "result", "method" },
-	  { CHECK_CALLBACK_RESULT, CHECK_CALLBACK_METHOD }, PENDING_ANY, EFF_CALLBACK, NULL },
+	  { CHECK_CALLBACK_RESULT, CHECK_CALLBACK_METHOD }, PENDING_ANY, EFF_CALLBACK, NULL, PAUSE_NOT },
 	{ "reopen", "反弹重开", ACT_REOPEN, CLOSED, ST_RECTIFYING, { "reason", NULL }, { T, T }, PENDING_ANY, EFF_RELAPSED,
-	  NULL },
+	  NULL, PAUSE_NOT },
 	{ "extend-request", "申请延期", ACT_EXTEND_REQUEST, OPEN | RECT, ST_UNCHANGED, { "deadline", "reason" },
-	  { CHECK_LATER_DATE, T }, PENDING_REFUSED, EFF_EXTENSION_ASK, NULL },
+	  { CHECK_LATER_DATE, T }, PENDING_REFUSED, EFF_EXTENSION_ASK, NULL, PAUSE_NOT },
 	{ "extend-approve", "批准延期", ACT_EXTEND_APPROVE, UNCLOSED, ST_UNCHANGED, { NULL, NULL }, { T, T }, PENDING_NEEDED,
-	  EFF_EXTENSION_GRANT | EFF_EXTENSION_CLOSE, NULL },
+	  EFF_EXTENSION_GRANT | EFF_EXTENSION_CLOSE, NULL, PAUSE_NOT },
 	{ "extend-reject", "驳回延期", ACT_EXTEND_REJECT, UNCLOSED, ST_UNCHANGED, { "reason", NULL }, { T, T },
-	  PENDING_NEEDED, EFF_EXTENSION_CLOSE, NULL },
+	  PENDING_NEEDED, EFF_EXTENSION_CLOSE, NULL, PAUSE_NOT },
 	{ "supervise", "列入督办", ACT_SUPERVISE, UNCLOSED | CLOSED, ST_UNCHANGED, { "reason", NULL }, { T, T },
-	  PENDING_ANY, EFF_SUPERVISED, NULL },
+	  PENDING_ANY, EFF_SUPERVISED, NULL, PAUSE_ANY },
+	{ "suspend-request", "申请挂起", ACT_SUSPEND_REQUEST, OPEN | RECT, ST_UNCHANGED, { "reason", NULL }, { T, T },
+	  PENDING_ANY, EFF_SUSPEND_ASK, NULL, PAUSE_ASK },
+	{ "suspend-approve", "批准挂起", ACT_SUSPEND_DECIDE, OPEN | RECT, ST_UNCHANGED, { NULL, NULL }, { T, T },
+	  PENDING_ANY, EFF_SUSPEND_GRANT | EFF_SUSPEND_CLOSE, NULL, PAUSE_PENDING },
+	{ "suspend-reject", "驳回挂起", ACT_SUSPEND_DECIDE, OPEN | RECT, ST_UNCHANGED, { "reason", NULL }, { T, T },
+	  PENDING_ANY, EFF_SUSPEND_CLOSE, NULL, PAUSE_PENDING },
+	{ "resume", "恢复计时", ACT_RESUME, OPEN | RECT, ST_UNCHANGED, { NULL, NULL }, { T, T }, PENDING_ANY, EFF_RESUME,
+	  NULL, PAUSE_ON },
 };
 const int workflow_count = sizeof workflow / sizeof workflow[0];
 
@@ -61,9 +71,28 @@ const struct transition *workflow_find(const char *name)
 	return NULL;
 }
 
-int workflow_applies(const struct transition *t, enum status s, int extension_pending)
+const char *workflow_pause_refusal(const struct transition *t, enum pause_state pause)
+{
+	switch (t->pause) {
+	case PAUSE_ANY:
+		return NULL;
+	case PAUSE_NOT:
+		return pause == PAUSE_PAUSED ? "该问题已挂起，挂起期间只能报告进展、恢复计时或列入督办" : NULL;
+	case PAUSE_ASK:
+		return pause == PAUSE_PAUSED ? "该问题已挂起" : pause == PAUSE_REQUESTED ? "该问题已有待审批的挂起申请，请等待审批" : NULL;
+	case PAUSE_PENDING:
+		return pause == PAUSE_REQUESTED ? NULL : "该问题没有待审批的挂起申请";
+	case PAUSE_ON:
+		return pause == PAUSE_PAUSED ? NULL : "该问题未挂起，无需恢复计时";
+	}
+	return NULL;
+}
+
+int workflow_applies(const struct transition *t, enum status s, int extension_pending, enum pause_state pause)
 {
 	if ((unsigned)s >= ST__COUNT || !(t->from & ST_BIT(s)))
+		return 0;
+	if (workflow_pause_refusal(t, pause))
 		return 0;
 	if (t->pending == PENDING_NEEDED && !extension_pending)
 		return 0;
@@ -155,10 +184,12 @@ void day_marks_of(const struct workcal *c, long today, struct day_marks *m)
 	m->stale_before = workcal_stale_before(c, today, STALE_WORKDAYS, &m->estimated);
 }
 
-const char *deadline_light(long deadline, const struct day_marks *m, int closed)
+const char *deadline_light(long deadline, const struct day_marks *m, int closed, int paused)
 {
 	if (closed)
 		return NULL;
+	if (paused)
+		return "paused";
 	if (m->today > deadline)
 		return "red";
 	if (deadline <= m->due_soon_until)
@@ -173,6 +204,12 @@ const char *callback_color(int unsatisfied_count, int callback_count)
 	if (unsatisfied_count == 1)
 		return "yellow";
 	return callback_count > 0 ? "green" : NULL;
+}
+
+long deadline_after_pause(const struct workcal *c, long deadline, long from, long to)
+{
+	long paused = to > from ? workcal_count(c, from - 1, to - 1, NULL) : 0;
+	return paused > 0 ? workcal_add(c, deadline, paused, NULL) : deadline;
 }
 
 int is_stale(long last_progress, const struct day_marks *m, int resting)

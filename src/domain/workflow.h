@@ -39,6 +39,10 @@ enum effect {
 	EFF_NEEDS_EVIDENCE = 1u << 9,  /* refused while the ticket has no attachment */
 	EFF_SIGN = 1u << 10,           /* signs for the ticket: signed_at, and signed_late past sign_by */
 	EFF_NEEDS_COMMITMENT = 1u << 11, /* refused while a computed deadline's commitment is due (待补整改承诺) */
+	EFF_SUSPEND_ASK = 1u << 12,    /* fields[0] (reason) becomes the pending pause request */
+	EFF_SUSPEND_GRANT = 1u << 13,  /* the pending request is granted: paused from today */
+	EFF_SUSPEND_CLOSE = 1u << 14,  /* the pending request is decided (granted or refused) */
+	EFF_RESUME = 1u << 15,         /* the clock runs again: the deadline moves by the working days paused */
 };
 
 /* How a field of an action's body is checked, beyond being given and not too long. */
@@ -52,6 +56,15 @@ enum field_check {
 /* Whether an action needs a pending extension request, refuses one, or does not care. */
 enum pending_rule { PENDING_ANY, PENDING_NEEDED, PENDING_REFUSED };
 
+/*
+ * An action and the pause (挂起, SPEC section 8): refused while paused (PAUSE_NOT: most);
+ * allowed paused or not (progress, supervise); only when neither paused nor asked (the
+ * request); only with a request pending (its decisions); only while paused (resume).
+ */
+enum pause_rule { PAUSE_NOT, PAUSE_ANY, PAUSE_ASK, PAUSE_PENDING, PAUSE_ON };
+/* A ticket's pause: none, a request pending, paused. */
+enum pause_state { PAUSE_NONE, PAUSE_REQUESTED, PAUSE_PAUSED };
+
 struct transition {
 	const char *name;  /* the API's action name */
 	const char *label; /* the button's Chinese label */
@@ -63,6 +76,7 @@ struct transition {
 	enum pending_rule pending;
 	unsigned effects;      /* enum effect */
 	const char *note_kind; /* EFF_NOTE: progress, statement or verification */
+	enum pause_rule pause;
 };
 
 /* A ticket's counters and marks, before and after an action (workflow_outcome). */
@@ -89,8 +103,9 @@ extern const struct transition workflow[];
 extern const int workflow_count;
 
 const struct transition *workflow_find(const char *name);
-/* 1 if t may happen in state s (and, for extension decisions, a request is pending). */
-int workflow_applies(const struct transition *t, enum status s, int extension_pending);
+/* 1 if t may happen in state s (and, for extension decisions, a request is pending; and as the
+ * pause allows). */
+int workflow_applies(const struct transition *t, enum status s, int extension_pending, enum pause_state pause);
 
 /*
  * 1 if a ticket's facts (title, description, measures, evidence...) are frozen in state s:
@@ -132,9 +147,13 @@ void day_marks_of(const struct workcal *c, long today, struct day_marks *m);
 
 /*
  * The deadline light of an unclosed ticket (day numbers, see util.h): "red" past the deadline,
- * "yellow" when it is due soon, "green" otherwise; NULL when closed.
+ * "yellow" when it is due soon, "green" otherwise; "paused" while its clock is paused; NULL
+ * when closed.
  */
-const char *deadline_light(long deadline, const struct day_marks *m, int closed);
+const char *deadline_light(long deadline, const struct day_marks *m, int closed, int paused);
+/* The deadline after a pause from day `from` (its approval) to day `to` (the resumption): later
+ * by the working days from `from` up to, not including, `to`. */
+long deadline_after_pause(const struct workcal *c, long deadline, long from, long to);
 
 /*
  * The callback colour (seed 002): red after two or more unsatisfied callbacks, yellow after
@@ -146,6 +165,8 @@ const char *callback_color(int unsatisfied_count, int callback_count);
  * working on: resting is 1 when it is closed or waiting for the supervisor's verification
  * (nothing for the street to report then). */
 int is_stale(long last_progress, const struct day_marks *m, int resting);
+/* The action's refusal, in Chinese, when the pause does not allow it (NULL when it does). */
+const char *workflow_pause_refusal(const struct transition *t, enum pause_state pause);
 
 /* A deadline beyond the end of the rectification phase makes a complex case (seed 000). */
 int deadline_needs_commitment(long deadline, long rectify_end);

@@ -83,6 +83,8 @@ void workcal_finish(struct workcal *c)
 		c->unknown[i + 1] = c->unknown[i] + !c->loaded[y - WORKCAL_FIRST_YEAR];
 	}
 	c->finished = 1;
+	static unsigned long generations;
+	c->generation = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 }
 
 /* W(x): working days in [first, x), negative (minus those in [x, first)) before the index. */

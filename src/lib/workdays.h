@@ -33,6 +33,7 @@ struct workcal {
 	int working[WORKCAL_DAYS + 1];
 	int unknown[WORKCAL_DAYS + 1];
 	int finished;
+	unsigned long generation; /* set by workcal_finish, unique in the process: names this content */
 };
 
 /* An empty calendar: nothing loaded, every day by the weekday rule. */

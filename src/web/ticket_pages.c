@@ -21,9 +21,17 @@
 /* 「剩 3 个工作日」, 「今日到期」, 「超期 2 个工作日」 for a light's working days left. */
 static void days_left_text(long left, const char *light, const char *deadline, char *out, size_t n)
 {
-	char today[11];
-	time_format_date(clock_now(), today, sizeof today);
-	if (!strcmp(light, "red") && left < 0)
+	/* today's date as text, made once a day per thread (every row of a list asks) */
+	static __thread char today[11];
+	static __thread long made = -1;
+	long day = date_today_days();
+	if (day != made) {
+		time_format_date((time_t)day * 86400, today, sizeof today);
+		made = day;
+	}
+	if (!strcmp(light, "paused"))
+		snprintf(out, n, "暂停计时");
+	else if (!strcmp(light, "red") && left < 0)
 		snprintf(out, n, "超期 %ld 个工作日", -left);
 	else if (!strcmp(light, "red"))
 		snprintf(out, n, "已超期");
@@ -46,6 +54,7 @@ static const char *action_label(const char *action)
 	static const char *const extra[][2] = {
 		{ "create", "登记问题" }, { "edit", "修改信息" }, { "attach", "上传证明材料" },
 		{ "duplicate_ref", "他单位重复登记原工单号" }, { "seed", "登记问题（演示数据）" },
+		{ "recount", "按新载入的节假日安排重算时限" },
 	};
 	const struct transition *t = workflow_find(action);
 	return t ? t->label : label_of(extra, ARRAY_LEN(extra), action);
@@ -890,7 +899,7 @@ static unsigned long long actions_open(struct req *r, const struct ticket_ref *t
 	struct ticket_scope scope = ticket_ref_scope(t);
 	unsigned long long open = 0;
 	for (int i = 0; i < workflow_count && i < 64; i++)
-		if (workflow_applies(&workflow[i], t->status, t->extension_pending) &&
+		if (workflow_applies(&workflow[i], t->status, t->extension_pending, (enum pause_state)t->pause) &&
 		    authz_check(&who, workflow[i].act, &scope) == AUTHZ_OK)
 			open |= 1ull << i;
 	return open;
@@ -1437,6 +1446,9 @@ static int todo_sections(const struct subject *who, struct todo_section *s)
 		s[n].title = "重开问题待定时限";
 		s[n].hint = "回访不满意或反弹重开的问题，暂按重开后 7 天计时，请确定新的整改时限（在“修改信息”中设置）";
 		s[n++].f.deadline_pending = 1;
+		s[n].title = "挂起申请";
+		s[n].hint = "责任单位申请暂停计时的问题，请批准或驳回";
+		s[n++].f.suspend_pending = 1;
 		s[n].title = "重点督办";
 		s[n].hint = "列入重要问题督办台账、尚未销号的问题";
 		s[n].f.supervised = 1;

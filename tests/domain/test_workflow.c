@@ -29,7 +29,18 @@ static const struct {
 	{ "extend-approve", { "=", "=", "=", "-" }, "reviewer" },
 	{ "extend-reject", { "=", "=", "=", "-" }, "reviewer" },
 	{ "supervise", { "=", "=", "=", "=" }, "reviewer+supervisor" },
+	{ "suspend-request", { "=", "=", "-", "-" }, "staff" },
+	{ "suspend-approve", { "=", "=", "-", "-" }, "reviewer" },
+	{ "suspend-reject", { "=", "=", "-", "-" }, "reviewer" },
+	{ "resume", { "=", "=", "-", "-" }, "staff+reviewer" },
 };
+
+static const char *text_day(long day)
+{
+	static char out[11];
+	time_format_date((time_t)day * 86400, out, sizeof out);
+	return out;
+}
 
 int main(void)
 {
@@ -43,8 +54,12 @@ int main(void)
 			continue;
 		for (int s = 0; s < ST__COUNT; s++) {
 			const char *want = expect[i].next[s];
-			/* Extension decisions apply only with a request pending. */
-			int applies = workflow_applies(t, (enum status)s, t->pending == PENDING_NEEDED);
+			/* Extension decisions apply only with a request pending; pause decisions with a
+			 * pause asked for, resuming while paused. */
+			enum pause_state pause = t->pause == PAUSE_PENDING ? PAUSE_REQUESTED
+						 : t->pause == PAUSE_ON  ? PAUSE_PAUSED
+									 : PAUSE_NONE;
+			int applies = workflow_applies(t, (enum status)s, t->pending == PENDING_NEEDED, pause);
 			CHECK(applies == (want[0] != '-'));
 			if (applies && want[0] != '=' && want[0] != '?')
 				CHECK(t->to >= 0 && strcmp(status_code((enum status)t->to), want) == 0);
@@ -66,9 +81,26 @@ int main(void)
 	printf("transition cases (state x action x role): %d\n", cases);
 
 	/* Extension decisions without a pending request, and a second request while one is pending. */
-	CHECK(!workflow_applies(workflow_find("extend-approve"), ST_RECTIFYING, 0));
-	CHECK(!workflow_applies(workflow_find("extend-reject"), ST_OPEN, 0));
-	CHECK(!workflow_applies(workflow_find("extend-request"), ST_RECTIFYING, 1));
+	CHECK(!workflow_applies(workflow_find("extend-approve"), ST_RECTIFYING, 0, PAUSE_NONE));
+	CHECK(!workflow_applies(workflow_find("extend-reject"), ST_OPEN, 0, PAUSE_NONE));
+	CHECK(!workflow_applies(workflow_find("extend-request"), ST_RECTIFYING, 1, PAUSE_NONE));
+	/* While paused only progress, resume and supervision apply (SPEC section 8). */
+	for (int i = 0; i < workflow_count; i++) {
+		const struct transition *t = &workflow[i];
+		int ok = workflow_applies(t, ST_RECTIFYING, t->pending == PENDING_NEEDED, PAUSE_PAUSED);
+		int want = !strcmp(t->name, "progress") || !strcmp(t->name, "resume") || !strcmp(t->name, "supervise");
+		if (ok != want)
+			fprintf(stderr, "%s while paused: %d\n", t->name, ok);
+		CHECK(ok == want);
+	}
+	CHECK(!workflow_applies(workflow_find("accept"), ST_OPEN, 0, PAUSE_PAUSED));
+	CHECK(workflow_applies(workflow_find("accept"), ST_OPEN, 0, PAUSE_REQUESTED)); /* asked, not yet paused */
+	CHECK(!workflow_applies(workflow_find("suspend-request"), ST_RECTIFYING, 0, PAUSE_REQUESTED));
+	CHECK(!workflow_applies(workflow_find("suspend-request"), ST_CLOSED, 0, PAUSE_NONE));
+	CHECK(!workflow_applies(workflow_find("suspend-approve"), ST_RECTIFYING, 0, PAUSE_NONE));
+	CHECK(!workflow_applies(workflow_find("resume"), ST_RECTIFYING, 0, PAUSE_NONE));
+	CHECK(strcmp(workflow_pause_refusal(workflow_find("submit"), PAUSE_PAUSED), "该问题已挂起，挂起期间只能报告进展、恢复计时或列入督办") == 0);
+	CHECK(workflow_pause_refusal(workflow_find("progress"), PAUSE_PAUSED) == NULL);
 	CHECK(workflow_find("delete") == NULL);
 	CHECK(workflow_find(NULL) == NULL);
 	CHECK(strcmp(workflow_find("submit")->fields[0], "statement") == 0);
@@ -178,7 +210,7 @@ int main(void)
 	workcal_finish(&cal);
 	struct day_marks m;
 #define LIGHT(deadline, today, closed) \
-	(day_marks_of(&cal, date_parse_days(today), &m), deadline_light(date_parse_days(deadline), &m, closed))
+	(day_marks_of(&cal, date_parse_days(today), &m), deadline_light(date_parse_days(deadline), &m, closed, 0))
 	/* The deadline is Monday 2023-09-25: four working days left on Tuesday 09-19, three on 09-20. */
 	CHECK_STR(LIGHT("2023-09-25", "2023-09-10", 0), "green");
 	CHECK_STR(LIGHT("2023-09-25", "2023-09-19", 0), "green");
@@ -210,6 +242,20 @@ int main(void)
 	CHECK(!is_stale(date_parse_days("2023-09-28"), &m, 0));
 	day_marks_of(&cal, date_parse_days("2023-10-12"), &m);
 	CHECK(is_stale(date_parse_days("2023-09-28"), &m, 0));
+	/* A paused ticket has its own light, past its deadline or not; closed, none. */
+	day_marks_of(&cal, date_parse_days("2023-10-12"), &m);
+	CHECK_STR(deadline_light(date_parse_days("2023-10-10"), &m, 0, 1), "paused");
+	CHECK(deadline_light(date_parse_days("2023-10-10"), &m, 1, 1) == NULL);
+	/* Resuming: paused from 09-27 to 10-12 is seven working days (09-27, 09-28, 10-07 to 10-11),
+	 * so a deadline of 10-10 moves to 10-19; resumed the day it was paused, it does not move. */
+	CHECK_STR(text_day(deadline_after_pause(&cal, date_parse_days("2023-10-10"), date_parse_days("2023-09-27"),
+						date_parse_days("2023-10-12"))),
+		  "2023-10-19");
+	CHECK(deadline_after_pause(&cal, date_parse_days("2023-10-10"), date_parse_days("2023-09-27"),
+				   date_parse_days("2023-09-27")) == date_parse_days("2023-10-10"));
+	/* Paused over the holiday alone (approved 09-29, resumed 10-07): nothing moves. */
+	CHECK(deadline_after_pause(&cal, date_parse_days("2023-10-10"), date_parse_days("2023-09-29"),
+				   date_parse_days("2023-10-07")) == date_parse_days("2023-10-10"));
 #undef LIGHT
 	long dl = date_parse_days("2023-09-25");
 

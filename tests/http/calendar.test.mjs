@@ -115,6 +115,10 @@ test('a year not loaded is an estimate until its notice is uploaded; bad files c
   let [staff, reviewer, admin] = await serveAt('2027-09-27T10:00:00+08:00');
   // Monday–Friday from Monday 09-27: the deadline Friday 10-08 has nine working days left.
   const id = await make(staff, '2027-10-08', '明年的时限');
+  // And one the time-limit rule dates: 5 working days, Monday–Friday, to 2027-10-04.
+  const byRule = await make(staff, '', '按规则计时');
+  let r0 = await ticket(staff, byRule);
+  assert.deepEqual([r0.deadline, r0.deadline_by_rule, r0.estimated], ['2027-10-04', true, true]);
   let t = await ticket(staff, id);
   assert.deepEqual([t.light, t.working_days_left, t.estimated], ['green', 9, true]);
   assert.equal((await as(staff)(`${srv.base}/admin/calendar`)).status, 403);
@@ -143,6 +147,13 @@ test('a year not loaded is an estimate until its notice is uploaded; bad files c
   assert.equal(r.headers.get('location'), '/admin/calendar?year=2027&done=2027');
   assert.match(await (await as(admin)(`${srv.base}/admin/calendar?year=2027&done=2027`)).text(), /2027-10-07<\/td><td>放假/);
   assert.equal(sql(srv.db, "SELECT count(*) FROM events WHERE action = 'calendar.load' AND entity_id = 2027 AND actor_id = (SELECT id FROM users WHERE login = 'admin')"), '1');
+  // The rule's deadline is counted again on the notice (09-28, 09-29, 10-08, 10-11, 10-12),
+  // as an event; the deadline set by hand is left alone.
+  r0 = await ticket(staff, byRule);
+  assert.deepEqual([r0.deadline, r0.original_deadline, r0.estimated], ['2027-10-12', '2027-10-12', false]);
+  const recount = JSON.parse(sql(srv.db, `SELECT json_object('b', json(before), 'a', json(after)) FROM events WHERE action = 'recount' AND entity_id = ${byRule}`));
+  assert.deepEqual([recount.b.deadline, recount.a.deadline], ['2027-10-04', '2027-10-12']);
+  assert.equal(sql(srv.db, `SELECT count(*) FROM events WHERE action = 'recount' AND entity_id = ${id}`), '0');
   // The figures follow at once: 09-28, 09-29, 10-08 are left.
   t = await ticket(staff, id);
   assert.deepEqual([t.light, t.working_days_left, t.estimated], ['yellow', 3, false]);

@@ -138,14 +138,16 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
     // Before 022: the tally views and update triggers as 010 made them, no time limits.
     'DROP VIEW tallies_expected; DROP VIEW tally_ticket_rows; DROP TRIGGER tickets_tally_update_before; DROP TRIGGER tickets_tally_update_after; ' +
     views010 + ' DROP INDEX tickets_sign_waiting; ' +
-    ['time_limit_id', 'dispatched_at', 'sign_by', 'signed_at', 'signed_late', 'commitment_due', 'deadline_rule'].map((c) => `ALTER TABLE tickets DROP COLUMN ${c};`).join(' ') +
+    'DROP INDEX tickets_suspended; DROP INDEX tickets_suspend_pending; DROP INDEX tickets_limit_estimated; DROP INDEX tickets_deadline; ' +
+    ['time_limit_id', 'dispatched_at', 'sign_by', 'signed_at', 'signed_late', 'commitment_due', 'deadline_rule', 'limit_estimated',
+      'suspend_pending', 'suspend_reason', 'suspended_on'].map((c) => `ALTER TABLE tickets DROP COLUMN ${c};`).join(' ') +
     ' DROP TABLE time_limits; PRAGMA user_version = 12');
   // 019: streets file by the phases; the district's departments do not, until the admin says so.
   
   const complexBefore = sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'");
   assert.ok(Number(complexBefore) > 0);
   assert.equal(ledger(['init', '--db', db]).code, 0);
-  assert.equal(sql(db, 'PRAGMA user_version'), '22');
+  assert.equal(sql(db, 'PRAGMA user_version'), '23');
   assert.equal(sql(db, "SELECT group_concat(kind || ':' || files_ledger) FROM (SELECT DISTINCT kind, files_ledger FROM units WHERE kind IN ('street', 'department') ORDER BY kind)"), 'department:0,street:1');
   // 017: urgency and complexity apart; the deadline decides complexity from then on.
   assert.equal(sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'"), '0');

@@ -199,11 +199,12 @@ test('dispatch report: the week\'s events per street, change from the week befor
   assert.deepEqual(row('兴仁街道').slice(0, 6), [['5', '+5'], ['2', '+2'], ['0', '持平'], ['1', '+1'], ['1', '+1'], ['1', '+1']]);
   // 及时签收率 of the week's dispatches: T3, T4 and T5 signed the day they came, T1 and T2 not
   // yet signed but not yet due (by the end of Monday 09-11): 3 of 3.
-  assert.deepEqual(row('兴仁街道')[6], ['100.0%', '3/3']);
+  assert.deepEqual(row('兴仁街道')[7], ['100.0%', '3/3']);
+  assert.deepEqual(row('兴仁街道')[6], ['0', '']); // 挂起中: none
   // The ledger was due on 09-05 (end of self-inspection); its first ticket came on 09-10.
-  assert.equal(row('兴仁街道')[7][0], '逾期报送');
-  assert.equal(row('兴仁街道')[8][0], '尚未到期'); // progress is due on 09-25
-  assert.equal(row('兴城街道')[7][0], '未报送');
+  assert.equal(row('兴仁街道')[8][0], '逾期报送');
+  assert.equal(row('兴仁街道')[9][0], '尚未到期'); // progress is due on 09-25
+  assert.equal(row('兴城街道')[8][0], '未报送');
   assert.match(html, /及时签收率 = 本期派发的问题中按时签收的 \/ 已签收及超时未签收的/);
   // The notice: its issuer, number and date; only the units that file; a footnote that matches.
   assert.match(html, /<h1 class="notice-title">高新区群众满意度问题整改周调度情况通报<\/h1>/);

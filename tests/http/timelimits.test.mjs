@@ -162,3 +162,89 @@ test('超时未签收 and 及时签收率: the list, the to-do page and the dash
   assert.equal(check.code, 0, check.stdout + check.stderr);
   srv = await startServer({ now: '2023-10-07T09:00:00+08:00', reuse: srv });
 });
+
+test('pausing the clock: asked, approved, 挂起中 everywhere, and resumed with the deadline moved by the working days paused', async () => {
+  let [staff, reviewer] = await serveAt('2023-09-27T10:00:00+08:00');
+  const t = await make(staff, { title: '挂起测试' }); // 5 working days: 2023-10-10
+  assert.equal(t.deadline, '2023-10-10');
+  const act = (who, id, action, body = {}) => call(who, `/api/v1/tickets/${id}/actions/${action}`, 'POST', body);
+  assert.equal((await act(staff, t.id, 'accept')).status, 200);
+  // Bad input changes nothing: no reason, a decision with nothing asked, resuming what runs.
+  let r = await act(staff, t.id, 'suspend-request', { reason: '' });
+  assert.equal(r.status, 422);
+  r = await act(reviewer, t.id, 'suspend-approve');
+  assert.equal(r.status, 409);
+  assert.equal((await r.json()).error.message, '该问题没有待审批的挂起申请');
+  r = await act(staff, t.id, 'resume');
+  assert.equal(r.status, 409);
+  assert.equal((await r.json()).error.message, '该问题未挂起，无需恢复计时');
+  r = await act(staff, t.id, 'suspend-request', { reason: '等待上级审批管网方案' });
+  assert.equal(r.status, 200);
+  assert.deepEqual((await r.json()).suspend_request, { reason: '等待上级审批管网方案' });
+  r = await act(staff, t.id, 'suspend-request', { reason: '再次申请' });
+  assert.equal(r.status, 409);
+  assert.equal((await r.json()).error.message, '该问题已有待审批的挂起申请，请等待审批');
+  assert.equal((await act(staff, t.id, 'suspend-approve')).status, 403);
+  const todo = await (await as(reviewer)(`${srv.base}/todo`)).text();
+  assert.match(todo, /挂起申请/);
+  assert.ok(todo.includes(`/tickets/${t.id}`));
+  r = await act(reviewer, t.id, 'suspend-approve');
+  let body = await r.json();
+  assert.deepEqual([body.suspended, body.suspended_on, body.light, body.working_days_left, body.suspend_request],
+    [true, '2023-09-27', 'paused', null, null]);
+  // While paused only progress, resume and supervision: submitting is refused, with why.
+  r = await act(staff, t.id, 'submit', { statement: '完成' });
+  assert.equal(r.status, 409);
+  assert.equal((await r.json()).error.message, '该问题已挂起，挂起期间只能报告进展、恢复计时或列入督办');
+  assert.equal((await act(staff, t.id, 'progress', { note: '等待审批中' })).status, 200);
+
+  // Past its deadline, across the holiday: still not overdue, not stale, 挂起中 in every count.
+  [staff, reviewer] = await serveAt('2023-10-12T10:00:00+08:00');
+  body = await (await call(staff, `/api/v1/tickets/${t.id}`)).json();
+  assert.deepEqual([body.light, body.stale], ['paused', false]);
+  const red = await (await call(reviewer, '/api/v1/tickets?light=red&unit=XR&per_page=200')).json();
+  assert.ok(!red.items.some((i) => i.id === t.id));
+  const paused = await (await call(reviewer, '/api/v1/tickets?suspended=1&unit=XR')).json();
+  assert.deepEqual(paused.items.map((i) => i.id), [t.id]);
+  assert.equal((await (await call(reviewer, '/api/v1/tickets?light=paused&unit=XR')).json()).total, 1);
+  const stats = await (await call(reviewer, '/api/v1/stats?unit=XR')).json();
+  assert.equal(stats.suspended, 1);
+  assert.equal(stats.overdue, red.total);
+  const home = await (await as(reviewer)(`${srv.base}/?unit=XR`)).text();
+  assert.match(home, /href="\/tickets\?suspended=1&amp;unit=XR"><span class="figure-value">1<\/span><span class="figure-label">挂起中/);
+  const report = await (await as(reviewer)(`${srv.base}/reports/dispatch?period=week&date=2023-10-12`)).text();
+  assert.match(report, /<th scope="row">兴仁街道<\/th>[\s\S]*?<td>1<\/td>\s*<td>[^<]*(?: <span class="change">[^<]*<\/span>)?<\/td>\s*<td>[^<]*<\/td>/);
+  const page = await (await as(staff)(`${srv.base}/tickets/${t.id}`)).text();
+  assert.match(page, /<strong>挂起中<\/strong>：自 2023-09-27 起经批准暂停计时/);
+  // Resumed on 10-12: paused the working days 09-27, 09-28, 10-07 … 10-11 (seven), so the
+  // deadline moves from 10-10 to 10-19; the original deadline stays (按期办结率 stays strict).
+  r = await act(staff, t.id, 'resume');
+  body = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(body));
+  assert.deepEqual([body.suspended, body.deadline, body.original_deadline, body.light, body.working_days_left],
+    [false, '2023-10-19', '2023-10-10', 'green', 5]);
+  const ev = sql(srv.db, `SELECT group_concat(action, ',') FROM (SELECT action FROM events WHERE entity = 'ticket' AND entity_id = ${t.id} ORDER BY id)`);
+  assert.match(ev, /suspend-request,suspend-approve,progress,resume$/);
+
+  // A request refused: the reason is required, the ticket runs on; a closed ticket cannot pause.
+  const u = await make(staff, { title: '驳回挂起' });
+  await act(staff, u.id, 'suspend-request', { reason: '材料未到' });
+  assert.equal((await act(reviewer, u.id, 'suspend-reject', { reason: '' })).status, 422);
+  body = await (await act(reviewer, u.id, 'suspend-reject', { reason: '理由不充分' })).json();
+  assert.deepEqual([body.suspended, body.suspend_request, body.light === 'paused'], [false, null, false]);
+  const done = await make(staff, { title: '已销号' });
+  await act(staff, done.id, 'accept');
+  const fd = new FormData();
+  fd.append('file', new Blob([Buffer.from('%PDF-1.4\n%%EOF\n')]), 'p.pdf');
+  assert.equal((await as(staff)(`${srv.base}/api/v1/tickets/${done.id}/attachments`, { method: 'POST', body: fd })).status, 201);
+  await act(staff, done.id, 'submit', { statement: '完成' });
+  const supervisor = await apiLogin(srv.base, 'ducha');
+  assert.equal((await (await act(supervisor, done.id, 'verify', { note: '核实' })).json()).status, 'closed');
+  r = await act(staff, done.id, 'suspend-request', { reason: '已销号还想挂起' });
+  assert.equal(r.status, 409);
+  assert.match((await r.json()).error.message, /问题当前状态为“已销号”，不能进行“申请挂起”操作/);
+  await srv.stop('SIGTERM', { keep: true });
+  const check = ledger(['tally-check', '--db', srv.db]);
+  assert.equal(check.code, 0, check.stdout + check.stderr);
+  srv = await startServer({ now: '2023-10-12T10:00:00+08:00', reuse: srv });
+});
