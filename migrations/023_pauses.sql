@@ -74,8 +74,9 @@ SELECT id, 'category', coalesce(campaign_id, 0), unit_path, responsible_path, st
   FROM tickets
 UNION ALL
 SELECT id, 'sign', coalesce(campaign_id, 0), unit_path, responsible_path,
-       CASE WHEN signed_at IS NULL THEN 'waiting' WHEN signed_late THEN 'late' ELSE 'on_time' END, '', 0, 0, 0,
-       CASE WHEN signed_at IS NULL THEN sign_by ELSE '' END
+       CASE WHEN signed_at IS NULL THEN 'waiting' WHEN signed_late THEN 'late' ELSE 'on_time' END, '', 0, 0,
+       CASE WHEN signed_at IS NULL THEN CAST(strftime('%s', sign_by) AS INTEGER) ELSE 0 END,
+       substr(coalesce(dispatched_at, created_at), 1, 10)
   FROM tickets WHERE sign_by IS NOT NULL AND (signed_at IS NOT NULL OR status = 'open');
 
 CREATE VIEW tallies_expected AS

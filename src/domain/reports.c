@@ -171,6 +171,8 @@ static size_t counter_at(int k, int i)
  */
 struct dispatch_sql {
 	const char *events, *state, *first, *missing, *reported;
+	/* 及时签收率 of the period's dispatches: ?1, ?2 the period, ?3 this moment (epoch seconds) */
+	const char *sign;
 };
 
 static const struct dispatch_sql dispatch_scan = {
@@ -197,6 +199,12 @@ static const struct dispatch_sql dispatch_scan = {
 		   "AND NOT EXISTS (SELECT 1 FROM progress p WHERE p.ticket_id = t.id AND p.on_date BETWEEN ?2 AND ?1) "
 		   "GROUP BY u.id",
 	.reported = NULL,
+	.sign = "SELECT u.code, coalesce(sum(t.signed_at IS NOT NULL AND t.signed_late = 0), 0), "
+		"coalesce(sum(t.signed_late = 1), 0), "
+		"coalesce(sum(t.signed_at IS NULL AND t.status = 'open' AND CAST(strftime('%s', t.sign_by) AS INTEGER) < ?3), 0) "
+		"FROM tickets t JOIN units u ON u.id = t.unit_id "
+		"WHERE substr(coalesce(t.dispatched_at, t.created_at), 1, 10) BETWEEN ?1 AND ?2 "
+		"AND t.sign_by IS NOT NULL AND (t.signed_at IS NOT NULL OR t.status = 'open') GROUP BY u.id",
 };
 
 static const struct dispatch_sql dispatch_tally = {
@@ -223,6 +231,9 @@ static const struct dispatch_sql dispatch_tally = {
 	.reported = "SELECT u.code, count(DISTINCT p.ticket_id) FROM progress p CROSS JOIN tickets t ON t.id = p.ticket_id "
 		    "JOIN units u ON u.id = t.unit_id WHERE p.on_date BETWEEN ?2 AND ?1 "
 		    "AND substr(t.created_at, 1, 10) <= ?1 AND (t.closed_on IS NULL OR t.closed_on > ?1) GROUP BY u.id",
+	.sign = "SELECT u.code, " TALLY_SUM("t.status = 'on_time'") ", " TALLY_SUM("t.status = 'late'") ", "
+		TALLY_SUM("t.status = 'waiting' AND t.dim < ?3") " FROM tallies t CROSS JOIN units u ON u.path = t.unit_path "
+		"WHERE t.kind = 'sign' AND t.day BETWEEN ?1 AND ?2 GROUP BY u.id",
 };
 
 json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char *kind, long day, int use_tallies)
@@ -319,20 +330,11 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 		}
 	}
 	/* 及时签收率 of the tickets dispatched in the period (SPEC section 8), as the dashboard counts it. */
-	static const char q_sign[] =
-		"SELECT u.code, coalesce(sum(t.signed_at IS NOT NULL AND t.signed_late = 0), 0), "
-		"coalesce(sum(t.signed_late = 1), 0), "
-		"coalesce(sum(t.signed_at IS NULL AND t.status = 'open' AND t.sign_by < ?3), 0) "
-		"FROM tickets t CROSS JOIN units u ON u.id = t.unit_id WHERE t.created_at >= ?1 AND t.created_at < ?2 "
-		"AND t.sign_by IS NOT NULL GROUP BY u.id"; /* CROSS JOIN: the period's tickets by their index, not every street's */
-	char sign_to[16], now_text[32];
-	snprintf(sign_to, sizeof sign_to, "%sU", p.to); /* every time of the last day sorts below it */
-	time_format_rfc3339(clock_now(), now_text, sizeof now_text);
-	st = db_prepare(db, q_sign);
+	st = db_prepare(db, q->sign);
 	if (st) {
 		sqlite3_bind_text(st, 1, p.from, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, sign_to, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, now_text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, p.to, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_now());
 	}
 	per_street(st, s, n, offsetof(struct street_counts, sign), 3);
 	/* Every pause shows: the tickets paused now, from the tallies (023_pauses.sql). */

@@ -85,7 +85,7 @@ static void tally_figures(struct db *db, const struct ticket_filter *f, json_t *
 			  json_t *domains, json_t *sources, json_t *new_w, json_t *closed_w, json_t *sign)
 {
 	static const char sel_sign[] = TALLY_SUM("t.status = 'on_time'") ", " TALLY_SUM("t.status = 'late'") ", "
-		TALLY_SUM("t.status = 'waiting' AND t.day < ?94");
+		TALLY_SUM("t.status = 'waiting' AND t.dim < ?95");
 	static const char sel_totals[] =
 		TALLY_SUM("t.kind = 'state'") ", " TALLY_SUM("t.kind = 'state' AND t.status = 'closed'") ", "
 		TALLY_SUM("(t.kind = 'state' AND t.status = 'closed') OR (t.kind = 'original' AND t.day < ?91)") ", "

@@ -2222,7 +2222,7 @@ static void memo_key(const struct sqlq *q, long today, struct buf *key)
 			buf_printf(key, "\x1f%s", q->text[i]);
 	}
 	buf_printf(key, "\x1e%ld", today);
-	if (strstr(q->sql.data, "?94")) { /* a count that depends on the time of day */
+	if (strstr(q->sql.data, "?94") || strstr(q->sql.data, "?95")) { /* a count that depends on the time of day */
 		char now[32];
 		time_format_rfc3339(clock_now(), now, sizeof now);
 		buf_printf(key, "\x1e%s", now);
@@ -2273,9 +2273,12 @@ static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mo
 		for (int i = 0; i < 3; i++)
 			if (91 + i <= top)
 				sqlite3_bind_text(st, 91 + i, d[i], -1, SQLITE_TRANSIENT);
-		/* ?94: this moment (the time to sign is a time, not a day) */
+		/* ?94, ?95: this moment, as text and in seconds (the time to sign is a time, not a
+		 * day; the tallies keep it in seconds) */
 		if (top >= 94)
 			sqlite3_bind_text(st, 94, now_text, -1, SQLITE_TRANSIENT);
+		if (top >= 95)
+			sqlite3_bind_int64(st, 95, (sqlite3_int64)clock_now());
 		int step;
 		while ((step = sqlite3_step(st)) == SQLITE_ROW)
 			row(st, arg);

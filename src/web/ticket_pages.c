@@ -1498,10 +1498,13 @@ long long todo_count(struct req *r)
 	/* Every page shows it: remembered by what it depends on, the role, the scope and the day. */
 	char key[600];
 	long long sum = 0;
-	/* 超时未签收 moves with the time of day: the minute is part of the key. */
-	char minute[32];
-	time_format_rfc3339(clock_now(), minute, sizeof minute);
-	minute[16] = '\0';
+	/* 超时未签收 (staff's first section) moves with the time of day: for staff the minute is part
+	 * of the key; the other roles' sections change only with the ledger and the day. */
+	char minute[32] = "";
+	if (who.role == ROLE_STAFF) {
+		time_format_rfc3339(clock_now(), minute, sizeof minute);
+		minute[16] = '\0';
+	}
 	snprintf(key, sizeof key, "todo\x1f%d\x1f%s\x1f%ld\x1f%s", (int)who.role, who.unit_path ? who.unit_path : "",
 		 date_today_days(), minute);
 	if (db_memo_get(db, key, &sum))
