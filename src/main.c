@@ -442,32 +442,20 @@ static int cmd_calendar_import(struct opt *opts)
 		return 1;
 	int rc = 0;
 	for (int i = 0; i < nfiles && rc == 0; i++) {
-		size_t len = 0;
-		char *text = read_file(files[i], &len), err[256];
-		struct calendar_year y;
-		if (!text) {
-			fprintf(stderr, "%s：无法读取（%s）\n", files[i], strerror(errno));
-			rc = 1;
-			break;
-		}
-		if (calendar_parse(text, len, &y, err, sizeof err) != 0) {
-			fprintf(stderr, "%s：%s\n", files[i], err);
-			free(text);
-			rc = 1;
-			break;
-		}
-		free(text);
 		const char *base = strrchr(files[i], '/');
 		struct err e = { 0 };
 		struct actor sys = ACTOR_SYSTEM;
-		if (db_exec(db, "BEGIN IMMEDIATE", &e) != 0 || calendar_store(db, &y, base ? base + 1 : files[i], &sys, &e) != 0 ||
+		struct calendar_year_info info;
+		char msg[320] = "";
+		if (db_exec(db, "BEGIN IMMEDIATE", &e) != 0 ||
+		    calendar_file_store(db, files[i], base ? base + 1 : files[i], &sys, &info, msg, sizeof msg) != 0 ||
 		    db_exec(db, "COMMIT", &e) != 0) {
-			fprintf(stderr, "%s：%s\n", files[i], e.message);
+			fprintf(stderr, "%s：%s\n", files[i], msg[0] ? msg : e.message);
 			db_exec(db, "ROLLBACK", NULL);
 			rc = 1;
 		} else
-			printf("%d 年：%zu 个休息日，%zu 个与周一至周五不同的日子，已载入。\n", y.year, y.holidays, y.n);
-		calendar_year_free(&y);
+			printf("%d 年：%zu 个休息日，%zu 个与周一至周五不同的日子，已载入。\n", info.year, info.holidays,
+			       info.exceptions);
 	}
 	db_close(db);
 	return rc;

@@ -4,6 +4,7 @@
 #include "calendar.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,6 +371,31 @@ static int recount_estimated(struct db *w, const struct actor *who, struct err *
 	return rc;
 }
 
+int calendar_file_store(struct db *db, const char *path, const char *source, const struct actor *who,
+			struct calendar_year_info *info, char *msg, size_t n)
+{
+	size_t len = 0;
+	char *text = read_file(path, &len);
+	if (!text) {
+		snprintf(msg, n, "无法读取（%s）", strerror(errno));
+		return -1;
+	}
+	struct calendar_year y;
+	int rc = calendar_parse(text, len, &y, msg, n);
+	free(text);
+	if (rc != 0)
+		return -1;
+	struct err e = { 0 };
+	rc = calendar_store(db, &y, source, who, &e);
+	if (rc != 0)
+		snprintf(msg, n, "%s", e.message);
+	info->year = y.year;
+	info->holidays = y.holidays;
+	info->exceptions = y.n;
+	calendar_year_free(&y);
+	return rc;
+}
+
 static int ends_with(const char *s, const char *tail)
 {
 	size_t a = strlen(s), b = strlen(tail);
@@ -420,24 +446,14 @@ int calendar_load_dir(struct db *db, const char *dir, const char *source, int fo
 		db_done(st);
 		if (has && !force)
 			continue;
-		char path[4200], err[256];
+		char path[4200], msg[320];
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		size_t len = 0;
-		char *text = read_file(path, &len);
-		struct calendar_year y;
-		if (!text || calendar_parse(text, len, &y, err, sizeof err) != 0) {
-			fprintf(out, "%s：%s\n", path, text ? err : "无法读取");
-			free(text);
-			rc = -1;
-			break;
-		}
-		free(text);
-		if (calendar_store(db, &y, source, &sys, &e) != 0) {
-			fprintf(out, "%s：%s\n", path, e.message);
+		struct calendar_year_info info;
+		if (calendar_file_store(db, path, source, &sys, &info, msg, sizeof msg) != 0) {
+			fprintf(out, "%s：%s\n", path, msg);
 			rc = -1;
 		} else
 			loaded++;
-		calendar_year_free(&y);
 	}
 	if (rc == 0 && db_exec(db, "COMMIT", &e) != 0) {
 		fprintf(out, "%s\n", e.message);

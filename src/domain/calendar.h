@@ -44,6 +44,15 @@ void calendar_year_free(struct calendar_year *y);
 int calendar_store(struct db *w, const struct calendar_year *y, const char *source, const struct actor *who,
 		   struct err *e);
 
+/* Reads, checks and stores one year file on db, in the caller's transaction: 0, or -1 with
+ * a message in Chinese in msg (nothing stored). info says what was loaded. */
+struct calendar_year_info {
+	int year;
+	size_t holidays, exceptions;
+};
+int calendar_file_store(struct db *db, const char *path, const char *source, const struct actor *who,
+			struct calendar_year_info *info, char *msg, size_t n);
+
 /* Loads every year file (*.json) in dir that is not in yet (force: every one); prints what it
  * did to out. Returns how many were loaded, or -1 (reported). */
 int calendar_load_dir(struct db *db, const char *dir, const char *source, int force, FILE *out);

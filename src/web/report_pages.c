@@ -10,6 +10,7 @@
 #include "handlers.h"
 #include "reports.h"
 #include "ticket.h"
+#include "ticket_fields.h"
 
 /*
  * The ranking's period: the tickets logged (登记) between two days. Named periods count back
@@ -89,15 +90,14 @@ void page_ranking(struct req *r)
 	json_t *ctx = ranking_compute(db_reader(), &f);
 	/* Every figure's link opens the ledger over the same tickets: the period and campaign go
 	 * with it. */
-	struct buf qs;
+	struct buf qs, fq;
 	buf_init(&qs);
-	const char *carry[][2] = { { "campaign", f.campaign }, { "from", f.from }, { "to", f.to } };
-	for (size_t i = 0; i < ARRAY_LEN(carry); i++)
-		if (carry[i][1] && *carry[i][1]) {
-			buf_printf(&qs, "&%s=", carry[i][0]);
-			buf_url_encode(&qs, carry[i][1], "-_");
-		}
+	buf_init(&fq);
+	ticket_filter_query(&f, &fq); /* the ledger's own words for the filter: campaign, from, to */
+	if (fq.len)
+		buf_printf(&qs, "&%s", fq.data);
 	json_object_set_new(ctx, "qs", json_string(qs.data ? qs.data : ""));
+	buf_free(&fq);
 	buf_free(&qs);
 	char words[64];
 	if (f.from || f.to)
