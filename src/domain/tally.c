@@ -115,7 +115,7 @@ static int check_counts(struct db *db, const struct subject *who, const char *sc
 	static const char *const lights[] = { NULL, "red", "yellow", "green" };
 	int bad = 0;
 	for (size_t s = 0; s < ARRAY_LEN(statuses); s++)
-		for (int variant = 0; variant < 14; variant++) {
+		for (int variant = 0; variant < 18; variant++) {
 			struct ticket_filter f;
 			memset(&f, 0, sizeof f);
 			f.who = who;
@@ -136,6 +136,10 @@ static int check_counts(struct db *db, const struct subject *who, const char *sc
 			case 11: f.supervised = 0; f.unclosed = 1; break;
 			case 12: f.category = "complaint"; break;
 			case 13: f.category = "suggestion"; f.light = lights[1 + s % 3]; break;
+			case 14: f.sign = "late"; break;
+			case 15: f.sign = "signed_late"; break;
+			case 16: f.suspended = 1; break;
+			case 17: f.suspend_pending = 1; break;
 			default: break;
 			}
 			long long a = ticket_count_by(db, &f, 1), b = ticket_count_by(db, &f, 0);

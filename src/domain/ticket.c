@@ -2463,6 +2463,9 @@ static int list_rows(struct db *db, const struct ticket_filter *f, enum list_sha
 		*total = matching;
 	if (matching == 0)
 		return 0;
+	/* The last page holds what the pages before it leave, as its number says. */
+	if (dir == LIST_LAST && !estimated && matching % limit)
+		limit = (int)(matching % limit);
 	int selective = matching <= SELECTIVE_ROWS;
 	if (!selective && (has(f->from) || has(f->to)) && !f->q_scan) {
 		/* A range of days that is a small share of its scope: by the range's index (015). */

@@ -194,6 +194,8 @@ struct ticket_cursor {
 	char deadline[11];
 	long long id;
 };
+/* Which page: the first, the one after or before a cursor, or the last (which holds the rows
+ * the full pages before it leave, fewer than a page when the count is not a multiple). */
 enum list_dir { LIST_FIRST, LIST_AFTER, LIST_BEFORE, LIST_LAST };
 /* LIST_FULL: every field, as the API gives a ticket; LIST_BRIEF: what a list page shows (id,
  * code, title, urgency, status, deadline, light, color, stale, supervised, unit names). */

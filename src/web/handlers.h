@@ -27,6 +27,10 @@ json_t *form_values(const struct field_table *t, unsigned on, const struct form 
  * to errors unless its field has one already. */
 json_t *err_fields(const struct err *e);
 void err_into(json_t *errors, const struct err *e);
+/* A select's options [{code, label, selected}] from a query of (code, label) rows or from a
+ * fixed set; the one whose code is current is selected. */
+json_t *options_sql(struct db *db, const char *sql, const char *current);
+json_t *options_fixed(const struct value_set *vs, const char *current);
 
 /* account.c */
 void page_login(struct req *r);

@@ -42,6 +42,26 @@ json_t *err_fields(const struct err *e)
 	return o;
 }
 
+json_t *options_sql(struct db *db, const char *sql, const char *current)
+{
+	json_t *list = json_array();
+	sqlite3_stmt *st = db_prepare(db, sql);
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "code", db_text(st, 0), "label", db_text(st, 1),
+						      "selected", current && !strcmp(current, db_text(st, 0))));
+	db_done(st);
+	return list;
+}
+
+json_t *options_fixed(const struct value_set *vs, const char *current)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < vs->n; i++)
+		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "code", vs->pairs[i][0], "label", vs->pairs[i][1],
+						      "selected", current && !strcmp(current, vs->pairs[i][0])));
+	return list;
+}
+
 void district_name(struct db *db, char *out, size_t n)
 {
 	static const char q[] = "SELECT name FROM units WHERE kind = 'district' ORDER BY id LIMIT 1";

@@ -81,7 +81,6 @@ static void add_labels(json_t *t)
  * lists it built (kept.h), by query, current value and catalog version
  * (009_catalog_version): a list is built again only after the catalog changes.
  */
-static json_t *build_options(struct db *db, const char *sql, const char *current);
 
 /* The catalog as one page sees it: read once, however many lists the page shows. */
 struct choices {
@@ -97,30 +96,10 @@ static struct choices choices_of(struct db *db)
 static json_t *options(const struct choices *ch, const char *sql, const char *current)
 {
 	if (ch->version < 0)
-		return build_options(ch->db, sql, current);
+		return options_sql(ch->db, sql, current);
 	const struct kept_key key = { .kind = KEPT_OPTIONS, .p = sql, .n = { ch->version }, .s = { current } };
 	json_t *list = kept_get(&key);
-	return list ? list : kept_put(&key, build_options(ch->db, sql, current));
-}
-
-static json_t *build_options(struct db *db, const char *sql, const char *current)
-{
-	json_t *list = json_array();
-	sqlite3_stmt *st = db_prepare(db, sql);
-	while (st && sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "code", db_text(st, 0), "label", db_text(st, 1),
-						      "selected", current && !strcmp(current, db_text(st, 0))));
-	db_done(st);
-	return list;
-}
-
-static json_t *fixed_options(const struct value_set *vs, const char *current)
-{
-	json_t *list = json_array();
-	for (size_t i = 0; i < vs->n; i++)
-		json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "code", vs->pairs[i][0], "label", vs->pairs[i][1],
-						      "selected", current && !strcmp(current, vs->pairs[i][0])));
-	return list;
+	return list ? list : kept_put(&key, options_sql(ch->db, sql, current));
 }
 
 static const char q_opt_streets[] = "SELECT code, name FROM units WHERE kind IN ('street', 'department') AND active = 1 "
@@ -344,7 +323,7 @@ static json_t *filter_form(struct db *db, const struct ticket_filter *f)
 		case FF_QUEUE:
 			break;
 		case FF_VALUES:
-			json_object_set_new(row, "options", fixed_options(ff->values, v));
+			json_object_set_new(row, "options", options_fixed(ff->values, v));
 			json_object_set_new(row, "select", json_true());
 			break;
 		case FF_OPTIONS:
@@ -386,20 +365,13 @@ void page_tickets(struct req *r)
 	f.estimated = &estimated;
 	struct list_page page;
 	tmpl_table_init(&page.rows, row_keys, NCOLS);
-	/* The last page holds what the pages before it leave, as its number says. */
-	int limit = view.per_page;
-	if (dir == LIST_LAST && !view.sort[0]) {
-		long long n = ticket_count(db, &f);
-		if (n > 0 && n % view.per_page)
-			limit = (int)(n % view.per_page);
-	}
 	if (view.sort[0]) {
 		/* Another order: pages by their numbers. */
 		ticket_list_sorted(db, &f, view.sort, (long)(view.page - 1) * view.per_page, view.per_page, &total, list_row,
 				   &page);
 		dir = LIST_AFTER; /* numbered, neither end by itself */
 		more = (long long)view.page * view.per_page < total;
-	} else if (ticket_list_brief(db, &f, dir, &at, limit, &total, &more, list_row, &page)) {
+	} else if (ticket_list_brief(db, &f, dir, &at, view.per_page, &total, &more, list_row, &page)) {
 		tmpl_table_reverse(&page.rows);
 		struct ticket_cursor c = page.first;
 		page.first = page.last;
@@ -634,7 +606,7 @@ static json_t *field_options(const struct choices *ch, const char *name, const c
 		      { "domain", q_opt_domains },	 { "source", q_opt_sources },	     { "category", q_opt_categories },
 		      { "campaign", q_opt_campaigns } };
 	if (!strcmp(name, "urgency"))
-		return fixed_options(&VS_URGENCY, current);
+		return options_fixed(&VS_URGENCY, current);
 	for (size_t i = 0; i < ARRAY_LEN(lists); i++)
 		if (!strcmp(lists[i].name, name))
 			return options(ch, lists[i].sql, current);
@@ -926,8 +898,8 @@ static json_t *build_actions(unsigned long long open, json_t *errors, const char
 			/* Each field names every key the form reads, so that none is found further up
 			 * (an action's form error is not a field's). */
 			int date = !strcmp(name, "deadline");
-			json_t *choices = !strcmp(name, "result")   ? fixed_options(&VS_CALLBACK_RESULT, NULL)
-					  : !strcmp(name, "method") ? fixed_options(&VS_CALLBACK_METHOD, "phone")
+			json_t *choices = !strcmp(name, "result")   ? options_fixed(&VS_CALLBACK_RESULT, NULL)
+					  : !strcmp(name, "method") ? options_fixed(&VS_CALLBACK_METHOD, "phone")
 								    : json_false();
 			json_t *fd = json_pack("{s:s,s:s,s:s,s:o,s:b,s:b,s:b,s:s}", "name", name, "label",
 					       label_of(field_labels, 6, name), "id", tr->name, "choices", choices, "date", date,

@@ -11,27 +11,21 @@
 #include "labels.h"
 #include "timelimit.h"
 
-static json_t *options(struct db *db, const char *sql)
-{
-	json_t *list = json_array();
-	sqlite3_stmt *st = db_prepare(db, sql);
-	while (st && sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(list, json_pack("{s:s,s:s}", "code", db_text(st, 0), "name", db_text(st, 1)));
-	db_done(st);
-	return list;
-}
-
 static void limits_page(struct req *r, int status, json_t *errors, json_t *typed, const char *done)
 {
 	static const char q_sources[] = "SELECT code, name FROM sources WHERE active = 1 ORDER BY sort";
 	static const char q_categories[] = "SELECT code, name FROM categories WHERE active = 1 ORDER BY sort";
 	struct db *db = db_reader();
-	json_t *units = json_array();
-	for (size_t i = 0; i < VS_TL_UNIT.n; i++)
-		json_array_append_new(units, json_pack("{s:s,s:s}", "code", VS_TL_UNIT.pairs[i][0], "name", VS_TL_UNIT.pairs[i][1]));
-	json_t *ctx = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "rules", time_limits_json(db), "sources", options(db, q_sources),
-				"categories", options(db, q_categories), "units", units, "errors",
-				errors ? errors : json_object(), "v", typed ? typed : json_object());
+	typed = typed ? typed : json_object();
+	json_t *sign_units = options_fixed(&VS_TL_UNIT, json_string_value(json_object_get(typed, "sign_unit")));
+	json_array_remove(sign_units, json_array_size(sign_units) - 1); /* no phase end for signing */
+	json_t *ctx = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "rules", time_limits_json(db), "sources",
+				options_sql(db, q_sources, json_string_value(json_object_get(typed, "source"))),
+				"categories", options_sql(db, q_categories, json_string_value(json_object_get(typed, "category"))),
+				"urgencies", options_fixed(&VS_URGENCY, json_string_value(json_object_get(typed, "urgency"))),
+				"sign_units", sign_units, "units",
+				options_fixed(&VS_TL_UNIT, json_string_value(json_object_get(typed, "handle_unit"))), "errors",
+				errors ? errors : json_object(), "v", typed);
 	if (done)
 		json_object_set_new(ctx, "done", json_string(done));
 	http_page(r, status, "admin_time_limits", ctx);

@@ -59,9 +59,17 @@ test('the district starts with the rules of SPEC section 8; only the admin chang
   const page = await (await as(admin)(`${srv.base}/admin/time-limits`)).text();
   assert.match(page, /<td>任何来源<\/td><td>咨询<\/td><td>任何缓急<\/td><td>1个工作日<\/td><td>3个工作日<\/td>/);
   const bad = await as(admin)(`${srv.base}/admin/time-limits`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ csrf_token: admin.csrf, sign_n: 'abc', sign_unit: 'wd', handle_n: '2', handle_unit: 'wd' }).toString() });
+    body: new URLSearchParams({ csrf_token: admin.csrf, source: 'hotline12345', category: 'complaint', urgency: 'urgent', sign_n: 'abc',
+      sign_unit: 'h', handle_n: '2', handle_unit: 'cd' }).toString() });
   assert.equal(bad.status, 422);
-  assert.match(await bad.text(), /签收时限须为 0 至 999 的整数/);
+  const refused = await bad.text();
+  assert.match(refused, /签收时限须为 0 至 999 的整数/);
+  // What was chosen is still chosen, so only the bad number needs typing again.
+  for (const [name, value] of [['source', 'hotline12345'], ['category', 'complaint'], ['urgency', 'urgent'], ['sign_unit', 'h'], ['handle_unit', 'cd']]) {
+    const select = refused.match(new RegExp(`<select[^>]*name="${name}"[^>]*>(.*?)</select>`))[1];
+    assert.deepEqual([...select.matchAll(/<option value="([^"]*)" selected>/g)].map((m) => m[1]), [value], name);
+  }
+  assert.match(refused, /name="handle_n"[^>]*value="2"/);
   assert.equal(sql(srv.db, 'SELECT count(*) FROM time_limits'), before);
 });
 
