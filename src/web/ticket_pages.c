@@ -76,12 +76,6 @@ static void add_labels(json_t *t)
 	json_object_set_new(t, "color_label", json_string(vs_label(&VS_COLOR, color)));
 }
 
-/*
- * Options for a <select>: rows of (code, label), the current one marked. Each thread keeps the
- * lists it built (kept.h), by query, current value and catalog version
- * (009_catalog_version): a list is built again only after the catalog changes.
- */
-
 /* The catalog as one page sees it: read once, however many lists the page shows. */
 struct choices {
 	struct db *db;
@@ -93,6 +87,9 @@ static struct choices choices_of(struct db *db)
 	return (struct choices){ db, codebook_catalog_version(db) };
 }
 
+/* Options for a <select> (options_sql). Each thread keeps the lists it built (kept.h), by
+ * query, current value and catalog version (009_catalog_version): a list is built again only
+ * after the catalog changes. */
 static json_t *options(const struct choices *ch, const char *sql, const char *current)
 {
 	if (ch->version < 0)
