@@ -82,7 +82,8 @@ cpu_wrk() {
   echo "$rps $p50 $p99 $(( ($(cpu_ticks "$pid") - c0) * (1000000 / $(getconf CLK_TCK)) / n ))"
 }
 
-# The same as one table row: | label | connections | requests/s | p50 | p99 |
+# The same as one table row: | label | connections | requests/s | p50 | p99 |, the latencies
+# wrk's (only the POST row, which no probe can ask for).
 measure() {
   local m rps p50 p99
   m=$(run_wrk "$@") || exit 1
@@ -90,9 +91,30 @@ measure() {
   printf '| %s | %s | %s | %s | %s |' "$1" "$2" "$rps" "$p50" "$p99"
 }
 
-# A latency as wrk writes it (850.00us, 1.23ms, 2.01s) in milliseconds.
-to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
-  printf "%.2f", u == "us" ? n / 1000 : u == "s" ? n * 1000 : u == "m" ? n * 60000 : n }'; }
+# probe URL SECONDS OUT [PAUSE_MS]: bench/probe.mjs with the reviewer's cookie, appending to OUT.
+# Beside wrk it waits 10 ms between requests, about a hundred a second, so that its own CPU
+# takes little from the server it measures.
+probe() { node bench/probe.mjs "$1" "$cookie" "$2" "$3" "${4:-0}"; }
+
+# The P-th percentile (50, 99) of the times in FILE, in ms, and how many there are.
+percentile() { sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { i = int(NR * p / 100); if (i < 1) i = 1; printf "%.2f", v[i] }'; }
+
+# A row measured by wrk with a probe beside it: | label | connections | requests/s | p50 | p99 |,
+# the rate wrk's, the latencies the probe's. CONNECTIONS 1: the probe alone, its own rate.
+measure_probed() { # label connections seconds url
+  local m rps t=$OUT/probe-times
+  rm -f "$t"
+  if [ "$2" = 1 ]; then
+    probe "$4" "$3" "$t" || exit 1
+    rps=$(( $(wc -l <"$t") / $3 ))
+  else
+    probe "$4" "$3" "$t" 10 & local p=$!
+    m=$(run_wrk "$1" "$2" "$3" "$4" -H "Cookie: $cookie") || exit 1
+    wait "$p" || exit 1
+    read -r rps _ <<<"$m"
+  fi
+  printf '| %s | %s | %s | %sms | %sms |' "$1" "$2" "$rps" "$(percentile "$t" 50)" "$(percentile "$t" 99)"
+}
 
 # Middle value of numbers given as arguments.
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -109,6 +131,7 @@ check() {
   echo
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), " \
        "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); wrk with 2 threads, ${SECONDS_EACH} s per row;" \
+       "p50 and p99 from a probe asking one request at a time beside wrk's load (bench/probe.mjs);" \
        "each page and the bare server in ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s;" \
        "SQLite $(sqlite3 --version | cut -d' ' -f1), synchronous=FULL."
 } >"$RESULTS"
@@ -175,24 +198,26 @@ for n in $SIZES; do
   } >>"$RESULTS"
   # The page and the bare server take turns, ROUNDS times: the machine's speed drifts from one
   # moment to the next, so each round compares the two at nearly the same moment. Reported:
-  # the median requests/s of each, the median p50, the worst p99, the median of the rounds'
+  # the median requests/s of each, the p50 and p99 of a probe (bench/probe.mjs, one more
+  # connection, paced) asking for the page beside the load in every round, the median of the rounds'
   # shares with every round's share beside it, and the median CPU time (user and system, from
-  # /proc) each server spent per request: what a request cost, where the rate also says what
-  # the machine managed in those seconds.
+  # /proc) each server spent per wrk request (the probe's few hundred included): what a request
+  # cost, where the rate also says what the machine managed in those seconds.
   pair() { # label ledger-url bare-url
-    local i m rps p50 p99 c b bc shares=() ours=() theirs=() p50s=() p99s=() cpu=() bare_cpu=()
+    local i m rps p c b bc shares=() ours=() theirs=() cpu=() bare_cpu=() t=$OUT/probe-times
+    rm -f "$t"
     for i in $(seq 1 "$ROUNDS"); do
+      probe "$2" "$ROUND_SECONDS" "$t" 10 & p=$!
       m=$(cpu_wrk "$server" "$1" "$CONNS" "$ROUND_SECONDS" "$2" -H "Cookie: $cookie") || exit 1
-      read -r rps p50 p99 c <<<"$m"
-      ours+=("$rps"); p50s+=("$(to_ms "$p50")"); p99s+=("$(to_ms "$p99")"); cpu+=("$c")
+      wait "$p" || exit 1
+      read -r rps _ _ c <<<"$m"
+      ours+=("$rps"); cpu+=("$c")
       m=$(cpu_wrk "$bare_pid" "bare server" "$CONNS" "$ROUND_SECONDS" "$3") || exit 1
       read -r b _ _ bc <<<"$m"
       theirs+=("$b"); shares+=("$(( rps * 100 / b ))"); bare_cpu+=("$bc")
     done
-    local worst
-    worst=$(printf '%s\n' "${p99s[@]}" | sort -n | tail -1)
     printf '| %s | %s | %s | %sms | %sms | %s | %s%% (%s) | %s / %s µs |\n' "$1" "$CONNS" "$(median "${ours[@]}")" \
-      "$(median "${p50s[@]}")" "$worst" "$(median "${theirs[@]}")" "$(median "${shares[@]}")" \
+      "$(percentile "$t" 50)" "$(percentile "$t" 99)" "$(median "${theirs[@]}")" "$(median "${shares[@]}")" \
       "$(IFS=,; echo "${shares[*]}" | sed 's/,/, /g')" "$(median "${cpu[@]}")" "$(median "${bare_cpu[@]}")" >>"$RESULTS"
   }
   # The pages measured against the bare server, then the dashboard under load (both trees).
@@ -202,19 +227,19 @@ for n in $SIZES; do
     pair "list API, street $STREET, first page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50" "$bare/list"
     pair "list API, street $STREET, last page (50)" "$base/api/v1/tickets?unit=$STREET&per_page=50&page=$last_page" "$bare/list"
     pair "one ticket page" "$base/tickets/$ticket" "$bare/ticket/$ticket"
-    echo "$(measure "dashboard /" "$CONNS" "$SECONDS_EACH" "$base/" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
+    echo "$(measure_probed "dashboard /" "$CONNS" "$SECONDS_EACH" "$base/") — | — | — |" >>"$RESULTS"
   }
   pages
-  echo "$(measure "stats API" "$CONNS" "$SECONDS_EACH" "$base/api/v1/stats" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
+  echo "$(measure_probed "stats API" "$CONNS" "$SECONDS_EACH" "$base/api/v1/stats") — | — | — |" >>"$RESULTS"
   before=$(sqlite3 "$work" 'SELECT count(*) FROM tickets')
-  row=$(BENCH_COOKIE=$staff_cookie BENCH_CSRF=$staff_csrf measure "ticket creation (POST, 201)" "$CONNS" "$SECONDS_EACH" \
+  row=$(BENCH_COOKIE=$staff_cookie BENCH_CSRF=$staff_csrf measure "ticket creation (POST, 201; wrk's latencies)" "$CONNS" "$SECONDS_EACH" \
         "$base/api/v1/tickets" -s bench/create.lua)
   echo "$row — | — | — |" >>"$RESULTS"
   after=$(sqlite3 "$work" 'SELECT count(*) FROM tickets')
   echo "  created: $(( after - before )) tickets in the database" >&2
   for pair_ in "dashboard /|$base/" "stats API|$base/api/v1/stats" "ranking|$base/reports/ranking" \
                "dispatch report (week)|$base/reports/dispatch"; do
-    echo "$(measure "${pair_%%|*}, one at a time" 1 5 "${pair_#*|}" -H "Cookie: $cookie") — | — | — |" >>"$RESULTS"
+    echo "$(measure_probed "${pair_%%|*}, one at a time" 1 5 "${pair_#*|}") — | — | — |" >>"$RESULTS"
   done
   hwm=$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$server/status")
   echo >>"$RESULTS"
@@ -275,7 +300,7 @@ for n in $SIZES; do
       echo "|---|---|---|---|---|---|---|---|"
     } >>"$RESULTS"
     pages
-    row=$(BENCH_COOKIE=$staff_cookie BENCH_CSRF=$staff_csrf measure "ticket creation (POST, 201)" "$CONNS" "$SECONDS_EACH" \
+    row=$(BENCH_COOKIE=$staff_cookie BENCH_CSRF=$staff_csrf measure "ticket creation (POST, 201; wrk's latencies)" "$CONNS" "$SECONDS_EACH" \
           "$base/api/v1/tickets" -s bench/create.lua)
     echo "$row — | — | — |" >>"$RESULTS"
     hwm=$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$server/status")
