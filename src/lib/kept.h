@@ -15,6 +15,7 @@ enum kept_kind {
 	KEPT_USER,    /* s: login, name, role, unit name */
 	KEPT_OPTIONS, /* p: the options' query; n[0]: catalog version; s[0]: the current value */
 	KEPT_ACTIONS, /* n[0]: the bit set of the actions open */
+	KEPT_FILTERS, /* n[0]: catalog version; s[0]: the filter values the form shows, joined */
 };
 
 #define KEPT_STRINGS 4

@@ -289,13 +289,12 @@ static void list_row(const struct ticket_brief *b, void *arg)
 }
 
 /* The filter form from the filter table: each row's input with the value the list uses. */
-static json_t *filter_form(struct db *db, const struct ticket_filter *f)
+static json_t *filter_form_build(const struct choices *ch, const struct ticket_filter *f)
 {
 	static const char *const option_sql[] = { [FO_STREETS] = q_opt_streets,       [FO_RESPONSIBLE] = q_opt_resp,
 						  [FO_DOMAINS] = q_opt_domains,       [FO_SOURCES] = q_opt_sources,
 						  [FO_CATEGORIES] = q_opt_categories, [FO_CAMPAIGNS] = q_opt_campaigns,
 						  [FO_PLACES] = q_opt_places };
-	struct choices ch = choices_of(db);
 	json_t *list = json_array(), *flags = json_array();
 	int more_set = 0; /* a filter besides the keyword is in use: the folded ones open */
 	for (size_t i = 0; i < filter_field_count; i++) {
@@ -324,7 +323,7 @@ static json_t *filter_form(struct db *db, const struct ticket_filter *f)
 			json_object_set_new(row, "select", json_true());
 			break;
 		case FF_OPTIONS:
-			json_object_set_new(row, "options", options(&ch, option_sql[ff->options], v));
+			json_object_set_new(row, "options", options(ch, option_sql[ff->options], v));
 			json_object_set_new(row, "select", json_true());
 			break;
 		case FF_TEXT:
@@ -336,6 +335,33 @@ static json_t *filter_form(struct db *db, const struct ticket_filter *f)
 		json_array_append_new(list, row);
 	}
 	return json_pack("{s:o,s:o,s:b}", "fields", list, "flags", flags, "more_set", more_set);
+}
+
+/* The filter form, kept by each thread (kept.h) under the values it shows and the catalog
+ * version: the list asked for again with the same filters, as most are, builds it once. */
+static json_t *filter_form(struct db *db, const struct ticket_filter *f)
+{
+	struct choices ch = choices_of(db);
+	if (ch.version < 0)
+		return filter_form_build(&ch, f);
+	struct buf values;
+	buf_init(&values);
+	for (size_t i = 0; i < filter_field_count; i++) {
+		const struct filter_field *ff = &filter_fields[i];
+		const void *at = (const char *)f + ff->at;
+		if (ff->kind == FF_FLAG || ff->kind == FF_QUEUE) {
+			buf_putc(&values, *(const int *)at == 1 ? '1' : '0');
+		} else {
+			const char *v = *(const char *const *)at;
+			buf_printf(&values, "%zu:%s", v ? strlen(v) : 0, v ? v : ""); /* its length first: no two sets join alike */
+		}
+	}
+	const struct kept_key key = { .kind = KEPT_FILTERS, .n = { ch.version }, .s = { values.data } };
+	json_t *form = kept_get(&key);
+	if (!form)
+		form = kept_put(&key, filter_form_build(&ch, f));
+	buf_free(&values);
+	return form;
 }
 
 /* GET /tickets */
