@@ -1926,8 +1926,14 @@ static int has(const char *s)
 /* The kind of tally that can answer a count under f, or NULL when only the tickets can. */
 static const char *tally_kind(const struct ticket_filter *f)
 {
-	if (has(f->from) || has(f->to) || has(f->q))
+	if (has(f->q))
 		return NULL;
+	if (has(f->from) || has(f->to)) {
+		/* Days alone, in a scope: the tickets logged each day (the "created" rows). */
+		struct ticket_filter rest = *f;
+		rest.from = rest.to = NULL;
+		return tally_scope_only(&rest) ? "created" : NULL;
+	}
 	if (f->due || f->reopened || f->deadline_pending || f->ids || f->stock || has(f->place) || has(f->sign) ||
 	    f->suspended || f->suspend_pending || (has(f->light) && !strcmp(f->light, "paused")))
 		/* two kinds of tally, or none: the tickets answer */
@@ -2088,18 +2094,32 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, " AND t.suspend_pending = 1");
 	if (ticket_filter_bad_date(f))
 		return 0;
-	if (f->from && *f->from) {
-		buf_printf(&q->sql, " AND %st.created_at >= ", list ? "+" : "");
-		bind_text(q, f->from);
-	}
-	if (f->to && *f->to) {
-		/* created_at is "YYYY-MM-DDThh:mm:ss+08:00": every time of that day sorts below
-		 * "YYYY-MM-DDU" and every later day above it. A bound the column is compared with
-		 * directly lets a count run inside an index's range (tickets_repeat, skipping over its
-		 * first two columns), where substr() made it read from `from` to the ledger's end. */
-		snprintf(q->created_below, sizeof q->created_below, "%sU", f->to);
-		buf_printf(&q->sql, " AND %st.created_at < ", list ? "+" : "");
-		bind_text(q, q->created_below);
+	if (tally) { /* the day a "created" row counts is the day its tickets were logged */
+		if (has(f->from)) {
+			buf_puts(&q->sql, " AND t.day >= ");
+			bind_text(q, f->from);
+		}
+		if (has(f->to)) {
+			buf_puts(&q->sql, " AND t.day <= ");
+			bind_text(q, f->to);
+		}
+	} else {
+		/* A page walks the order index, which carries created_at (024): each entry's day is
+		 * compared there, and only the tickets in the range are read. */
+		if (has(f->from)) {
+			buf_printf(&q->sql, " AND %st.created_at >= ", list ? "+" : "");
+			bind_text(q, f->from);
+		}
+		if (has(f->to)) {
+			/* created_at is "YYYY-MM-DDThh:mm:ss+08:00": every time of that day sorts
+			 * below "YYYY-MM-DDU" and every later day above it. A bound the column is
+			 * compared with directly lets a count run inside an index's range
+			 * (tickets_repeat, skipping over its first two columns), where substr() made
+			 * it read from `from` to the ledger's end. */
+			snprintf(q->created_below, sizeof q->created_below, "%sU", f->to);
+			buf_printf(&q->sql, " AND %st.created_at < ", list ? "+" : "");
+			bind_text(q, q->created_below);
+		}
 	}
 	if (f->unclosed && f->supervised == 1)
 		buf_puts(&q->sql, " AND t.supervised = 1 AND t.status <> 'closed'");

@@ -147,7 +147,7 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   const complexBefore = sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'");
   assert.ok(Number(complexBefore) > 0);
   assert.equal(ledger(['init', '--db', db]).code, 0);
-  assert.equal(sql(db, 'PRAGMA user_version'), '23');
+  assert.equal(sql(db, 'PRAGMA user_version'), '24');
   assert.equal(sql(db, "SELECT group_concat(kind || ':' || files_ledger) FROM (SELECT DISTINCT kind, files_ledger FROM units WHERE kind IN ('street', 'department') ORDER BY kind)"), 'department:0,street:1');
   // 017: urgency and complexity apart; the deadline decides complexity from then on.
   assert.equal(sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'"), '0');
@@ -158,6 +158,9 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   assert.equal(sql(db, "SELECT group_concat(name, ',') FROM pragma_index_info('tickets_unit_path')"),
     'unit_path,urgency_rank,deadline,id,created_at');
   assert.ok(Number(sql(db, "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE idx = 'tickets_unit_path'")) > 1000);
+  // 024: the order index carries the day, which a page over a range of days compares in it.
+  assert.equal(sql(db, "SELECT group_concat(name, ',') FROM pragma_index_info('tickets_order')"),
+    'urgency_rank,deadline,id,created_at');
   // A street's count over a range of days reads the index alone; its list keeps the index's order.
   const street = "t.unit_path >= '/1/2/' AND t.unit_path < '/1/20'";
   assert.match(sql(db, `EXPLAIN QUERY PLAN SELECT count(*) FROM tickets t WHERE ${street} ` +
@@ -174,15 +177,17 @@ test('serve takes planner statistics at start only when missing, small or out of
   assert.equal(ledger(['init', '--db', db, '--demo']).code, 0);
   assert.match(await serveLog(db), /planner statistics taken/); // a small ledger: always, it is quick
   assert.equal(ledger(['seed', '--db', db, '--tickets', '10000']).code, 0); // seed takes them at its end
+  // ANALYZE under analysis_limit estimates the rows from a sample: within the factor of two the
+  // server tolerates, and far from the 1,000 planted below.
   const rows = () => Number(sql(db, "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE idx = 'tickets_order'"));
-  assert.ok(rows() >= 10000);
+  assert.ok(rows() >= 5000);
   assert.doesNotMatch(await serveLog(db), /planner statistics taken/);
   sql(db, "UPDATE sqlite_stat1 SET stat = '1000 10 1 1' WHERE idx = 'tickets_order'"); // as if taken at 1,000
   assert.match(await serveLog(db), /planner statistics taken/);
-  assert.ok(rows() >= 10000);
+  assert.ok(rows() >= 5000);
   sql(db, 'DELETE FROM sqlite_stat1');
   assert.match(await serveLog(db), /planner statistics taken/);
-  assert.ok(rows() >= 10000);
+  assert.ok(rows() >= 5000);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -205,7 +210,7 @@ test('a running server takes planner statistics again once the ledger has outgro
     sql(db, "UPDATE sqlite_stat1 SET stat = '1000 10 1 1' WHERE idx = 'tickets_order'"); // as if taken at 1,000
     for (let i = 0; i < 50 && !/planner statistics taken/.test(err); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(err, /planner statistics taken in \d+ ms/);
-    assert.ok(Number(sql(db, "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE idx = 'tickets_order'")) >= 10000);
+    assert.ok(Number(sql(db, "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE idx = 'tickets_order'")) >= 5000); // an estimate, as above
     // The readers, opened again with them, still answer.
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/session`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'zhongxin', password: 'Demo#2023' }),
