@@ -2250,6 +2250,27 @@ static void memo_key(const struct sqlq *q, long today, struct buf *key)
 }
 
 /* SELECT select FROM table t join WHERE <f> [AND t.kind IN (kinds)] tail, each row to row(). */
+/*
+ * The small partial index that holds every ticket f can match, for a count to read it alone:
+ * the planner, weighing a staff scope's two path ranges against an index it has no statistics
+ * for (an empty one writes none), walked a third of the ledger instead (0.3–4 s at a million).
+ * Each index's condition is the one build_where writes for its filter, so SQLite can use it.
+ */
+static const char *partial_index(const struct ticket_filter *f)
+{
+	if (f->reopened)
+		return "tickets_reopened"; /* 018 */
+	if (f->deadline_pending)
+		return "tickets_deadline_pending"; /* 018 */
+	if (f->suspend_pending)
+		return "tickets_suspend_pending"; /* 023 */
+	if (has(f->sign) && !strcmp(f->sign, "late"))
+		return "tickets_sign_waiting"; /* 025: it carries both paths */
+	if (f->returned)
+		return "tickets_returned"; /* 025: and the day of the last progress */
+	return NULL;
+}
+
 static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mode mode, const char *kinds,
 		     const char *select, const char *join, const char *tail, void (*row)(sqlite3_stmt *st, void *arg),
 		     void *arg)
@@ -2257,8 +2278,9 @@ static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mo
 	char paths[4][2][256], qbuf[1024], dates[3][11];
 	struct sqlq q = { .n = 0 };
 	buf_init(&q.sql);
-	buf_printf(&q.sql, "SELECT %s FROM %s t %s ", select, mode == WHERE_TALLY ? "tallies" : "tickets",
-		   join ? join : "");
+	const char *index = mode == WHERE_COUNT ? partial_index(f) : NULL;
+	buf_printf(&q.sql, "SELECT %s FROM %s t %s%s %s ", select, mode == WHERE_TALLY ? "tallies" : "tickets",
+		   index ? "INDEXED BY " : "", index ? index : "", join ? join : "");
 	if (!build_where(db, f, &q, paths, qbuf, sizeof qbuf, dates, mode)) {
 		buf_free(&q.sql);
 		return 0;

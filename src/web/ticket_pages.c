@@ -1398,6 +1398,7 @@ void page_ticket_update(struct req *r)
 struct todo_section {
 	const char *title, *hint;
 	struct ticket_filter f;
+	int within; /* 1 + the section that holds all of this one's tickets; 0: none does */
 };
 
 /* What awaits this user's action, by role: the page lists these, the navigation counts them. */
@@ -1413,6 +1414,7 @@ static int todo_sections(const struct subject *who, struct todo_section *s)
 	if (who->role == ROLE_STAFF) {
 		s[n].title = "超时未签收";
 		s[n].hint = "已过签收时限仍未签收的问题（计入及时签收率），请立即签收";
+		s[n].within = 2; /* 待签收 */
 		s[n++].f.sign = "late";
 		s[n].title = "待签收";
 		s[n].hint = "新派来的问题，请尽快签收";
@@ -1455,14 +1457,19 @@ static int todo_sections(const struct subject *who, struct todo_section *s)
 /*
  * How many tickets the sections hold together, each counted once though it be in two (a
  * returned ticket that has not reported this week): by inclusion and exclusion over their
- * filters' intersections (ticket_filter_and), so no ticket is read.
+ * filters' intersections (ticket_filter_and), so no ticket is read. A section another holds
+ * whole adds nothing and is left out.
  */
 static long long todo_union(struct db *db, const struct todo_section *s, int n)
 {
 	long long sum = 0;
+	unsigned held = 0;
+	for (int i = 0; i < n; i++)
+		if (s[i].within)
+			held |= 1u << i;
 	for (unsigned mask = 1; mask < (1u << n); mask++) {
 		struct ticket_filter f = { 0 }, g;
-		int bits = 0, possible = 1, first = 1;
+		int bits = 0, possible = !(mask & held), first = 1;
 		for (int i = 0; i < n && possible; i++) {
 			if (!(mask & (1u << i)))
 				continue;

@@ -138,6 +138,8 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
     // Before 022: the tally views and update triggers as 010 made them, no time limits.
     'DROP VIEW tallies_expected; DROP VIEW tally_ticket_rows; DROP TRIGGER tickets_tally_update_before; DROP TRIGGER tickets_tally_update_after; ' +
     views010 + ' DROP INDEX tickets_sign_waiting; ' +
+    // Before 025 the returned tickets' index held the list order alone.
+    "DROP INDEX tickets_returned; CREATE INDEX tickets_returned ON tickets (urgency_rank, deadline, id) WHERE status = 'rectifying' AND return_count > 0; " +
     'DROP INDEX tickets_suspended; DROP INDEX tickets_suspend_pending; DROP INDEX tickets_limit_estimated; DROP INDEX tickets_deadline; ' +
     ['time_limit_id', 'dispatched_at', 'sign_by', 'signed_at', 'signed_late', 'commitment_due', 'deadline_rule', 'limit_estimated',
       'suspend_pending', 'suspend_reason', 'suspended_on'].map((c) => `ALTER TABLE tickets DROP COLUMN ${c};`).join(' ') +
@@ -147,7 +149,7 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   const complexBefore = sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'");
   assert.ok(Number(complexBefore) > 0);
   assert.equal(ledger(['init', '--db', db]).code, 0);
-  assert.equal(sql(db, 'PRAGMA user_version'), '24');
+  assert.equal(sql(db, 'PRAGMA user_version'), '25');
   assert.equal(sql(db, "SELECT group_concat(kind || ':' || files_ledger) FROM (SELECT DISTINCT kind, files_ledger FROM units WHERE kind IN ('street', 'department') ORDER BY kind)"), 'department:0,street:1');
   // 017: urgency and complexity apart; the deadline decides complexity from then on.
   assert.equal(sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'"), '0');
@@ -161,6 +163,13 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   // 024: the order index carries the day, which a page over a range of days compares in it.
   assert.equal(sql(db, "SELECT group_concat(name, ',') FROM pragma_index_info('tickets_order')"),
     'urgency_rank,deadline,id,created_at');
+  // 025: the to-do counts' partial indexes carry what the counts compare: a street's
+  // 超时未签收 and its returned tickets not reporting are counted in them alone.
+  const scope = "((t.unit_path >= '/1/2/' AND t.unit_path < '/1/20') OR (t.responsible_path >= '/1/2/' AND t.responsible_path < '/1/20'))";
+  assert.match(sql(db, `EXPLAIN QUERY PLAN SELECT count(*) FROM tickets t INDEXED BY tickets_sign_waiting WHERE ${scope} ` +
+    "AND t.status = 'open' AND t.signed_at IS NULL AND t.sign_by IS NOT NULL AND t.sign_by < '2026-01-01'"), /COVERING INDEX tickets_sign_waiting/);
+  assert.match(sql(db, `EXPLAIN QUERY PLAN SELECT count(*) FROM tickets t INDEXED BY tickets_returned WHERE ${scope} ` +
+    "AND t.status = 'rectifying' AND t.return_count > 0 AND t.last_progress_on < '2026-01-01' AND t.suspended_on IS NULL"), /COVERING INDEX tickets_returned/);
   // A street's count over a range of days reads the index alone; its list keeps the index's order.
   const street = "t.unit_path >= '/1/2/' AND t.unit_path < '/1/20'";
   assert.match(sql(db, `EXPLAIN QUERY PLAN SELECT count(*) FROM tickets t WHERE ${street} ` +

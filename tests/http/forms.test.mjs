@@ -163,8 +163,14 @@ test('the to-do badge counts each ticket once; a ticket waiting for verification
   // Returned and silent for weeks: in two sections, one ticket.
   sql(srv.db, `UPDATE tickets SET status = 'rectifying', return_count = 1, last_progress_on = '2023-08-01' WHERE id = ${both}`);
   sql(srv.db, `UPDATE tickets SET status = 'verifying', last_progress_on = '2023-08-01' WHERE id = ${waiting}`);
+  // Past its time to sign: in 超时未签收 and in 待签收, one ticket; reopened and returned: one.
+  const late = await mk('超时未签收');
+  sql(srv.db, `UPDATE tickets SET status = 'open', signed_at = NULL, sign_by = '2023-09-01T09:00:00+08:00' WHERE id = ${late}`);
+  const reworked = await mk('重开且被退回');
+  sql(srv.db, `UPDATE tickets SET status = 'rectifying', reopened_on = '2023-09-01', return_count = 2, last_progress_on = '2023-09-04' WHERE id = ${reworked}`);
   const xr = "unit_path LIKE (SELECT path FROM units WHERE code = 'XR') || '%' OR responsible_path LIKE (SELECT path FROM units WHERE code = 'XR') || '%'";
-  const distinct = Number(sql(srv.db, `SELECT count(*) FROM tickets WHERE (${xr}) AND (status = 'open' OR (status = 'rectifying' AND return_count > 0) OR (status = 'rectifying' AND last_progress_on < '2023-09-03'))`));
+  const distinct = Number(sql(srv.db, `SELECT count(*) FROM tickets WHERE (${xr}) AND (status = 'open' OR (status = 'rectifying' AND (return_count > 0 OR reopened_on IS NOT NULL)) OR (status = 'rectifying' AND last_progress_on < '2023-09-03'))`));
+  assert.equal(Number(sql(srv.db, `SELECT count(*) FROM tickets WHERE id IN (${late}, ${reworked}) AND (${xr})`)), 2);
   const html = await (await as(staff)(`${srv.base}/todo`)).text();
   assert.match(html, new RegExp(`<h1>待办（${distinct}）</h1>`));
   const sections = [...html.matchAll(/<h2>[^<]+ <span class="badge">(\d+)<\/span><\/h2>/g)].map((m) => Number(m[1]));
