@@ -1398,7 +1398,7 @@ void page_ticket_update(struct req *r)
 struct todo_section {
 	const char *title, *hint;
 	struct ticket_filter f;
-	int within; /* 1 + the section that holds all of this one's tickets; 0: none does */
+	int held; /* another section holds all of this one's tickets */
 };
 
 /* What awaits this user's action, by role: the page lists these, the navigation counts them. */
@@ -1414,7 +1414,7 @@ static int todo_sections(const struct subject *who, struct todo_section *s)
 	if (who->role == ROLE_STAFF) {
 		s[n].title = "超时未签收";
 		s[n].hint = "已过签收时限仍未签收的问题（计入及时签收率），请立即签收";
-		s[n].within = 2; /* 待签收 */
+		s[n].held = 1; /* by 待签收 */
 		s[n++].f.sign = "late";
 		s[n].title = "待签收";
 		s[n].hint = "新派来的问题，请尽快签收";
@@ -1465,7 +1465,7 @@ static long long todo_union(struct db *db, const struct todo_section *s, int n)
 	long long sum = 0;
 	unsigned held = 0;
 	for (int i = 0; i < n; i++)
-		if (s[i].within)
+		if (s[i].held)
 			held |= 1u << i;
 	for (unsigned mask = 1; mask < (1u << n); mask++) {
 		struct ticket_filter f = { 0 }, g;
