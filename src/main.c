@@ -19,6 +19,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "migrate.h"
+#include "notify.h"
 #include "org.h"
 #include "seed.h"
 #include "tally.h"
@@ -331,7 +332,11 @@ static int cmd_serve(struct opt *opts)
 		.routes = route_table,
 		.nroutes = route_count,
 		.todo_count = todo_count,
+		.unread_count = unread_count,
 		.on_stop = import_wait_all,
+		/* Cards and sign-overdue notices: at start, then every ten minutes (SPEC section 9). */
+		.tick = sweep_run,
+		.tick_every = opt_get(opts, "sweep-every") ? (unsigned)atoi(opt_get(opts, "sweep-every")) : 600,
 	};
 	if (cfg.port < 0 || cfg.port > 65535 || cfg.threads < 1 || cfg.threads > 64 || cfg.conn_per_ip < 1 ||
 	    cfg.idle_timeout < 1 || cfg.stats_every < 1) {
@@ -483,6 +488,7 @@ static struct command commands[] = {
 	    { "threads", 1, "network threads (default: one per core, at least 2)", NULL },
 	    { "per-ip", 1, "connections allowed per client address (default 64)", NULL },
 	    { "idle", 1, "seconds before an idle connection is closed (default 30)", NULL },
+	    { "sweep-every", 1, "seconds between the passes that issue cards and reminders (default 600)", NULL },
 	    { "stats-every", 1, "seconds between checks of the planner statistics (default 600)", NULL },
 	    { "max-upload", 1, "largest attachment in MB (default 20)", NULL },
 	    { "secure-cookies", 0, "mark cookies Secure (the site is served over HTTPS)", NULL },

@@ -18,6 +18,8 @@
 enum scope_rule {
 	NO_TICKET,      /* not about one ticket */
 	TICKET,         /* an existing ticket: out of scope is 404 */
+	LEAD,           /* the same, and staff must own it or be responsible (a co-unit's: 403) */
+	CO,             /* the same, and staff must be of a co-unit (the lead's: 403) */
 	NEW_TICKET,     /* a ticket being created: out of scope is 403; staff must own it */
 };
 
@@ -30,13 +32,13 @@ static const struct {
 	[ACT_SIGNED_IN] = { "signed_in", ANYONE_SIGNED_IN, NO_TICKET },
 	[ACT_TICKET_VIEW] = { "view", STAFF | REVIEWER | SUPERVISOR, TICKET },
 	[ACT_TICKET_CREATE] = { "create", STAFF | REVIEWER, NEW_TICKET },
-	[ACT_TICKET_EDIT] = { "edit", STAFF | REVIEWER, TICKET },
+	[ACT_TICKET_EDIT] = { "edit", STAFF | REVIEWER, LEAD },
 	[ACT_TICKET_ASSIGN] = { "assign", REVIEWER, TICKET },
 	[ACT_TICKET_CORRECT] = { "correct", REVIEWER, TICKET },
-	[ACT_ACCEPT] = { "accept", STAFF, TICKET },
+	[ACT_ACCEPT] = { "accept", STAFF, LEAD },
 	[ACT_PROGRESS] = { "progress", STAFF, TICKET },
-	[ACT_SUBMIT] = { "submit", STAFF, TICKET },
-	[ACT_EXTEND_REQUEST] = { "extend-request", STAFF, TICKET },
+	[ACT_SUBMIT] = { "submit", STAFF, LEAD },
+	[ACT_EXTEND_REQUEST] = { "extend-request", STAFF, LEAD },
 	[ACT_UPLOAD] = { "upload", STAFF | REVIEWER | SUPERVISOR, TICKET },
 	[ACT_EXTEND_APPROVE] = { "extend-approve", REVIEWER, TICKET },
 	[ACT_EXTEND_REJECT] = { "extend-reject", REVIEWER, TICKET },
@@ -45,9 +47,15 @@ static const struct {
 	[ACT_CALLBACK] = { "callback", SUPERVISOR, TICKET },
 	[ACT_REOPEN] = { "reopen", SUPERVISOR, TICKET },
 	[ACT_SUPERVISE] = { "supervise", REVIEWER | SUPERVISOR, TICKET },
-	[ACT_SUSPEND_REQUEST] = { "suspend-request", STAFF, TICKET },
+	[ACT_SUSPEND_REQUEST] = { "suspend-request", STAFF, LEAD },
 	[ACT_SUSPEND_DECIDE] = { "suspend-decide", REVIEWER, TICKET },
-	[ACT_RESUME] = { "resume", STAFF | REVIEWER, TICKET },
+	[ACT_RESUME] = { "resume", STAFF | REVIEWER, LEAD },
+	[ACT_RETURN_REQUEST] = { "return-request", STAFF, LEAD },
+	[ACT_REASSIGN] = { "reassign", REVIEWER, TICKET },
+	[ACT_RETURN_REJECT] = { "return-reject", REVIEWER, TICKET },
+	[ACT_URGE] = { "urge", REVIEWER | SUPERVISOR, TICKET },
+	[ACT_CO_ACCEPT] = { "co-accept", STAFF, CO },
+	[ACT_CO_DONE] = { "co-done", STAFF, CO },
 	[ACT_PERSONAL_DATA] = { "personal-data", STAFF | REVIEWER | SUPERVISOR, TICKET },
 	[ACT_DASHBOARD] = { "dashboard", STAFF | REVIEWER | SUPERVISOR, NO_TICKET },
 	[ACT_REPORTS] = { "reports", REVIEWER | SUPERVISOR, NO_TICKET },
@@ -74,13 +82,38 @@ static int owns_new_ticket(const struct subject *who, const struct ticket_scope 
 	return who->role == ROLE_STAFF && path_within(t->unit_path, who->unit_path);
 }
 
+static int leads(const struct subject *who, const struct ticket_scope *t)
+{
+	return path_within(t->unit_path, who->unit_path) || path_within(t->responsible_path, who->unit_path);
+}
+
+/* One of the co-units (space-separated paths) lies in the subject's subtree. */
+static int co_handles(const struct subject *who, const struct ticket_scope *t)
+{
+	const char *p = t->co_paths;
+	size_t n = who->unit_path ? strlen(who->unit_path) : 0;
+	while (p && *p && n) {
+		size_t len = strcspn(p, " ");
+		if (len >= n && strncmp(p, who->unit_path, n) == 0)
+			return 1;
+		p += len;
+		p += *p == ' ';
+	}
+	return 0;
+}
+
 int authz_in_scope(const struct subject *who, const struct ticket_scope *t)
 {
 	if (who->role == ROLE_REVIEWER || who->role == ROLE_SUPERVISOR)
 		return 1;
 	if (who->role != ROLE_STAFF || !t)
 		return 0;
-	return path_within(t->unit_path, who->unit_path) || path_within(t->responsible_path, who->unit_path);
+	return leads(who, t) || co_handles(who, t);
+}
+
+int authz_co_only(const struct subject *who, const struct ticket_scope *t)
+{
+	return who && t && who->role == ROLE_STAFF && !leads(who, t) && co_handles(who, t);
 }
 
 enum authz_result authz_check(const struct subject *who, enum action act, const struct ticket_scope *ticket)
@@ -94,12 +127,18 @@ enum authz_result authz_check(const struct subject *who, enum action act, const 
 	int role_ok = (policy[act].roles & R(who->role)) != 0;
 	if (policy[act].scope == NO_TICKET || !ticket)
 		return role_ok ? AUTHZ_OK : AUTHZ_FORBIDDEN;
-	int in_scope = policy[act].scope == NEW_TICKET ? owns_new_ticket(who, ticket) : authz_in_scope(who, ticket);
-	if (policy[act].scope == TICKET && !in_scope && who->role != ROLE_ADMIN)
+	enum scope_rule rule = policy[act].scope;
+	int in_scope = rule == NEW_TICKET ? owns_new_ticket(who, ticket) : authz_in_scope(who, ticket);
+	if (rule != NEW_TICKET && !in_scope && who->role != ROLE_ADMIN)
 		return AUTHZ_NOT_FOUND; /* its existence must not leak, whatever the role */
-	if (!role_ok)
+	if (!role_ok || !in_scope)
 		return AUTHZ_FORBIDDEN;
-	return in_scope ? AUTHZ_OK : AUTHZ_FORBIDDEN;
+	/* Staff act either as the lead or as a co-unit; the ticket is seen either way. */
+	if (who->role == ROLE_STAFF && rule == LEAD && !leads(who, ticket))
+		return AUTHZ_FORBIDDEN;
+	if (who->role == ROLE_STAFF && rule == CO && !co_handles(who, ticket))
+		return AUTHZ_FORBIDDEN;
+	return AUTHZ_OK;
 }
 
 static const char *const role_codes[ROLE__COUNT] = { "", "staff", "reviewer", "supervisor", "admin" };

@@ -1,8 +1,10 @@
 /*
  * authz.h — the one authorization function. Every handler asks it first, pages and API
  * alike: may this user take this action (on this ticket)? Roles follow SPEC section 2;
- * staff reach only tickets whose owning or responsible unit lies in their unit's subtree,
- * and a ticket outside a user's scope does not exist for them (404, never 403).
+ * staff reach only tickets whose owning, responsible or co-handling (协办) unit lies in
+ * their unit's subtree, and a ticket outside a user's scope does not exist for them (404,
+ * never 403). A co-unit's staff act only for their part (co-accept, progress, co-done); the
+ * lead's actions stay with the owning and responsible units.
  */
 #ifndef LEDGER_AUTHZ_H
 #define LEDGER_AUTHZ_H
@@ -32,6 +34,12 @@ enum action {
 	ACT_SUSPEND_REQUEST, /* ask to pause the clock (挂起) */
 	ACT_SUSPEND_DECIDE,  /* approve or refuse a pause */
 	ACT_RESUME,          /* start the clock again */
+	ACT_RETURN_REQUEST,  /* send a misrouted dispatch back to the centre (退单) */
+	ACT_REASSIGN,        /* dispatch anew to another unit; grants a return */
+	ACT_RETURN_REJECT,   /* refuse a return: the same unit, dispatched again */
+	ACT_URGE,            /* remind the unit (催办) */
+	ACT_CO_ACCEPT,       /* a co-unit signs for its part (协办签收) */
+	ACT_CO_DONE,         /* a co-unit reports its part done */
 	ACT_PERSONAL_DATA,   /* see the reporter's name and phone unmasked on the ticket page */
 	ACT_DASHBOARD,       /* dashboard and statistics (staff: their own unit's figures) */
 	ACT_REPORTS,         /* ranking, dispatch report, spot-check */
@@ -55,17 +63,22 @@ struct subject {
 	const char *unit_path;
 };
 
-/* The ticket the action is about: the paths of its owning and responsible units. */
+/* The ticket the action is about: the paths of its owning and responsible units, and of its
+ * co-units separated by spaces (NULL or "" when it has none). */
 struct ticket_scope {
 	const char *unit_path;
 	const char *responsible_path;
+	const char *co_paths;
 };
 
 /* ticket may be NULL for actions that are not about one ticket. */
 enum authz_result authz_check(const struct subject *who, enum action act, const struct ticket_scope *ticket);
 
-/* 1 if the user's scope covers the ticket (staff: subtree; reviewer/supervisor: all). */
+/* 1 if the user's scope covers the ticket (staff: subtree, co-units included; reviewer and
+ * supervisor: all). */
 int authz_in_scope(const struct subject *who, const struct ticket_scope *ticket);
+/* 1 if the ticket is staff's through a co-unit only (not owned, not responsible). */
+int authz_co_only(const struct subject *who, const struct ticket_scope *ticket);
 
 enum role role_from_code(const char *code);
 const char *role_code(enum role r);

@@ -9,7 +9,8 @@
 	static const char *const name##_pairs[][2] = { __VA_ARGS__ }; \
 	const struct value_set name = { name##_pairs, sizeof name##_pairs / sizeof name##_pairs[0] }
 
-SET(VS_STATUS, { "open", "待整改" }, { "rectifying", "整改中" }, { "verifying", "待验收" }, { "closed", "已销号" });
+SET(VS_STATUS, { "open", "待整改" }, { "rectifying", "整改中" }, { "verifying", "待验收" }, { "closed", "已销号" },
+    { "return_requested", "退单待审" }, { "merged", "已合并" });
 SET(VS_URGENCY, { "urgent", "紧急" }, { "normal", "一般" });
 /* The kinds of a ticket's notes (the workflow rows' note kind). */
 SET(VS_NOTE_KIND, { "progress", "整改进展" }, { "statement", "销号申请" }, { "verification", "验收意见" });
@@ -19,6 +20,13 @@ SET(VS_COLOR, { "green", "绿标" }, { "yellow", "黄标" }, { "red", "红标" }
 SET(VS_SIGN, { "late", "超时未签收" }, { "signed_late", "逾期签收" });
 SET(VS_TL_UNIT, { "wd", "工作日" }, { "cd", "自然日" }, { "h", "小时" }, { "phase_end", "集中整改阶段结束" });
 SET(VS_CALLBACK_RESULT, { "satisfied", "满意" }, { "basically_satisfied", "基本满意" }, { "unsatisfied", "不满意" });
+/* Why a unit sends a dispatch back (退单, SPEC section 9). */
+SET(VS_RETURN_REASON, { "not_our_area", "属地不符" }, { "unclear_ownership", "权属不清" },
+    { "overlapping_duties", "职能交叉" }, { "other", "其他" });
+/* What became of the return a unit asked for. */
+SET(VS_RETURN_OUTCOME, { "asked", "退单待审" }, { "granted", "退单已批准" }, { "refused", "退单被驳回" });
+SET(VS_CARD, { "yellow", "黄牌" }, { "red", "红牌" });
+SET(VS_CO_STATUS, { "pending", "待签收" }, { "accepted", "已签收" }, { "done", "已完成" });
 SET(VS_CALLBACK_METHOD, { "phone", "电话" }, { "visit", "走访" }, { "sms", "短信" }, { "other", "其他" });
 SET(VS_UNIT_KIND, { "district", "区" }, { "street", "街道" }, { "department", "区直部门" }, { "community", "社区" },
     { "village", "村" });

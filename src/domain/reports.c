@@ -44,8 +44,11 @@ static void finish_ranking(json_t *rows)
 	}
 }
 
-json_t *ranking_compute_by(struct db *db, const struct ticket_filter *f, int use_tallies)
+json_t *ranking_compute_by(struct db *db, const struct ticket_filter *given, int use_tallies)
 {
+	struct ticket_filter lead = *given; /* a co-handled ticket ranks with its lead's */
+	lead.lead = 1;
+	const struct ticket_filter *f = &lead;
 #define STOCK "(t.status <> 'closed' AND t.unsatisfied_count >= 1) OR (t.status = 'closed' AND t.color = 'red')"
 #define TALLY_STOCK "(t.status <> 'closed' AND t.flags & 2) OR (t.status = 'closed' AND t.color = 'red')"
 	static const char sel_street[] = "g.code, g.name, '', coalesce(sum(" STOCK "), 0), coalesce(sum(t.color = 'red'), 0), count(*)";

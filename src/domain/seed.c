@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 
 #include "audit.h"
+#include "notify.h"
 #include "thumb.h"
 #include "workflow.h"
 
@@ -230,6 +231,7 @@ struct seed_ctx {
 	const char *data_dir;
 	int photos;
 	long index; /* of the ticket being made, in this run */
+	long long water; /* 区城乡水务局, a co-unit of the stories */
 	struct err *e;
 };
 
@@ -654,6 +656,9 @@ static int derive(struct db *db, long long first, struct err *e)
 		"UPDATE tickets SET child_lists = child_lists | 2 WHERE id IN (SELECT ticket_id FROM attachments WHERE ticket_id >= ?1)",
 		"UPDATE tickets SET child_lists = child_lists | 4 WHERE id IN (SELECT ticket_id FROM callbacks WHERE ticket_id >= ?1)",
 		"UPDATE tickets SET child_lists = child_lists | 8 WHERE id IN (SELECT ticket_id FROM ticket_links WHERE ticket_id >= ?1)",
+		/* Each ticket was dispatched once, to its responsible unit, when logged (026). */
+		("INSERT INTO dispatches (ticket_id, unit_id, unit_path, at) SELECT id, responsible_unit_id, responsible_path, "
+		 "coalesce(dispatched_at, created_at) FROM tickets WHERE id >= ?1 ORDER BY id"),
 	};
 	for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
 		sqlite3_stmt *st = db_prepare(db, bits[i]);
@@ -695,6 +700,137 @@ static int derive(struct db *db, long long first, struct err *e)
 	return 0;
 }
 
+/*
+ * The dispatch loop's share of the story (SPEC section 9), told once the tickets are in and the
+ * triggers back (so the tallies follow): among the first, rich tickets, a few open ones whose
+ * unit asks to send them back (退单待审, the centre told), some that came back and were
+ * dispatched anew to the right street, some whose return was refused; tickets shared with a
+ * co-unit (协办) at every stage of its part; overdue ones urged (催办), their units told. The
+ * cards follow by themselves when the server starts (notify.h).
+ */
+enum other { SAME_UNIT, OTHER_STREET, STREET_OR_WATER }; /* the unit a story names beside the ticket's */
+struct story {
+	const char *pick; /* the tickets: SELECT id, responsible unit id (?1: the first id) */
+	enum other other;
+	const char *apply[4]; /* each run for one of them: ?1 its id, ?2 the other unit, ?3 a time, ?4 a number */
+	const char *events[3]; /* and its events */
+	const char *notify;   /* and the notification it leaves */
+};
+
+/* A second dispatch like the first: the first then becomes the one sent back. */
+#define DISPATCH_AGAIN                                                                                     \
+	"INSERT INTO dispatches (ticket_id, unit_id, unit_path, at) SELECT ticket_id, unit_id, unit_path, at " \
+	"FROM dispatches WHERE ticket_id = ?1 ORDER BY id LIMIT 1"
+/* 协办: the co-unit's part by the ticket's stage, a note in its name once it started. */
+/* On the day of the ticket's last note, within its history. */
+#define LAST_NOTE_AT "(t.last_progress_on || 'T15:00:00+08:00')"
+#define CO_STORY \
+	  { "INSERT INTO co_units (ticket_id, unit_id, unit_path, status, note, added_at, accepted_at, done_at) " \
+	    "SELECT t.id, u.id, u.path, CASE WHEN t.status IN ('verifying', 'closed') OR (t.status = 'rectifying' " \
+	    "AND ?4 % 2 = 0) THEN 'done' WHEN t.status = 'rectifying' THEN 'accepted' ELSE 'pending' END, " \
+	    "CASE WHEN t.status IN ('verifying', 'closed') OR (t.status = 'rectifying' AND ?4 % 2 = 0) " \
+	    "THEN '已配合完成管网排查和现场清理' ELSE '' END, t.created_at, " \
+	    "CASE WHEN t.status <> 'open' THEN " LAST_NOTE_AT " END, CASE WHEN t.status IN ('verifying', 'closed') OR " \
+	    "(t.status = 'rectifying' AND ?4 % 2 = 0) THEN " LAST_NOTE_AT " END FROM tickets t, units u " \
+	    "WHERE t.id = ?1 AND u.id = ?2", \
+	    "INSERT INTO progress (ticket_id, on_date, at, kind, note, unit_id) SELECT c.ticket_id, t.last_progress_on, " \
+	    LAST_NOTE_AT ", 'progress', '协办单位已到场，配合排查', c.unit_id FROM co_units c JOIN tickets t " \
+	    "ON t.id = c.ticket_id WHERE c.ticket_id = ?1 AND c.status <> 'pending'", \
+	    "UPDATE tickets SET child_lists = child_lists | 1 WHERE id = ?1 AND EXISTS (SELECT 1 FROM progress " \
+	    "WHERE ticket_id = ?1)", \
+	    /* notes are searched (migration 011's text) */ \
+	    "UPDATE tickets_fts SET notes = search_terms(coalesce((SELECT group_concat(note, ' ') FROM progress " \
+	    "WHERE ticket_id = ?1), '')) WHERE rowid = ?1" }
+static const struct story stories[] = {
+	{ "SELECT t.id, t.responsible_unit_id FROM tickets t WHERE t.id >= ?1 AND t.id < ?1 + 3000 AND t.status = 'open' "
+	  "AND t.id % 7 = 0 ORDER BY t.id LIMIT 6", SAME_UNIT,
+	  { "UPDATE tickets SET status = 'return_requested', updated_at = ?3 WHERE id = ?1",
+	    "UPDATE dispatches SET outcome = 'asked', reason_code = CASE ?4 % 3 WHEN 0 THEN 'not_our_area' WHEN 1 "
+	    "THEN 'unclear_ownership' ELSE 'overlapping_duties' END, reason = '经现场核实，该点位不在本单位辖区', "
+	    "asked_at = ?3 WHERE ticket_id = ?1",
+	    NULL },
+	  { "return-request", NULL, NULL }, "return_requested" },
+	{ "SELECT t.id, t.responsible_unit_id FROM tickets t WHERE t.id >= ?1 AND t.id < ?1 + 3000 AND t.status IN "
+	  "('rectifying', 'verifying', 'closed') AND t.id % 11 = 0 ORDER BY t.id LIMIT 10", OTHER_STREET,
+	  { DISPATCH_AGAIN,
+	    "UPDATE dispatches SET unit_id = ?2, unit_path = (SELECT path FROM units WHERE id = ?2), outcome = 'granted', "
+	    "reason_code = 'not_our_area', reason = '问题点位属相邻街道辖区', asked_at = at, decided_at = at, "
+	    "decision = '经核实属实，改派' WHERE id = (SELECT min(id) FROM dispatches WHERE ticket_id = ?1)", NULL },
+	  { "return-request", "reassign", NULL }, NULL },
+	{ "SELECT t.id, t.responsible_unit_id FROM tickets t WHERE t.id >= ?1 AND t.id < ?1 + 3000 AND t.status = "
+	  "'rectifying' AND t.id % 13 = 0 AND t.id % 11 <> 0 ORDER BY t.id LIMIT 5", SAME_UNIT,
+	  { DISPATCH_AGAIN,
+	    "UPDATE dispatches SET outcome = 'refused', reason_code = 'overlapping_duties', reason = '认为应由水务部门办理', "
+	    "asked_at = at, decided_at = at, decision = '属地管理，仍由街道牵头办理' "
+	    "WHERE id = (SELECT min(id) FROM dispatches WHERE ticket_id = ?1)", NULL },
+	  { "return-request", "return-reject", NULL }, NULL },
+	{ "SELECT t.id, t.responsible_unit_id FROM tickets t WHERE t.id >= ?1 AND t.id < ?1 + 3000 AND t.id % 9 = 0 "
+	  "AND t.status = 'open' ORDER BY t.id LIMIT 6", STREET_OR_WATER, CO_STORY, { NULL, NULL, NULL }, "dispatched" },
+	{ "SELECT t.id, t.responsible_unit_id FROM tickets t WHERE t.id >= ?1 AND t.id < ?1 + 3000 AND t.id % 9 = 0 "
+	  "AND t.status IN ('rectifying', 'verifying', 'closed') ORDER BY t.id LIMIT 18", STREET_OR_WATER, CO_STORY,
+	  { "co-accept", NULL, NULL }, NULL },
+	{ "SELECT t.id, t.responsible_unit_id FROM tickets t WHERE t.id >= ?1 AND t.id < ?1 + 3000 AND t.status IN "
+	  "('open', 'rectifying') AND t.deadline < ?2 AND t.id % 5 = 0 ORDER BY t.id LIMIT 12", SAME_UNIT,
+	  { "UPDATE tickets SET urge_count = 1 + ?4 % 2 WHERE id = ?1", NULL, NULL },
+	  { "urge", NULL, NULL }, "urged" },
+};
+
+static int tell_stories(struct seed_ctx *c, long long first)
+{
+	static const struct actor seeder = { 0, "seed" };
+	for (size_t k = 0; k < sizeof stories / sizeof stories[0]; k++) {
+		const struct story *s = &stories[k];
+		sqlite3_stmt *st = db_prepare(c->db, s->pick);
+		if (!st)
+			return -1;
+		char today[11];
+		day_text(c->today, today, sizeof today);
+		sqlite3_bind_int64(st, 1, first);
+		if (sqlite3_bind_parameter_count(st) >= 2)
+			sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
+		long long ids[32][2];
+		int n = 0;
+		while (n < 32 && sqlite3_step(st) == SQLITE_ROW) {
+			ids[n][0] = sqlite3_column_int64(st, 0);
+			long long lead = sqlite3_column_int64(st, 1);
+			/* the next street after the ticket's (the water bureau for every other 协办) */
+			long long other = lead;
+			for (int k = 0; k < c->ns && other == lead; k++)
+				other = c->u[c->streets[(n + k) % c->ns]].id;
+			if (s->other == STREET_OR_WATER && n % 2 == 0 && c->water && c->water != lead)
+				other = c->water;
+			ids[n][1] = s->other == SAME_UNIT ? lead : other;
+			n++;
+		}
+		db_done(st);
+		for (int i = 0; i < n; i++) {
+			char at[32];
+			at_text(c->today - (i % 2), 10 + i % 6, 5 * (i % 12), at, sizeof at);
+			for (int a = 0; a < 4 && s->apply[a]; a++) {
+				st = db_prepare(c->db, s->apply[a]);
+				if (!st)
+					return -1;
+				sqlite3_bind_int64(st, 1, ids[i][0]);
+				sqlite3_bind_int64(st, 2, ids[i][1]);
+				sqlite3_bind_text(st, 3, at, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_int(st, 4, i);
+				if (step(st) != 0)
+					return -1;
+			}
+			for (int a = 0; a < 3 && s->events[a]; a++) {
+				json_t *after = json_pack("{s:{s:s}}", "input", "note", "演示数据：派单调度记录");
+				long long ev = audit_append_at(c->db, &seeder, "ticket", ids[i][0], s->events[a], NULL, after, at, c->e);
+				json_decref(after);
+				if (ev < 0)
+					return -1;
+			}
+			if (s->notify && notify_ticket(c->db, ids[i][0], s->notify, NULL, c->e) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int seed_run(struct db *db, long n, const char *data_dir, FILE *out, struct err *e)
 {
 	static const char q_domain[] = "SELECT id FROM domains WHERE code = ?1";
@@ -714,6 +850,7 @@ int seed_run(struct db *db, long n, const char *data_dir, FILE *out, struct err 
 	memcpy(c->cal, calendar_of(c->db), sizeof *c->cal);
 	load_units(db, c->u, c->streets, &c->ns, c->places, &c->np);
 	c->campaign = current_campaign(db, c->today, &c->rectify_end);
+	c->water = db_lookup_id(db, "SELECT id FROM units WHERE code = ?1", "SWJ");
 	sqlite3_stmt *st = db_prepare(db, q_count);
 	c->nsources = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	db_done(st);
@@ -749,7 +886,7 @@ int seed_run(struct db *db, long n, const char *data_dir, FILE *out, struct err 
 	 * index's order (at ten million, a random read per ticket, many times over), then the
 	 * tickets' indexes and the triggers. */
 	if (put_back(db, &aside, 0, e) != 0 || derive(db, first, e) != 0 || put_back(db, &aside, 1, e) != 0 ||
-	    put_back(db, &aside, 2, e) != 0)
+	    put_back(db, &aside, 2, e) != 0 || tell_stories(c, first) != 0)
 		goto rollback;
 	/* The search index in one merged piece (see migration 011). */
 	if (db_exec(db, "INSERT INTO tickets_fts (tickets_fts) VALUES ('optimize')", e) != 0 ||

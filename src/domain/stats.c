@@ -57,6 +57,16 @@ static void row_sign(sqlite3_stmt *st, void *arg)
 	json_object_set_new(o, "sign_overdue", json_integer(sqlite3_column_int64(st, 2)));
 }
 
+/* Dispatches and what became of the returns asked for (SPEC section 9). */
+static void row_returns(sqlite3_stmt *st, void *arg)
+{
+	json_t *o = arg;
+	json_object_set_new(o, "dispatches", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(o, "asked", json_integer(sqlite3_column_int64(st, 1)));
+	json_object_set_new(o, "granted", json_integer(sqlite3_column_int64(st, 2)));
+	json_object_set_new(o, "refused", json_integer(sqlite3_column_int64(st, 3)));
+}
+
 static void row_week(sqlite3_stmt *st, void *arg)
 {
 	json_object_set_new((json_t *)arg, db_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
@@ -82,8 +92,10 @@ static void finish_groups(json_t *rows)
 
 /* The figures from the running tallies (006_tallies.sql): the same columns as the scans. */
 static void tally_figures(struct db *db, const struct ticket_filter *f, json_t *tot, json_t *cb, json_t *streets,
-			  json_t *domains, json_t *sources, json_t *new_w, json_t *closed_w, json_t *sign)
+			  json_t *domains, json_t *sources, json_t *new_w, json_t *closed_w, json_t *sign, json_t *ret)
 {
+	static const char sel_returns[] = TALLY_SUM("1") ", " TALLY_SUM("t.status <> 'none'") ", "
+		TALLY_SUM("t.status = 'granted'") ", " TALLY_SUM("t.status = 'refused'");
 	static const char sel_sign[] = TALLY_SUM("t.status = 'on_time'") ", " TALLY_SUM("t.status = 'late'") ", "
 		TALLY_SUM("t.status = 'waiting' AND t.dim < ?95");
 	static const char sel_totals[] =
@@ -116,12 +128,15 @@ static void tally_figures(struct db *db, const struct ticket_filter *f, json_t *
 	tally_aggregate(db, f, "'created'", sel_week, NULL, "GROUP BY 1", row_week, new_w);
 	tally_aggregate(db, f, "'closed'", sel_week, NULL, "GROUP BY 1", row_week, closed_w);
 	tally_aggregate(db, f, "'sign'", sel_sign, NULL, NULL, row_sign, sign);
+	tally_aggregate(db, f, "'dispatch'", sel_returns, NULL, NULL, row_returns, ret);
 }
 
 /* The same figures by scanning the tickets: for filters the tallies do not hold (dates). */
 static void scan_figures(struct db *db, const struct ticket_filter *f, json_t *tot, json_t *cb, json_t *streets,
-			 json_t *domains, json_t *sources, json_t *new_w, json_t *closed_w, json_t *sign)
+			 json_t *domains, json_t *sources, json_t *new_w, json_t *closed_w, json_t *sign, json_t *ret)
 {
+	static const char sel_returns[] = "count(*), coalesce(sum(d.outcome <> 'none'), 0), "
+					  "coalesce(sum(d.outcome = 'granted'), 0), coalesce(sum(d.outcome = 'refused'), 0)";
 	static const char sel_sign[] =
 		"coalesce(sum(t.sign_by IS NOT NULL AND t.signed_at IS NOT NULL AND t.signed_late = 0), 0), "
 		"coalesce(sum(t.sign_by IS NOT NULL AND t.signed_at IS NOT NULL AND t.signed_late = 1), 0), "
@@ -160,16 +175,22 @@ static void scan_figures(struct db *db, const struct ticket_filter *f, json_t *t
 	ticket_aggregate(db, f, sel_new_week, NULL, tail_new_week, row_week, new_w);
 	ticket_aggregate(db, f, sel_closed_week, NULL, tail_closed_week, row_week, closed_w);
 	ticket_aggregate(db, f, sel_sign, NULL, NULL, row_sign, sign);
+	ticket_aggregate(db, f, sel_returns, "JOIN dispatches d ON d.ticket_id = t.id", NULL, row_returns, ret);
 }
 
-json_t *stats_compute_by(struct db *db, const struct ticket_filter *f, int use_tallies)
+json_t *stats_compute_by(struct db *db, const struct ticket_filter *given, int use_tallies)
 {
+	/* A co-handled ticket counts for its lead (owning and responsible units) alone. */
+	struct ticket_filter lead = *given;
+	lead.lead = 1;
+	const struct ticket_filter *f = &lead;
 	json_t *tot = json_object(), *cb = json_object(), *streets = json_array(), *domains = json_array(),
-	       *sources = json_array(), *new_w = json_object(), *closed_w = json_object(), *sign = json_object();
+	       *sources = json_array(), *new_w = json_object(), *closed_w = json_object(), *sign = json_object(),
+	       *ret = json_object();
 	if (use_tallies && tally_scope_only(f))
-		tally_figures(db, f, tot, cb, streets, domains, sources, new_w, closed_w, sign);
+		tally_figures(db, f, tot, cb, streets, domains, sources, new_w, closed_w, sign, ret);
 	else
-		scan_figures(db, f, tot, cb, streets, domains, sources, new_w, closed_w, sign);
+		scan_figures(db, f, tot, cb, streets, domains, sources, new_w, closed_w, sign, ret);
 	finish_groups(streets);
 	finish_groups(domains);
 	finish_groups(sources);
@@ -195,8 +216,14 @@ json_t *stats_compute_by(struct db *db, const struct ticket_filter *f, int use_t
 	json_object_set_new(out, "sign_overdue", json_integer(N(sign, "sign_overdue")));
 	json_object_set_new(out, "suspended", json_integer(N(tot, "suspended")));
 	json_object_set_new(out, "suspend_pending", json_integer(N(tot, "suspend_pending")));
+	/* 退单: per dispatch; 回退率 = returns granted / dispatches. */
+	json_object_set_new(out, "dispatches", json_integer(N(ret, "dispatches")));
+	json_object_set_new(out, "returns", json_pack("{s:I,s:I,s:I}", "asked", N(ret, "asked"), "granted",
+						     N(ret, "granted"), "refused", N(ret, "refused")));
+	json_object_set_new(out, "return_rate", rate(N(ret, "granted"), N(ret, "dispatches")));
 #undef N
 	json_decref(sign);
+	json_decref(ret);
 	/* The weekly trend: the last TREND_WEEKS weeks (Monday to Sunday) up to this one. */
 	json_t *trend = json_array();
 	long today = date_today_days();

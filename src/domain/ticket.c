@@ -13,9 +13,11 @@
 #include "codebook.h"
 #include "form.h"
 #include "mask.h"
+#include "notify.h"
 #include "search.h"
 #include "fields.h"
 #include "ticket_fields.h"
+#include "cohandle.h"
 #include "timelimit.h"
 #include "utf8.h"
 
@@ -34,14 +36,20 @@
 	"t.extension_deadline, t.extension_reason, t.last_progress_on, t.closed_on, t.created_at, "             \
 	"t.updated_at, t.version, t.urgency_rank, t.received_on, t.complex, t.reopened_on, t.reopen_reason, "     \
 	"t.deadline_pending, t.time_limit_id, t.dispatched_at, t.sign_by, t.signed_at, t.signed_late, "              \
-	"t.deadline_rule, t.commitment_due, t.suspend_pending, t.suspend_reason, t.suspended_on "
+	"t.deadline_rule, t.commitment_due, t.suspend_pending, t.suspend_reason, t.suspended_on, t.urge_count, "   \
+	"(SELECT json_group_array(json_object('kind', c.kind, 'at', c.at, 'deadline', c.deadline)) "             \
+	"FROM (SELECT kind, at, deadline FROM cards WHERE ticket_id = t.id ORDER BY id) c), "                     \
+	"(SELECT json_group_array(json_object('unit', u.code, 'name', u.name, 'status', c.status, 'note', c.note)) " \
+	"FROM co_units c JOIN units u ON u.id = c.unit_id WHERE c.ticket_id = t.id) "
 #define TICKET_FROM "FROM tickets t "
 
 /* What a list page shows of a ticket; the columns brief_read reads. */
 #define BRIEF_COLUMNS                                                                                          \
 	"t.id, t.code, t.title, t.supervised, t.urgency, t.deadline, t.status, t.color, t.last_progress_on, "     \
 	"t.unit_id, t.responsible_unit_id, t.urgency_rank, t.complex, t.source_ref, t.source_id, t.created_at, "  \
-	"t.suspended_on IS NOT NULL "
+	"t.suspended_on IS NOT NULL, t.urge_count, "                                                             \
+	"(SELECT group_concat(kind, ' ') FROM cards WHERE ticket_id = t.id), "                                    \
+	"EXISTS (SELECT 1 FROM co_units WHERE ticket_id = t.id) "
 enum { BRIEF_DEADLINE = 5, BRIEF_RANK = 11, FULL_DEADLINE = 20, FULL_RANK = 38 };
 
 /* Text from the database as JSON, "" for NULL. The database holds only valid UTF-8 (every
@@ -137,6 +145,12 @@ static void brief_read(sqlite3_stmt *st, const struct codebook *cb, struct ticke
 	b->responsible_unit_name = unit_name(cb, st, 10);
 	b->status_label = status_label((enum status)status_from_code(status));
 	b->urgency_label = urgency_label(db_text(st, 4));
+	/* 催办 and the cards a ticket earned; whether it is shared with co-units (协办) */
+	b->urges = sqlite3_column_int(st, 17);
+	const char *cards = (const char *)sqlite3_column_text(st, 18);
+	b->yellow_card = cards && strstr(cards, "yellow");
+	b->red_card = cards && strstr(cards, "red");
+	b->co_handled = sqlite3_column_int(st, 19);
 	b->cursor.rank = sqlite3_column_int(st, BRIEF_RANK);
 	const char *d = db_text(st, BRIEF_DEADLINE);
 	size_t dl = strnlen(d, sizeof b->cursor.deadline - 1);
@@ -400,6 +414,66 @@ static int time_limit_words(const struct codebook *cb, long long id, char *out, 
 }
 
 /* One row of TICKET_COLUMNS as the API's ticket object. */
+/* cards: [{kind, at, deadline}] as SQLite's json_group_array wrote it; on a page, its words. */
+static void out_cards(struct out *o, const char *json)
+{
+	if (o->b) {
+		out_value(o, "cards", NULL, *json ? json : "[]");
+		return;
+	}
+	json_t *v = json_loads(json, 0, NULL);
+	if (!json_is_array(v)) {
+		json_decref(v);
+		v = json_array();
+	}
+	if (o->tab) {
+		struct buf words;
+		buf_init(&words);
+		size_t i;
+		json_t *c;
+		json_array_foreach(v, i, c)
+		{
+			char at[40];
+			time_text_minute(json_string_value(json_object_get(c, "at")), at, sizeof at);
+			buf_printf(&words, "%s%s（%s，时限 %s）", i ? "；" : "",
+				   vs_label(&VS_CARD, json_string_value(json_object_get(c, "kind"))), at,
+				   json_string_value(json_object_get(c, "deadline")));
+		}
+		if (words.len)
+			out_cell(o, "cards", words.data, words.len);
+		buf_free(&words);
+		json_decref(v);
+		return;
+	}
+	out_value(o, "cards", v, NULL);
+}
+
+/* co_units: [{unit, name, status, note}] as SQLite wrote it; on a page, their words
+ * (兴城街道（已签收）). */
+static void out_co_units(struct out *o, const char *json)
+{
+	if (o->b) {
+		out_value(o, "co_units", NULL, *json ? json : "[]");
+		return;
+	}
+	json_t *v = json_loads(*json ? json : "[]", 0, NULL);
+	if (!json_is_array(v)) {
+		json_decref(v);
+		v = json_array();
+	}
+	if (!o->tab) {
+		out_value(o, "co_units", v, NULL);
+		return;
+	}
+	struct buf words;
+	buf_init(&words);
+	co_units_words(v, &words);
+	if (words.len)
+		out_cell(o, "co_units", words.data, words.len);
+	buf_free(&words);
+	json_decref(v);
+}
+
 static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 {
 	const struct workcal *cal = calendar_in(o->cb);
@@ -481,6 +555,10 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	} else {
 		out_cstr(o, "suspend_request", NULL);
 	}
+	/* The dispatch loop (SPEC section 9): reminders and the cards the server issued. */
+	out_int(o, "urge_count", sqlite3_column_int64(st, 54));
+	out_cards(o, db_text(st, 55));
+	out_co_units(o, db_text(st, 56));
 	char rule_text[48];
 	long long rule_id = sqlite3_column_int64(st, 44);
 	if (rule_id && time_limit_words(o->cb, rule_id, rule_text, sizeof rule_text)) {
@@ -522,6 +600,7 @@ struct ref_columns {
 	int status, version, extension_deadline, unit_path, responsible_path;
 	int child_lists; /* -1: not read (all lists) */
 	int suspend_pending, suspended_on;
+	int co_paths;
 };
 
 static void ref_read(sqlite3_stmt *st, long long id, const struct ref_columns *c, struct ticket_ref *t)
@@ -532,6 +611,7 @@ static void ref_read(sqlite3_stmt *st, long long id, const struct ref_columns *c
 	t->extension_pending = sqlite3_column_type(st, c->extension_deadline) != SQLITE_NULL;
 	str_copy(t->unit_path, sizeof t->unit_path, db_text(st, c->unit_path));
 	str_copy(t->responsible_path, sizeof t->responsible_path, db_text(st, c->responsible_path));
+	str_copy(t->co_paths, sizeof t->co_paths, db_text(st, c->co_paths));
 	t->child_lists = c->child_lists >= 0 ? sqlite3_column_int(st, c->child_lists) : -1;
 	t->pause = sqlite3_column_type(st, c->suspended_on) != SQLITE_NULL ? PAUSE_PAUSED
 		   : sqlite3_column_int(st, c->suspend_pending)		   ? PAUSE_REQUESTED
@@ -541,8 +621,8 @@ static void ref_read(sqlite3_stmt *st, long long id, const struct ref_columns *c
 int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t)
 {
 	static const char q[] = "SELECT status, version, extension_deadline, unit_path, responsible_path, "
-				"suspend_pending, suspended_on FROM tickets WHERE id = ?1";
-	static const struct ref_columns cols = { 0, 1, 2, 3, 4, -1, 5, 6 };
+				"suspend_pending, suspended_on, " TICKET_CO_PATHS " FROM tickets t WHERE id = ?1";
+	static const struct ref_columns cols = { 0, 1, 2, 3, 4, -1, 5, 6, 7 };
 	sqlite3_stmt *st = db_prepare(db, q);
 	if (!st)
 		return 0;
@@ -572,7 +652,7 @@ int ticket_code_of(struct db *db, long long id, char *out, size_t n)
 
 struct ticket_scope ticket_ref_scope(const struct ticket_ref *t)
 {
-	return (struct ticket_scope){ t->unit_path, t->responsible_path };
+	return (struct ticket_scope){ t->unit_path, t->responsible_path, t->co_paths };
 }
 
 /* Masks the reporter's fields inside an event's before/after. */
@@ -601,7 +681,8 @@ static json_t *event_side(const char *text, int unmasked)
  * for, since ORDER BY on a compound makes SQLite sort every arm in a temporary b-tree.
  */
 #define CHILD_ARM_PROGRESS                                                                                 \
-	"SELECT p.on_date, p.at, coalesce(u.name, ''), p.kind, p.note, NULL, NULL, 0 FROM progress p "     \
+	"SELECT p.on_date, p.at, coalesce(u.name, ''), p.kind, p.note, "                                   \
+	"(SELECT name FROM units WHERE id = p.unit_id), NULL, 0 FROM progress p "                           \
 	"LEFT JOIN users u ON u.id = p.author_id WHERE ?2 & 1 AND p.ticket_id = ?1 "
 #define CHILD_ARM_ATTACHMENTS \
 	"SELECT id, name, mime, size, has_thumb, at, sha256, 1 FROM attachments WHERE ?2 & 2 AND ticket_id = ?1 "
@@ -620,7 +701,7 @@ static json_t *event_side(const char *text, int unmasked)
 	"json_extract(e.after, '$.input.statement')), 3 FROM events e LEFT JOIN users u ON u.id = e.actor_id " \
 	"LEFT JOIN units un ON un.id = u.unit_id WHERE e.entity = 'ticket' AND e.entity_id = ?1 "
 #define CHILD_ARM_LINKS                                                                                    \
-	"SELECT t.id, t.code, t.title, t.unit_path, t.responsible_path, NULL, NULL, 4 FROM ticket_links l "                     \
+	"SELECT t.id, t.code, t.title, t.unit_path, t.responsible_path, " TICKET_CO_PATHS ", NULL, 4 FROM ticket_links l "            \
 	"JOIN tickets t ON t.id = l.other_id WHERE ?2 & 8 AND l.ticket_id = ?1 "
 enum { CHILD_KIND = 7 };
 
@@ -640,7 +721,7 @@ void ticket_children_each(struct db *db, long long id, int lists, int brief_even
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int kind = sqlite3_column_int(st, CHILD_KIND);
 		if (kind == TICKET_LINKS) {
-			struct ticket_scope other = { db_text(st, 3), db_text(st, 4) };
+			struct ticket_scope other = { db_text(st, 3), db_text(st, 4), db_text(st, 5) };
 			if (!authz_in_scope(viewer, &other))
 				continue;
 		}
@@ -662,8 +743,10 @@ static void child_json(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 	json_t *v = NULL;
 	switch (kind) {
 	case TICKET_PROGRESS:
-		v = json_pack("{s:s,s:s,s:s,s:s,s:s}", "date", db_text(st, 0), "at", db_text(st, 1), "author",
-			      db_text(st, 2), "kind", db_text(st, 3), "note", db_text(st, 4));
+		/* co_unit: the co-handling unit a note was written for (协办) */
+		v = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?}", "date", db_text(st, 0), "at", db_text(st, 1), "author",
+			      db_text(st, 2), "kind", db_text(st, 3), "note", db_text(st, 4), "co_unit",
+			      (const char *)sqlite3_column_text(st, 5));
 		break;
 	case TICKET_ATTACHMENTS: {
 		long long aid = sqlite3_column_int64(st, 0);
@@ -724,10 +807,11 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 
 /* The page's row carries what ticket_ref_load reads, at these places of TICKET_COLUMNS and after. */
 static const char q_ticket_page[] =
-	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path, t.child_lists " TICKET_FROM "WHERE t.id = ?1";
+	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path, t.child_lists, " TICKET_CO_PATHS " " TICKET_FROM
+	"WHERE t.id = ?1";
 static const struct ref_columns page_ref_columns = { .status = 24, .version = 37, .extension_deadline = 31,
-						     .unit_path = 54, .responsible_path = 55, .child_lists = 56,
-						     .suspend_pending = 51, .suspended_on = 53 };
+						     .unit_path = 57, .responsible_path = 58, .child_lists = 59,
+						     .suspend_pending = 51, .suspended_on = 53, .co_paths = 60 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
 		     struct tmpl_table *t)
@@ -872,6 +956,40 @@ static long rectify_end(struct db *db, long long campaign_id)
 	return end > 0 ? end : 0;
 }
 
+/*
+ * The times a dispatch at `now` sets (SPEC section 8): the most specific rule in force for the
+ * source, category and urgency, its time to sign and its deadline (counted to the phase's end
+ * `end`, a day number, for phase_end rules). rule_id 0 and handle_due -1 when no rule matches.
+ */
+struct dispatch_times {
+	long long rule_id;
+	char limit_text[48];
+	char sign_by[32];
+	time_t handle_due;
+	int estimated;
+};
+
+static void dispatch_times_of(struct db *db, long long source_id, long long category_id, const char *urgency,
+			      long end, time_t now, struct dispatch_times *d)
+{
+	memset(d, 0, sizeof *d);
+	d->handle_due = -1;
+	size_t nrules = 0;
+	struct time_limit *rules = time_limits_in_force(db, &nrules);
+	int rule_at = time_limit_match(rules, nrules, source_id, category_id, urgency);
+	if (rule_at >= 0) {
+		const struct time_limit *rule = &rules[rule_at];
+		const struct workcal *cal = calendar_of(db);
+		d->rule_id = rule->id;
+		time_limit_text(rule->handle_n, rule->handle_unit, d->limit_text, sizeof d->limit_text);
+		time_t sign = time_limit_due(cal, now, rule->sign_n, rule->sign_unit, -1, &d->estimated);
+		time_format_rfc3339(sign, d->sign_by, sizeof d->sign_by);
+		d->handle_due = time_limit_due(cal, now, rule->handle_n, rule->handle_unit, end > 0 ? end : -1,
+					       &d->estimated);
+	}
+	free(rules);
+}
+
 int ticket_prepare(struct db *db, json_t *in, struct ticket_input *t, json_t *errors)
 {
 	static const char q_default_campaign[] = "SELECT id FROM campaigns WHERE active = 1 ORDER BY id DESC LIMIT 1";
@@ -951,6 +1069,15 @@ int ticket_prepare(struct db *db, json_t *in, struct ticket_input *t, json_t *er
 		}
 	}
 
+	/* 协办: the centre names the co-units (staff log a problem; who shares it is dispatch). */
+	json_t *co = json_object_get(in, "co_units");
+	if (co && !json_is_null(co) && !(json_is_string(co) && !*json_string_value(co))) {
+		if (t->creator.role != ROLE_REVIEWER)
+			field_error(errors, "co_units", "只有区级调度人员可以指定协办单位");
+		else
+			co_units_parse(db, co, t->responsible_unit_id, &t->co, errors, "co_units");
+	}
+
 	t->urgency = urgency && *urgency ? urgency : "normal";
 	/* Older sheets and clients wrote a complex case as the urgency 复杂: its complexity is
 	 * decided by the deadline below, its urgency is then the ordinary one. */
@@ -962,22 +1089,15 @@ int ticket_prepare(struct db *db, json_t *in, struct ticket_input *t, json_t *er
 	/* The time limit: the most specific rule in force for the source, category and urgency
 	 * (SPEC section 8), counted from now, the dispatch. */
 	long end = t->campaign_id ? rectify_end(db, t->campaign_id) : 0;
-	size_t nrules = 0;
-	struct time_limit *rules = time_limits_in_force(db, &nrules);
-	int rule_at = time_limit_match(rules, nrules, t->source_id, t->category_id, t->urgency);
-	time_t handle_due = -1;
-	if (rule_at >= 0) {
-		const struct time_limit *rule = &rules[rule_at];
-		const struct workcal *cal = calendar_of(db);
-		time_t now = clock_now();
-		t->time_limit_id = rule->id;
-		time_limit_text(rule->handle_n, rule->handle_unit, t->limit_text, sizeof t->limit_text);
-		time_t sign = time_limit_due(cal, now, rule->sign_n, rule->sign_unit, -1, &t->limit_estimated);
-		time_format_rfc3339(sign, t->sign_by, sizeof t->sign_by);
-		handle_due = time_limit_due(cal, now, rule->handle_n, rule->handle_unit, end > 0 ? end : -1,
-					    &t->limit_estimated);
+	struct dispatch_times dt;
+	dispatch_times_of(db, t->source_id, t->category_id, t->urgency, end, clock_now(), &dt);
+	time_t handle_due = dt.handle_due;
+	if (dt.rule_id) {
+		t->time_limit_id = dt.rule_id;
+		str_copy(t->limit_text, sizeof t->limit_text, dt.limit_text);
+		str_copy(t->sign_by, sizeof t->sign_by, dt.sign_by);
+		t->limit_estimated = dt.estimated;
 	}
-	free(rules);
 	/* The deadline: as given (a past one is accepted: backlogs arrive overdue), else the
 	 * rule's, else the end of the rectification phase. Beyond that end the case is complex
 	 * by definition. */
@@ -1064,7 +1184,7 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 {
 	static const char q_seq[] = "INSERT INTO ticket_seq (unit_id, year, next) VALUES (?1, ?2, 2) "
 				    "ON CONFLICT (unit_id, year) DO UPDATE SET next = next + 1 RETURNING next - 1";
-	static const char q_dup[] = "SELECT code, id, unit_path, responsible_path FROM tickets "
+	static const char q_dup[] = "SELECT code, id, unit_path, responsible_path, " TICKET_CO_PATHS " FROM tickets t "
 				    "WHERE source_id = ?1 AND source_ref = ?2";
 	static const char q_insert[] =
 		"INSERT INTO tickets (code, campaign_id, source_id, source_ref, category_id, domain_id, title, "
@@ -1095,7 +1215,7 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 			sqlite3_bind_text(st, 2, t->source_ref, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW) {
 				/* Another street's ticket is not named to someone who may not see it. */
-				struct ticket_scope other = { db_text(st, 2), db_text(st, 3) };
+				struct ticket_scope other = { db_text(st, 2), db_text(st, 3), db_text(st, 4) };
 				if (authz_in_scope(&t->creator, &other)) {
 					err_set(e, 409, "duplicate", "source_ref", "原工单号 %s 已登记为问题 %s", t->source_ref,
 						db_text(st, 0));
@@ -1213,12 +1333,21 @@ int ticket_create_job(struct db *w, void *arg, struct err *e)
 				return -1;
 		}
 	}
+	char sent[32];
+	time_format_rfc3339(clock_now(), sent, sizeof sent);
+	if (t->co.n && co_units_set(w, t->id, &t->co, sent, e) != 0)
+		return -1;
 	json_t *after = snapshot(w, t->id);
 	if (repeats)
 		json_object_set_new(after, "repeat_of", json_integer(repeats));
 	long long ev = audit_append(w, &t->who, "ticket", t->id, "create", NULL, after, e);
 	json_decref(after);
-	return ev < 0 ? -1 : 0;
+	if (ev < 0)
+		return -1;
+	/* Creating a ticket dispatches it to its responsible unit (SPEC section 8). */
+	if (dispatch_record(w, t->id, sent, e) != 0 || notify_ticket(w, t->id, "dispatched", NULL, e) < 0)
+		return -1;
+	return 0;
 dberr:
 	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
 	return -1;
@@ -1251,11 +1380,12 @@ int ticket_create(struct ticket_input *t, struct err *e)
 
 /* ---------------------------------------------------------------- actions */
 
+/* unit_id: the co-unit the author writes for (0: the lead, or not staff). */
 static int add_note(struct db *w, long long id, const char *kind, const char *note, const struct actor *who,
-		    struct err *e)
+		    long long unit_id, struct err *e)
 {
-	static const char q[] = "INSERT INTO progress (ticket_id, on_date, at, author_id, kind, note) "
-				"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	static const char q[] = "INSERT INTO progress (ticket_id, on_date, at, author_id, kind, note, unit_id) "
+				"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	char at[32], today[11];
 	time_format_rfc3339(clock_now(), at, sizeof at);
 	time_format_date(clock_now(), today, sizeof today);
@@ -1268,6 +1398,8 @@ static int add_note(struct db *w, long long id, const char *kind, const char *no
 			sqlite3_bind_int64(st, 4, who->id);
 		sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
+		if (unit_id)
+			sqlite3_bind_int64(st, 7, unit_id);
 	}
 	return step_done(w, st, e);
 }
@@ -1280,8 +1412,9 @@ static int fx_needs(const struct transition *tr, unsigned effect)
 int ticket_action_job(struct db *w, void *arg, struct err *e)
 {
 	static const char q_state[] = "SELECT status, extension_deadline IS NOT NULL, deadline, unsatisfied_count, "
-				      "callback_count, coalesce(closed_on, ''), suspend_pending, suspended_on FROM tickets "
-				      "WHERE id = ?1";
+				      "callback_count, coalesce(closed_on, ''), suspend_pending, suspended_on, "
+				      "coalesce(dispatched_at, created_at), responsible_unit_id, source_id, category_id, urgency, "
+				      "coalesce(campaign_id, 0) FROM tickets WHERE id = ?1";
 	static const char q_attachments[] = "SELECT count(*) FROM attachments WHERE ticket_id = ?1";
 	static const char q_commitment[] = "SELECT commitment_due AND (commitment = '' OR interim_measures = '') "
 					   "FROM tickets WHERE id = ?1";
@@ -1294,8 +1427,18 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		"last_progress_on = coalesce(?12, last_progress_on), closed_on = ?13, updated_at = ?14, "
 		"reopened_on = coalesce(?16, reopened_on), reopen_reason = coalesce(?17, reopen_reason), "
 		"deadline_pending = CASE WHEN ?16 IS NOT NULL THEN 1 WHEN ?9 IS NOT NULL THEN 0 ELSE deadline_pending END, "
-		"signed_late = CASE WHEN ?18 AND signed_at IS NULL THEN coalesce(sign_by < ?14, 0) ELSE signed_late END, "
-		"signed_at = CASE WHEN ?18 THEN coalesce(signed_at, ?14) ELSE signed_at END, "
+		"signed_late = CASE WHEN ?23 THEN 0 WHEN ?18 AND signed_at IS NULL THEN coalesce(sign_by < ?14, 0) "
+		"ELSE signed_late END, "
+		"signed_at = CASE WHEN ?23 THEN NULL WHEN ?18 THEN coalesce(signed_at, ?14) ELSE signed_at END, "
+		"urge_count = urge_count + ?22, "
+		"dispatched_at = CASE WHEN ?23 THEN ?14 ELSE dispatched_at END, "
+		"sign_by = CASE WHEN ?23 THEN ?24 ELSE sign_by END, "
+		"responsible_unit_id = coalesce(?25, responsible_unit_id), responsible_path = coalesce(?26, responsible_path), "
+		"responsible_person = CASE WHEN ?25 IS NOT NULL THEN coalesce(?27, '') ELSE responsible_person END, "
+		"responsible_phone = CASE WHEN ?25 IS NOT NULL THEN '' ELSE responsible_phone END, "
+		"original_deadline = coalesce(?28, original_deadline), "
+		"deadline_rule = CASE WHEN ?28 IS NOT NULL THEN 1 ELSE deadline_rule END, "
+		"time_limit_id = CASE WHEN ?23 AND ?29 > 0 THEN ?29 ELSE time_limit_id END, "
 		"suspend_pending = CASE WHEN ?19 & 1 THEN 1 WHEN ?19 & 4 THEN 0 ELSE suspend_pending END, "
 		"suspend_reason = CASE WHEN ?19 & 1 THEN ?20 ELSE suspend_reason END, "
 		"suspended_on = CASE WHEN ?19 & 2 THEN ?21 WHEN ?19 & 8 THEN NULL ELSE suspended_on END, "
@@ -1324,6 +1467,12 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 				 : sqlite3_column_int(st, 6)		     ? PAUSE_REQUESTED
 									     : PAUSE_NONE;
 	str_copy(paused_on, sizeof paused_on, db_text(st, 7));
+	char dispatched_at[32];
+	str_copy(dispatched_at, sizeof dispatched_at, db_text(st, 8));
+	long long unit_now = sqlite3_column_int64(st, 9), source_id = sqlite3_column_int64(st, 10),
+		  category_id = sqlite3_column_int64(st, 11), campaign_id = sqlite3_column_int64(st, 13);
+	char urgency[16];
+	str_copy(urgency, sizeof urgency, db_text(st, 12));
 	db_done(st);
 
 	/* Checked here, in the writer, so that two people acting at once cannot both pass. */
@@ -1340,11 +1489,43 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 				status_label((enum status)status), tr->label);
 		return -1;
 	}
+	if (fx_needs(tr, EFF_RETURN_ASK)) {
+		/* Only the unit dispatched to sends a dispatch back (the owning street of a
+		 * department's ticket does not). */
+		static const char q_mine[] = "SELECT 1 FROM users u JOIN units n ON n.id = u.unit_id, tickets t "
+					     "WHERE u.id = ?1 AND t.id = ?2 "
+					     "AND substr(t.responsible_path, 1, length(n.path)) = n.path";
+		st = db_prepare(w, q_mine);
+		if (!st)
+			goto dberr;
+		sqlite3_bind_int64(st, 1, a->who.id);
+		sqlite3_bind_int64(st, 2, a->id);
+		int mine = sqlite3_step(st) == SQLITE_ROW;
+		db_done(st);
+		if (!mine) {
+			err_set(e, 403, "forbidden", NULL, "只有责任单位可以申请退单");
+			return -1;
+		}
+		/* 退单 is for a dispatch just received: within the window after it (SPEC section 9). */
+		char day[11];
+		str_copy(day, sizeof day, dispatched_at);
+		long end = return_window_end(calendar_of(w), date_parse_days(day), NULL);
+		if (date_today_days() > end) {
+			char end_s[11];
+			time_format_date((time_t)end * 86400, end_s, sizeof end_s);
+			err_set(e, 409, "invalid_transition", NULL,
+				"退单须在派单后 %d 个工作日内（%s 前）提出，现已超过时限；如确属误派，请联系区级调度中心改派",
+				RETURN_WINDOW_WORKDAYS, end_s);
+			return -1;
+		}
+	}
 	/* The row's fields: given, not too long, and as their check asks. */
 	static const char *const check_messages[] = {
 		[CHECK_CALLBACK_RESULT] = "回访结果须为满意、基本满意或不满意",
 		[CHECK_CALLBACK_METHOD] = "回访方式须为电话、走访、短信或其他",
+		[CHECK_RETURN_REASON] = "退单原因须为属地不符、权属不清、职能交叉或其他",
 	};
+	struct unit_info to_unit = { 0 };
 	const char *f[2] = { NULL, NULL };
 	for (int i = 0; i < 2; i++) {
 		const char *name = tr->fields[i];
@@ -1366,11 +1547,26 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 				field_error(a->errors, name, "延期后的时限须为有效日期（YYYY-MM-DD）");
 			else if (d <= deadline)
 				field_error(a->errors, name, "延期后的时限须晚于当前时限");
+		} else if (tr->checks[i] == CHECK_UNIT) {
+			if (!unit_info(w, v, &to_unit) || strcmp(to_unit.kind, "district") == 0)
+				field_error(a->errors, name, "责任单位“%s”不存在", v);
+			else if (to_unit.id == unit_now)
+				field_error(a->errors, name, "改派的责任单位须与当前责任单位不同");
 		} else if (!workflow_value_ok(tr->checks[i], v)) {
 			field_error(a->errors, name, "%s", check_messages[tr->checks[i]]);
 		}
 	}
 	const char *note_opt = str_in(a->body, "note", a->errors);
+	const char *person = (tr->effects & EFF_NEW_UNIT) ? str_in(a->body, "responsible_person", a->errors) : NULL;
+	/* A reassignment may name the co-units anew (given: they replace the old; absent: kept). */
+	struct co_list co = { 0 };
+	json_t *co_given = (tr->effects & EFF_CO_SET) ? json_object_get(a->body, "co_units") : NULL;
+	if (json_is_string(co_given) && !*json_string_value(co_given))
+		co_given = NULL; /* a form's empty field: kept as they are ([] clears them) */
+	if (co_given)
+		co_units_parse(w, co_given, to_unit.id ? to_unit.id : unit_now, &co, a->errors, "co_units");
+	if (person && utf8_chars(person) > 50)
+		field_error(a->errors, "responsible_person", "不能超过 50 个字");
 	if (json_object_size(a->errors)) {
 		err_set(e, 422, "validation", NULL, "填写的内容有误，请按提示修改");
 		return -1;
@@ -1403,6 +1599,19 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		}
 	}
 
+	/* 协办: the lead closes only when every co-unit's part is done. */
+	if (fx_needs(tr, EFF_NEEDS_CO_DONE)) {
+		int waiting = co_units_pending(w, a->id);
+		if (waiting < 0)
+			goto dberr;
+		if (waiting > 0) {
+			err_set(e, 409, "co_units_pending", NULL, "尚有 %d 个协办单位未报告协办完成，暂不能申请销号", waiting);
+			return -1;
+		}
+	}
+	/* A co-unit's staff write for their unit (the note names it). */
+	long long co_unit = (tr->effects & EFF_NOTE) && !(tr->effects & EFF_CO_DONE) ? co_unit_of(w, a->id, a->who.id) : 0;
+
 	json_t *before = snapshot(w, a->id);
 	char at[32], today[11];
 	time_format_rfc3339(clock_now(), at, sizeof at);
@@ -1412,7 +1621,10 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 	const unsigned fx = tr->effects;
 	struct ticket_marks was = { .status = status, .unsatisfied = unsatisfied, .callbacks = callbacks };
 	struct ticket_marks now = workflow_outcome(tr, &was, (fx & EFF_CALLBACK) ? f[0] : NULL);
-	if ((fx & EFF_NOTE) && add_note(w, a->id, tr->note_kind, f[0], &a->who, e) != 0)
+	if ((fx & (EFF_CO_ACCEPT | EFF_CO_DONE)) &&
+	    co_units_step(w, a->id, a->who.id, (fx & EFF_CO_DONE) != 0, f[0], at, &co_unit, e) != 0)
+		goto fail;
+	if ((fx & EFF_NOTE) && add_note(w, a->id, tr->note_kind, f[0], &a->who, co_unit, e) != 0)
 		goto fail;
 	if (fx & EFF_CALLBACK) {
 		st = db_prepare(w, q_callback);
@@ -1440,6 +1652,42 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 	}
 	int keep_ext = !(fx & (EFF_EXTENSION_ASK | EFF_EXTENSION_CLOSE));
 	int next = now.status;
+
+	/* Dispatched anew: the rule in force now gives the time to sign, and to a new unit the
+	 * deadline too (a new dispatch for that unit, original deadline included). */
+	struct dispatch_times dt = { .handle_due = -1 };
+	char fresh_deadline[11] = "";
+	if (fx & EFF_DISPATCH) {
+		long end = campaign_id ? rectify_end(w, campaign_id) : 0;
+		dispatch_times_of(w, source_id, category_id, urgency, end, clock_now(), &dt);
+		if ((fx & EFF_NEW_UNIT) && dt.handle_due >= 0) {
+			time_format_date(dt.handle_due, fresh_deadline, sizeof fresh_deadline);
+			str_copy(granted, sizeof granted, fresh_deadline);
+		}
+	}
+	if (fx & (EFF_RETURN_ASK | EFF_RETURN_GRANT | EFF_RETURN_REFUSE)) {
+		static const char q_ask[] =
+			"UPDATE dispatches SET outcome = 'asked', reason_code = ?2, reason = ?3, asked_at = ?4 "
+			"WHERE id = (SELECT max(id) FROM dispatches WHERE ticket_id = ?1)";
+		static const char q_decide[] = "UPDATE dispatches SET outcome = ?2, decision = ?3, decided_at = ?4 "
+					       "WHERE ticket_id = ?1 AND outcome = 'asked'";
+		int ask = (fx & EFF_RETURN_ASK) != 0;
+		st = db_prepare(w, ask ? q_ask : q_decide);
+		if (st) {
+			sqlite3_bind_int64(st, 1, a->id);
+			if (ask) {
+				sqlite3_bind_text(st, 2, f[0], -1, SQLITE_STATIC);
+				sqlite3_bind_text(st, 3, f[1], -1, SQLITE_STATIC);
+			} else {
+				sqlite3_bind_text(st, 2, (fx & EFF_RETURN_GRANT) ? "granted" : "refused", -1, SQLITE_STATIC);
+				const char *why = (fx & EFF_RETURN_REFUSE) ? f[0] : note_opt;
+				sqlite3_bind_text(st, 3, why ? why : "", -1, SQLITE_STATIC);
+			}
+			sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
+		}
+		if (step_done(w, st, e) != 0)
+			goto fail;
+	}
 
 	st = db_prepare(w, q_update);
 	if (!st)
@@ -1488,9 +1736,29 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 	if (fx & EFF_SUSPEND_ASK)
 		sqlite3_bind_text(st, 20, f[0], -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 21, today, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 22, (fx & EFF_URGE) != 0);
+	sqlite3_bind_int(st, 23, (fx & EFF_DISPATCH) != 0);
+	if (dt.sign_by[0])
+		sqlite3_bind_text(st, 24, dt.sign_by, -1, SQLITE_STATIC);
+	if (fx & EFF_NEW_UNIT) {
+		sqlite3_bind_int64(st, 25, to_unit.id);
+		sqlite3_bind_text(st, 26, to_unit.path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 27, person ? person : "", -1, SQLITE_STATIC);
+	}
+	if (fresh_deadline[0])
+		sqlite3_bind_text(st, 28, fresh_deadline, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 29, dt.rule_id);
 	if (step_done(w, st, e) != 0)
 		goto fail;
 	if ((fx & EFF_NOTE) && fts_refresh(w, a->id, e) != 0) /* notes are searched */
+		goto fail;
+	if (co_given && co_units_set(w, a->id, &co, at, e) != 0)
+		goto fail;
+	if ((fx & EFF_NEW_UNIT) && co_units_drop_lead(w, a->id) != 0)
+		goto dberr_before;
+	if ((fx & EFF_NEW_UNIT) && (contact_refresh(w, a->id, e) != 0 || notify_prune(w, a->id, e) != 0))
+		goto fail;
+	if ((fx & EFF_DISPATCH) && dispatch_record(w, a->id, at, e) != 0)
 		goto fail;
 
 	json_t *after = snapshot(w, a->id);
@@ -1500,7 +1768,13 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 	long long ev = audit_append(w, &a->who, "ticket", a->id, tr->name, before, after, e);
 	json_decref(before);
 	json_decref(after);
-	return ev < 0 ? -1 : 0;
+	if (ev < 0)
+		return -1;
+	/* Who is to act next is told (a callback's only when it sends the ticket back). */
+	if (tr->notify && !((fx & EFF_CALLBACK) && next == ST_CLOSED) &&
+	    notify_ticket(w, a->id, tr->notify, NULL, e) < 0)
+		return -1;
+	return 0;
 dberr_before:
 	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
 fail:
@@ -1557,10 +1831,19 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 	json_t *before = snapshot(w, p->id);
 	const char *key;
 	json_t *val;
+	json_t *co_given = NULL; /* 协办: set after the responsible unit, which they must differ from */
 	json_object_foreach(p->changes, key, val)
 	{
 		if (!strcmp(key, "version") || !strcmp(key, "reason"))
 			continue;
+		const struct ticket_field *units = ticket_field_find(key);
+		if (units && units->type == FT_UNITS) {
+			if (!p->may_assign)
+				field_error(p->errors, key, "只有区级调度人员可以调整协办单位");
+			else
+				co_given = val;
+			continue;
+		}
 		if (!json_is_string(val) && !json_is_null(val)) {
 			field_error(p->errors, key, "须为文本");
 			continue;
@@ -1621,6 +1904,7 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 			ref = *v ? ui.id : 0;
 			break;
 		}
+		case FT_UNITS: /* above */
 		case FT_DERIVED:
 			field_error(p->errors, key, "该字段不能修改");
 			continue;
@@ -1673,6 +1957,35 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 	}
 	if (step_done(w, st, e) != 0 || fts_refresh(w, p->id, e) != 0 || contact_refresh(w, p->id, e) != 0) {
 		json_decref(before);
+		return -1;
+	}
+	int units_changed = co_given || json_object_get(p->changes, "responsible_unit");
+	if (co_given) {
+		static const char q_lead[] = "SELECT responsible_unit_id FROM tickets WHERE id = ?1";
+		st = db_prepare(w, q_lead);
+		long long lead = 0;
+		if (st) {
+			sqlite3_bind_int64(st, 1, p->id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				lead = sqlite3_column_int64(st, 0);
+			db_done(st);
+		}
+		struct co_list co;
+		if (co_units_parse(w, co_given, lead, &co, p->errors, "co_units") != 0) {
+			json_decref(before);
+			err_set(e, 422, "validation", NULL, "填写的内容有误，请按提示修改");
+			return -1;
+		}
+		if (co_units_set(w, p->id, &co, at, e) != 0) {
+			json_decref(before);
+			return -1;
+		}
+	}
+	/* A co-unit made the lead leaves the co-units; who no longer sees the ticket loses its
+	 * notifications. */
+	if (units_changed && (co_units_drop_lead(w, p->id) != 0 || notify_prune(w, p->id, e) != 0)) {
+		json_decref(before);
+		err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
 		return -1;
 	}
 	json_t *after = snapshot(w, p->id);
@@ -1935,7 +2248,8 @@ static const char *tally_kind(const struct ticket_filter *f)
 		return tally_scope_only(&rest) ? "created" : NULL;
 	}
 	if (f->due || f->reopened || f->deadline_pending || f->ids || f->stock || has(f->place) || has(f->sign) ||
-	    f->suspended || f->suspend_pending || (has(f->light) && !strcmp(f->light, "paused")))
+	    f->suspended || f->suspend_pending || (has(f->light) && !strcmp(f->light, "paused")) || has(f->co_unit) ||
+	    f->co_todo || f->scope_part == SCOPE_CO_ONLY)
 		/* two kinds of tally, or none: the tickets answer */
 		return NULL;
 	int flagged = f->returned || f->extension_pending || f->callbacks_due || f->on_time || has(f->color) ||
@@ -1968,7 +2282,7 @@ static void mark_dates(struct db *db, char dates[3][11])
 }
 
 /* The WHERE clause for f; returns 0 if the filter can match nothing (unknown unit, say). */
-static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq *q, char paths[4][2][256],
+static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq *q, char paths[5][2][256],
 		       char *qbuf, size_t qlen, char dates[3][11], enum where_mode mode)
 {
 	int tally = mode == WHERE_TALLY;
@@ -1982,9 +2296,14 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	mark_dates(db, dates);
 	buf_puts(&q->sql, "WHERE 1");
 	if (f->who && f->who->role == ROLE_STAFF) {
+		/* Staff: the tickets their subtree owns or is responsible for (the lead's), and
+		 * those it co-handles (协办) unless only the lead's are asked; the tallies hold the
+		 * lead's alone (ticket_count_by adds the others). */
+		enum scope_part part = tally || f->lead ? SCOPE_LEAD : f->scope_part;
 		snprintf(paths[0][0], 256, "%s", f->who->unit_path);
 		path_end(paths[0][0], paths[0][1], 256);
-		buf_printf(&q->sql, " AND ((%s >= ", up);
+		buf_puts(&q->sql, part == SCOPE_CO_ONLY ? " AND NOT (" : part == SCOPE_ALL ? " AND (" : " AND ");
+		buf_printf(&q->sql, "((%s >= ", up);
 		bind_text(q, paths[0][0]);
 		buf_printf(&q->sql, " AND %s < ", up);
 		bind_text(q, paths[0][1]);
@@ -1993,6 +2312,38 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_printf(&q->sql, " AND %s < ", rp);
 		bind_text(q, paths[0][1]);
 		buf_puts(&q->sql, "))");
+		if (part != SCOPE_LEAD) {
+			buf_puts(&q->sql, part == SCOPE_CO_ONLY ? ") AND " : " OR ");
+			buf_puts(&q->sql, "t.id IN (SELECT ticket_id FROM co_units WHERE unit_path >= ");
+			bind_text(q, paths[0][0]);
+			buf_puts(&q->sql, " AND unit_path < ");
+			bind_text(q, paths[0][1]);
+			buf_puts(&q->sql, part == SCOPE_ALL ? "))" : ")");
+		}
+	}
+	/* 协办: the tickets a unit (its subtree) co-handles; the co-units' parts still to do. */
+	if (has(f->co_unit)) {
+		if (tally || !unit_path_of(db, f->co_unit, paths[4][0], 256))
+			return 0;
+		path_end(paths[4][0], paths[4][1], 256);
+		buf_puts(&q->sql, " AND t.id IN (SELECT ticket_id FROM co_units WHERE unit_path >= ");
+		bind_text(q, paths[4][0]);
+		buf_puts(&q->sql, " AND unit_path < ");
+		bind_text(q, paths[4][1]);
+		buf_puts(&q->sql, ")");
+	}
+	if (f->co_todo) {
+		if (tally)
+			return 0;
+		buf_puts(&q->sql, " AND t.status IN ('open', 'rectifying') AND t.id IN (SELECT ticket_id FROM co_units "
+				  "WHERE status <> 'done'");
+		if (f->who && f->who->role == ROLE_STAFF) {
+			buf_puts(&q->sql, " AND unit_path >= ");
+			bind_text(q, paths[0][0]);
+			buf_puts(&q->sql, " AND unit_path < ");
+			bind_text(q, paths[0][1]);
+		}
+		buf_puts(&q->sql, ")");
 	}
 	struct {
 		const char *value, *column;
@@ -2275,7 +2626,7 @@ static int aggregate(struct db *db, const struct ticket_filter *f, enum where_mo
 		     const char *select, const char *join, const char *tail, void (*row)(sqlite3_stmt *st, void *arg),
 		     void *arg)
 {
-	char paths[4][2][256], qbuf[1024], dates[3][11];
+	char paths[5][2][256], qbuf[1024], dates[3][11];
 	struct sqlq q = { .n = 0 };
 	buf_init(&q.sql);
 	const char *index = mode == WHERE_COUNT ? partial_index(f) : NULL;
@@ -2346,7 +2697,7 @@ int tally_scope_only(const struct ticket_filter *f)
 	       !has(f->color) && !has(f->q) && !has(f->from) && !has(f->to) && f->supervised < 0 && f->stale != 1 &&
 	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due && !f->on_time && !f->due &&
 	       !f->reopened && !f->deadline_pending && !f->ids && !f->stock && !has(f->place) && !has(f->sign) &&
-	       !f->suspended && !f->suspend_pending;
+	       !f->suspended && !f->suspend_pending && !has(f->co_unit) && !f->co_todo && f->scope_part != SCOPE_CO_ONLY;
 }
 
 int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,
@@ -2370,6 +2721,15 @@ long long ticket_count_by(struct db *db, const struct ticket_filter *f, int use_
 	char kinds[24];
 	snprintf(kinds, sizeof kinds, "'%s'", kind);
 	aggregate(db, f, WHERE_TALLY, kinds, "coalesce(sum(t.n), 0)", NULL, NULL, row_count, &n);
+	/* The tallies count a staff scope's own tickets; those it only co-handles are few, and
+	 * counted from the co-units' index. */
+	if (f->who && f->who->role == ROLE_STAFF && !f->lead) {
+		struct ticket_filter co = *f;
+		co.scope_part = SCOPE_CO_ONLY;
+		long long extra = 0;
+		aggregate(db, &co, WHERE_COUNT, NULL, "count(*)", NULL, NULL, row_count, &extra);
+		n += extra;
+	}
 	return n;
 }
 
@@ -2395,7 +2755,7 @@ static void order_by(struct buf *sql, int desc, const char *plus)
 static int offset_start(struct db *db, const struct ticket_filter *f, enum where_mode mode, int desc,
 			const char *plus, long offset, struct ticket_cursor *at)
 {
-	char paths[4][2][256], qbuf[1024], dates[3][11];
+	char paths[5][2][256], qbuf[1024], dates[3][11];
 	struct sqlq q = { .n = 0 };
 	buf_init(&q.sql);
 	buf_puts(&q.sql, "SELECT t.urgency_rank, t.deadline, t.id FROM tickets t ");
@@ -2424,7 +2784,7 @@ static int offset_start(struct db *db, const struct ticket_filter *f, enum where
  * and how many of them hold f's words. */
 static void search_sample(struct db *db, const struct ticket_filter *f, long long *rows, long long *hits)
 {
-	char paths[4][2][256], qbuf[1024], dates[3][11];
+	char paths[5][2][256], qbuf[1024], dates[3][11];
 	struct ticket_filter scope = *f;
 	scope.q = NULL;
 	struct sqlq q = { .n = 0 };
@@ -2487,7 +2847,7 @@ static int list_rows(struct db *db, const struct ticket_filter *f, enum list_sha
 		     const struct ticket_cursor *at, long offset, int limit, long long *total, int *more,
 		     void (*row)(sqlite3_stmt *st, const struct codebook *cb, void *arg), void *arg)
 {
-	char paths[4][2][256], qbuf[1024], dates[3][11];
+	char paths[5][2][256], qbuf[1024], dates[3][11];
 	*more = 0;
 	if (total)
 		*total = 0;
@@ -2729,7 +3089,7 @@ int ticket_order_known(const char *sort)
 static int sorted_page(struct db *db, const struct ticket_filter *walk, const char *order, long offset, int limit,
 		       void (*row)(const struct ticket_brief *b, void *arg), void *arg)
 {
-	char paths[4][2][256], qbuf[1024], dates[3][11];
+	char paths[5][2][256], qbuf[1024], dates[3][11];
 	struct sqlq q = { .n = 0 };
 	buf_init(&q.sql);
 	buf_puts(&q.sql, "SELECT " BRIEF_COLUMNS TICKET_FROM);

@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "authz.h"
+#include "cohandle.h"
 #include "db.h"
 #include "tmpl.h"
 #include "workflow.h"
@@ -23,8 +24,12 @@ struct ticket_ref {
 	int pause; /* enum pause_state */
 	char unit_path[256];
 	char responsible_path[256];
+	char co_paths[1024]; /* the co-units' paths, space-separated */
 	int child_lists; /* TICKET_LIST_* that have had a row (012_child_lists.sql); -1: all */
 };
+
+/* In a statement over "tickets t": the co-units' paths, as ticket_scope.co_paths takes them. */
+#define TICKET_CO_PATHS "(SELECT group_concat(unit_path, ' ') FROM co_units WHERE ticket_id = t.id)"
 
 /* 1 if found. */
 int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t);
@@ -57,7 +62,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 		"names.status", "names.urgency", "received_on", "complex", "reopened_on", "reopen_reason",        \
 		"deadline_pending", "working_days_left", "estimated", "dispatched_at", "sign_by", "signed_at",         \
 		"signed_late", "deadline_by_rule", "commitment_due", "time_limit", "time_limit.id", "time_limit.text",   \
-		"suspended", "suspended_on", "suspend_request", "suspend_request.reason"
+		"suspended", "suspended_on", "suspend_request", "suspend_request.reason", "urge_count", "cards", "co_units"
 /* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
 enum { TICKET_ROW_COLOR = 28, TICKET_ROW_SUPERVISED = 29, TICKET_ROW_LIGHT = 36, TICKET_ROW_CREATED_AT = 38,
        TICKET_ROW_DEADLINE = 20, TICKET_ROW_WORKING_DAYS_LEFT = 55, TICKET_ROW_SIGN_BY = 58, TICKET_ROW_SIGNED_AT = 59,
@@ -110,6 +115,7 @@ struct ticket_input {
 	char created_at[32]; /* RFC 3339; empty: now. An import keeps the file's 登记时间 */
 	char unit_code[33];
 	char unit_path[256], responsible_path[256];
+	struct co_list co; /* 协办 units (reviewers name them) */
 	struct actor who;
 	struct subject creator; /* whose scope decides what a refusal may name */
 	long long id; /* out */
@@ -185,6 +191,13 @@ struct ticket_filter {
 	 * not through the index. */
 	int q_scan;
 	const char *ids; /* these tickets only: a JSON array of ids (a selection on the ledger page) */
+	/* 协办 (SPEC section 9): the tickets a unit co-handles; the co-units' parts not yet done
+	 * (the staff's own when staff ask); only the lead's tickets of a staff scope (the to-do
+	 * queues, the statistics: a co-handled ticket counts for its lead). */
+	const char *co_unit;
+	int co_todo, lead;
+	/* Internal: which part of a staff scope (the count adds the co-handled part to the tallies). */
+	enum scope_part { SCOPE_ALL, SCOPE_LEAD, SCOPE_CO_ONLY } scope_part;
 };
 /* "from" or "to" when that date is given but is no date; NULL when both can be used. */
 const char *ticket_filter_bad_date(const struct ticket_filter *f);
@@ -245,6 +258,7 @@ struct ticket_brief {
 	const char *status_label, *urgency_label;
 	const char *source_ref, *source_name, *created_at;
 	int supervised, stale, complex;
+	int urges, yellow_card, red_card, co_handled;
 	long days_left; /* working days left (workcal_days_left); meaningful while light is set */
 	int estimated;  /* days_left or the light rest on a year with no holiday notice loaded */
 	struct ticket_cursor cursor;

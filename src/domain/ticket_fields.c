@@ -43,6 +43,7 @@ const struct ticket_field ticket_fields[] = {
 	{ "original_deadline", "原定时限", FT_DERIVED, 0, 0, 0, NULL, "original_deadline", NULL, 0, -1, 12, 0, NULL, NULL, 0 },
 	{ "commitment", "整改承诺", FT_TEXT, 0, 2000, S | F, "commitment", "commitment", NULL, 1, IN(commitment), 24, 307, NULL, NULL, 0 },
 	{ "interim_measures", "应急措施", FT_TEXT, 0, 2000, S | F, "interim_measures", "interim_measures", NULL, 1, IN(interim_measures), 24, 308, NULL, NULL, 0 },
+	{ "co_units", "协办单位", FT_UNITS, 0, 0, A | F, "co_units", "co_units_text", NULL, 1, -1, 20, 309, "与责任单位共同办理的单位，填写单位编码或名称，多个用逗号或顿号分隔（如 XC、SWJ）；留空为无协办单位。", NULL, 0 },
 	{ "status", "状态", FT_DERIVED, 0, 0, 0, NULL, "names", "status", 0, -1, 8, 0, NULL, NULL, 0 },
 	{ "closed_on", "销号时间", FT_DERIVED, 0, 0, 0, NULL, "closed_on", NULL, 0, -1, 12, 0, NULL, NULL, 0 },
 	{ "light", "时限标识", FT_DERIVED, 0, 0, 0, NULL, "light_label", NULL, 0, -1, 10, 0, NULL, NULL, 0 },
@@ -88,6 +89,9 @@ const struct filter_field filter_fields[] = {
 	{ "stock", "不满意存量", FF_QUEUE, AT(stock), NULL, FO_NONE, 0, NULL },
 	{ "suspended", "挂起中", FF_QUEUE, AT(suspended), NULL, FO_NONE, 0, NULL },
 	{ "suspend_pending", "挂起待批", FF_QUEUE, AT(suspend_pending), NULL, FO_NONE, 0, NULL },
+	{ "co_unit", "协办单位", FF_OPTIONS, AT(co_unit), NULL, FO_RESPONSIBLE, 0, NULL },
+	{ "co_todo", "协办待办", FF_QUEUE, AT(co_todo), NULL, FO_NONE, 0, NULL },
+	{ "lead", "本单位主办", FF_QUEUE, AT(lead), NULL, FO_NONE, 0, NULL },
 };
 const size_t filter_field_count = sizeof filter_fields / sizeof filter_fields[0];
 

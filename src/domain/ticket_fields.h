@@ -22,6 +22,7 @@ enum field_type {
 	FT_URGENCY,     /* urgent or normal (labels.h) */
 	FT_CATALOG,     /* a code of the taxonomy (lookup names its query in ticket.c) */
 	FT_UNIT,        /* a unit's code: owning, responsible, or place, each with its rule */
+	FT_UNITS,       /* units' codes or names (协办单位: cohandle.h), kept beside the ticket */
 	FT_DERIVED,     /* computed or kept by the workflow: shown and exported, never set */
 };
 

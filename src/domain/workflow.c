@@ -14,6 +14,7 @@
 #define VERI ST_BIT(ST_VERIFYING)
 #define CLOSED ST_BIT(ST_CLOSED)
 #define UNCLOSED (OPEN | RECT | VERI)
+#define RETREQ ST_BIT(ST_RETURN_REQUESTED)
 
 #define NOTE EFF_NOTE
 #define TODAY EFF_PROGRESS_TODAY
@@ -21,37 +22,51 @@
 
 const struct transition workflow[] = {
 	/* name, label, who, from, to, required fields and their checks, pending extension, effects, note kind,
-	 * and the pause (挂起) */
+	 * the pause (挂起) and the notification it makes */
 	{ "accept", "签收", ACT_ACCEPT, OPEN, ST_RECTIFYING, { NULL, NULL }, { T, T }, PENDING_ANY,
-	  TODAY | EFF_SIGN | EFF_NEEDS_COMMITMENT, NULL, PAUSE_NOT },
+	  TODAY | EFF_SIGN | EFF_NEEDS_COMMITMENT, NULL, PAUSE_NOT, NULL },
 	{ "progress", "报告进展", ACT_PROGRESS, RECT, ST_UNCHANGED, { "note", NULL }, { T, T }, PENDING_ANY, NOTE | TODAY,
-	  "progress", PAUSE_ANY },
+	  "progress", PAUSE_ANY, NULL },
 	{ "submit", "申请销号", ACT_SUBMIT, RECT, ST_VERIFYING, { "statement", NULL }, { T, T }, PENDING_ANY,
-	  NOTE | TODAY | EFF_NEEDS_EVIDENCE, "statement", PAUSE_NOT },
+	  NOTE | TODAY | EFF_NEEDS_EVIDENCE | EFF_NEEDS_CO_DONE, "statement", PAUSE_NOT, NULL },
 	{ "verify", "验收通过", ACT_VERIFY, VERI, ST_CLOSED, { "note", NULL }, { T, T }, PENDING_ANY, NOTE, "verification",
-	  PAUSE_NOT },
+	  PAUSE_NOT, NULL },
 	{ "return", "退回重办", ACT_RETURN, VERI, ST_RECTIFYING, { "reason", NULL }, { T, T }, PENDING_ANY, EFF_RETURNED,
-	  NULL, PAUSE_NOT },
+	  NULL, PAUSE_NOT, "returned" },
 	{ "callback", "回访", ACT_CALLBACK, CLOSED, ST_BY_RESULT, { "result", "method" },
-	  { CHECK_CALLBACK_RESULT, CHECK_CALLBACK_METHOD }, PENDING_ANY, EFF_CALLBACK, NULL, PAUSE_NOT },
+	  { CHECK_CALLBACK_RESULT, CHECK_CALLBACK_METHOD }, PENDING_ANY, EFF_CALLBACK, NULL, PAUSE_NOT, "unsatisfied" },
 	{ "reopen", "反弹重开", ACT_REOPEN, CLOSED, ST_RECTIFYING, { "reason", NULL }, { T, T }, PENDING_ANY, EFF_RELAPSED,
-	  NULL, PAUSE_NOT },
+	  NULL, PAUSE_NOT, NULL },
 	{ "extend-request", "申请延期", ACT_EXTEND_REQUEST, OPEN | RECT, ST_UNCHANGED, { "deadline", "reason" },
-	  { CHECK_LATER_DATE, T }, PENDING_REFUSED, EFF_EXTENSION_ASK, NULL, PAUSE_NOT },
+	  { CHECK_LATER_DATE, T }, PENDING_REFUSED, EFF_EXTENSION_ASK, NULL, PAUSE_NOT, "extension_requested" },
 	{ "extend-approve", "批准延期", ACT_EXTEND_APPROVE, UNCLOSED, ST_UNCHANGED, { NULL, NULL }, { T, T }, PENDING_NEEDED,
-	  EFF_EXTENSION_GRANT | EFF_EXTENSION_CLOSE, NULL, PAUSE_NOT },
+	  EFF_EXTENSION_GRANT | EFF_EXTENSION_CLOSE, NULL, PAUSE_NOT, NULL },
 	{ "extend-reject", "驳回延期", ACT_EXTEND_REJECT, UNCLOSED, ST_UNCHANGED, { "reason", NULL }, { T, T },
-	  PENDING_NEEDED, EFF_EXTENSION_CLOSE, NULL, PAUSE_NOT },
-	{ "supervise", "列入督办", ACT_SUPERVISE, UNCLOSED | CLOSED, ST_UNCHANGED, { "reason", NULL }, { T, T },
-	  PENDING_ANY, EFF_SUPERVISED, NULL, PAUSE_ANY },
+	  PENDING_NEEDED, EFF_EXTENSION_CLOSE, NULL, PAUSE_NOT, NULL },
+	{ "supervise", "列入督办", ACT_SUPERVISE, UNCLOSED | RETREQ | CLOSED, ST_UNCHANGED, { "reason", NULL }, { T, T },
+	  PENDING_ANY, EFF_SUPERVISED, NULL, PAUSE_ANY, NULL },
 	{ "suspend-request", "申请挂起", ACT_SUSPEND_REQUEST, OPEN | RECT, ST_UNCHANGED, { "reason", NULL }, { T, T },
-	  PENDING_ANY, EFF_SUSPEND_ASK, NULL, PAUSE_ASK },
+	  PENDING_ANY, EFF_SUSPEND_ASK, NULL, PAUSE_ASK, "suspend_requested" },
 	{ "suspend-approve", "批准挂起", ACT_SUSPEND_DECIDE, OPEN | RECT, ST_UNCHANGED, { NULL, NULL }, { T, T },
-	  PENDING_ANY, EFF_SUSPEND_GRANT | EFF_SUSPEND_CLOSE, NULL, PAUSE_PENDING },
+	  PENDING_ANY, EFF_SUSPEND_GRANT | EFF_SUSPEND_CLOSE, NULL, PAUSE_PENDING, NULL },
 	{ "suspend-reject", "驳回挂起", ACT_SUSPEND_DECIDE, OPEN | RECT, ST_UNCHANGED, { "reason", NULL }, { T, T },
-	  PENDING_ANY, EFF_SUSPEND_CLOSE, NULL, PAUSE_PENDING },
+	  PENDING_ANY, EFF_SUSPEND_CLOSE, NULL, PAUSE_PENDING, NULL },
 	{ "resume", "恢复计时", ACT_RESUME, OPEN | RECT, ST_UNCHANGED, { NULL, NULL }, { T, T }, PENDING_ANY, EFF_RESUME,
-	  NULL, PAUSE_ON },
+	  NULL, PAUSE_ON, NULL },
+	/* The dispatch loop (SPEC section 9). */
+	{ "return-request", "申请退单", ACT_RETURN_REQUEST, OPEN, ST_RETURN_REQUESTED, { "reason_code", "reason" },
+	  { CHECK_RETURN_REASON, T }, PENDING_ANY, EFF_RETURN_ASK, NULL, PAUSE_NOT, "return_requested" },
+	{ "reassign", "改派", ACT_REASSIGN, OPEN | RECT | RETREQ, ST_OPEN, { "responsible_unit", NULL }, { CHECK_UNIT, T },
+	  PENDING_ANY, EFF_DISPATCH | EFF_NEW_UNIT | EFF_RETURN_GRANT | EFF_CO_SET | TODAY, NULL, PAUSE_NOT, "dispatched" },
+	{ "return-reject", "驳回退单", ACT_RETURN_REJECT, RETREQ, ST_OPEN, { "reason", NULL }, { T, T }, PENDING_ANY,
+	  EFF_DISPATCH | EFF_RETURN_REFUSE | TODAY, NULL, PAUSE_NOT, "dispatched" },
+	{ "urge", "催办", ACT_URGE, UNCLOSED | RETREQ, ST_UNCHANGED, { "note", NULL }, { T, T }, PENDING_ANY, EFF_URGE,
+	  NULL, PAUSE_ANY, "urged" },
+	/* Co-handling (协办): a co-unit's part, beside the lead's. */
+	{ "co-accept", "协办签收", ACT_CO_ACCEPT, OPEN | RECT, ST_UNCHANGED, { NULL, NULL }, { T, T }, PENDING_ANY,
+	  EFF_CO_ACCEPT, NULL, PAUSE_NOT, NULL },
+	{ "co-done", "协办完成", ACT_CO_DONE, OPEN | RECT, ST_UNCHANGED, { "note", NULL }, { T, T }, PENDING_ANY,
+	  NOTE | TODAY | EFF_CO_DONE, "progress", PAUSE_NOT, NULL },
 };
 const int workflow_count = sizeof workflow / sizeof workflow[0];
 
@@ -102,16 +117,24 @@ int workflow_applies(const struct transition *t, enum status s, int extension_pe
 	return 1;
 }
 
-int workflow_value_ok(enum field_check check, const char *v)
+const struct value_set *workflow_check_values(enum field_check check)
 {
 	switch (check) {
 	case CHECK_CALLBACK_RESULT:
-		return vs_has(&VS_CALLBACK_RESULT, v);
+		return &VS_CALLBACK_RESULT;
 	case CHECK_CALLBACK_METHOD:
-		return vs_has(&VS_CALLBACK_METHOD, v);
+		return &VS_CALLBACK_METHOD;
+	case CHECK_RETURN_REASON:
+		return &VS_RETURN_REASON;
 	default:
-		return v != NULL;
+		return NULL;
 	}
+}
+
+int workflow_value_ok(enum field_check check, const char *v)
+{
+	const struct value_set *vs = workflow_check_values(check);
+	return vs ? vs_has(vs, v) : v != NULL;
 }
 
 struct ticket_marks workflow_outcome(const struct transition *t, const struct ticket_marks *m, const char *result)
@@ -220,4 +243,34 @@ int is_stale(long last_progress, const struct day_marks *m, int resting)
 int deadline_needs_commitment(long deadline, long rectify_end)
 {
 	return rectify_end > 0 && deadline > rectify_end;
+}
+
+long return_window_end(const struct workcal *c, long dispatched_day, int *estimated)
+{
+	return workcal_add(c, dispatched_day, RETURN_WINDOW_WORKDAYS, estimated);
+}
+
+/* The latest deadline whose first working day after it has come by today. */
+static long red_until(const struct workcal *c, long today)
+{
+	long d = today - 1;
+	while (d > today - 30 && workcal_add(c, d, 1, NULL) > today)
+		d--;
+	return d;
+}
+
+const char *card_due(const struct workcal *c, long deadline, long today)
+{
+	if (deadline <= red_until(c, today))
+		return "red";
+	if (deadline >= today && deadline <= workcal_add(c, today, 1, NULL))
+		return "yellow";
+	return NULL;
+}
+
+void card_ranges(const struct workcal *c, long today, long *red_lo, long *red_hi, long *yellow_hi)
+{
+	*red_lo = today - CARD_LOOKBACK_DAYS;
+	*red_hi = red_until(c, today);
+	*yellow_hi = workcal_add(c, today, 1, NULL);
 }

@@ -7,6 +7,9 @@
  *   open ──────────▶ rectifying ──────────▶ verifying ──────────▶ closed
  *                               ◀──────────            ◀──────────
  *                                return               reopen / unsatisfied callback
+ *
+ *   open ──return-request──▶ return_requested ──reassign (another unit) / return-reject──▶ open
+ *   open, rectifying ──reassign──▶ open (dispatched anew)
  */
 #ifndef LEDGER_WORKFLOW_H
 #define LEDGER_WORKFLOW_H
@@ -15,7 +18,7 @@
 
 #include "authz.h"
 
-enum status { ST_OPEN, ST_RECTIFYING, ST_VERIFYING, ST_CLOSED, ST__COUNT };
+enum status { ST_OPEN, ST_RECTIFYING, ST_VERIFYING, ST_CLOSED, ST_RETURN_REQUESTED, ST_MERGED, ST__COUNT };
 
 #define ST_BIT(s) (1u << (s))
 #define ST_UNCHANGED (-1)
@@ -43,6 +46,16 @@ enum effect {
 	EFF_SUSPEND_GRANT = 1u << 13,  /* the pending request is granted: paused from today */
 	EFF_SUSPEND_CLOSE = 1u << 14,  /* the pending request is decided (granted or refused) */
 	EFF_RESUME = 1u << 15,         /* the clock runs again: the deadline moves by the working days paused */
+	EFF_RETURN_ASK = 1u << 16,     /* within the window after the dispatch: the dispatch is asked back (fields: code, reason) */
+	EFF_DISPATCH = 1u << 17,       /* dispatched anew: a new dispatch, a new time to sign, signing cleared */
+	EFF_NEW_UNIT = 1u << 18,       /* to the unit the body names (responsible_unit), deadline computed anew */
+	EFF_RETURN_GRANT = 1u << 19,   /* a return asked for is granted */
+	EFF_RETURN_REFUSE = 1u << 20,  /* a return asked for is refused */
+	EFF_URGE = 1u << 21,           /* urge_count + 1 */
+	EFF_CO_ACCEPT = 1u << 22,      /* the actor's co-unit signs for its part (协办签收) */
+	EFF_CO_DONE = 1u << 23,        /* the actor's co-unit's part is done, with the note */
+	EFF_NEEDS_CO_DONE = 1u << 24,  /* refused (409 co_units_pending) while a co-unit is not done */
+	EFF_CO_SET = 1u << 25,         /* the body's co_units, when given, become the co-units */
 };
 
 /* How a field of an action's body is checked, beyond being given and not too long. */
@@ -51,6 +64,8 @@ enum field_check {
 	CHECK_CALLBACK_RESULT, /* satisfied, basically_satisfied, unsatisfied */
 	CHECK_CALLBACK_METHOD, /* phone, visit, sms, other */
 	CHECK_LATER_DATE,      /* a date after the ticket's current deadline */
+	CHECK_RETURN_REASON,   /* not_our_area, unclear_ownership, overlapping_duties, other */
+	CHECK_UNIT,            /* the code of a street, department, community or village */
 };
 
 /* Whether an action needs a pending extension request, refuses one, or does not care. */
@@ -77,6 +92,9 @@ struct transition {
 	unsigned effects;      /* enum effect */
 	const char *note_kind; /* EFF_NOTE: progress, statement or verification */
 	enum pause_rule pause;
+	/* The notification the action makes (SPEC section 10), NULL for none; a callback's only
+	 * when it sends the ticket back. */
+	const char *notify;
 };
 
 /* A ticket's counters and marks, before and after an action (workflow_outcome). */
@@ -96,8 +114,10 @@ struct ticket_marks {
  */
 struct ticket_marks workflow_outcome(const struct transition *t, const struct ticket_marks *m, const char *result);
 
-/* 1 if v is one of check's values (CHECK_CALLBACK_*; any text for the others). */
+/* 1 if v is one of check's values (the checks with a value set; any text for the others). */
 int workflow_value_ok(enum field_check check, const char *v);
+/* The value set a field check chooses from (a form's choices), NULL for free input. */
+const struct value_set *workflow_check_values(enum field_check check);
 
 extern const struct transition workflow[];
 extern const int workflow_count;
@@ -167,6 +187,26 @@ const char *callback_color(int unsatisfied_count, int callback_count);
 int is_stale(long last_progress, const struct day_marks *m, int resting);
 /* The action's refusal, in Chinese, when the pause does not allow it (NULL when it does). */
 const char *workflow_pause_refusal(const struct transition *t, enum pause_state pause);
+
+/*
+ * 退单 (SPEC section 9): the unit may send a dispatch back within RETURN_WINDOW_WORKDAYS
+ * working days of it: up to the end of the day that many working days after the day of the
+ * dispatch. return_window_end gives that last day.
+ */
+#define RETURN_WINDOW_WORKDAYS 2
+long return_window_end(const struct workcal *c, long dispatched_day, int *estimated);
+
+/*
+ * Cards (SPEC section 9): which card a deadline earns today on an unclosed, unpaused ticket:
+ * "red" from the first working day after the deadline, "yellow" from the working day before it
+ * (one working day left) up to the deadline itself, NULL otherwise.
+ */
+const char *card_due(const struct workcal *c, long deadline, long today);
+/* The deadlines that earn a card today lie in [lo, hi]: red in [today - CARD_LOOKBACK_DAYS,
+ * red_hi], yellow in [today, yellow_hi]. A deadline further back than the look-back (a backlog
+ * logged long overdue) earns none: the overdue lists already show it. */
+#define CARD_LOOKBACK_DAYS 31
+void card_ranges(const struct workcal *c, long today, long *red_lo, long *red_hi, long *yellow_hi);
 
 /* A deadline beyond the end of the rectification phase makes a complex case (seed 000). */
 int deadline_needs_commitment(long deadline, long rectify_end);

@@ -316,6 +316,7 @@ static const struct {
 } nav_table[] = {
 	{ "/", "工作台", ACT_SIGNED_IN },
 	{ "/todo", "待办", ACT_DASHBOARD },
+	{ "/notifications", "消息", ACT_DASHBOARD },
 	{ "/tickets", "问题台账", ACT_TICKET_VIEW },
 	{ "/tickets/new", "登记问题", ACT_TICKET_CREATE },
 	{ "/reports/dispatch", "调度通报", ACT_REPORTS },
@@ -343,7 +344,7 @@ static int nav_current(const char *path)
 	return -1;
 }
 
-static json_t *build_nav(const struct subject *who, int current, long long todo)
+static json_t *build_nav(const struct subject *who, int current, long long todo, long long unread)
 {
 	json_t *nav = json_array();
 	for (int i = 0; i < (int)ARRAY_LEN(nav_table); i++) {
@@ -352,7 +353,8 @@ static json_t *build_nav(const struct subject *who, int current, long long todo)
 		json_t *item = json_pack("{s:s,s:s,s:b}", "href", nav_table[i].href, "label", nav_table[i].label,
 					 "current", i == current);
 		/* Every item names its count, so that none finds a count further up the page's context. */
-		json_object_set_new(item, "count", strcmp(nav_table[i].href, "/todo") ? json_false() : json_integer(todo));
+		long long count = !strcmp(nav_table[i].href, "/todo") ? todo : !strcmp(nav_table[i].href, "/notifications") ? unread : 0;
+		json_object_set_new(item, "count", count ? json_integer(count) : json_false());
 		json_array_append_new(nav, item);
 	}
 	return nav;
@@ -365,14 +367,16 @@ static json_t *build_nav(const struct subject *who, int current, long long todo)
 static json_t *nav_html(struct req *r)
 {
 	struct subject who = http_subject(r);
-	long long todo = authz_check(&who, ACT_DASHBOARD, NULL) == AUTHZ_OK && r->srv->cfg->todo_count ? r->srv->cfg->todo_count(r) : 0;
+	int counted = authz_check(&who, ACT_DASHBOARD, NULL) == AUTHZ_OK;
+	long long todo = counted && r->srv->cfg->todo_count ? r->srv->cfg->todo_count(r) : 0;
+	long long unread = counted && r->srv->cfg->unread_count ? r->srv->cfg->unread_count(r) : 0;
 	int current = nav_current(r->path);
-	const struct kept_key key = { .kind = KEPT_NAV, .n = { who.role, current, todo } };
+	const struct kept_key key = { .kind = KEPT_NAV, .n = { who.role, current, todo, unread } };
 	json_t *html = kept_get(&key);
 	if (html)
 		return html;
 	json_t *ctx = json_object();
-	json_object_set_new_nocheck(ctx, "nav", build_nav(&who, current, todo));
+	json_object_set_new_nocheck(ctx, "nav", build_nav(&who, current, todo, unread));
 	struct buf out;
 	buf_init(&out);
 	int rc = tmpl_render(r->srv->templates, "partials/nav", ctx, &out);
@@ -646,7 +650,7 @@ int http_authorize(struct req *r, enum action act, const struct ticket_scope *ti
 
 int http_authorize_missing(struct req *r, enum action act)
 {
-	static const struct ticket_scope nowhere = { "", "" }; /* inside nobody's subtree */
+	static const struct ticket_scope nowhere = { "", "", NULL }; /* inside nobody's subtree */
 	if (http_authorize(r, act, &nowhere))
 		http_error(r, 404, "not_found", "您访问的问题不存在");
 	return 0;
@@ -1251,6 +1255,34 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---------------------------------------------------------------- server */
 
+/* The work the server does by itself: at start, then every `every` seconds until stopped. */
+struct ticker {
+	void (*fn)(void);
+	unsigned every;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t wake;
+	int stop;
+};
+
+static void *ticker_main(void *arg)
+{
+	struct ticker *t = arg;
+	pthread_mutex_lock(&t->mu);
+	while (!t->stop) {
+		pthread_mutex_unlock(&t->mu);
+		t->fn();
+		pthread_mutex_lock(&t->mu);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += t->every;
+		while (!t->stop && pthread_cond_timedwait(&t->wake, &t->mu, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
 int server_run(const struct server_config *cfg)
 {
 	struct err e = { 0 };
@@ -1356,6 +1388,10 @@ int server_run(const struct server_config *cfg)
 	fflush(stdout);
 	log_info("serving %s with %u threads, templates from %s", cfg->db_path, cfg->threads, root);
 
+	struct ticker tk = { .fn = cfg->tick, .every = cfg->tick_every, .mu = PTHREAD_MUTEX_INITIALIZER,
+			     .wake = PTHREAD_COND_INITIALIZER };
+	int ticking = cfg->tick && cfg->tick_every && pthread_create(&tk.thread, NULL, ticker_main, &tk) == 0;
+
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("signal %d: finishing requests in flight", sig);
@@ -1367,6 +1403,13 @@ int server_run(const struct server_config *cfg)
 	for (int i = 0; i < 1000 && atomic_load(&srv.in_flight) > 0; i++)
 		usleep(10000);
 	request_threads_stop();
+	if (ticking) {
+		pthread_mutex_lock(&tk.mu);
+		tk.stop = 1;
+		pthread_cond_signal(&tk.wake);
+		pthread_mutex_unlock(&tk.mu);
+		pthread_join(tk.thread, NULL);
+	}
 	if (cfg->on_stop)
 		cfg->on_stop(); /* the web layer's background work (imports) */
 	MHD_stop_daemon(d);

@@ -203,7 +203,10 @@ struct server_config {
 	const struct route *routes;
 	size_t nroutes;
 	long long (*todo_count)(struct req *r);
+	long long (*unread_count)(struct req *r); /* the navigation's unread notifications */
 	void (*on_stop)(void);
+	void (*tick)(void);  /* what the server does by itself: at start, then every tick_every seconds */
+	unsigned tick_every;
 };
 
 /*

@@ -19,7 +19,7 @@ enum kept_kind {
 };
 
 #define KEPT_STRINGS 4
-#define KEPT_NUMBERS 3
+#define KEPT_NUMBERS 4
 
 struct kept_key {
 	enum kept_kind kind;

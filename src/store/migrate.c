@@ -27,6 +27,25 @@ int migrate_version(struct db *db)
 	return v;
 }
 
+/*
+ * A migration may rewrite a table's definition in sqlite_schema (SQLite's documented way to
+ * loosen a CHECK, see 026): the schema cookie then has to move for the connections, this one
+ * included, to read the new definition. One more after ordinary DDL is harmless.
+ */
+static int schema_bump(struct db *db, struct err *e)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA schema_version");
+	long long v = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	db_done(st);
+	if (v < 0) {
+		err_set(e, 500, "migrations", NULL, "无法读取 schema_version");
+		return -1;
+	}
+	char set[64];
+	snprintf(set, sizeof set, "PRAGMA schema_version=%lld;", v + 1);
+	return db_exec(db, set, e);
+}
+
 /* "007_tickets.sql" → 7; -1 if the name is not a migration. */
 static int parse_version(const char *name)
 {
@@ -90,7 +109,7 @@ int migrate_run(struct db *db, const char *dir, struct err *e)
 		snprintf(setv, sizeof setv, "PRAGMA user_version=%d;", m[i].version);
 		struct err se = { 0 };
 		int ok = db_exec(db, "BEGIN IMMEDIATE", &se) == 0 && db_exec(db, sql, &se) == 0 &&
-			 db_exec(db, setv, &se) == 0 && db_exec(db, "COMMIT", &se) == 0;
+			 schema_bump(db, &se) == 0 && db_exec(db, setv, &se) == 0 && db_exec(db, "COMMIT", &se) == 0;
 		free(sql);
 		if (!ok) {
 			db_exec(db, "ROLLBACK", NULL);

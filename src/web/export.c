@@ -115,6 +115,11 @@ static void prepare_row(struct db *db, json_t *t, int unmasked)
 		json_object_set_new(t, "light_label", json_string(vs_label(&VS_LIGHT, light)));
 	if (vs_has(&VS_COLOR, color))
 		json_object_set_new(t, "color_label", json_string(vs_label(&VS_COLOR, color)));
+	struct buf co;
+	buf_init(&co);
+	co_units_words(json_object_get(t, "co_units"), &co);
+	json_object_set_new(t, "co_units_text", json_string(co.data ? co.data : ""));
+	buf_free(&co);
 	json_object_set_new(t, "supervised_label", json_string(json_is_true(json_object_get(t, "supervised")) ? "是" : "否"));
 	json_object_set_new(t, "complex_label", json_string(json_is_true(json_object_get(t, "complex")) ? "是" : "否"));
 	sqlite3_stmt *st = db_prepare(db, q_latest);

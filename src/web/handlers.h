@@ -92,6 +92,14 @@ void page_todo(struct req *r);
 /* The number of tickets awaiting this user's action (for the navigation). */
 long long todo_count(struct req *r);
 
+/* notification_pages.c */
+long long unread_count(struct req *r);
+void api_notifications(struct req *r);
+void api_notifications_read(struct req *r);
+void page_notifications(struct req *r);
+void page_notifications_read(struct req *r);
+void page_notification_open(struct req *r);
+
 /* catalog.c */
 void page_admin_campaigns(struct req *r);
 void page_admin_campaign_create(struct req *r);

@@ -194,10 +194,10 @@ static void outcome(struct import_report *rep, long line, const char *code, cons
 static long long row_ticket(struct db *w, const struct import_batch *b, const struct import_row *r, char *code,
 			    size_t n)
 {
-	static const char q_code[] = "SELECT id, unit_path, responsible_path, code FROM tickets WHERE code = ?1";
-	static const char q_ref[] = "SELECT id, unit_path, responsible_path, code FROM tickets "
+	static const char q_code[] = "SELECT id, unit_path, responsible_path, code, " TICKET_CO_PATHS " FROM tickets t WHERE code = ?1";
+	static const char q_ref[] = "SELECT id, unit_path, responsible_path, code, " TICKET_CO_PATHS " FROM tickets t "
 				    "WHERE source_id = ?1 AND source_ref = ?2";
-	static const char q_same[] = "SELECT id, unit_path, responsible_path, code FROM tickets "
+	static const char q_same[] = "SELECT id, unit_path, responsible_path, code, " TICKET_CO_PATHS " FROM tickets t "
 				     "WHERE created_at = ?1 AND unit_id = ?2 AND title = ?3";
 	const char *ref = r->t.source_ref;
 	sqlite3_stmt *st = NULL;
@@ -220,7 +220,7 @@ static long long row_ticket(struct db *w, const struct import_batch *b, const st
 		return 0;
 	long long id = 0;
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		struct ticket_scope scope = { db_text(st, 1), db_text(st, 2) };
+		struct ticket_scope scope = { db_text(st, 1), db_text(st, 2), db_text(st, 4) };
 		/* Outside the importer's scope a ticket does not exist (a 原工单号 then goes on to
 		 * creation, which refuses it as another unit's, and tells the centre). */
 		if (authz_in_scope(b->subject, &scope)) {
@@ -257,6 +257,15 @@ static int row_update(struct db *w, struct import_batch *b, struct import_row *r
 		json_t *v = json_object_get(r->in, f->name);
 		if (!v || !f->column || !(f->edit & (EDIT_STAFF | EDIT_ASSIGN)) || !json_string_length(v))
 			continue;
+		if (f->type == FT_UNITS) { /* 协办单位: a change only when the set differs */
+			struct co_list co;
+			json_t *bad = json_object();
+			int parsed = co_units_parse(w, v, 0, &co, bad, f->name) == 0;
+			json_decref(bad);
+			if (!parsed || !co_units_same(w, id, &co))
+				json_object_set(changes, f->name, v); /* the edit says what is wrong */
+			continue;
+		}
 		const char *now = json_string_value(json_object_get(cur, f->name));
 		if (strcmp(json_string_value(v), now ? now : "") != 0)
 			json_object_set(changes, f->name, v);
@@ -653,7 +662,7 @@ static void end_record(struct import_run *run)
 		errors = NULL;
 	} else {
 		/* Staff import only into their own subtree, like logging by hand. */
-		struct ticket_scope scope = { r->t.unit_path, r->t.responsible_path };
+		struct ticket_scope scope = { r->t.unit_path, r->t.responsible_path, NULL };
 		if (authz_check(b->subject, ACT_TICKET_CREATE, &scope) != AUTHZ_OK) {
 			r->errors = json_pack("{s:s}", "unit", "无权为该属地单位登记问题");
 		}

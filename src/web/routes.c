@@ -26,6 +26,9 @@ const struct route route_table[] = {
 	/* pages */
 	{ "GET", "/", page_home, ACCESS_USER, ACT_SIGNED_IN, 0 },
 	{ "GET", "/todo", page_todo, ACCESS_USER, ACT_DASHBOARD, 0 },
+	{ "GET", "/notifications", page_notifications, ACCESS_USER, ACT_DASHBOARD, 0 },
+	{ "POST", "/notifications/read", page_notifications_read, ACCESS_USER, ACT_DASHBOARD, 0 },
+	{ "POST", "/notifications/{id}/open", page_notification_open, ACCESS_USER, ACT_DASHBOARD, 0 },
 	{ "GET", "/reports/ranking", page_ranking, ACCESS_USER, ACT_REPORTS, 0 },
 	{ "GET", "/reports/dispatch", page_dispatch, ACCESS_USER, ACT_REPORTS, 0 },
 	{ "GET", "/reports/spotcheck", page_spotcheck, ACCESS_USER, ACT_REPORTS, 0 },
@@ -92,6 +95,8 @@ const struct route route_table[] = {
 	{ "POST", "/api/v1/time-limits", api_time_limit_add, ACCESS_USER, ACT_ADMIN, 0 },
 	{ "DELETE", "/api/v1/time-limits/{id}", api_time_limit_retire, ACCESS_USER, ACT_ADMIN, 0 },
 	{ "POST", "/api/v1/import", api_import, ACCESS_USER, ACT_IMPORT, 1 },
+	{ "GET", "/api/v1/notifications", api_notifications, ACCESS_USER, ACT_DASHBOARD, 0 },
+	{ "POST", "/api/v1/notifications/read", api_notifications_read, ACCESS_USER, ACT_DASHBOARD, 0 },
 };
 
 const size_t route_count = sizeof route_table / sizeof route_table[0];

@@ -65,7 +65,7 @@ void api_ticket_create(struct req *r)
 		return;
 	}
 	json_decref(errors);
-	struct ticket_scope scope = { t.unit_path, t.responsible_path };
+	struct ticket_scope scope = { t.unit_path, t.responsible_path, NULL };
 	if (!http_authorize(r, ACT_TICKET_CREATE, &scope)) {
 		json_decref(in);
 		return;

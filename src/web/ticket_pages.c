@@ -239,12 +239,14 @@ static void cursor_text(const struct ticket_cursor *c, char *out, size_t n)
 enum {
 	COL_ID, COL_CODE, COL_TITLE, COL_SUPERVISED, COL_STALE, COL_URGENCY, COL_URGENCY_NAME, COL_UNIT_NAME,
 	COL_RESP_NAME, COL_STATUS_NAME, COL_DEADLINE, COL_LIGHT, COL_LIGHT_LABEL, COL_COLOR, COL_COLOR_LABEL, COL_COMPLEX,
-	COL_SOURCE_REF, COL_SOURCE_NAME, COL_CREATED_ON, COL_DAYS_LEFT, COL_ESTIMATED, NCOLS
+	COL_SOURCE_REF, COL_SOURCE_NAME, COL_CREATED_ON, COL_DAYS_LEFT, COL_ESTIMATED, COL_URGES, COL_YELLOW_CARD,
+	COL_RED_CARD, COL_CO_HANDLED, NCOLS
 };
 static const char *const row_keys[NCOLS] = {
 	"id", "code", "title", "supervised", "stale", "urgency", "names.urgency", "names.unit",
 	"names.responsible_unit", "names.status", "deadline", "light", "light_label", "color", "color_label", "complex",
-	"source_ref", "names.source", "created_on", "days_left", "estimated",
+	"source_ref", "names.source", "created_on", "days_left", "estimated", "urges", "yellow_card", "red_card",
+	"co_handled",
 };
 
 struct list_page {
@@ -286,6 +288,11 @@ static void list_row(const struct ticket_brief *b, void *arg)
 		tmpl_table_set(t, COL_DAYS_LEFT, left);
 	}
 	tmpl_table_set(t, COL_ESTIMATED, b->estimated ? "true" : NULL);
+	if (b->urges)
+		tmpl_table_set_int(t, COL_URGES, b->urges);
+	tmpl_table_set(t, COL_YELLOW_CARD, b->yellow_card ? "true" : NULL);
+	tmpl_table_set(t, COL_RED_CARD, b->red_card ? "true" : NULL);
+	tmpl_table_set(t, COL_CO_HANDLED, b->co_handled ? "true" : NULL);
 }
 
 /* The filter form from the filter table: each row's input with the value the list uses. */
@@ -859,7 +866,7 @@ void page_ticket_create(struct req *r)
 		new_form_failed(r, 422, in, errors, NULL);
 		return;
 	}
-	struct ticket_scope scope = { t.unit_path, t.responsible_path };
+	struct ticket_scope scope = { t.unit_path, t.responsible_path, NULL };
 	if (!http_authorize(r, ACT_TICKET_CREATE, &scope)) {
 		json_decref(errors);
 		json_decref(in);
@@ -905,7 +912,8 @@ static json_t *build_actions(unsigned long long open, json_t *errors, const char
 {
 	static const char *const field_labels[][2] = {
 		{ "note", "说明" }, { "statement", "整改完成情况" }, { "reason", "理由" }, { "deadline", "申请延期至" },
-		{ "result", "回访结果" }, { "method", "回访方式" },
+		{ "result", "回访结果" }, { "method", "回访方式" }, { "reason_code", "退单原因" },
+		{ "responsible_unit", "改派至（单位编码）" },
 	};
 	json_t *list = json_array();
 	for (int i = 0; i < workflow_count && i < 64; i++) {
@@ -921,11 +929,10 @@ static json_t *build_actions(unsigned long long open, json_t *errors, const char
 			/* Each field names every key the form reads, so that none is found further up
 			 * (an action's form error is not a field's). */
 			int date = !strcmp(name, "deadline");
-			json_t *choices = !strcmp(name, "result")   ? options_fixed(&VS_CALLBACK_RESULT, NULL)
-					  : !strcmp(name, "method") ? options_fixed(&VS_CALLBACK_METHOD, "phone")
-								    : json_false();
+			const struct value_set *vs = workflow_check_values(tr->checks[k]);
+			json_t *choices = vs ? options_fixed(vs, !strcmp(name, "method") ? "phone" : NULL) : json_false();
 			json_t *fd = json_pack("{s:s,s:s,s:s,s:o,s:b,s:b,s:b,s:s}", "name", name, "label",
-					       label_of(field_labels, 6, name), "id", tr->name, "choices", choices, "date", date,
+					       label_of(field_labels, ARRAY_LEN(field_labels), name), "id", tr->name, "choices", choices, "date", date,
 					       "text", !date && json_is_false(choices), "error", 0, "value", "");
 			if (mine && json_object_get(errors, name))
 				json_object_set(fd, "error", json_object_get(errors, name));
@@ -934,6 +941,10 @@ static json_t *build_actions(unsigned long long open, json_t *errors, const char
 				json_object_set(fd, "value", json_object_get(typed, name));
 			json_array_append_new(fields, fd);
 		}
+		if (!strcmp(tr->name, "reassign"))
+			json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:s}", "name", "co_units", "label",
+								"协办单位（选填，编码或名称，逗号分隔）", "id", tr->name, "text", 1,
+								"date", 0, "choices", 0, "error", 0, "value", ""));
 		if (!strcmp(tr->name, "callback"))
 			json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:s}", "name", "note", "label",
 								"回访记录", "id", tr->name, "text", 1, "date", 0,
@@ -1001,7 +1012,10 @@ static void child_row(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 		struct tmpl_table *t = &tables[PT_PROGRESS];
 		tmpl_table_row(t);
 		cell_col(t, 0, st, 0);
-		cell_col(t, 1, st, 2);
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL) /* written for a co-handling unit */
+			tmpl_table_setf(t, 1, "%s（协办：%s）", db_text(st, 2), db_text(st, 5));
+		else
+			cell_col(t, 1, st, 2);
 		cell_col(t, 2, st, 4);
 		cell_col(t, 3, st, 3);
 		tmpl_table_set(t, 4, vs_label(&VS_NOTE_KIND, db_text(st, 3)));
@@ -1291,6 +1305,21 @@ void page_ticket_upload(struct req *r)
 
 /* The edit page offers the field table's rows marked EDIT_FORM (ticket_fields.c). */
 
+/* The co-units as the edit form's text holds them: their codes, comma-separated. */
+static void co_units_as_text(json_t *t)
+{
+	json_t *list = json_object_get(t, "co_units");
+	if (!json_is_array(list))
+		return;
+	struct buf b;
+	buf_init(&b);
+	size_t i;
+	json_t *c;
+	json_array_foreach(list, i, c) buf_printf(&b, "%s%s", i ? "," : "", json_string_value(json_object_get(c, "unit")));
+	json_object_set_new(t, "co_units", json_string(b.data ? b.data : ""));
+	buf_free(&b);
+}
+
 static void edit_form(struct req *r, const struct ticket_ref *t, int status, json_t *values, json_t *errors,
 		      json_t *current)
 {
@@ -1335,6 +1364,7 @@ void page_ticket_edit(struct req *r)
 		http_error(r, 404, "not_found", "您访问的问题不存在");
 		return;
 	}
+	co_units_as_text(v);
 	edit_form(r, &t, 200, v, NULL, NULL);
 }
 
@@ -1353,6 +1383,7 @@ void page_ticket_update(struct req *r)
 	struct ticket_scope scope = ticket_ref_scope(&t);
 	int may_assign = authz_check(&who, ACT_TICKET_ASSIGN, &scope) == AUTHZ_OK;
 	json_t *current = ticket_json(db_reader(), t.id, TICKET_UNMASKED, NULL);
+	co_units_as_text(current);
 	json_t *changes = json_object();
 	/* Only fields that differ from the stored ticket are sent, so masked values are not saved. */
 	for (size_t i = 0; i < ticket_field_count; i++) {
@@ -1429,6 +1460,11 @@ static int todo_sections(const struct subject *who, struct todo_section *s)
 		s[n].hint = "超过 5 个工作日没有报告整改进展（周调度要求每周至少一次）";
 		s[n].f.stale = 1;
 		s[n++].f.status = "rectifying";
+		for (int i = 0; i < n; i++) /* the lead's work; a co-unit's part is the next section */
+			s[i].f.lead = 1;
+		s[n].title = "协办任务";
+		s[n].hint = "本单位作为协办单位参与办理、尚未报告协办完成的问题，请签收并报告协办情况";
+		s[n++].f.co_todo = 1;
 	} else if (who->role == ROLE_SUPERVISOR) {
 		s[n].title = "待验收";
 		s[n].hint = "已申请销号，请核实后验收或退回";
