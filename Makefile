@@ -1,6 +1,6 @@
 # 满意台账 — build, run and test. `make run` and `make test` are all a newcomer needs.
 
-PKGS     := libmicrohttpd sqlite3 jansson libsodium libmagic gdlib libjpeg xlsxwriter libzip expat
+PKGS     := libmicrohttpd sqlite3 jansson libsodium libmagic gdlib libjpeg xlsxwriter libzip expat libcurl
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror

@@ -20,6 +20,7 @@
 #include "http.h"
 #include "migrate.h"
 #include "notify.h"
+#include "webhook.h"
 #include "org.h"
 #include "seed.h"
 #include "tally.h"
@@ -338,12 +339,27 @@ static int cmd_serve(struct opt *opts)
 		.tick = sweep_run,
 		.tick_every = opt_get(opts, "sweep-every") ? (unsigned)atoi(opt_get(opts, "sweep-every")) : 600,
 	};
+	/* The group robot (SPEC section 10): every notification through the durable outbox. */
+	const char *url = opt_get(opts, "notify-url");
+	if (url) {
+		if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+			fprintf(stderr, "ledger serve: --notify-url must be an http:// or https:// address\n");
+			return 2;
+		}
+		webhook_configure(url);
+		notify_outbox_enable(1);
+		cfg.deliver = webhook_pass;
+		cfg.deliver_every = WEBHOOK_EVERY_S;
+	}
 	if (cfg.port < 0 || cfg.port > 65535 || cfg.threads < 1 || cfg.threads > 64 || cfg.conn_per_ip < 1 ||
 	    cfg.idle_timeout < 1 || cfg.stats_every < 1) {
 		fprintf(stderr, "ledger serve: invalid --port, --threads, --per-ip, --idle or --stats-every\n");
 		return 2;
 	}
-	return server_run(&cfg);
+	webhook_global_init();
+	int rc = server_run(&cfg);
+	webhook_global_cleanup();
+	return rc;
 }
 
 static int cmd_backup(struct opt *opts)
@@ -492,7 +508,8 @@ static struct command commands[] = {
 	    { "stats-every", 1, "seconds between checks of the planner statistics (default 600)", NULL },
 	    { "max-upload", 1, "largest attachment in MB (default 20)", NULL },
 	    { "secure-cookies", 0, "mark cookies Secure (the site is served over HTTPS)", NULL },
-	    { "proxy", 1, "address of the reverse proxy in front (trusts its X-Forwarded-For and -Proto)", NULL } } },
+	    { "proxy", 1, "address of the reverse proxy in front (trusts its X-Forwarded-For and -Proto)", NULL },
+	    { "notify-url", 1, "group-robot webhook (企业微信/钉钉) each notification is posted to, through a durable outbox", NULL } } },
 	{ "backup", "Copy the database online into a new file (SQLite backup API).", cmd_backup,
 	  { { "db", 1, "database file", NULL }, { "out", 1, "new file to write", NULL } } },
 	{ "audit-verify", "Check the event hash chain; exit 0 when intact, 1 naming the first bad event.",

@@ -56,6 +56,7 @@ static const struct {
 	[ACT_URGE] = { "urge", REVIEWER | SUPERVISOR, TICKET },
 	[ACT_CO_ACCEPT] = { "co-accept", STAFF, CO },
 	[ACT_CO_DONE] = { "co-done", STAFF, CO },
+	[ACT_MERGE] = { "merge", REVIEWER, TICKET },
 	[ACT_PERSONAL_DATA] = { "personal-data", STAFF | REVIEWER | SUPERVISOR, TICKET },
 	[ACT_DASHBOARD] = { "dashboard", STAFF | REVIEWER | SUPERVISOR, NO_TICKET },
 	[ACT_REPORTS] = { "reports", REVIEWER | SUPERVISOR, NO_TICKET },

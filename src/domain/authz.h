@@ -40,6 +40,7 @@ enum action {
 	ACT_URGE,            /* remind the unit (催办) */
 	ACT_CO_ACCEPT,       /* a co-unit signs for its part (协办签收) */
 	ACT_CO_DONE,         /* a co-unit reports its part done */
+	ACT_MERGE,           /* merge a repeat into the ticket it repeats (合并) */
 	ACT_PERSONAL_DATA,   /* see the reporter's name and phone unmasked on the ticket page */
 	ACT_DASHBOARD,       /* dashboard and statistics (staff: their own unit's figures) */
 	ACT_REPORTS,         /* ranking, dispatch report, spot-check */

@@ -4,7 +4,9 @@
  */
 #include "notify.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "calendar.h"
 #include "labels.h"
@@ -174,6 +176,34 @@ static int about_load(struct db *w, long long id, struct about *a, char who[2][1
 	return rc;
 }
 
+static _Atomic int outbox_on;
+
+void notify_outbox_enable(int on)
+{
+	outbox_on = on;
+}
+
+/* The notification nid's text as the group robot's message, due now. */
+static int outbox_add(struct db *w, long long nid, const char *text, const char *at)
+{
+	static const char q[] = "INSERT INTO outbox (notification_id, body, created_at, next_at) VALUES (?1, ?2, ?3, ?4)";
+	json_t *msg = json_pack("{s:s,s:{s:s}}", "msgtype", "text", "text", "content", text);
+	char *body = msg ? json_dumps(msg, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(msg);
+	sqlite3_stmt *st = body ? db_prepare(w, q) : NULL;
+	int rc = -1;
+	if (st) {
+		sqlite3_bind_int64(st, 1, nid);
+		sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL)); /* retries keep the machine's time, not the ledger's */
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	}
+	db_done(st);
+	free(body);
+	return rc;
+}
+
 int notify_ticket(struct db *w, long long ticket_id, const char *kind, const char *key, struct err *e)
 {
 	static const char q_add[] = "INSERT OR IGNORE INTO notifications (ticket_id, kind, text, created_at, key) "
@@ -245,6 +275,8 @@ int notify_ticket(struct db *w, long long ticket_id, const char *kind, const cha
 	}
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 1;
+	if (rc == 1 && outbox_on && outbox_add(w, nid, text.data ? text.data : "", at) != 0)
+		rc = -1;
 out:
 	if (rc < 0)
 		err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
@@ -516,4 +548,108 @@ int notify_prune(struct db *w, long long ticket_id, struct err *e)
 		return 0;
 	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
 	return -1;
+}
+
+/* ---------------------------------------------------------------- the webhook outbox */
+
+int outbox_due(struct db *db, long long now, struct outbox_item *items, int max)
+{
+	static const char q[] = "SELECT id, attempts, body FROM outbox WHERE delivered_at IS NULL AND next_at <= ?1 "
+				"ORDER BY id LIMIT ?2"; /* in the order they were made */
+	sqlite3_stmt *st = db_prepare(db, q);
+	int n = 0;
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, max);
+	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+		items[n].id = sqlite3_column_int64(st, 0);
+		items[n].attempts = sqlite3_column_int(st, 1);
+		items[n].body = xstrdup(db_text(st, 2));
+		n++;
+	}
+	db_done(st);
+	return n;
+}
+
+void outbox_items_free(struct outbox_item *items, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(items[i].body);
+}
+
+long long outbox_backoff(int attempts)
+{
+	long long s = OUTBOX_FIRST_RETRY;
+	for (int i = 1; i < attempts && s < OUTBOX_MAX_RETRY; i++)
+		s *= 2;
+	return s < OUTBOX_MAX_RETRY ? s : OUTBOX_MAX_RETRY;
+}
+
+int outbox_result_job(struct db *w, void *arg, struct err *e)
+{
+	static const char q_ok[] = "UPDATE outbox SET delivered_at = ?2, attempts = attempts + 1, last_error = NULL "
+				   "WHERE id = ?1 AND delivered_at IS NULL";
+	static const char q_fail[] = "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_at = ?3 "
+				     "WHERE id = ?1 AND delivered_at IS NULL";
+	const struct outbox_result *r = arg;
+	sqlite3_stmt *st = db_prepare(w, r->ok ? q_ok : q_fail);
+	if (!st)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, r->id);
+	if (r->ok) {
+		char at[32];
+		time_format_rfc3339(clock_now(), at, sizeof at);
+		sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_text(st, 2, r->error ? r->error : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)(time(NULL) + outbox_backoff(r->attempts + 1)));
+	}
+	int ok = sqlite3_step(st) == SQLITE_DONE;
+	db_done(st);
+	if (ok)
+		return 0;
+dberr:
+	err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
+	return -1;
+}
+
+json_t *outbox_state(struct db *db, int limit)
+{
+	static const char q_counts[] =
+		"SELECT coalesce(sum(delivered_at IS NULL), 0), coalesce(sum(delivered_at IS NULL AND attempts > 0), 0), "
+		"coalesce(sum(delivered_at IS NOT NULL), 0), min(CASE WHEN delivered_at IS NULL THEN created_at END) "
+		"FROM outbox";
+	static const char q_items[] = "SELECT id, json_extract(body, '$.text.content'), created_at, attempts, next_at, "
+				      "delivered_at, last_error FROM outbox ORDER BY id DESC LIMIT ?1";
+	json_t *out = json_object();
+	sqlite3_stmt *st = db_prepare(db, q_counts);
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		json_object_set_new(out, "pending", json_integer(sqlite3_column_int64(st, 0)));
+		json_object_set_new(out, "failing", json_integer(sqlite3_column_int64(st, 1)));
+		json_object_set_new(out, "delivered", json_integer(sqlite3_column_int64(st, 2)));
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			json_object_set_new(out, "oldest_pending", json_string(db_text(st, 3)));
+	}
+	db_done(st);
+	json_t *items = json_array();
+	st = db_prepare(db, q_items);
+	if (st) {
+		sqlite3_bind_int(st, 1, limit);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char next[32] = "";
+			time_format_rfc3339((time_t)sqlite3_column_int64(st, 4), next, sizeof next);
+			json_t *it = json_pack("{s:I,s:s,s:s,s:i,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0), "text",
+					       db_text(st, 1), "created_at", db_text(st, 2), "attempts",
+					       sqlite3_column_int(st, 3), "next_at", next);
+			if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+				json_object_set_new(it, "delivered_at", json_string(db_text(st, 5)));
+			if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+				json_object_set_new(it, "last_error", json_string(db_text(st, 6)));
+			json_array_append_new(items, it);
+		}
+	}
+	db_done(st);
+	json_object_set_new(out, "items", items);
+	return out;
 }

@@ -62,4 +62,42 @@ struct notify_read {
 };
 int notify_read_job(struct db *w, void *arg, struct err *e);
 
+/*
+ * The webhook outbox (029_outbox.sql). Enabled (`serve --notify-url`), every notification made
+ * is also written to the outbox, in the same transaction, as the group robot's JSON
+ * {"msgtype":"text","text":{"content":...}}. The sender (http/webhook.c) takes what is due,
+ * posts it, and records the outcome: delivered, or tried again after a back-off that doubles
+ * from OUTBOX_FIRST_RETRY seconds up to OUTBOX_MAX_RETRY. Retries are timed by the machine's
+ * clock (epoch seconds), not by the ledger's (LEDGER_NOW): a transport's waiting, not a day.
+ */
+#define OUTBOX_FIRST_RETRY 1
+#define OUTBOX_MAX_RETRY 600
+#define OUTBOX_BATCH 50
+void notify_outbox_enable(int on);
+
+struct outbox_item {
+	long long id;
+	int attempts;
+	char *body; /* malloc'd */
+};
+/* Up to max items due by now (epoch seconds), oldest first; returns how many. */
+int outbox_due(struct db *db, long long now, struct outbox_item *items, int max);
+void outbox_items_free(struct outbox_item *items, int n);
+
+/* On the writer (arg: struct outbox_result): item id delivered, or failed with error (its
+ * attempts before this one as outbox_due gave them). */
+struct outbox_result {
+	long long id;
+	int ok, attempts;
+	const char *error;
+};
+int outbox_result_job(struct db *w, void *arg, struct err *e);
+/* When an item that has failed `attempts` times (1, 2, ...) is tried again: seconds after the
+ * last failure (1, 2, 4 ... up to OUTBOX_MAX_RETRY). */
+long long outbox_backoff(int attempts);
+
+/* For the admin: {pending, failing, delivered, oldest_pending, items:[{id, text, created_at,
+ * attempts, next_at, delivered_at, last_error}]}, the newest `limit` items. */
+json_t *outbox_state(struct db *db, int limit);
+
 #endif

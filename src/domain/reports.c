@@ -15,6 +15,8 @@
 
 #include "calendar.h"
 #include "ticket.h"
+#include "util.h"
+#include "workflow.h"
 
 #define MARKED 5
 
@@ -134,6 +136,8 @@ struct street_counts {
 	long long progress_missing;
 	long long sign[3]; /* of the period's dispatches: signed on time, signed late, open past the time to sign */
 	long long suspended; /* paused now (挂起中) */
+	long long dispatch[4]; /* of the period's dispatches to it: all, returns asked, granted, refused */
+	long long cards[2];    /* yellow and red cards it earned in the period */
 };
 
 static struct street_counts *find_street(struct street_counts *s, int n, const char *code)
@@ -184,21 +188,22 @@ static const struct dispatch_sql dispatch_scan = {
 	.events = "SELECT u.code, coalesce(sum(x.new), 0), coalesce(sum(x.closed), 0), coalesce(sum(x.returned), 0), "
 		  "coalesce(sum(x.reopened), 0) FROM ("
 		  "SELECT t.unit_id AS unit_id, 1 AS new, 0 AS closed, 0 AS returned, 0 AS reopened FROM tickets t "
-		  "WHERE substr(t.created_at, 1, 10) BETWEEN ?1 AND ?2 UNION ALL "
+		  "WHERE t.status <> 'merged' AND substr(t.created_at, 1, 10) BETWEEN ?1 AND ?2 UNION ALL "
 		  "SELECT t.unit_id, 0, e.action = 'verify', e.action = 'return', "
 		  "e.action = 'reopen' OR (e.action = 'callback' AND e.after LIKE '%\"status\":\"rectifying\"%') "
 		  "FROM events e JOIN tickets t ON t.id = e.entity_id "
-		  "WHERE e.entity = 'ticket' AND substr(e.at, 1, 10) BETWEEN ?1 AND ?2) x "
+		  "WHERE e.entity = 'ticket' AND t.status <> 'merged' AND substr(e.at, 1, 10) BETWEEN ?1 AND ?2) x "
 		  "JOIN units u ON u.id = x.unit_id GROUP BY u.id",
 	.state = "SELECT u.code, "
 		 "coalesce(sum(t.status <> 'closed' AND t.suspended_on IS NULL AND t.deadline < ?1), 0), "
 		 "coalesce(sum(t.status <> 'closed' AND t.suspended_on IS NULL AND t.last_progress_on < ?2), 0) "
-		 "FROM tickets t JOIN units u ON u.id = t.unit_id WHERE substr(t.created_at, 1, 10) <= ?1 "
-		 "GROUP BY u.id",
+		 "FROM tickets t JOIN units u ON u.id = t.unit_id WHERE t.status <> 'merged' AND "
+		 "substr(t.created_at, 1, 10) <= ?1 GROUP BY u.id",
 	.first = "SELECT u.code, min(substr(t.created_at, 1, 10)) FROM tickets t JOIN units u ON u.id = t.unit_id "
-		 "GROUP BY u.id",
+		 "WHERE t.status <> 'merged' GROUP BY u.id",
 	.missing = "SELECT u.code, count(*) FROM tickets t JOIN units u ON u.id = t.unit_id "
-		   "WHERE substr(t.created_at, 1, 10) <= ?1 AND (t.closed_on IS NULL OR t.closed_on > ?1) "
+		   "WHERE t.status <> 'merged' AND substr(t.created_at, 1, 10) <= ?1 AND "
+		   "(t.closed_on IS NULL OR t.closed_on > ?1) "
 		   "AND NOT EXISTS (SELECT 1 FROM progress p WHERE p.ticket_id = t.id AND p.on_date BETWEEN ?2 AND ?1) "
 		   "GROUP BY u.id",
 	.reported = NULL,
@@ -206,7 +211,7 @@ static const struct dispatch_sql dispatch_scan = {
 		"coalesce(sum(t.signed_late = 1), 0), "
 		"coalesce(sum(t.signed_at IS NULL AND t.status = 'open' AND CAST(strftime('%s', t.sign_by) AS INTEGER) < ?3), 0) "
 		"FROM tickets t JOIN units u ON u.id = t.unit_id "
-		"WHERE substr(coalesce(t.dispatched_at, t.created_at), 1, 10) BETWEEN ?1 AND ?2 "
+		"WHERE t.status <> 'merged' AND substr(coalesce(t.dispatched_at, t.created_at), 1, 10) BETWEEN ?1 AND ?2 "
 		"AND t.sign_by IS NOT NULL AND (t.signed_at IS NOT NULL OR t.status = 'open') GROUP BY u.id",
 };
 
@@ -232,7 +237,7 @@ static const struct dispatch_sql dispatch_tally = {
 		   "WHERE t.kind IN ('created', 'closed', 'backdated') GROUP BY u.id",
 	/* CROSS JOIN: read the window of notes, not every ticket (the planner cannot know the window is small) */
 	.reported = "SELECT u.code, count(DISTINCT p.ticket_id) FROM progress p CROSS JOIN tickets t ON t.id = p.ticket_id "
-		    "JOIN units u ON u.id = t.unit_id WHERE p.on_date BETWEEN ?2 AND ?1 "
+		    "JOIN units u ON u.id = t.unit_id WHERE p.on_date BETWEEN ?2 AND ?1 AND t.status <> 'merged' "
 		    "AND substr(t.created_at, 1, 10) <= ?1 AND (t.closed_on IS NULL OR t.closed_on > ?1) GROUP BY u.id",
 	.sign = "SELECT u.code, " TALLY_SUM("t.status = 'on_time'") ", " TALLY_SUM("t.status = 'late'") ", "
 		TALLY_SUM("t.status = 'waiting' AND t.dim < ?3") " FROM tallies t CROSS JOIN units u ON u.path = t.unit_path "
@@ -340,13 +345,38 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_now());
 	}
 	per_street(st, s, n, offsetof(struct street_counts, sign), 3);
+	/* 退单 and cards (SPEC section 9), each to the street or department it went to: the
+	 * period's dispatches by their time (028's index), a granted return against the unit that
+	 * sent the ticket back, whoever has it now. */
+	static const char q_dispatches[] =
+		"SELECT u.code, count(*), coalesce(sum(d.outcome <> 'none'), 0), coalesce(sum(d.outcome = 'granted'), 0), "
+		"coalesce(sum(d.outcome = 'refused'), 0) FROM dispatches d JOIN tickets t ON t.id = d.ticket_id "
+		"JOIN units u ON u.kind IN ('street', 'department') AND substr(d.unit_path, 1, length(u.path)) = u.path "
+		"WHERE d.at >= ?1 AND d.at < ?2 AND t.status <> 'merged' GROUP BY u.id";
+	static const char q_cards[] =
+		"SELECT u.code, coalesce(sum(c.kind = 'yellow'), 0), coalesce(sum(c.kind = 'red'), 0) FROM cards c "
+		"JOIN units cu ON cu.id = c.unit_id JOIN tickets t ON t.id = c.ticket_id "
+		"JOIN units u ON u.kind IN ('street', 'department') AND substr(cu.path, 1, length(u.path)) = u.path "
+		"WHERE c.at >= ?1 AND c.at < ?2 AND t.status <> 'merged' GROUP BY u.id";
+	char to_below[16];
+	snprintf(to_below, sizeof to_below, "%sU", p.to); /* every time of the last day sorts below it */
+	const char *const per_unit[] = { q_dispatches, q_cards };
+	for (size_t k = 0; k < 2; k++) {
+		st = db_prepare(db, per_unit[k]);
+		if (st) {
+			sqlite3_bind_text(st, 1, p.from, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, to_below, -1, SQLITE_STATIC);
+		}
+		per_street(st, s, n, k ? offsetof(struct street_counts, cards) : offsetof(struct street_counts, dispatch),
+			   k ? 2 : 4);
+	}
 	/* Every pause shows: the tickets paused now, from the tallies (023_pauses.sql). */
 	static const char q_paused[] = "SELECT u.code, " TALLY_SUM("t.flags & 32") " FROM tallies t CROSS JOIN units u "
 				       "ON u.path = t.unit_path WHERE t.kind = 'state' GROUP BY u.id";
 	per_street(db_prepare(db, q_paused), s, n, offsetof(struct street_counts, suspended), 1);
 	long today = date_today_days();
 	json_t *rows = json_array();
-	long long sum[2][6] = { { 0 } }, sign_sum[3] = { 0 }, suspended_sum = 0;
+	long long sum[2][6] = { { 0 } }, sign_sum[3] = { 0 }, suspended_sum = 0, return_sum[4] = { 0 }, card_sum[2] = { 0 };
 	static const char *const keys[6] = { "new", "closed", "returned", "reopened", "overdue", "stale" };
 	for (int i = 0; i < n; i++) {
 		json_t *row = json_pack("{s:s,s:s}", "code", s[i].code, "name", s[i].name);
@@ -378,6 +408,18 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 			sign_sum[k] += s[i].sign[k];
 		json_object_set_new(row, "suspended", json_integer(s[i].suspended));
 		suspended_sum += s[i].suspended;
+		char return_rate[16] = "—";
+		if (s[i].dispatch[0])
+			snprintf(return_rate, sizeof return_rate, "%.1f%%",
+				 100.0 * (double)s[i].dispatch[2] / (double)s[i].dispatch[0]);
+		json_object_set_new(row, "returns", json_pack("{s:I,s:I,s:I,s:I,s:s}", "dispatches", s[i].dispatch[0],
+							     "asked", s[i].dispatch[1], "granted", s[i].dispatch[2],
+							     "refused", s[i].dispatch[3], "rate", return_rate));
+		json_object_set_new(row, "cards", json_pack("{s:I,s:I}", "yellow", s[i].cards[0], "red", s[i].cards[1]));
+		for (int k = 0; k < 4; k++)
+			return_sum[k] += s[i].dispatch[k];
+		card_sum[0] += s[i].cards[0];
+		card_sum[1] += s[i].cards[1];
 		json_object_set_new(row, "ledger_filed", json_string(ledger));
 		json_object_set_new(row, "progress_filed", json_string(progress));
 		/* How many lacked a report counts only once the report was due. */
@@ -394,6 +436,13 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 	if (sign_due)
 		snprintf(sign_rate, sizeof sign_rate, "%.1f%%", 100.0 * (double)sign_sum[0] / (double)sign_due);
 	json_object_set_new(totals, "suspended", json_integer(suspended_sum));
+	char return_rate[16] = "—";
+	if (return_sum[0])
+		snprintf(return_rate, sizeof return_rate, "%.1f%%", 100.0 * (double)return_sum[2] / (double)return_sum[0]);
+	json_object_set_new(totals, "returns", json_pack("{s:I,s:I,s:I,s:I,s:s}", "dispatches", return_sum[0], "asked",
+							 return_sum[1], "granted", return_sum[2], "refused", return_sum[3],
+							 "rate", return_rate));
+	json_object_set_new(totals, "cards", json_pack("{s:I,s:I}", "yellow", card_sum[0], "red", card_sum[1]));
 	json_object_set_new(totals, "sign", json_pack("{s:I,s:I,s:I,s:I,s:s}", "on_time", sign_sum[0], "late", sign_sum[1],
 						     "overdue", sign_sum[2], "due", sign_due, "rate", sign_rate));
 	json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "kind", kind, "label", p.label, "from", p.from,
@@ -429,4 +478,81 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 json_t *dispatch_compute(struct db *db, const struct subject *who, const char *kind, long day)
 {
 	return dispatch_compute_by(db, who, kind, day, 1);
+}
+
+json_t *urge_notice_compute(struct db *db, const char *unit_code)
+{
+	static const char q_unit[] = "SELECT code, name, path FROM units WHERE code = ?1 AND kind <> 'district'";
+	/* ?2, ?3: the subtree's range of paths; ?4 today */
+	static const char q_items[] =
+		"SELECT t.id, t.code, t.title, t.deadline, t.urge_count, t.status, "
+		"(SELECT group_concat(kind, ' ') FROM cards c WHERE c.ticket_id = t.id AND c.deadline = t.deadline), "
+		"t.deadline < ?4 AND t.suspended_on IS NULL FROM tickets t "
+		"WHERE t.responsible_path >= ?2 AND t.responsible_path < ?3 "
+		"AND t.status IN ('open', 'rectifying', 'verifying', 'return_requested') "
+		"AND ((t.deadline < ?4 AND t.suspended_on IS NULL) OR t.urge_count > 0 OR "
+		"EXISTS (SELECT 1 FROM cards c WHERE c.ticket_id = t.id AND c.deadline = t.deadline)) "
+		"ORDER BY t.deadline, t.id LIMIT ?5";
+	sqlite3_stmt *st = db_prepare(db, q_unit);
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, unit_code ? unit_code : "", -1, SQLITE_STATIC);
+	json_t *out = NULL;
+	char lo[256], hi[256];
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out = json_pack("{s:{s:s,s:s}}", "unit", "code", db_text(st, 0), "name", db_text(st, 1));
+		str_copy(lo, sizeof lo, db_text(st, 2));
+	}
+	db_done(st);
+	if (!out)
+		return NULL;
+	/* the paths under lo sort below lo with its closing "/" raised by one */
+	str_copy(hi, sizeof hi, lo);
+	size_t n = strlen(hi);
+	if (n)
+		hi[n - 1] = (char)(hi[n - 1] + 1);
+	char today[11];
+	time_format_date(clock_now(), today, sizeof today);
+	long day = date_today_days();
+	json_t *items = json_array();
+	long long overdue = 0, carded = 0, urged = 0;
+	st = db_prepare(db, q_items);
+	if (st) {
+		sqlite3_bind_text(st, 2, lo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, hi, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, today, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, URGE_NOTICE_MAX);
+		const struct workcal *cal = calendar_of(db);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *cards = (const char *)sqlite3_column_text(st, 6);
+			int late = sqlite3_column_int(st, 7);
+			long deadline = date_parse_days(db_text(st, 3));
+			int estimated = 0;
+			long over = late ? workcal_count(cal, deadline, day, &estimated) : 0; /* working days past it */
+			struct buf words;
+			buf_init(&words);
+			if (cards && strstr(cards, "yellow"))
+				buf_puts(&words, "黄牌");
+			if (cards && strstr(cards, "red"))
+				buf_printf(&words, "%s红牌", words.len ? "、" : "");
+			json_array_append_new(
+				items, json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:I,s:b}", "id",
+						 (json_int_t)sqlite3_column_int64(st, 0), "code", db_text(st, 1), "title",
+						 db_text(st, 2), "deadline", db_text(st, 3), "urge_count",
+						 (json_int_t)sqlite3_column_int64(st, 4), "status",
+						 status_label((enum status)status_from_code(db_text(st, 5))), "cards",
+						 words.data ? words.data : "", "days_over", (json_int_t)over, "late", late));
+			buf_free(&words);
+			overdue += late;
+			carded += cards != NULL;
+			urged += sqlite3_column_int64(st, 4) > 0;
+		}
+		db_done(st);
+	}
+	json_object_set_new(out, "items", items);
+	json_object_set_new(out, "overdue", json_integer(overdue));
+	json_object_set_new(out, "carded", json_integer(carded));
+	json_object_set_new(out, "urged", json_integer(urged));
+	json_object_set_new(out, "total", json_integer((json_int_t)json_array_size(items)));
+	return out;
 }

@@ -18,4 +18,13 @@ json_t *ranking_compute_by(struct db *db, const struct ticket_filter *f, int use
 json_t *dispatch_compute(struct db *db, const struct subject *who, const char *kind, long day);
 json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char *kind, long day, int use_tallies);
 
+/*
+ * The 催办通知书 of a unit (SPEC section 9): its unclosed tickets (as responsible unit, its
+ * subtree included) that are overdue, carded or urged, most overdue first, at most
+ * URGE_NOTICE_MAX: {unit:{code,name}, items:[{id, code, title, deadline, days_over, cards,
+ * urge_count, status}], overdue, carded, urged, total}; NULL for an unknown unit.
+ */
+#define URGE_NOTICE_MAX 500
+json_t *urge_notice_compute(struct db *db, const char *unit_code);
+
 #endif

@@ -708,7 +708,9 @@ static int derive(struct db *db, long long first, struct err *e)
  * co-unit (协办) at every stage of its part; overdue ones urged (催办), their units told. The
  * cards follow by themselves when the server starts (notify.h).
  */
-enum other { SAME_UNIT, OTHER_STREET, STREET_OR_WATER }; /* the unit a story names beside the ticket's */
+/* What a story names beside its ticket: a unit (the ticket's own, another street's, or every
+ * other time the water bureau's), or what its query picked (another ticket). */
+enum other { SAME_UNIT, OTHER_STREET, STREET_OR_WATER, AS_PICKED };
 struct story {
 	const char *pick; /* the tickets: SELECT id, responsible unit id (?1: the first id) */
 	enum other other;
@@ -773,6 +775,14 @@ static const struct story stories[] = {
 	  "('open', 'rectifying') AND t.deadline < ?2 AND t.id % 5 = 0 ORDER BY t.id LIMIT 12", SAME_UNIT,
 	  { "UPDATE tickets SET urge_count = 1 + ?4 % 2 WHERE id = ?1", NULL, NULL },
 	  { "urge", NULL, NULL }, "urged" },
+	/* 合并: a repeat complaint still being handled joins the earlier one it repeats. */
+	{ "SELECT l.ticket_id, l.other_id FROM ticket_links l JOIN tickets a ON a.id = l.ticket_id "
+	  "JOIN tickets b ON b.id = l.other_id WHERE l.ticket_id >= ?1 AND l.ticket_id > l.other_id "
+	  "AND a.status IN ('open', 'rectifying') AND b.status NOT IN ('merged', 'return_requested') "
+	  "AND NOT EXISTS (SELECT 1 FROM co_units WHERE ticket_id = a.id) ORDER BY l.ticket_id LIMIT 4", AS_PICKED,
+	  { "UPDATE tickets SET status = 'merged', merged_into = ?2, updated_at = ?3 WHERE id = ?1 AND status <> 'merged' "
+	    "AND (SELECT status FROM tickets WHERE id = ?2) <> 'merged'", NULL, NULL },
+	  { "merge", NULL, NULL }, NULL },
 };
 
 static int tell_stories(struct seed_ctx *c, long long first)
@@ -799,7 +809,7 @@ static int tell_stories(struct seed_ctx *c, long long first)
 				other = c->u[c->streets[(n + k) % c->ns]].id;
 			if (s->other == STREET_OR_WATER && n % 2 == 0 && c->water && c->water != lead)
 				other = c->water;
-			ids[n][1] = s->other == SAME_UNIT ? lead : other;
+			ids[n][1] = s->other == AS_PICKED ? lead : s->other == SAME_UNIT ? lead : other;
 			n++;
 		}
 		db_done(st);

@@ -40,7 +40,9 @@
 	"(SELECT json_group_array(json_object('kind', c.kind, 'at', c.at, 'deadline', c.deadline)) "             \
 	"FROM (SELECT kind, at, deadline FROM cards WHERE ticket_id = t.id ORDER BY id) c), "                     \
 	"(SELECT json_group_array(json_object('unit', u.code, 'name', u.name, 'status', c.status, 'note', c.note)) " \
-	"FROM co_units c JOIN units u ON u.id = c.unit_id WHERE c.ticket_id = t.id) "
+	"FROM co_units c JOIN units u ON u.id = c.unit_id WHERE c.ticket_id = t.id), "                            \
+	"(SELECT code FROM tickets m WHERE m.id = t.merged_into), "                                                \
+	"(SELECT json_group_array(m.code) FROM tickets m WHERE m.merged_into = t.id) "
 #define TICKET_FROM "FROM tickets t "
 
 /* What a list page shows of a ticket; the columns brief_read reads. */
@@ -448,6 +450,33 @@ static void out_cards(struct out *o, const char *json)
 	out_value(o, "cards", v, NULL);
 }
 
+/* A JSON array of ticket codes as SQLite wrote it; on a page, the codes joined by 、. */
+static void out_codes(struct out *o, const char *key, const char *json)
+{
+	if (o->b) {
+		out_value(o, key, NULL, *json ? json : "[]");
+		return;
+	}
+	json_t *v = json_loads(*json ? json : "[]", 0, NULL);
+	if (!json_is_array(v)) {
+		json_decref(v);
+		v = json_array();
+	}
+	if (!o->tab) {
+		out_value(o, key, v, NULL);
+		return;
+	}
+	struct buf words;
+	buf_init(&words);
+	size_t i;
+	json_t *c;
+	json_array_foreach(v, i, c) buf_printf(&words, "%s%s", i ? "、" : "", json_string_value(c));
+	if (words.len)
+		out_cell(o, key, words.data, words.len);
+	buf_free(&words);
+	json_decref(v);
+}
+
 /* co_units: [{unit, name, status, note}] as SQLite wrote it; on a page, their words
  * (兴城街道（已签收）). */
 static void out_co_units(struct out *o, const char *json)
@@ -559,6 +588,9 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_int(o, "urge_count", sqlite3_column_int64(st, 54));
 	out_cards(o, db_text(st, 55));
 	out_co_units(o, db_text(st, 56));
+	/* 合并: the ticket this one was merged into; those merged into it. */
+	out_col_or_null(o, "merged_into", st, 57);
+	out_codes(o, "merged", db_text(st, 58));
 	char rule_text[48];
 	long long rule_id = sqlite3_column_int64(st, 44);
 	if (rule_id && time_limit_words(o->cb, rule_id, rule_text, sizeof rule_text)) {
@@ -810,8 +842,8 @@ static const char q_ticket_page[] =
 	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path, t.child_lists, " TICKET_CO_PATHS " " TICKET_FROM
 	"WHERE t.id = ?1";
 static const struct ref_columns page_ref_columns = { .status = 24, .version = 37, .extension_deadline = 31,
-						     .unit_path = 57, .responsible_path = 58, .child_lists = 59,
-						     .suspend_pending = 51, .suspended_on = 53, .co_paths = 60 };
+						     .unit_path = 59, .responsible_path = 60, .child_lists = 61,
+						     .suspend_pending = 51, .suspended_on = 53, .co_paths = 62 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
 		     struct tmpl_table *t)
@@ -1439,6 +1471,7 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		"original_deadline = coalesce(?28, original_deadline), "
 		"deadline_rule = CASE WHEN ?28 IS NOT NULL THEN 1 ELSE deadline_rule END, "
 		"time_limit_id = CASE WHEN ?23 AND ?29 > 0 THEN ?29 ELSE time_limit_id END, "
+		"merged_into = coalesce(?30, merged_into), "
 		"suspend_pending = CASE WHEN ?19 & 1 THEN 1 WHEN ?19 & 4 THEN 0 ELSE suspend_pending END, "
 		"suspend_reason = CASE WHEN ?19 & 1 THEN ?20 ELSE suspend_reason END, "
 		"suspended_on = CASE WHEN ?19 & 2 THEN ?21 WHEN ?19 & 8 THEN NULL ELSE suspended_on END, "
@@ -1526,6 +1559,8 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		[CHECK_RETURN_REASON] = "退单原因须为属地不符、权属不清、职能交叉或其他",
 	};
 	struct unit_info to_unit = { 0 };
+	long long into_id = 0; /* 合并: the primary ticket */
+	int into_merged = 0;
 	const char *f[2] = { NULL, NULL };
 	for (int i = 0; i < 2; i++) {
 		const char *name = tr->fields[i];
@@ -1547,6 +1582,23 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 				field_error(a->errors, name, "延期后的时限须为有效日期（YYYY-MM-DD）");
 			else if (d <= deadline)
 				field_error(a->errors, name, "延期后的时限须晚于当前时限");
+		} else if (tr->checks[i] == CHECK_TICKET) {
+			static const char q_into[] = "SELECT id, status FROM tickets WHERE code = ?1";
+			sqlite3_stmt *q = db_prepare(w, q_into);
+			if (q) {
+				sqlite3_bind_text(q, 1, v, -1, SQLITE_STATIC);
+				if (sqlite3_step(q) == SQLITE_ROW) {
+					into_id = sqlite3_column_int64(q, 0);
+					into_merged = !strcmp(db_text(q, 1), "merged");
+				}
+				db_done(q);
+			}
+			if (!into_id)
+				field_error(a->errors, name, "问题编号“%s”不存在", v);
+			else if (into_id == a->id)
+				field_error(a->errors, name, "不能合并到问题本身");
+			else if (into_merged)
+				field_error(a->errors, name, "问题 %s 已合并到其他问题，请合并到主问题", v);
 		} else if (tr->checks[i] == CHECK_UNIT) {
 			if (!unit_info(w, v, &to_unit) || strcmp(to_unit.kind, "district") == 0)
 				field_error(a->errors, name, "责任单位“%s”不存在", v);
@@ -1748,6 +1800,8 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 	if (fresh_deadline[0])
 		sqlite3_bind_text(st, 28, fresh_deadline, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 29, dt.rule_id);
+	if ((fx & EFF_MERGE) && into_id)
+		sqlite3_bind_int64(st, 30, into_id);
 	if (step_done(w, st, e) != 0)
 		goto fail;
 	if ((fx & EFF_NOTE) && fts_refresh(w, a->id, e) != 0) /* notes are searched */
@@ -2239,7 +2293,7 @@ static int has(const char *s)
 /* The kind of tally that can answer a count under f, or NULL when only the tickets can. */
 static const char *tally_kind(const struct ticket_filter *f)
 {
-	if (has(f->q))
+	if (has(f->q) || (has(f->status) && !strcmp(f->status, "merged"))) /* the tallies leave merged ones out */
 		return NULL;
 	if (has(f->from) || has(f->to)) {
 		/* Days alone, in a scope: the tickets logged each day (the "created" rows). */
@@ -2279,6 +2333,13 @@ static void mark_dates(struct db *db, char dates[3][11])
 	time_format_date((time_t)m.today * 86400, dates[0], 11);
 	time_format_date((time_t)m.due_soon_until * 86400, dates[1], 11);
 	time_format_date((time_t)m.stale_before * 86400, dates[2], 11);
+}
+
+/* Whether f's own conditions name the states it may be in (then a merged ticket is out already). */
+static int status_pinned(const struct ticket_filter *f)
+{
+	return has(f->status) || f->returned || f->reopened || f->callbacks_due || f->on_time || f->stale == 1 ||
+	       f->co_todo || f->ids || (has(f->sign) && !strcmp(f->sign, "late"));
 }
 
 /* The WHERE clause for f; returns 0 if the filter can match nothing (unknown unit, say). */
@@ -2375,6 +2436,10 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 			return 0;
 		buf_puts(&q->sql, " AND t.status = ");
 		bind_text(q, f->status);
+	} else if (!tally && !status_pinned(f)) {
+		/* 合并: a merged ticket is in no list, total or rate but its own (the tallies leave it
+		 * out by themselves, 028_merge.sql). */
+		buf_puts(&q->sql, " AND t.status <> 'merged'");
 	}
 	if (f->domain && *f->domain) {
 		buf_printf(&q->sql, " AND %s IN (SELECT id FROM domains WHERE code = ",

@@ -62,7 +62,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 		"names.status", "names.urgency", "received_on", "complex", "reopened_on", "reopen_reason",        \
 		"deadline_pending", "working_days_left", "estimated", "dispatched_at", "sign_by", "signed_at",         \
 		"signed_late", "deadline_by_rule", "commitment_due", "time_limit", "time_limit.id", "time_limit.text",   \
-		"suspended", "suspended_on", "suspend_request", "suspend_request.reason", "urge_count", "cards", "co_units"
+		"suspended", "suspended_on", "suspend_request", "suspend_request.reason", "urge_count", "cards", "co_units", "merged_into", "merged"
 /* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
 enum { TICKET_ROW_COLOR = 28, TICKET_ROW_SUPERVISED = 29, TICKET_ROW_LIGHT = 36, TICKET_ROW_CREATED_AT = 38,
        TICKET_ROW_DEADLINE = 20, TICKET_ROW_WORKING_DAYS_LEFT = 55, TICKET_ROW_SIGN_BY = 58, TICKET_ROW_SIGNED_AT = 59,

@@ -15,6 +15,7 @@
 #define CLOSED ST_BIT(ST_CLOSED)
 #define UNCLOSED (OPEN | RECT | VERI)
 #define RETREQ ST_BIT(ST_RETURN_REQUESTED)
+#define MERGED ST_BIT(ST_MERGED)
 
 #define NOTE EFF_NOTE
 #define TODAY EFF_PROGRESS_TODAY
@@ -67,11 +68,14 @@ const struct transition workflow[] = {
 	  EFF_CO_ACCEPT, NULL, PAUSE_NOT, NULL },
 	{ "co-done", "协办完成", ACT_CO_DONE, OPEN | RECT, ST_UNCHANGED, { "note", NULL }, { T, T }, PENDING_ANY,
 	  NOTE | TODAY | EFF_CO_DONE, "progress", PAUSE_NOT, NULL },
+	/* 合并: a repeat complaint joins the ticket it repeats, and leaves the figures. */
+	{ "merge", "合并", ACT_MERGE, UNCLOSED | RETREQ, ST_MERGED, { "into", NULL }, { CHECK_TICKET, T }, PENDING_ANY,
+	  EFF_MERGE, NULL, PAUSE_ANY, NULL },
 };
 const int workflow_count = sizeof workflow / sizeof workflow[0];
 
 /* The states whose facts are frozen (see workflow.h): what a supervisor verified stays so. */
-static const unsigned facts_frozen = CLOSED;
+static const unsigned facts_frozen = CLOSED | MERGED;
 
 int workflow_facts_frozen(enum status s)
 {

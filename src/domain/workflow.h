@@ -56,6 +56,7 @@ enum effect {
 	EFF_CO_DONE = 1u << 23,        /* the actor's co-unit's part is done, with the note */
 	EFF_NEEDS_CO_DONE = 1u << 24,  /* refused (409 co_units_pending) while a co-unit is not done */
 	EFF_CO_SET = 1u << 25,         /* the body's co_units, when given, become the co-units */
+	EFF_MERGE = 1u << 26,          /* merged into the ticket fields[0] names (合并): out of every total */
 };
 
 /* How a field of an action's body is checked, beyond being given and not too long. */
@@ -66,6 +67,7 @@ enum field_check {
 	CHECK_LATER_DATE,      /* a date after the ticket's current deadline */
 	CHECK_RETURN_REASON,   /* not_our_area, unclear_ownership, overlapping_duties, other */
 	CHECK_UNIT,            /* the code of a street, department, community or village */
+	CHECK_TICKET,          /* the code of another ticket, not merged itself */
 };
 
 /* Whether an action needs a pending extension request, refuses one, or does not care. */

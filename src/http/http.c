@@ -329,6 +329,7 @@ static const struct {
 	{ "/admin/taxonomy", "分类字典", ACT_ADMIN },
 	{ "/admin/calendar", "节假日", ACT_ADMIN },
 	{ "/admin/time-limits", "办理时限", ACT_ADMIN },
+	{ "/admin/outbox", "消息推送", ACT_ADMIN },
 };
 
 /* The entry the page belongs to (the entry itself or a page under it), or -1. */
@@ -1391,6 +1392,9 @@ int server_run(const struct server_config *cfg)
 	struct ticker tk = { .fn = cfg->tick, .every = cfg->tick_every, .mu = PTHREAD_MUTEX_INITIALIZER,
 			     .wake = PTHREAD_COND_INITIALIZER };
 	int ticking = cfg->tick && cfg->tick_every && pthread_create(&tk.thread, NULL, ticker_main, &tk) == 0;
+	struct ticker dl = { .fn = cfg->deliver, .every = cfg->deliver_every, .mu = PTHREAD_MUTEX_INITIALIZER,
+			     .wake = PTHREAD_COND_INITIALIZER };
+	int delivering = cfg->deliver && cfg->deliver_every && pthread_create(&dl.thread, NULL, ticker_main, &dl) == 0;
 
 	int sig = 0;
 	sigwait(&stop, &sig);
@@ -1403,12 +1407,15 @@ int server_run(const struct server_config *cfg)
 	for (int i = 0; i < 1000 && atomic_load(&srv.in_flight) > 0; i++)
 		usleep(10000);
 	request_threads_stop();
-	if (ticking) {
-		pthread_mutex_lock(&tk.mu);
-		tk.stop = 1;
-		pthread_cond_signal(&tk.wake);
-		pthread_mutex_unlock(&tk.mu);
-		pthread_join(tk.thread, NULL);
+	struct ticker *running[2] = { ticking ? &tk : NULL, delivering ? &dl : NULL };
+	for (int i = 0; i < 2; i++) {
+		if (!running[i])
+			continue;
+		pthread_mutex_lock(&running[i]->mu);
+		running[i]->stop = 1;
+		pthread_cond_signal(&running[i]->wake);
+		pthread_mutex_unlock(&running[i]->mu);
+		pthread_join(running[i]->thread, NULL);
 	}
 	if (cfg->on_stop)
 		cfg->on_stop(); /* the web layer's background work (imports) */

@@ -207,6 +207,8 @@ struct server_config {
 	void (*on_stop)(void);
 	void (*tick)(void);  /* what the server does by itself: at start, then every tick_every seconds */
 	unsigned tick_every;
+	void (*deliver)(void); /* the same, on a thread of its own: the webhook's sender (NULL: none) */
+	unsigned deliver_every;
 };
 
 /*

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "labels.h"
 #include "handlers.h"
+#include "notify.h"
 #include "org.h"
 
 #define USERS_PER_PAGE 50
@@ -435,4 +436,35 @@ void page_admin_unit_update(struct req *r)
 	char loc[128];
 	snprintf(loc, sizeof loc, "/admin/units/%s?done=saved", j.code);
 	http_redirect(r, loc);
+}
+
+/* GET /admin/outbox — the webhook outbox (SPEC section 10): what waits, what keeps failing and
+ * why, what was delivered, the newest first. */
+void page_admin_outbox(struct req *r)
+{
+	if (!http_authorize(r, ACT_ADMIN, NULL))
+		return;
+	struct db *db = db_reader();
+	if (!db) {
+		http_error(r, 503, "db_unavailable", "数据库暂不可用");
+		return;
+	}
+	json_t *ctx = outbox_state(db, 100);
+	size_t i;
+	json_t *it;
+	json_array_foreach(json_object_get(ctx, "items"), i, it)
+	{
+		const char *keys[] = { "created_at", "next_at", "delivered_at" };
+		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+			const char *v = json_string_value(json_object_get(it, keys[k]));
+			if (!v)
+				continue;
+			char when[40];
+			time_text_minute(v, when, sizeof when);
+			char key[32];
+			snprintf(key, sizeof key, "%s_text", keys[k]);
+			json_object_set_new(it, key, json_string(when));
+		}
+	}
+	http_page(r, 200, "admin_outbox", ctx);
 }

@@ -129,6 +129,8 @@ void api_stats(struct req *r);
 /* report_pages.c */
 void page_ranking(struct req *r);
 void page_dispatch(struct req *r);
+void page_urge_notice(struct req *r);
+void page_admin_outbox(struct req *r);
 void page_spotcheck(struct req *r);
 
 /* export.c */

@@ -284,6 +284,22 @@ static int row_update(struct db *w, struct import_batch *b, struct import_row *r
 	return rc;
 }
 
+/* 1 if ticket id is merged, the code of the ticket it went into in into. */
+static int merged_into(struct db *w, long long id, char *into, size_t n)
+{
+	static const char q[] = "SELECT coalesce(m.code, '') FROM tickets t LEFT JOIN tickets m ON m.id = t.merged_into "
+				"WHERE t.id = ?1 AND t.status = 'merged'";
+	sqlite3_stmt *st = db_prepare(w, q);
+	int merged = 0;
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		if ((merged = sqlite3_step(st) == SQLITE_ROW))
+			str_copy(into, n, db_text(st, 0));
+		db_done(st);
+	}
+	return merged;
+}
+
 static void row_job(struct db *w, struct import_batch *b, struct import_row *r)
 {
 	struct import_report *rep = b->rep;
@@ -293,6 +309,15 @@ static void row_job(struct db *w, struct import_batch *b, struct import_row *r)
 		char why[200];
 		snprintf(why, sizeof why, "问题编号 %s 在台账中不存在（新问题请不填问题编号）", r->code);
 		reject_one(rep, r->line, r->raw, "code", why);
+		return;
+	}
+	/* 合并: a merged ticket keeps its 原工单号, so that its row is known, and is left as it is. */
+	char into[80] = "";
+	if (id && merged_into(w, id, into, sizeof into)) {
+		char why[160];
+		snprintf(why, sizeof why, "已合并到问题 %s，跳过", into);
+		rep->skipped++;
+		outcome(rep, r->line, code, why);
 		return;
 	}
 	if (id && !b->update) {

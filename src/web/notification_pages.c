@@ -104,6 +104,15 @@ void page_notifications(struct req *r)
 	long page = page_of(r);
 	long long me = http_actor(r).id;
 	json_t *list = notify_list(db, me, staff_path(r), unread_only, (page - 1) * NOTES_PER_PAGE, NOTES_PER_PAGE);
+	/* Times as a person reads them (2023-09-10 10:00). */
+	size_t i;
+	json_t *it;
+	json_array_foreach(json_object_get(list, "items"), i, it)
+	{
+		char when[40];
+		time_text_minute(json_string_value(json_object_get(it, "created_at")), when, sizeof when);
+		json_object_set_new(it, "when", json_string(when));
+	}
 	long long total = json_integer_value(json_object_get(list, "total"));
 	long pages = total ? (long)((total + NOTES_PER_PAGE - 1) / NOTES_PER_PAGE) : 1;
 	json_object_set_new(list, "page", json_integer(page));

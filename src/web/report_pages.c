@@ -159,6 +159,54 @@ void page_dispatch(struct req *r)
 }
 
 /*
+ * GET /reports/urge-notice?unit=CODE — the 催办通知书 (SPEC section 9): a unit's overdue, carded
+ * and urged tickets with the notice's text, dated, to print and sign. Without a unit (or with
+ * one that does not exist) the page asks which.
+ */
+void page_urge_notice(struct req *r)
+{
+	static const char q_units[] = "SELECT code, name FROM units WHERE kind IN ('street', 'department') AND active = 1 "
+				      "ORDER BY kind DESC, sort";
+	if (!http_authorize(r, ACT_REPORTS, NULL))
+		return;
+	struct db *db = db_reader();
+	const char *unit = http_query(r, "unit");
+	json_t *ctx = unit && *unit ? urge_notice_compute(db, unit) : NULL;
+	int status = 200;
+	if (!ctx) {
+		ctx = json_object();
+		if (unit && *unit) {
+			json_object_set_new(ctx, "error", json_string("没有这个单位，请从列表中选择"));
+			status = 404;
+		}
+	}
+	json_t *units = json_array();
+	sqlite3_stmt *st = db_prepare(db, q_units);
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(units, json_pack("{s:s,s:s,s:b}", "code", db_text(st, 0), "name", db_text(st, 1),
+						       "selected", unit && !strcmp(unit, db_text(st, 0))));
+	db_done(st);
+	json_object_set_new(ctx, "units", units);
+	char district[128], today[11], issued[40];
+	district_name(db, district, sizeof district);
+	json_object_set_new(ctx, "district", json_string(district));
+	time_format_date(clock_now(), today, sizeof today);
+	int y = 0, m = 0, d = 0;
+	sscanf(today, "%d-%d-%d", &y, &m, &d);
+	snprintf(issued, sizeof issued, "%d年%d月%d日", y, m, d);
+	json_object_set_new(ctx, "issued", json_string(issued));
+	json_object_set_new(ctx, "issuer", json_string(r->user.unit_name));
+	/* the notice's number: the unit and the day (催〔2026〕1204-XR) */
+	if (json_object_get(ctx, "unit")) {
+		char number[64];
+		snprintf(number, sizeof number, "催〔%d〕%02d%02d-%s", y, m, d,
+			 json_string_value(json_object_get(json_object_get(ctx, "unit"), "code")));
+		json_object_set_new(ctx, "number", json_string(number));
+	}
+	http_page(r, status, "urge_notice", ctx);
+}
+
+/*
  * The quarterly spot-check (季督导, seed 002): a sample of the quarter's closed tickets for
  * callbacks. The sample is reproducible — tickets are ordered by BLAKE2b(quarter, id) and the
  * first N taken — so the same quarter and size always give the same tickets, and nobody can

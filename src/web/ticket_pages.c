@@ -913,7 +913,7 @@ static json_t *build_actions(unsigned long long open, json_t *errors, const char
 	static const char *const field_labels[][2] = {
 		{ "note", "说明" }, { "statement", "整改完成情况" }, { "reason", "理由" }, { "deadline", "申请延期至" },
 		{ "result", "回访结果" }, { "method", "回访方式" }, { "reason_code", "退单原因" },
-		{ "responsible_unit", "改派至（单位编码）" },
+		{ "responsible_unit", "改派至（单位编码）" }, { "into", "合并到（主问题编号）" },
 	};
 	json_t *list = json_array();
 	for (int i = 0; i < workflow_count && i < 64; i++) {
@@ -1180,6 +1180,12 @@ static void ticket_page_as(struct req *r, const char *tmpl, long long id, int st
 	json_object_set_new_nocheck(ctx, "actions", available_actions(r, t, errors, failed, typed));
 	int frozen = workflow_facts_frozen(t->status);
 	json_object_set_new_nocheck(ctx, "reworking", json_boolean(t->status == ST_RECTIFYING));
+	/* 合并: the linked repeats are offered as the ticket to merge this one into. */
+	const struct transition *merge = workflow_find("merge");
+	json_object_set_new_nocheck(ctx, "may_merge",
+				    json_boolean(merge && workflow_applies(merge, t->status, t->extension_pending,
+									   (enum pause_state)t->pause) &&
+						 authz_check(&who, ACT_MERGE, &scope) == AUTHZ_OK));
 	json_object_set_new_nocheck(ctx, "may_upload", json_boolean(authz_check(&who, ACT_UPLOAD, &scope) == AUTHZ_OK &&
 								    !frozen));
 	json_object_set_new_nocheck(ctx, "may_edit", json_boolean(authz_check(&who, ACT_TICKET_EDIT, &scope) == AUTHZ_OK &&

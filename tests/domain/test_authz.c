@@ -47,6 +47,7 @@ static const struct expect table[] = {
 	{ ACT_URGE,               "FNF", "OO",    "OO",      "FF" },
 	{ ACT_CO_ACCEPT,          "FNO", "FF",    "FF",      "FF" },
 	{ ACT_CO_DONE,            "FNO", "FF",    "FF",      "FF" },
+	{ ACT_MERGE,              "FNF", "OO",    "FF",      "FF" },
 	{ ACT_PERSONAL_DATA,      "ONO", "OO",    "OO",      "FF" },
 	{ ACT_DASHBOARD,          "OOO", "OO",    "OO",      "FF" },
 	{ ACT_REPORTS,            "FFF", "OO",    "OO",      "FF" },

@@ -191,6 +191,24 @@ test('催办 counts and tells the unit; the server cards a deadline once, by wor
   u = await serveAt('2023-10-08T09:00:00+08:00');
   assert.ok(await srv.logLine(/issued \d+ cards/));
   assert.deepEqual(await cards(u.xr), ['yellow:2023-09-28', 'red:2023-09-28', 'yellow:2023-10-09']);
+
+  // The 催办通知书 of XR: its carded and urged ticket with the card of its deadline now, dated.
+  const page = async (who, q) => as(who)(`${srv.base}/reports/urge-notice${q}`);
+  let res = await page(u.centre, '?unit=XR');
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /群众诉求办理催办通知书/);
+  assert.match(html, /<strong>兴仁街道：<\/strong>/);
+  assert.match(html, /截至2023年10月8日/);
+  const row = html.slice(html.indexOf(t.code));
+  assert.match(row.slice(0, row.indexOf('</tr>')), /2023-10-09<\/td><td><\/td><td>黄牌<\/td><td>2 次/);
+  assert.match(html, /区社会事务综合服务中心（盖章）/);
+  // Not XC's: its notice does not list XR's ticket; staff may not print notices; an unknown unit says so.
+  assert.doesNotMatch(await (await page(u.centre, '?unit=XC')).text(), new RegExp(t.code));
+  assert.equal((await page(u.xr, '?unit=XR')).status, 403);
+  res = await page(u.centre, '?unit=NOPE');
+  assert.equal(res.status, 404);
+  assert.match(await res.text(), /没有这个单位/);
 });
 
 test('notifications: the unread count in the navigation, the list, marked read one by one or all', async () => {

@@ -158,6 +158,103 @@ test('browser journey: log, accept, report, submit; return, verify, callback; da
   await shot(page, 'reviewer-dispatch');
 });
 
+// The dispatch loop as its people live it (SPEC sections 9 and 10): a street is told of a new
+// dispatch, finds it is not theirs and sends it back; the centre, told of the request,
+// reassigns it with a co-unit; the new unit signs for it from its notification, the co-unit
+// signs for its part; the centre urges it and prints the 催办通知书. At desk and phone width.
+test('browser journey: a street returns a misrouted ticket, the centre reassigns it, the new unit signs from its notification', { timeout: 180000 }, async () => {
+  assert.ok(chromium && axeSource && existsSync(CHROMIUM), 'playwright-core, axe-core and chromium are installed');
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(15000);
+  try {
+    // The centre dispatches to 兴仁街道 a problem that lies in 兴城街道.
+    await ctx.clearCookies();
+    await login(page, 'zhongxin');
+    await page.goto(`${srv.base}/tickets/new`);
+    await page.getByLabel('问题来源').selectOption('hotline12345');
+    await page.getByLabel('问题标题').fill('长江路与兴仁路交界处井盖缺失');
+    await page.getByLabel('问题描述').fill('路口东北角井盖缺失，夜间有安全隐患。');
+    await page.getByLabel('领域').selectOption('living_env');
+    await page.getByLabel('属地单位').selectOption('XC');
+    await page.getByLabel('责任单位').selectOption('XR'); /* dispatched to the wrong street */
+    await page.getByRole('button', { name: '登记' }).click();
+    await page.waitForURL(/\/tickets\/\d+\?done=created/);
+    const id = page.url().match(/tickets\/(\d+)/)[1];
+    await logout(page);
+
+    // 兴仁街道 sees the unread count, opens the notification, asks to send the ticket back.
+    await login(page, 'xingren');
+    await assert.doesNotReject(page.locator('a[href="/notifications"] .badge').waitFor());
+    await page.goto(`${srv.base}/notifications`);
+    await accessible(page, 'notifications');
+    await shot(page, 'staff-notifications');
+    await page.getByRole('button', { name: /新派单：.*长江路与兴仁路交界处井盖缺失/ }).click();
+    await page.waitForURL(new RegExp(`/tickets/${id}`));
+    await page.locator('#return-request-reason_code').selectOption('not_our_area');
+    await page.locator('#return-request-reason').fill('经现场核实，井盖位于长江路一侧，属兴城街道辖区。');
+    await page.getByRole('button', { name: '申请退单' }).click();
+    await page.waitForURL(/done=return-request/);
+    await assert.doesNotReject(page.getByText('退单待审').first().waitFor());
+    await logout(page);
+
+    // The centre is told, and reassigns it to 兴城街道 with the water bureau as co-unit.
+    await login(page, 'zhongxin');
+    await page.goto(`${srv.base}/notifications`);
+    await page.getByRole('button', { name: /退单申请：兴仁街道申请退回/ }).first().click();
+    await page.waitForURL(new RegExp(`/tickets/${id}`));
+    await accessible(page, 'ticket waiting for its return');
+    await page.locator('#reassign-responsible_unit').fill('XC');
+    await page.locator('#reassign-co_units').fill('区城乡水务局');
+    await page.getByRole('button', { name: '改派' }).click();
+    await page.waitForURL(/done=reassign/);
+    await assert.doesNotReject(page.getByText('兴城街道（待签收）').first().waitFor().catch(() =>
+      page.getByText('区城乡水务局（待签收）').first().waitFor()));
+    await shot(page, 'reviewer-reassigned');
+    await logout(page);
+
+    // 兴城街道 signs for it from its notification; 兴仁街道, no longer responsible, no longer sees it.
+    await login(page, 'xingcheng');
+    await page.goto(`${srv.base}/notifications`);
+    await page.getByRole('button', { name: /新派单：.*长江路与兴仁路交界处井盖缺失/ }).click();
+    await page.waitForURL(new RegExp(`/tickets/${id}`));
+    await page.getByRole('button', { name: '签收', exact: true }).click();
+    await page.waitForURL(/done=accept/);
+    await shot(page, 'staff-signed-from-notification');
+    await logout(page);
+    assert.equal(sql(srv.db, `SELECT status || ' ' || (SELECT code FROM units WHERE id = responsible_unit_id) FROM tickets WHERE id = ${id}`), 'rectifying XC');
+    assert.equal(sql(srv.db, `SELECT group_concat(outcome) FROM (SELECT outcome FROM dispatches WHERE ticket_id = ${id} ORDER BY id)`), 'granted,none');
+    await login(page, 'xingren');
+    assert.equal((await page.goto(`${srv.base}/tickets/${id}`)).status(), 404);
+    await logout(page);
+
+    // The centre urges it and prints the unit's 催办通知书, at desk and at phone width.
+    await login(page, 'zhongxin');
+    await page.goto(`${srv.base}/tickets/${id}`);
+    await page.locator('#urge-note').fill('群众再次来电反映，请尽快处置。');
+    await page.getByRole('button', { name: '催办' }).click();
+    await page.waitForURL(/done=urge/);
+    await page.goto(`${srv.base}/reports/urge-notice`);
+    await page.getByLabel('单位').selectOption('XC');
+    await page.getByRole('button', { name: '生成通知书' }).click();
+    await page.waitForURL(/unit=XC/);
+    await assert.doesNotReject(page.getByText('长江路与兴仁路交界处井盖缺失').waitFor());
+    await accessible(page, 'urge notice');
+    await shot(page, 'reviewer-urge-notice');
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const u of ['/notifications', `/tickets/${id}`, '/reports/urge-notice?unit=XC']) {
+      await page.goto(`${srv.base}${u}`);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `${u} is ${width} px wide at 390`);
+      await accessible(page, `${u} at phone width`);
+      await shot(page, `phone-${u.split('/')[1]}`);
+    }
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('form[action="/reports/urge-notice"]').isVisible(), false, 'the unit picker is not printed');
+  } finally {
+    await page.close();
+  }
+});
+
 // The demo of `make run` as a district officer first sees it, at today's date: the README's
 // screenshots (docs/) are taken here, so they show the product as it is.
 test('the living demo: a dashboard with this week in it, a ticket with its story; the README screenshots', { timeout: 180000 }, async () => {

@@ -61,7 +61,10 @@ test(`the ledger's own exports of ${N} tickets, imported back, skip or update, c
     'masked.xlsx': await get('/api/v1/export.xlsx'),
     'unmasked.xlsx': await get('/api/v1/export.xlsx?unmasked=1'),
   };
-  assert.equal(records(files['masked.csv']).length, N + 1);
+  // Every ticket but the repeats the demo merged (合并: out of every list, the export too).
+  const listed = Number(sql(srv.db, "SELECT count(*) FROM tickets WHERE status <> 'merged'"));
+  assert.ok(listed < N && listed > N - 10);
+  assert.equal(records(files['masked.csv']).length, listed + 1);
   assert.match(records(files['masked.csv'])[1].join(','), /\*\*\*\*/); // really masked
   const before = ledgerText();
   for (const [name, file] of Object.entries(files)) {
@@ -72,8 +75,8 @@ test(`the ledger's own exports of ${N} tickets, imported back, skip or update, c
       assert.equal(rep.imported, 0, what);
       assert.equal(rep.rejected_rows, 0, what);
       assert.equal(rep.updated, 0, what);
-      assert.equal(mode === 'skip' ? rep.skipped : rep.unchanged, N, what);
-      if (name.startsWith('masked')) assert.ok(rep.masked_cells >= N, `${name}: ${rep.masked_cells} masked cells`);
+      assert.equal(mode === 'skip' ? rep.skipped : rep.unchanged, listed, what);
+      if (name.startsWith('masked')) assert.ok(rep.masked_cells >= listed, `${name}: ${rep.masked_cells} masked cells`);
       else assert.equal(rep.masked_cells, 0);
     }
   }
