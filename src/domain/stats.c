@@ -28,7 +28,8 @@ static void row_totals(sqlite3_stmt *st, void *arg)
 {
 	json_t *o = arg;
 	const char *keys[] = { "total", "closed", "due", "closed_on_time", "overdue", "due_soon", "stale", "supervised",
-			       "green", "yellow", "red", "open", "rectifying", "verifying", "suspended", "suspend_pending" };
+			       "green", "yellow", "red", "open", "rectifying", "verifying", "suspended", "suspend_pending",
+			       "return_requested" };
 	for (int i = 0; i < (int)ARRAY_LEN(keys); i++)
 		json_object_set_new(o, keys[i], json_integer(sqlite3_column_int64(st, i)));
 }
@@ -109,7 +110,8 @@ static void tally_figures(struct db *db, const struct ticket_filter *f, json_t *
 		TALLY_SUM("t.kind = 'state' AND t.color = 'green'") ", " TALLY_SUM("t.kind = 'state' AND t.color = 'yellow'") ", "
 		TALLY_SUM("t.kind = 'state' AND t.color = 'red'") ", " TALLY_SUM("t.kind = 'state' AND t.status = 'open'") ", "
 		TALLY_SUM("t.kind = 'state' AND t.status = 'rectifying'") ", " TALLY_SUM("t.kind = 'state' AND t.status = 'verifying'") ", "
-		TALLY_SUM("t.kind = 'state' AND t.flags & 32") ", " TALLY_SUM("t.kind = 'state' AND t.flags & 64");
+		TALLY_SUM("t.kind = 'state' AND t.flags & 32") ", " TALLY_SUM("t.kind = 'state' AND t.flags & 64") ", "
+		TALLY_SUM("t.kind = 'state' AND t.status = 'return_requested'");
 	static const char sel_callbacks[] = TALLY_SUM("1") ", " TALLY_SUM("t.status IN ('satisfied', 'basically_satisfied')");
 	static const char sel_street[] = "g.code, g.name, " TALLY_SUM("t.kind = 'state'") ", "
 					 TALLY_SUM("t.kind = 'state' AND t.status = 'closed'") ", "
@@ -153,7 +155,8 @@ static void scan_figures(struct db *db, const struct ticket_filter *f, json_t *t
 		"coalesce(sum(t.color = 'green'), 0), coalesce(sum(t.color = 'yellow'), 0), "
 		"coalesce(sum(t.color = 'red'), 0), coalesce(sum(t.status = 'open'), 0), "
 		"coalesce(sum(t.status = 'rectifying'), 0), coalesce(sum(t.status = 'verifying'), 0), "
-		"coalesce(sum(t.suspended_on IS NOT NULL), 0), coalesce(sum(t.suspend_pending = 1), 0)";
+		"coalesce(sum(t.suspended_on IS NOT NULL), 0), coalesce(sum(t.suspend_pending = 1), 0), "
+		"coalesce(sum(t.status = 'return_requested'), 0)";
 	static const char sel_callbacks[] = "count(*), coalesce(sum(c.result IN ('satisfied', 'basically_satisfied')), 0)";
 	static const char join_callbacks[] = "JOIN callbacks c ON c.ticket_id = t.id";
 	static const char sel_group[] = "g.code, g.name, count(*), coalesce(sum(t.status = 'closed'), 0), "
@@ -198,9 +201,9 @@ json_t *stats_compute_by(struct db *db, const struct ticket_filter *given, int u
 #define N(o, k) json_integer_value(json_object_get(o, k))
 	long long total = N(tot, "total");
 	json_t *out = json_pack(
-		"{s:I,s:{s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I},s:I,s:I,s:o,s:o,s:o}",
+		"{s:I,s:{s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I},s:I,s:I,s:o,s:o,s:o}",
 		"total", total, "by_status", "open", N(tot, "open"), "rectifying", N(tot, "rectifying"), "verifying",
-		N(tot, "verifying"), "closed", N(tot, "closed"), "closed_rate", rate(N(tot, "closed"), total),
+		N(tot, "verifying"), "closed", N(tot, "closed"), "return_requested", N(tot, "return_requested"), "closed_rate", rate(N(tot, "closed"), total),
 		"on_time_rate", rate(N(tot, "closed_on_time"), N(tot, "due")), "satisfaction_rate",
 		rate(N(cb, "satisfied"), N(cb, "callbacks")), "due", N(tot, "due"), "closed_on_time",
 		N(tot, "closed_on_time"), "overdue", N(tot, "overdue"), "due_soon", N(tot, "due_soon"), "stale",

@@ -184,6 +184,7 @@ void page_home(struct req *r)
 		json_object_set_new(s, "on_time_rate_text", percent(json_object_get(s, "on_time_rate")));
 		json_object_set_new(s, "satisfaction_rate_text", percent(json_object_get(s, "satisfaction_rate")));
 		json_object_set_new(s, "sign_on_time_rate_text", percent(json_object_get(s, "sign_on_time_rate")));
+		json_object_set_new(s, "return_rate_text", percent(json_object_get(s, "return_rate")));
 		struct buf qs;
 		buf_init(&qs);
 		carry_filter(r, &qs);

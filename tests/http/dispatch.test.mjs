@@ -61,6 +61,7 @@ test('退单 within two working days of the dispatch, counted across a weekend a
   const asked = await ticket(u.xr, friday.id);
   assert.equal(asked.status, 'return_requested');
   assert.equal(asked.names.status, '退单待审');
+  assert.equal((await json(u.centre, '/api/v1/stats')).body.by_status.return_requested, 1); // the dashboard's 退单待审
   // Waiting for the centre: the unit can no longer sign for it.
   r = await act(u.xr, friday.id, 'accept');
   assert.equal(r.status, 409);

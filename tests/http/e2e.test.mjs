@@ -309,10 +309,11 @@ test('phone width: no page of any role scrolls sideways', { timeout: 180000 }, a
   await page.setViewportSize({ width: 390, height: 844 });
   const id = sql(srv.db, 'SELECT id FROM tickets ORDER BY id LIMIT 1');
   const pages = {
-    zhongxin: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/edit`, `/tickets/${id}/notice`, '/reports/dispatch', '/reports/ranking', '/import'],
-    xingren: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/notice`],
+    zhongxin: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/edit`, `/tickets/${id}/notice`, '/reports/dispatch', '/reports/ranking', '/import',
+      '/notifications', '/reports/urge-notice', '/reports/urge-notice?unit=XR'],
+    xingren: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/notice`, '/notifications'],
     ducha: ['/', '/tickets', '/todo', '/reports/spotcheck'],
-    admin: ['/admin/users', '/admin/users/new', '/admin/units', '/admin/campaigns', '/admin/taxonomy', '/admin/calendar', '/admin/calendar?year=2023', '/admin/time-limits'],
+    admin: ['/admin/users', '/admin/users/new', '/admin/units', '/admin/campaigns', '/admin/taxonomy', '/admin/calendar', '/admin/calendar?year=2023', '/admin/time-limits', '/admin/outbox'],
   };
   try {
     for (const [who, urls] of Object.entries(pages)) {

@@ -51,7 +51,7 @@ test('stats API: every figure as computed by hand', async () => {
   assert.equal(r.status, 200);
   const s = await r.json();
   assert.equal(s.total, 6);
-  assert.deepEqual(s.by_status, { open: 3, rectifying: 2, verifying: 0, closed: 1 });
+  assert.deepEqual(s.by_status, { open: 3, rectifying: 2, verifying: 0, closed: 1, return_requested: 0 });
   assert.equal(s.closed_rate, 0.1667);           // 1 / 6
   assert.equal(s.due, 2);                        // T3 (deadline passed) and T4 (closed)
   assert.equal(s.closed_on_time, 1);             // T4
