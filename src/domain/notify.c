@@ -295,7 +295,7 @@ struct found {
 };
 
 static int find(struct db *w, const char *q, const char *lo, const char *hi, const char *kind, int max,
-		struct found *f)
+		const struct sweep_cursor *after, struct found *f)
 {
 	sqlite3_stmt *st = db_prepare(w, q);
 	f->n = 0;
@@ -306,6 +306,10 @@ static int find(struct db *w, const char *q, const char *lo, const char *hi, con
 	sqlite3_bind_int(st, 3, max);
 	if (kind)
 		sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	if (after) {
+		sqlite3_bind_text(st, 5, after->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, after->id);
+	}
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && f->n < max) {
 		f->id[f->n] = sqlite3_column_int64(st, 0);
@@ -324,9 +328,12 @@ static void day_text(long day, char out[11])
 /* Cards of one kind for the deadlines in [lo, hi]: a row, an event and a notification each. */
 static int issue_cards(struct db *w, const char *kind, long lo, long hi, int room, struct sweep *s, struct err *e)
 {
+	/* The unclosed tickets' deadlines (the partial index of 004, whose condition is here),
+	 * from where the last job of this pass stopped: a pass reads each ticket in range once. */
 	static const char q_due[] =
-		"SELECT id, deadline FROM tickets INDEXED BY tickets_deadline "
-		"WHERE deadline BETWEEN ?1 AND ?2 AND status IN ('open', 'rectifying') AND suspended_on IS NULL "
+		"SELECT id, deadline FROM tickets INDEXED BY tickets_open_deadline "
+		"WHERE status <> 'closed' AND deadline BETWEEN ?1 AND ?2 AND (deadline, id) > (?5, ?6) "
+		"AND status IN ('open', 'rectifying') AND suspended_on IS NULL "
 		"AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.ticket_id = tickets.id AND c.kind = ?4 "
 		"AND c.deadline = tickets.deadline) ORDER BY deadline, id LIMIT ?3";
 	static const char q_card[] = "INSERT INTO cards (ticket_id, kind, deadline, unit_id, at) "
@@ -339,8 +346,13 @@ static int issue_cards(struct db *w, const char *kind, long lo, long hi, int roo
 	time_format_rfc3339(clock_now(), at, sizeof at);
 	time_format_date(clock_now(), today, sizeof today);
 	static __thread struct found f;
-	if (find(w, q_due, los, his, kind, room, &f) != 0)
+	struct sweep_cursor *cur = strcmp(kind, "red") == 0 ? &s->red : &s->yellow;
+	if (find(w, q_due, los, his, kind, room, cur, &f) != 0)
 		goto dberr;
+	if (f.n) {
+		str_copy(cur->key, sizeof cur->key, f.key[f.n - 1]);
+		cur->id = f.id[f.n - 1];
+	}
 	for (int i = 0; i < f.n; i++) {
 		sqlite3_stmt *st = db_prepare(w, q_card);
 		if (!st)
@@ -371,13 +383,15 @@ dberr:
 
 int sweep_job(struct db *w, void *arg, struct err *e)
 {
+	/* The tickets past their time to sign, not yet told (the partial index of 022), from
+	 * the oldest: a notice made leaves the set, so the next job starts at its beginning. */
 	static const char q_waiting[] =
 		"SELECT id, sign_by FROM tickets INDEXED BY tickets_sign_waiting "
 		"WHERE status = 'open' AND signed_at IS NULL AND sign_by IS NOT NULL AND sign_by BETWEEN ?1 AND ?2 "
 		"AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.ticket_id = tickets.id AND n.kind = 'sign_overdue' "
 		"AND n.key = tickets.sign_by) ORDER BY sign_by LIMIT ?3";
 	struct sweep *s = arg;
-	s->cards = s->overdue = s->more = 0;
+	s->cards = s->overdue = s->more = 0; /* the cursors go on from the job before */
 	const struct workcal *cal = calendar_of(w);
 	long today = date_today_days(), red_lo, red_hi, yellow_hi;
 	card_ranges(cal, today, &red_lo, &red_hi, &yellow_hi);
@@ -395,7 +409,7 @@ int sweep_job(struct db *w, void *arg, struct err *e)
 	time_format_rfc3339(clock_now() - (time_t)CARD_LOOKBACK_DAYS * 86400, lo, sizeof lo);
 	time_format_rfc3339(clock_now(), hi, sizeof hi);
 	static __thread struct found f;
-	if (find(w, q_waiting, lo, hi, NULL, room, &f) != 0) {
+	if (find(w, q_waiting, lo, hi, NULL, room, NULL, &f) != 0) {
 		err_set(e, 500, "db_error", NULL, "数据库错误：%s", sqlite3_errmsg(db_handle(w)));
 		return -1;
 	}
@@ -414,8 +428,8 @@ void sweep_run(void)
 {
 	int cards = 0, overdue = 0, passes = 0;
 	double t0 = mono_ms();
+	struct sweep s = { 0 };
 	for (;;) {
-		struct sweep s = { 0 };
 		struct err e = { 0 };
 		if (db_write(sweep_job, &s, &e) != 0) {
 			log_warn("cards and reminders not issued: %s", e.message);
@@ -427,9 +441,8 @@ void sweep_run(void)
 		if (!s.more)
 			break;
 	}
-	if (cards || overdue)
-		log_info("issued %d cards and %d sign-overdue notices in %d jobs, %.0f ms", cards, overdue, passes,
-			 mono_ms() - t0);
+	log_info("sweep: issued %d cards and %d sign-overdue notices in %d jobs, %.0f ms", cards, overdue, passes,
+		 mono_ms() - t0);
 }
 
 /* ---------------------------------------------------------------- reading */

@@ -34,9 +34,14 @@ int notify_kind_known(const char *kind);
  * serving: `more` says another job is wanted.
  */
 #define SWEEP_BATCH 2000
+struct sweep_cursor {
+	char key[32]; /* the last deadline a job of this pass read, and its ticket */
+	long long id;
+};
 struct sweep {
 	int cards, overdue; /* out: issued by this job */
 	int more;           /* out */
+	struct sweep_cursor red, yellow; /* in and out: where the pass is (zeroed: at its start) */
 };
 int sweep_job(struct db *w, void *arg, struct err *e);
 /* Runs passes through the writer until nothing is left; logs what was issued. */

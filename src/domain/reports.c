@@ -348,16 +348,19 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 	/* 退单 and cards (SPEC section 9), each to the street or department it went to: the
 	 * period's dispatches by their time (028's index), a granted return against the unit that
 	 * sent the ticket back, whoever has it now. */
+	/* The dispatches from the tallies (kind 'dispatch', by the day of each, merged tickets
+	 * left out), by the owning street as the rest of the report; the cards by the unit carded,
+	 * counted in the period's part of their index (030) and only then put to streets. */
 	static const char q_dispatches[] =
-		"SELECT u.code, count(*), coalesce(sum(d.outcome <> 'none'), 0), coalesce(sum(d.outcome = 'granted'), 0), "
-		"coalesce(sum(d.outcome = 'refused'), 0) FROM dispatches d JOIN tickets t ON t.id = d.ticket_id "
-		"JOIN units u ON u.kind IN ('street', 'department') AND substr(d.unit_path, 1, length(u.path)) = u.path "
-		"WHERE d.at >= ?1 AND d.at < ?2 AND t.status <> 'merged' GROUP BY u.id";
+		"SELECT u.code, " TALLY_SUM("1") ", " TALLY_SUM("t.status <> 'none'") ", " TALLY_SUM("t.status = 'granted'")
+		", " TALLY_SUM("t.status = 'refused'") " FROM tallies t CROSS JOIN units u ON u.path = t.unit_path "
+		"WHERE t.kind = 'dispatch' AND t.day BETWEEN ?1 AND ?3 GROUP BY u.id";
 	static const char q_cards[] =
-		"SELECT u.code, coalesce(sum(c.kind = 'yellow'), 0), coalesce(sum(c.kind = 'red'), 0) FROM cards c "
-		"JOIN units cu ON cu.id = c.unit_id JOIN tickets t ON t.id = c.ticket_id "
+		"SELECT u.code, sum(x.yellow), sum(x.red) FROM (SELECT c.unit_id, sum(c.kind = 'yellow') AS yellow, "
+		"sum(c.kind = 'red') AS red FROM cards c INDEXED BY cards_period WHERE c.at >= ?1 AND c.at < ?2 "
+		"GROUP BY c.unit_id) x JOIN units cu ON cu.id = x.unit_id "
 		"JOIN units u ON u.kind IN ('street', 'department') AND substr(cu.path, 1, length(u.path)) = u.path "
-		"WHERE c.at >= ?1 AND c.at < ?2 AND t.status <> 'merged' GROUP BY u.id";
+		"GROUP BY u.id";
 	char to_below[16];
 	snprintf(to_below, sizeof to_below, "%sU", p.to); /* every time of the last day sorts below it */
 	const char *const per_unit[] = { q_dispatches, q_cards };
@@ -365,7 +368,10 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 		st = db_prepare(db, per_unit[k]);
 		if (st) {
 			sqlite3_bind_text(st, 1, p.from, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, to_below, -1, SQLITE_STATIC);
+			if (k)
+				sqlite3_bind_text(st, 2, to_below, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_text(st, 3, p.to, -1, SQLITE_STATIC);
 		}
 		per_street(st, s, n, k ? offsetof(struct street_counts, cards) : offsetof(struct street_counts, dispatch),
 			   k ? 2 : 4);

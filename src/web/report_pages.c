@@ -47,6 +47,23 @@ static int ranking_period(const char *name, char *from, char *to, const char **l
 	return 1;
 }
 
+/* What a printed notice is headed with: the district, today as it is written (2023年9月10日),
+ * today's date and, unless the notice names one, its issuer (the user's unit). */
+static void notice_heading(struct req *r, struct db *db, json_t *ctx)
+{
+	char district[128], today[11], issued[40];
+	district_name(db, district, sizeof district);
+	json_object_set_new(ctx, "district", json_string(district));
+	time_format_date(clock_now(), today, sizeof today);
+	int y = 0, m = 0, d = 0;
+	sscanf(today, "%d-%d-%d", &y, &m, &d);
+	snprintf(issued, sizeof issued, "%d年%d月%d日", y, m, d);
+	json_object_set_new(ctx, "issued", json_string(issued));
+	json_object_set_new(ctx, "today", json_string(today));
+	if (!json_object_get(ctx, "issuer"))
+		json_object_set_new(ctx, "issuer", json_string(r->user.unit_name));
+}
+
 /* GET /reports/ranking?campaign=&period=week|month|quarter|year|all&from=&to= */
 void page_ranking(struct req *r)
 {
@@ -145,16 +162,7 @@ void page_dispatch(struct req *r)
 	time_format_date((time_t)day * 86400, d, sizeof d);
 	json_object_set_new(rep, "date", json_string(d));
 	json_object_set_new(rep, "is_month", json_boolean(!strcmp(kind, "month")));
-	char district[128], today[11], issued[40];
-	district_name(db_reader(), district, sizeof district);
-	json_object_set_new(rep, "district", json_string(district));
-	time_format_date(clock_now(), today, sizeof today);
-	int y = 0, m = 0, dd = 0;
-	sscanf(today, "%d-%d-%d", &y, &m, &dd);
-	snprintf(issued, sizeof issued, "%d年%d月%d日", y, m, dd);
-	json_object_set_new(rep, "issued", json_string(issued));
-	if (!json_object_get(rep, "issuer"))
-		json_object_set_new(rep, "issuer", json_string(r->user.unit_name));
+	notice_heading(r, db_reader(), rep);
 	http_page(r, 200, "dispatch", rep);
 }
 
@@ -187,15 +195,9 @@ void page_urge_notice(struct req *r)
 						       "selected", unit && !strcmp(unit, db_text(st, 0))));
 	db_done(st);
 	json_object_set_new(ctx, "units", units);
-	char district[128], today[11], issued[40];
-	district_name(db, district, sizeof district);
-	json_object_set_new(ctx, "district", json_string(district));
-	time_format_date(clock_now(), today, sizeof today);
 	int y = 0, m = 0, d = 0;
-	sscanf(today, "%d-%d-%d", &y, &m, &d);
-	snprintf(issued, sizeof issued, "%d年%d月%d日", y, m, d);
-	json_object_set_new(ctx, "issued", json_string(issued));
-	json_object_set_new(ctx, "issuer", json_string(r->user.unit_name));
+	notice_heading(r, db, ctx);
+	sscanf(json_string_value(json_object_get(ctx, "today")), "%d-%d-%d", &y, &m, &d);
 	/* the notice's number: the unit and the day (催〔2026〕1204-XR) */
 	if (json_object_get(ctx, "unit")) {
 		char number[64];

@@ -142,8 +142,9 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
     m010.slice(m010.indexOf('CREATE TRIGGER tickets_tally_update_before'), m010.indexOf("INSERT INTO tallies\nSELECT 'category'"));
   sql(db, // Before 026: no dispatch loop (the loosened status CHECK stays: 026 accepts it as it is).
     'DROP VIEW tallies_expected; DROP VIEW tally_linked_rows; ' + linked006 + ' CREATE VIEW tallies_expected AS SELECT 1 AS n; ' +
+    'DROP TRIGGER cards_flags; ALTER TABLE tickets DROP COLUMN card_flags; DROP INDEX cards_period; ' + // before 030
     'DROP TABLE outbox; ' + // before 029: no webhook outbox
-    'DROP INDEX dispatches_at; DROP INDEX cards_at; DROP INDEX tickets_merged_into; ALTER TABLE tickets DROP COLUMN merged_into; ' + // before 028: no merging
+    'DROP INDEX tickets_merged_into; ALTER TABLE tickets DROP COLUMN merged_into; ' + // before 028: no merging
     'DROP TABLE co_units; ALTER TABLE progress DROP COLUMN unit_id; ' + // before 027: no co-units
     'DROP TABLE inbox_unread; DROP TABLE inbox; DROP TABLE notifications; DROP TABLE cards; DROP TABLE dispatches; ' +
     "ALTER TABLE tickets DROP COLUMN urge_count; DELETE FROM tallies WHERE kind = 'dispatch'; " +
@@ -169,7 +170,7 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   const complexBefore = sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'");
   assert.ok(Number(complexBefore) > 0);
   assert.equal(ledger(['init', '--db', db]).code, 0);
-  assert.equal(sql(db, 'PRAGMA user_version'), '29');
+  assert.equal(sql(db, 'PRAGMA user_version'), '30');
   assert.equal(sql(db, "SELECT group_concat(kind || ':' || files_ledger) FROM (SELECT DISTINCT kind, files_ledger FROM units WHERE kind IN ('street', 'department') ORDER BY kind)"), 'department:0,street:1');
   // 017: urgency and complexity apart; the deadline decides complexity from then on.
   assert.equal(sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'"), '0');

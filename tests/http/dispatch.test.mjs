@@ -62,6 +62,11 @@ test('退单 within two working days of the dispatch, counted across a weekend a
   assert.equal(asked.status, 'return_requested');
   assert.equal(asked.names.status, '退单待审');
   assert.equal((await json(u.centre, '/api/v1/stats')).body.by_status.return_requested, 1); // the dashboard's 退单待审
+  // The dispatch report's week of the Friday dispatches: XR's two, and the return asked of one.
+  const report = await (await as(u.centre)(`${srv.base}/reports/dispatch?date=2023-09-22`)).text();
+  const loop = report.slice(report.indexOf('派单、退单与催办'));
+  assert.match(loop, /<th scope="row">兴仁街道<\/th><td>2<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>0\.0%<\/td>/);
+  assert.match(loop, /href="\/reports\/urge-notice\?unit=XR"/);
   // Waiting for the centre: the unit can no longer sign for it.
   r = await act(u.xr, friday.id, 'accept');
   assert.equal(r.status, 409);
