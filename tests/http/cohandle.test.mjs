@@ -5,7 +5,7 @@
 // co-unit's own section; statistics count the ticket for its lead alone.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, apiLogin, as, ledger, sql } from './helpers.mjs';
+import { startServer, apiLogin, apiCall, as, ledger, sql } from './helpers.mjs';
 
 let srv, xr, xc, zf, centre;
 before(async () => {
@@ -16,13 +16,7 @@ before(async () => {
 });
 after(async () => { if (srv) await srv.stop(); });
 
-const json = async (who, path, method = 'GET', body) => {
-  const r = await as(who)(`${srv.base}${path}`, {
-    method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-};
+const json = (who, path, method, body) => apiCall(srv.base, who, path, method, body);
 const act = (who, id, action, body = {}) => json(who, `/api/v1/tickets/${id}/actions/${action}`, 'POST', body);
 const base = { source: 'hotline12345', category: 'complaint', domain: 'rural_water', description: '协办测试', unit: 'XR',
   responsible_unit: 'XR', commitment: '按期整改', interim_measures: '临时措施' };

@@ -215,3 +215,12 @@ export async function unzip(buf) {
   }
   return out;
 }
+
+// A JSON request of the API as session who, at base: {status, body} (body null when empty).
+export async function apiCall(base, who, path, method = 'GET', body) {
+  const r = await as(who)(`${base}${path}`, {
+    method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}

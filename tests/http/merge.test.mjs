@@ -4,7 +4,7 @@
 // are offered on the ticket page.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, apiLogin, as, ledger, sql } from './helpers.mjs';
+import { startServer, apiLogin, apiCall, as, ledger, sql } from './helpers.mjs';
 
 let srv, xr, centre;
 before(async () => {
@@ -13,13 +13,7 @@ before(async () => {
 });
 after(async () => { if (srv) await srv.stop(); });
 
-const json = async (who, path, method = 'GET', body) => {
-  const r = await as(who)(`${srv.base}${path}`, {
-    method, headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-};
+const json = (who, path, method, body) => apiCall(srv.base, who, path, method, body);
 const act = (who, id, action, body = {}) => json(who, `/api/v1/tickets/${id}/actions/${action}`, 'POST', body);
 const base = { source: 'hotline12345', category: 'complaint', domain: 'urban_water', description: '同一诉求', unit: 'XR',
   location_unit: 'XR02', responsible_unit: 'XR' };
