@@ -75,13 +75,18 @@ void api_notifications_read(struct req *r)
 	if (!http_authorize(r, ACT_DASHBOARD, NULL))
 		return;
 	json_t *body = http_json_body(r);
+	if (!body)
+		return; /* answered: not JSON */
 	struct notify_read nr = { .user_id = http_actor(r).id };
 	if (!read_request(body, &nr.ids)) {
+		json_decref(body);
 		http_error(r, 422, "validation", "请以 ids（消息编号的数组）或 all: true 指明要标记为已读的消息");
 		return;
 	}
 	struct err e = { 0 };
-	if (db_write(notify_read_job, &nr, &e) != 0) {
+	int rc = db_write(notify_read_job, &nr, &e);
+	json_decref(body); /* nr.ids was a part of it */
+	if (rc != 0) {
 		http_error(r, e.status ? e.status : 500, e.code[0] ? e.code : "db_error", e.message);
 		return;
 	}
