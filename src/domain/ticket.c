@@ -27,6 +27,11 @@
  * A ticket's own row: the catalog rows it names are given by id, and their codes and names
  * come from the connection's codebook (codebook.h), not from a join each.
  */
+/* 合并: a ticket named beside this one, with what decides who may see it:
+ * [code, unit_path, responsible_path, co_paths] (out_merged keeps the viewer's own). */
+#define MERGED_ENTRY                                                                                            \
+	"json_array(m.code, m.unit_path, m.responsible_path, "                                                    \
+	"(SELECT group_concat(unit_path, ' ') FROM co_units WHERE ticket_id = m.id))"
 #define TICKET_COLUMNS                                                                                          \
 	"t.id, t.code, t.campaign_id, t.source_id, t.source_ref, t.category_id, t.domain_id, t.title, "          \
 	"t.description, t.location_unit_id, t.address, t.reporter_name, t.reporter_phone, t.unit_id, "           \
@@ -42,8 +47,8 @@
 	"END, "                                                                                                     \
 	"(SELECT json_group_array(json_object('unit', u.code, 'name', u.name, 'status', c.status, 'note', c.note)) " \
 	"FROM co_units c JOIN units u ON u.id = c.unit_id WHERE c.ticket_id = t.id), "                            \
-	"(SELECT code FROM tickets m WHERE m.id = t.merged_into), "                                                \
-	"(SELECT json_group_array(m.code) FROM tickets m WHERE m.merged_into = t.id) "
+	"(SELECT " MERGED_ENTRY " FROM tickets m WHERE m.id = t.merged_into), "                                   \
+	"(SELECT json_group_array(" MERGED_ENTRY ") FROM tickets m WHERE m.merged_into = t.id) "
 #define TICKET_FROM "FROM tickets t "
 
 /* What a list page shows of a ticket; the columns brief_read reads. */
@@ -203,6 +208,7 @@ struct out {
 	const char *inner;      /* tab: the key of the open inner object */
 	int next;               /* tab: the column the next key is looked for first */
 	const struct codebook *cb; /* the catalog's codes and names */
+	const struct subject *viewer; /* whose scope the tickets it names are kept to; NULL: all */
 };
 
 /* key (inside the open inner object) is table key k. */
@@ -455,27 +461,52 @@ static void out_cards(struct out *o, const char *json)
 	out_value(o, "cards", v, NULL);
 }
 
-/* A JSON array of ticket codes as SQLite wrote it; on a page, the codes joined by 、. */
-static void out_codes(struct out *o, const char *key, const char *json)
+/* A MERGED_ENTRY as SQLite wrote it: its code when the viewer may see that ticket, else NULL. */
+static const char *merged_code(const struct out *o, json_t *entry)
 {
-	if (o->b) {
-		out_value(o, key, NULL, *json ? json : "[]");
-		return;
-	}
-	json_t *v = json_list(json);
-	if (!o->tab) {
-		out_value(o, key, v, NULL);
-		return;
-	}
-	struct buf words;
-	buf_init(&words);
+	const char *code = json_string_value(json_array_get(entry, 0));
+	if (!code || !o->viewer)
+		return code;
+	struct ticket_scope other = { json_string_value(json_array_get(entry, 1)),
+				      json_string_value(json_array_get(entry, 2)),
+				      json_string_value(json_array_get(entry, 3)) };
+	return other.unit_path && authz_in_scope(o->viewer, &other) ? code : NULL;
+}
+
+/*
+ * 合并: the ticket this one went into (one MERGED_ENTRY or NULL) and those that went into it (an
+ * array of them), as codes, each only when the viewer may see it: a ticket outside a person's
+ * scope is not named to them, not even by its code. On a page, the codes joined by 、.
+ */
+static void out_merged(struct out *o, const char *into, const char *merged)
+{
+	json_t *e = into ? json_loads(into, 0, NULL) : NULL;
+	const char *code = merged_code(o, e);
+	out_cstr(o, "merged_into", code);
+	json_decref(e);
+
+	json_t *v = json_list(merged), *codes = json_array();
 	size_t i;
-	json_t *c;
-	json_array_foreach(v, i, c) buf_printf(&words, "%s%s", i ? "、" : "", json_string_value(c));
-	if (words.len)
-		out_cell(o, key, words.data, words.len);
-	buf_free(&words);
+	json_array_foreach(v, i, e) {
+		if ((code = merged_code(o, e)))
+			json_array_append_new(codes, json_string(code));
+	}
 	json_decref(v);
+	if (o->tab) {
+		struct buf words;
+		buf_init(&words);
+		json_array_foreach(codes, i, e) buf_printf(&words, "%s%s", i ? "、" : "", json_string_value(e));
+		if (words.len)
+			out_cell(o, "merged", words.data, words.len);
+		buf_free(&words);
+		json_decref(codes);
+	} else if (o->b) {
+		char *text = json_dumps(codes, JSON_COMPACT);
+		out_value(o, "merged", codes, text ? text : "[]");
+		free(text);
+	} else {
+		out_value(o, "merged", codes, NULL);
+	}
 }
 
 /* co_units: [{unit, name, status, note}] as SQLite wrote it; on a page, their words
@@ -586,8 +617,7 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_cards(o, db_text(st, 55));
 	out_co_units(o, db_text(st, 56));
 	/* 合并: the ticket this one was merged into; those merged into it. */
-	out_col_or_null(o, "merged_into", st, 57);
-	out_codes(o, "merged", db_text(st, 58));
+	out_merged(o, sqlite3_column_type(st, 57) == SQLITE_NULL ? NULL : db_text(st, 57), db_text(st, 58));
 	char rule_text[48];
 	long long rule_id = sqlite3_column_int64(st, 44);
 	if (rule_id && time_limit_words(o->cb, rule_id, rule_text, sizeof rule_text)) {
@@ -617,9 +647,9 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_close(o);
 }
 
-static json_t *row_json(sqlite3_stmt *st, const struct codebook *cb, int unmasked)
+static json_t *row_json(sqlite3_stmt *st, const struct codebook *cb, int unmasked, const struct subject *viewer)
 {
-	struct out o = { .cb = cb };
+	struct out o = { .cb = cb, .viewer = viewer };
 	row_out(st, unmasked, &o);
 	return o.obj[0];
 }
@@ -764,7 +794,49 @@ void ticket_children_each(struct db *db, long long id, int lists, int brief_even
 struct child_arrays {
 	json_t *a[TICKET_LINKS + 1];
 	int unmasked;
+	struct db *db;
+	const struct subject *viewer;
 };
+
+/* Whether the ticket with this code is one viewer may see (an unknown code is not). */
+static int code_in_scope(struct db *db, const struct subject *viewer, const char *code)
+{
+	static const char q[] = "SELECT unit_path, responsible_path, " TICKET_CO_PATHS " FROM tickets t WHERE code = ?1";
+	sqlite3_stmt *st = db_prepare(db, q);
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	int ok = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		struct ticket_scope other = { db_text(st, 0), db_text(st, 1), db_text(st, 2) };
+		ok = authz_in_scope(viewer, &other);
+	}
+	db_done(st);
+	return ok;
+}
+
+/* An event's side as a viewer reads it: the tickets it names beside this one (合并: merged_into,
+ * merged, the action's into) only when the viewer may see them, as out_merged keeps them. */
+static void event_side_scoped(json_t *side, struct db *db, const struct subject *viewer)
+{
+	if (!json_is_object(side))
+		return;
+	const char *into = json_string_value(json_object_get(side, "merged_into"));
+	if (into && !code_in_scope(db, viewer, into))
+		json_object_set_new(side, "merged_into", json_null());
+	json_t *merged = json_object_get(side, "merged");
+	if (json_is_array(merged)) {
+		for (size_t i = json_array_size(merged); i-- > 0;) {
+			const char *code = json_string_value(json_array_get(merged, i));
+			if (!code || !code_in_scope(db, viewer, code))
+				json_array_remove(merged, i);
+		}
+	}
+	json_t *input = json_object_get(side, "input");
+	const char *named = json_string_value(json_object_get(input, "into"));
+	if (named && !code_in_scope(db, viewer, named))
+		json_object_set_new(input, "into", json_null());
+}
 
 static void child_json(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 {
@@ -791,13 +863,15 @@ static void child_json(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 		v = json_pack("{s:s,s:s,s:s,s:s,s:s}", "at", db_text(st, 0), "result", db_text(st, 1), "method",
 			      db_text(st, 2), "note", db_text(st, 3), "by", db_text(st, 4));
 		break;
-	case TICKET_EVENTS:
+	case TICKET_EVENTS: {
+		json_t *before = event_side(sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : db_text(st, 4), c->unmasked);
+		json_t *after = event_side(sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : db_text(st, 5), c->unmasked);
+		event_side_scoped(before, c->db, c->viewer);
+		event_side_scoped(after, c->db, c->viewer);
 		v = json_pack("{s:I,s:s,s:s,s:s,s:o,s:o}", "id", sqlite3_column_int64(st, 0), "at", db_text(st, 1),
-			      "actor", db_text(st, 2), "action", db_text(st, 3), "before",
-			      event_side(sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : db_text(st, 4), c->unmasked),
-			      "after",
-			      event_side(sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : db_text(st, 5), c->unmasked));
+			      "actor", db_text(st, 2), "action", db_text(st, 3), "before", before, "after", after);
 		break;
+	}
 	case TICKET_LINKS:
 		v = json_pack("{s:I,s:s,s:s}", "id", sqlite3_column_int64(st, 0), "code", db_text(st, 1), "title",
 			      db_text(st, 2));
@@ -811,7 +885,7 @@ static void add_children(struct db *db, long long id, json_t *t, int unmasked, c
 	static const char *const names[] = { [TICKET_PROGRESS] = "progress", [TICKET_ATTACHMENTS] = "attachments",
 					     [TICKET_CALLBACKS] = "callbacks", [TICKET_EVENTS] = "events",
 					     [TICKET_LINKS] = "links" };
-	struct child_arrays c = { .unmasked = unmasked };
+	struct child_arrays c = { .unmasked = unmasked, .db = db, .viewer = viewer };
 	for (int k = 0; k <= TICKET_LINKS; k++)
 		c.a[k] = json_array();
 	ticket_children_each(db, id, -1, 0, viewer, child_json, &c);
@@ -827,7 +901,7 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 	if (!st)
 		return NULL;
 	sqlite3_bind_int64(st, 1, id);
-	json_t *t = sqlite3_step(st) == SQLITE_ROW ? row_json(st, codebook_get(db), unmasked) : NULL;
+	json_t *t = sqlite3_step(st) == SQLITE_ROW ? row_json(st, codebook_get(db), unmasked, viewer) : NULL;
 	db_done(st);
 	if (t && viewer)
 		add_children(db, id, t, unmasked, viewer);
@@ -843,7 +917,7 @@ static const struct ref_columns page_ref_columns = { .status = 24, .version = 37
 						     .suspend_pending = 51, .suspended_on = 53, .co_paths = 62 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
-		     struct tmpl_table *t)
+		     const struct subject *viewer, struct tmpl_table *t)
 {
 	sqlite3_stmt *st = db_prepare(db, q_ticket_page);
 	if (!st)
@@ -857,7 +931,7 @@ int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket
 			rc = -1;
 		} else {
 			tmpl_table_row(t);
-			struct out o = { .tab = t, .cb = codebook_get(db) };
+			struct out o = { .tab = t, .cb = codebook_get(db), .viewer = viewer };
 			row_out(st, unmasked, &o);
 		}
 	}
@@ -1580,13 +1654,18 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 			else if (d <= deadline)
 				field_error(a->errors, name, "延期后的时限须晚于当前时限");
 		} else if (tr->checks[i] == CHECK_TICKET) {
-			static const char q_into[] = "SELECT id, status FROM tickets WHERE code = ?1";
+			/* A ticket outside the actor's scope is unknown to them, as on every page. */
+			static const char q_into[] = "SELECT id, status, unit_path, responsible_path, " TICKET_CO_PATHS
+						     " FROM tickets t WHERE code = ?1";
 			sqlite3_stmt *q = db_prepare(w, q_into);
 			if (q) {
 				sqlite3_bind_text(q, 1, v, -1, SQLITE_STATIC);
 				if (sqlite3_step(q) == SQLITE_ROW) {
-					into_id = sqlite3_column_int64(q, 0);
-					into_merged = !strcmp(db_text(q, 1), "merged");
+					struct ticket_scope other = { db_text(q, 2), db_text(q, 3), db_text(q, 4) };
+					if (authz_in_scope(&a->subject, &other)) {
+						into_id = sqlite3_column_int64(q, 0);
+						into_merged = !strcmp(db_text(q, 1), "merged");
+					}
 				}
 				db_done(q);
 			}
@@ -1875,6 +1954,9 @@ int ticket_patch_job(struct db *w, void *arg, struct err *e)
 	}
 	if (version != p->version) {
 		p->conflict = ticket_json(w, p->id, TICKET_UNMASKED, NULL);
+		/* The fields as stored, not the tickets named beside it (kept to a viewer's scope). */
+		json_object_del(p->conflict, "merged_into");
+		json_object_del(p->conflict, "merged");
 		err_set(e, 409, "conflict", NULL, "该问题在您编辑期间已被他人修改（当前版本 %lld），请查看最新内容后再保存",
 			version);
 		return -1;
@@ -3027,6 +3109,7 @@ static int list_rows(struct db *db, const struct ticket_filter *f, enum list_sha
 struct json_rows {
 	json_t *items;
 	int brief;
+	const struct subject *viewer;
 };
 
 static void json_row(sqlite3_stmt *st, const struct codebook *cb, void *arg)
@@ -3038,7 +3121,7 @@ static void json_row(sqlite3_stmt *st, const struct codebook *cb, void *arg)
 		brief_read(st, cb, &b);
 		row = brief_json(&b);
 	} else {
-		row = row_json(st, cb, TICKET_MASKED);
+		row = row_json(st, cb, TICKET_MASKED, j->viewer);
 	}
 	put(cursor, "rank", json_integer(sqlite3_column_int(st, j->brief ? BRIEF_RANK : FULL_RANK)));
 	put(cursor, "deadline", db_str(st, j->brief ? BRIEF_DEADLINE : FULL_DEADLINE));
@@ -3060,7 +3143,7 @@ static void json_array_reverse(json_t *a)
 json_t *ticket_list(struct db *db, const struct ticket_filter *f, enum list_shape shape, enum list_dir dir,
 		    const struct ticket_cursor *at, long offset, int limit, long long *total, int *more)
 {
-	struct json_rows j = { json_array(), shape == LIST_BRIEF };
+	struct json_rows j = { json_array(), shape == LIST_BRIEF, f->who };
 	if (list_rows(db, f, shape, dir, at, offset, limit, total, more, json_row, &j))
 		json_array_reverse(j.items);
 	return j.items;
@@ -3070,12 +3153,13 @@ struct text_rows {
 	struct buf rows;
 	size_t *ends; /* where each row's text ends in rows */
 	int n, cap;
+	const struct subject *viewer;
 };
 
 static void text_row(sqlite3_stmt *st, const struct codebook *cb, void *arg)
 {
 	struct text_rows *t = arg;
-	struct out o = { .b = &t->rows, .cb = cb };
+	struct out o = { .b = &t->rows, .cb = cb, .viewer = t->viewer };
 	row_out(st, TICKET_MASKED, &o);
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 64;
@@ -3087,7 +3171,7 @@ static void text_row(sqlite3_stmt *st, const struct codebook *cb, void *arg)
 void ticket_list_write(struct db *db, const struct ticket_filter *f, long offset, int limit, long long *total,
 		       int *more, struct buf *out)
 {
-	struct text_rows t = { .n = 0 };
+	struct text_rows t = { .n = 0, .viewer = f->who };
 	buf_init(&t.rows);
 	buf_reserve(&t.rows, (size_t)limit * 1400); /* a ticket is about 1.3 KB of JSON: no copies while it grows */
 	int reversed = list_rows(db, f, LIST_FULL, LIST_FIRST, NULL, offset, limit, total, more, text_row, &t);

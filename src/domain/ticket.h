@@ -70,11 +70,11 @@ enum { TICKET_ROW_COLOR = 28, TICKET_ROW_SUPERVISED = 29, TICKET_ROW_LIGHT = 36,
 /*
  * The ticket page's row, in one statement: ticket id's ref into *ref, then decide(arg, ref)
  * says whether it may be shown (-1: no; 0: masked; 1: with personal data) and the cells go
- * into t. Returns 1 when shown, 0 when there is no such ticket, -1 when decide refused.
+ * into t; the tickets it names beside itself are kept to viewer's scope. Returns 1 when shown, 0 when there is no such ticket, -1 when decide refused.
  */
 typedef int (*ticket_decide_fn)(void *arg, const struct ticket_ref *ref);
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
-		     struct tmpl_table *t);
+		     const struct subject *viewer, struct tmpl_table *t);
 
 /*
  * A ticket's children, row by row, in the order they happened: fn gets each row's statement.
@@ -139,6 +139,7 @@ struct ticket_action {
 	const struct transition *tr;
 	json_t *body;
 	struct actor who;
+	struct subject subject; /* whose scope decides which tickets the action may name (合并) */
 	json_t *errors; /* out: field errors (422) */
 };
 int ticket_action_job(struct db *w, void *arg, struct err *e);

@@ -214,7 +214,8 @@ void api_ticket_action(struct req *r)
 	json_t *body = r->body.len ? http_json_body(r) : json_object();
 	if (!body)
 		return;
-	struct ticket_action a = { .id = t.id, .tr = tr, .body = body, .who = http_actor(r), .errors = json_object() };
+	struct ticket_action a = { .id = t.id, .tr = tr, .body = body, .who = http_actor(r), .subject = http_subject(r),
+				   .errors = json_object() };
 	struct err e = { 0 };
 	if (db_write(ticket_action_job, &a, &e) != 0) {
 		if (e.status == 422)

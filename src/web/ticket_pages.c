@@ -598,7 +598,7 @@ void page_tickets_batch(struct req *r)
 			continue;
 		}
 		struct ticket_action a = { .id = t.id, .tr = tr, .body = json_object(), .who = http_actor(r),
-					   .errors = json_object() };
+					   .subject = who, .errors = json_object() };
 		struct err e = { 0 };
 		if (az == AUTHZ_OK && db_write(ticket_action_job, &a, &e) == 0) {
 			done++;
@@ -1127,7 +1127,8 @@ static void ticket_page_as(struct req *r, const char *tmpl, long long id, int st
 	struct db *db = db_reader();
 	struct ticket_ref ref;
 	const struct ticket_ref *t = &ref;
-	int shown = db ? ticket_row_table(db, id, &ref, may_view, r, tk) : 0;
+	struct subject viewer = http_subject(r);
+	int shown = db ? ticket_row_table(db, id, &ref, may_view, r, &viewer, tk) : 0;
 	if (shown != 1) {
 		tmpl_table_free(tk);
 		json_decref(errors);
@@ -1167,19 +1168,19 @@ static void ticket_page_as(struct req *r, const char *tmpl, long long id, int st
 	tmpl_table_init(&tables[PT_CALLBACKS], callback_keys, ARRAY_LEN(callback_keys));
 	tmpl_table_init(&tables[PT_EVENTS], event_keys, ARRAY_LEN(event_keys));
 	tmpl_table_init(&tables[PT_LINKS], link_keys, ARRAY_LEN(link_keys));
-	struct subject viewer = http_subject(r);
 	ticket_children_each(db, t->id, t->child_lists, 1, &viewer, child_row, tables);
 	const struct tmpl_binding bind[] = {
 		{ "t", &tables[PT_TICKET], 1 },		  { "progress", &tables[PT_PROGRESS], 0 },
 		{ "attachments", &tables[PT_ATTACHMENTS], 0 }, { "callbacks", &tables[PT_CALLBACKS], 0 },
 		{ "events", &tables[PT_EVENTS], 0 },	  { "links", &tables[PT_LINKS], 0 },
 	};
-	struct subject who = http_subject(r);
+	const struct subject who = viewer;
 	struct ticket_scope scope = ticket_ref_scope(t);
 	json_t *ctx = json_object();
 	json_object_set_new_nocheck(ctx, "actions", available_actions(r, t, errors, failed, typed));
 	int frozen = workflow_facts_frozen(t->status);
 	json_object_set_new_nocheck(ctx, "reworking", json_boolean(t->status == ST_RECTIFYING));
+	json_object_set_new_nocheck(ctx, "merged_state", json_boolean(t->status == ST_MERGED));
 	/* 合并: the linked repeats are offered as the ticket to merge this one into. */
 	const struct transition *merge = workflow_find("merge");
 	json_object_set_new_nocheck(ctx, "may_merge",
@@ -1271,7 +1272,8 @@ void page_ticket_action(struct req *r)
 	for (int i = 0; i < f->n; i++)
 		if (strcmp(f->keys[i], "csrf_token") != 0)
 			json_object_set_new(body, f->keys[i], json_string(f->values[i]));
-	struct ticket_action a = { .id = t.id, .tr = tr, .body = body, .who = http_actor(r), .errors = json_object() };
+	struct ticket_action a = { .id = t.id, .tr = tr, .body = body, .who = http_actor(r), .subject = http_subject(r),
+				   .errors = json_object() };
 	struct err e = { 0 };
 	int rc = db_write(ticket_action_job, &a, &e);
 	if (rc != 0) {

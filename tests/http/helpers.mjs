@@ -187,7 +187,8 @@ export function form(fields) {
 }
 
 export function sql(db, q) {
-  const out = execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
+  // A server may be writing (its start-up card sweep): wait for the lock as the server would.
+  const out = execFileSync('sqlite3', ['-cmd', '.timeout 5000', db, q], { encoding: 'utf8' }).trim();
   if (/\b(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(q)) afterWriteAside();
   return out;
 }

@@ -78,3 +78,35 @@ test('an import row whose 原工单号 belongs to a merged ticket is skipped, in
   }
   assert.equal(sql(srv.db, "SELECT status FROM tickets WHERE source_ref = 'HL-M-2'"), 'merged');
 });
+
+test('a merge across streets names neither ticket to the other street: ticket, list, page, history', async () => {
+  const p = (await json(centre, '/api/v1/tickets', 'POST', { ...base, unit: 'XC', location_unit: 'XC01', responsible_unit: 'XC',
+    title: '跨街道主问题', source_ref: 'HL-M-X1' })).body;
+  assert.ok(p.code, JSON.stringify(p));
+  const r = (await json(centre, '/api/v1/tickets', 'POST', { ...base, title: '跨街道重复投诉', source_ref: 'HL-M-X2' })).body;
+  let x = await act(centre, r.id, 'merge', { into: p.code });
+  assert.equal(x.status, 200, JSON.stringify(x.body));
+  assert.equal(x.body.merged_into, p.code);
+  const xc = await apiLogin(srv.base, 'xingcheng');
+  // The repeat's street: the ticket, its history, the list rows and the page say nothing of P.
+  const seen = await json(xr, `/api/v1/tickets/${r.id}`);
+  assert.equal(seen.status, 200);
+  assert.equal(seen.body.status, 'merged');
+  assert.equal(seen.body.merged_into, null);
+  assert.ok(seen.body.events.some((e) => e.action === 'merge'));
+  assert.doesNotMatch(JSON.stringify(seen.body), new RegExp(p.code));
+  const listed = await (await as(xr)(`${srv.base}/api/v1/tickets?status=merged&per_page=100`)).text();
+  assert.match(listed, new RegExp(r.code));
+  assert.doesNotMatch(listed, new RegExp(p.code));
+  const page = await (await as(xr)(`${srv.base}/tickets/${r.id}`)).text();
+  assert.match(page, /本问题已由区级调度人员与同一诉求的问题合并办理/);
+  assert.doesNotMatch(page, new RegExp(p.code));
+  // The primary's street does not see the repeat named on its ticket; the centre sees both.
+  const primary = await json(xc, `/api/v1/tickets/${p.id}`);
+  assert.deepEqual(primary.body.merged, []);
+  assert.doesNotMatch(JSON.stringify(primary.body), new RegExp(r.code));
+  assert.doesNotMatch(await (await as(xc)(`${srv.base}/tickets/${p.id}`)).text(), new RegExp(r.code));
+  assert.deepEqual((await json(centre, `/api/v1/tickets/${p.id}`)).body.merged, [r.code]);
+  const all = (await json(centre, `/api/v1/tickets/${r.id}`)).body;
+  assert.equal(all.events.find((e) => e.action === 'merge').after.merged_into, p.code);
+});
