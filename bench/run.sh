@@ -195,7 +195,8 @@ for n in $SIZES; do
   ticket=$(sqlite3 "$work" "SELECT id FROM tickets WHERE unit_id = (SELECT id FROM units WHERE code = '$STREET') ORDER BY id LIMIT 1 OFFSET $(( total / 2 ))")
   urls=("$base/tickets?unit=$STREET" "$base/tickets?unit=$STREET&last=1" "$base/api/v1/tickets?unit=$STREET&per_page=50"
         "$base/api/v1/tickets?unit=$STREET&per_page=50&page=$last_page" "$base/tickets/$ticket" "$base/"
-        "$base/api/v1/stats" "$base/reports/ranking" "$base/reports/dispatch")
+        "$base/api/v1/stats" "$base/reports/ranking" "$base/reports/dispatch" "$base/reports/assessment"
+        "$base/api/v1/assessment")
   for u in "${urls[@]}"; do check "$u"; done
 
   start "$OUT/bare-$n.log" "$BARE" "$work" 0 "$STREET"
@@ -250,7 +251,8 @@ for n in $SIZES; do
   after=$(sqlite3 "$work" 'SELECT count(*) FROM tickets')
   echo "  created: $(( after - before )) tickets in the database" >&2
   for pair_ in "dashboard /|$base/" "stats API|$base/api/v1/stats" "ranking|$base/reports/ranking" \
-               "dispatch report (week)|$base/reports/dispatch"; do
+               "dispatch report (week)|$base/reports/dispatch" "assessment page (last month)|$base/reports/assessment" \
+               "assessment API (last month)|$base/api/v1/assessment"; do
     echo "$(measure_probed "${pair_%%|*}, one at a time" 1 5 "${pair_#*|}") — | — | — |" >>"$RESULTS"
   done
   hwm=$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$server/status")

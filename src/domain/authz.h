@@ -43,7 +43,8 @@ enum action {
 	ACT_MERGE,           /* merge a repeat into the ticket it repeats (合并) */
 	ACT_PERSONAL_DATA,   /* see the reporter's name and phone unmasked on the ticket page */
 	ACT_DASHBOARD,       /* dashboard and statistics (staff: their own unit's figures) */
-	ACT_REPORTS,         /* ranking, dispatch report, spot-check */
+	ACT_REPORTS,         /* ranking, dispatch report, spot-check, assessment */
+	ACT_ASSESS_PUBLISH,  /* publish a month's assessment (考评): stored as it stands */
 	ACT_EXPORT,
 	ACT_EXPORT_UNMASKED, /* export with personal data (recorded) */
 	ACT_IMPORT,

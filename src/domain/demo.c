@@ -166,6 +166,12 @@ int demo_install(struct db *db, FILE *out, struct err *e)
 			"WHERE code IN ('rural_water', 'river_lake', 'urban_water')",
 		    e) != 0)
 		goto fail;
+	/* The district's assessment scheme (SPEC section 11): 100 points over four indicators. */
+	if (db_exec(db, "INSERT INTO assessment_weights (campaign_id, indicator, weight, floor, target) VALUES "
+			"(0, 'sign_on_time', 10, 0.8, 1), (0, 'on_time', 25, 0.6, 1), (0, 'resolved', 30, 0.6, 1), "
+			"(0, 'satisfied', 35, 0.6, 1)",
+		    e) != 0)
+		goto fail;
 	for (size_t i = 0; i < ARRAY_LEN(demo_users); i++)
 		if (org_user_add(db, &ACTOR_SYSTEM, demo_users[i].login, demo_users[i].name, demo_users[i].phone, demo_users[i].role,
 				 demo_users[i].unit, DEMO_PASSWORD, e) < 0)

@@ -17,6 +17,14 @@ SET(VS_NOTE_KIND, { "progress", "整改进展" }, { "statement", "销号申请" 
 SET(VS_LIGHT, { "red", "超期" }, { "yellow", "临期" }, { "green", "正常" }, { "paused", "挂起" });
 SET(VS_COLOR, { "green", "绿标" }, { "yellow", "黄标" }, { "red", "红标" });
 /* Signing (SPEC section 8): open past its time to sign, or signed after it. */
+/* The tickets behind each part of an assessment indicator (assess.h): the numerator, ".den"
+ * the denominator. 回退率 counts dispatches, not a set of the month's tickets. */
+SET(VS_ASSESS, { "sign_on_time", "按时签收（及时签收率）" }, { "sign_on_time.den", "应签收（及时签收率）" },
+    { "on_time", "按期办结（按期办结率）" }, { "on_time.den", "应办结（按期办结率）" }, { "closed", "已办结（办结率）" },
+    { "closed.den", "派单（办结率）" }, { "resolved", "回访已解决（解决率）" }, { "resolved.den", "回访记录是否解决（解决率）" },
+    { "satisfied", "满意及基本满意（满意率）" }, { "satisfied.den", "已回访（满意率）" },
+    { "callback_coverage", "已回访的办结问题（回访率）" }, { "callback_coverage.den", "已办结（回访率）" },
+    { "redo_rate", "退回重办或重开（重办率）" }, { "redo_rate.den", "办结过（重办率）" });
 SET(VS_SIGN, { "late", "超时未签收" }, { "signed_late", "逾期签收" });
 SET(VS_TL_UNIT, { "wd", "工作日" }, { "cd", "自然日" }, { "h", "小时" }, { "phase_end", "集中整改阶段结束" });
 SET(VS_CALLBACK_RESULT, { "satisfied", "满意" }, { "basically_satisfied", "基本满意" }, { "unsatisfied", "不满意" });

@@ -16,7 +16,7 @@ struct value_set {
 
 extern const struct value_set VS_STATUS, VS_URGENCY, VS_LIGHT, VS_COLOR, VS_CALLBACK_RESULT, VS_CALLBACK_METHOD,
 	VS_UNIT_KIND, VS_PHASE_KIND, VS_ROLE, VS_NOTE_KIND, VS_SIGN, VS_TL_UNIT, VS_RETURN_REASON,
-	VS_RETURN_OUTCOME, VS_CARD, VS_CO_STATUS;
+	VS_RETURN_OUTCOME, VS_CARD, VS_CO_STATUS, VS_ASSESS;
 
 /* The label of code in vs; "" when code is NULL or not in it. */
 const char *vs_label(const struct value_set *vs, const char *code);

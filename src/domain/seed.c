@@ -294,7 +294,8 @@ static int seed_ticket(struct seed_ctx *c, long index)
 		"suspend_pending, suspend_reason, suspended_on) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
 		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?30, 0, ?32, ?33, ?34, ?35, ?29, ?36, ?37, ?38, ?39, ?40, ?41)";
-	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, result, method, note) VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, result, method, note, resolved) "
+					 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 	static const char q_progress[] = "INSERT INTO progress (ticket_id, on_date, at, kind, note) VALUES (?1, ?2, ?3, ?4, ?5)";
 	static const char q_link[] = "INSERT OR IGNORE INTO ticket_links (ticket_id, other_id, reason) VALUES (?1, ?2, 'repeat')";
 	static const char q_attach[] = "INSERT INTO attachments (ticket_id, sha256, name, mime, size, has_thumb, at) "
@@ -568,6 +569,9 @@ static int seed_ticket(struct seed_ctx *c, long index)
 			sqlite3_bind_text(st, 3, res, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 4, chance(80) ? "phone" : "visit", -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 5, bad ? "群众反映问题仍未彻底解决" : "", -1, SQLITE_STATIC);
+			/* 解决率: an unsatisfied citizen mostly finds it unsolved; some satisfied ones
+			 * still do (the complaint was answered, the problem not gone). */
+			sqlite3_bind_int(st, 6, bad ? chance(20) : !chance(res[0] == 'b' ? 25 : 8));
 			if (step(st) != 0)
 				return -1;
 			if (bad && event_at(c, id, "callback", "rectifying", day, 14, json_pack("{s:s}", "result", "unsatisfied")) != 0)

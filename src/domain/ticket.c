@@ -17,6 +17,7 @@
 #include "search.h"
 #include "fields.h"
 #include "ticket_fields.h"
+#include "assess.h"
 #include "cohandle.h"
 #include "timelimit.h"
 #include "utf8.h"
@@ -746,7 +747,7 @@ static json_t *event_side(const char *text, int unmasked)
 #define CHILD_ARM_ATTACHMENTS \
 	"SELECT id, name, mime, size, has_thumb, at, sha256, 1 FROM attachments WHERE ?2 & 2 AND ticket_id = ?1 "
 #define CHILD_ARM_CALLBACKS                                                                                \
-	"SELECT c.at, c.result, c.method, c.note, coalesce(u.name, ''), NULL, NULL, 2 FROM callbacks c "  \
+	"SELECT c.at, c.result, c.method, c.note, coalesce(u.name, ''), c.resolved, NULL, 2 FROM callbacks c "  \
 	"LEFT JOIN users u ON u.id = c.by_id WHERE ?2 & 4 AND c.ticket_id = ?1 "
 #define CHILD_ARM_EVENTS                                                                                   \
 	"SELECT id, at, actor, action, before, after, NULL, 3 FROM events "                                 \
@@ -860,8 +861,10 @@ static void child_json(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 		break;
 	}
 	case TICKET_CALLBACKS:
-		v = json_pack("{s:s,s:s,s:s,s:s,s:s}", "at", db_text(st, 0), "result", db_text(st, 1), "method",
-			      db_text(st, 2), "note", db_text(st, 3), "by", db_text(st, 4));
+		v = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "at", db_text(st, 0), "result", db_text(st, 1), "method",
+			      db_text(st, 2), "note", db_text(st, 3), "by", db_text(st, 4), "resolved",
+			      sqlite3_column_type(st, 5) == SQLITE_NULL ? json_null()
+									 : json_boolean(sqlite3_column_int(st, 5)));
 		break;
 	case TICKET_EVENTS: {
 		json_t *before = event_side(sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : db_text(st, 4), c->unmasked);
@@ -1548,8 +1551,8 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		"suspended_on = CASE WHEN ?19 & 2 THEN ?21 WHEN ?19 & 8 THEN NULL ELSE suspended_on END, "
 		"version = version + 1 WHERE id = ?1";
 	static const char q_keep_ext[] = "SELECT extension_deadline, extension_reason, closed_on FROM tickets WHERE id = ?1";
-	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, by_id, result, method, note) "
-					 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, by_id, result, method, note, resolved) "
+					 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	struct ticket_action *a = arg;
 	const struct transition *tr = a->tr;
 	sqlite3_stmt *st = db_prepare(w, q_state);
@@ -1685,6 +1688,23 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 		}
 	}
 	const char *note_opt = str_in(a->body, "note", a->errors);
+	/* 解决率: whether the callback found the problem solved (true/false; a form's 1/0); absent:
+	 * not recorded, and the callback is left out of the rate. */
+	int resolved = -1;
+	if (tr->effects & EFF_CALLBACK) {
+		json_t *rv = json_object_get(a->body, "resolved");
+		const char *rs = json_string_value(rv);
+		if (json_is_boolean(rv))
+			resolved = json_is_true(rv);
+		else if (rs && (!strcmp(rs, "1") || !strcmp(rs, "true")))
+			resolved = 1;
+		else if (rs && (!strcmp(rs, "0") || !strcmp(rs, "false")))
+			resolved = 0;
+		else if (rs && !*rs) /* the form's choice left at 请选择 */
+			field_error(a->errors, "resolved", "请选择问题是否已解决");
+		else if (rv && !json_is_null(rv))
+			field_error(a->errors, "resolved", "是否解决须为已解决或未解决");
+	}
 	const char *person = (tr->effects & EFF_NEW_UNIT) ? str_in(a->body, "responsible_person", a->errors) : NULL;
 	/* A reassignment may name the co-units anew (given: they replace the old; absent: kept). */
 	struct co_list co = { 0 };
@@ -1764,6 +1784,8 @@ int ticket_action_job(struct db *w, void *arg, struct err *e)
 			sqlite3_bind_text(st, 4, f[0], -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 5, f[1], -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 6, note_opt ? note_opt : "", -1, SQLITE_STATIC);
+			if (resolved >= 0)
+				sqlite3_bind_int(st, 7, resolved);
 		}
 		if (step_done(w, st, e) != 0)
 			goto fail;
@@ -2372,7 +2394,8 @@ static int has(const char *s)
 /* The kind of tally that can answer a count under f, or NULL when only the tickets can. */
 static const char *tally_kind(const struct ticket_filter *f)
 {
-	if (has(f->q) || (has(f->status) && !strcmp(f->status, "merged"))) /* the tallies leave merged ones out */
+	if (has(f->q) || (has(f->status) && !strcmp(f->status, "merged")) || /* the tallies leave merged ones out */
+	    has(f->dispatched) || has(f->assess))
 		return NULL;
 	if (has(f->from) || has(f->to)) {
 		/* Days alone, in a scope: the tickets logged each day (the "created" rows). */
@@ -2400,6 +2423,8 @@ const char *ticket_filter_bad_date(const struct ticket_filter *f)
 		return "from";
 	if (has(f->to) && date_parse_days(f->to) < 0)
 		return "to";
+	if (has(f->dispatched) && !assess_month_ok(f->dispatched))
+		return "dispatched";
 	return NULL;
 }
 
@@ -2412,6 +2437,44 @@ static void mark_dates(struct db *db, char dates[3][11])
 	time_format_date((time_t)m.today * 86400, dates[0], 11);
 	time_format_date((time_t)m.due_soon_until * 86400, dates[1], 11);
 	time_format_date((time_t)m.stale_before * 86400, dates[2], 11);
+}
+
+/* The condition of an indicator's part ("on_time", "on_time.den"), its @today and @now bound. */
+static int assess_where(struct sqlq *q, const char *part, const char *today)
+{
+	char code[32];
+	str_copy(code, sizeof code, part);
+	char *dot = strchr(code, '.');
+	int den = dot && !strcmp(dot, ".den");
+	if (dot && !den)
+		return -1;
+	if (dot)
+		*dot = 0;
+	const struct indicator *ind = indicator_find(code);
+	const char *cond = ind ? (den ? ind->den_sql : ind->num_sql) : NULL;
+	if (!cond)
+		return -1;
+	buf_puts(&q->sql, " AND (");
+	for (const char *p = cond; *p;) {
+		const char *at = strchr(p, '@');
+		if (!at) {
+			buf_puts(&q->sql, p);
+			break;
+		}
+		buf_append(&q->sql, p, (size_t)(at - p));
+		if (!strncmp(at, "@today", 6)) {
+			bind_text(q, today);
+			p = at + 6;
+		} else if (!strncmp(at, "@now", 4)) {
+			time_format_rfc3339(clock_now(), q->now, sizeof q->now);
+			bind_text(q, q->now);
+			p = at + 4;
+		} else {
+			return -1;
+		}
+	}
+	buf_puts(&q->sql, ")");
+	return 0;
 }
 
 /* Whether f's own conditions name the states it may be in (then a merged ticket is out already). */
@@ -2658,6 +2721,15 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 	} else if (has(f->sign)) {
 		return 0;
 	}
+	/* 考评: the month's cohort, and the tickets behind one part of an indicator (assess.h). */
+	if (has(f->dispatched)) {
+		if (!assess_month_ok(f->dispatched))
+			return 0;
+		buf_puts(&q->sql, " AND substr(coalesce(t.dispatched_at, t.created_at), 1, 7) = ");
+		bind_text(q, f->dispatched);
+	}
+	if (has(f->assess) && assess_where(q, f->assess, dates[0]) != 0)
+		return 0;
 	if (f->due) { /* the denominator of 按期办结率 (stats.c): closed, or still open past the original deadline */
 		buf_puts(&q->sql, " AND (t.status = 'closed' OR t.original_deadline < ");
 		bind_text(q, dates[0]);
@@ -2842,7 +2914,8 @@ int tally_scope_only(const struct ticket_filter *f)
 	       !has(f->color) && !has(f->q) && !has(f->from) && !has(f->to) && f->supervised < 0 && f->stale != 1 &&
 	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due && !f->on_time && !f->due &&
 	       !f->reopened && !f->deadline_pending && !f->ids && !f->stock && !has(f->place) && !has(f->sign) &&
-	       !f->suspended && !f->suspend_pending && !has(f->co_unit) && !f->co_todo && f->scope_part != SCOPE_CO_ONLY;
+	       !f->suspended && !f->suspend_pending && !has(f->co_unit) && !f->co_todo && f->scope_part != SCOPE_CO_ONLY &&
+	       !has(f->dispatched) && !has(f->assess);
 }
 
 int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,

@@ -197,6 +197,9 @@ struct ticket_filter {
 	 * queues, the statistics: a co-handled ticket counts for its lead). */
 	const char *co_unit;
 	int co_todo, lead;
+	/* 考评 (SPEC section 11): dispatched in this month (YYYY-MM); the tickets behind one part of
+	 * an indicator ("on_time" its numerator, "on_time.den" its denominator; assess.h). */
+	const char *dispatched, *assess;
 	/* Internal: which part of a staff scope (the count adds the co-handled part to the tallies). */
 	enum scope_part { SCOPE_ALL, SCOPE_LEAD, SCOPE_CO_ONLY } scope_part;
 };

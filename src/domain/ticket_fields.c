@@ -50,6 +50,7 @@ const struct ticket_field ticket_fields[] = {
 	{ "color", "回访标识", FT_DERIVED, 0, 0, 0, NULL, "color_label", NULL, 0, -1, 10, 0, NULL, NULL, 0 },
 	{ "callback_result", "回访结果", FT_DERIVED, 0, 0, 0, NULL, "callback_result_label", NULL, 0, -1, 10, 0, NULL, NULL, 0 },
 	{ "callback_at", "回访时间", FT_DERIVED, 0, 0, 0, NULL, "callback_at", NULL, 0, -1, 18, 0, NULL, NULL, 0 },
+	{ "callback_resolved", "是否解决", FT_DERIVED, 0, 0, 0, NULL, "callback_resolved_label", NULL, 0, -1, 8, 0, NULL, NULL, 0 },
 	{ "supervised", "督办", FT_DERIVED, 0, 0, 0, NULL, "supervised_label", NULL, 0, -1, 6, 0, NULL, NULL, 0 },
 	{ "return_count", "退回次数", FT_DERIVED, 0, 0, 0, NULL, "return_count", NULL, 0, -1, 8, 0, NULL, NULL, 0 },
 	{ "unsatisfied_count", "不满意次数", FT_DERIVED, 0, 0, 0, NULL, "unsatisfied_count", NULL, 0, -1, 10, 0, NULL, NULL, 0 },
@@ -92,6 +93,8 @@ const struct filter_field filter_fields[] = {
 	{ "co_unit", "协办单位", FF_OPTIONS, AT(co_unit), NULL, FO_RESPONSIBLE, 0, NULL },
 	{ "co_todo", "协办待办", FF_QUEUE, AT(co_todo), NULL, FO_NONE, 0, NULL },
 	{ "lead", "本单位主办", FF_QUEUE, AT(lead), NULL, FO_NONE, 0, NULL },
+	{ "dispatched", "派单月份", FF_MONTH, AT(dispatched), NULL, FO_NONE, 0, NULL },
+	{ "assess", "考评指标", FF_VALUES, AT(assess), &VS_ASSESS, FO_NONE, 0, NULL },
 };
 const size_t filter_field_count = sizeof filter_fields / sizeof filter_fields[0];
 

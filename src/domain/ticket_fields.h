@@ -90,6 +90,7 @@ enum filter_kind {
 	FF_DATE,    /* YYYY-MM-DD */
 	FF_FLAG,    /* "1" or "true": yes; "0" or "false": no (where no is a filter); else any (-1) */
 	FF_QUEUE,   /* a to-do queue: "1" or "true" asks for it (1); else not asked (0) */
+	FF_MONTH,   /* YYYY-MM */
 };
 
 /* Which list of codes a FF_OPTIONS filter offers. */

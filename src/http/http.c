@@ -321,6 +321,7 @@ static const struct {
 	{ "/tickets/new", "登记问题", ACT_TICKET_CREATE },
 	{ "/reports/dispatch", "调度通报", ACT_REPORTS },
 	{ "/reports/ranking", "排名", ACT_REPORTS },
+	{ "/reports/assessment", "考评", ACT_REPORTS },
 	{ "/reports/spotcheck", "季度抽查", ACT_REPORTS },
 	{ "/import", "导入", ACT_IMPORT },
 	{ "/admin/users", "用户管理", ACT_ADMIN },
@@ -330,6 +331,7 @@ static const struct {
 	{ "/admin/calendar", "节假日", ACT_ADMIN },
 	{ "/admin/time-limits", "办理时限", ACT_ADMIN },
 	{ "/admin/outbox", "消息推送", ACT_ADMIN },
+	{ "/admin/assessment", "考评方案", ACT_ADMIN },
 };
 
 /* The entry the page belongs to (the entry itself or a page under it), or -1. */

@@ -94,7 +94,7 @@ static const char *text_of(json_t *v, char *num, size_t n)
 static void prepare_row(struct db *db, json_t *t, int unmasked)
 {
 	static const char q_latest[] = "SELECT note FROM progress WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1";
-	static const char q_callback[] = "SELECT result, at FROM callbacks WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1";
+	static const char q_callback[] = "SELECT result, at, resolved FROM callbacks WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1";
 	static const char q_reporter[] = "SELECT reporter_name, reporter_phone FROM tickets WHERE id = ?1";
 	long long id = json_integer_value(json_object_get(t, "id"));
 	if (unmasked) {
@@ -134,6 +134,9 @@ static void prepare_row(struct db *db, json_t *t, int unmasked)
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			json_object_set_new(t, "callback_result_label", json_string(vs_label(&VS_CALLBACK_RESULT, db_text(st, 0))));
 			json_object_set_new(t, "callback_at", json_string(db_text(st, 1)));
+			if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+				json_object_set_new(t, "callback_resolved_label",
+						    json_string(sqlite3_column_int(st, 2) ? "已解决" : "未解决"));
 		}
 		db_done(st);
 	}

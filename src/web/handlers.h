@@ -130,6 +130,13 @@ void api_stats(struct req *r);
 void page_ranking(struct req *r);
 void page_dispatch(struct req *r);
 void page_urge_notice(struct req *r);
+/* assess_pages.c: the monthly assessment (考评) */
+void page_assessment(struct req *r);
+void page_assessment_publish(struct req *r);
+void page_admin_assessment(struct req *r);
+void page_admin_assessment_save(struct req *r);
+void api_assessment(struct req *r);
+void api_assessment_publish(struct req *r);
 void page_admin_outbox(struct req *r);
 void page_spotcheck(struct req *r);
 

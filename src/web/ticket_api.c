@@ -142,7 +142,10 @@ void api_ticket_list(struct req *r)
 	}
 	const char *bad_date = ticket_filter_bad_date(&f);
 	if (bad_date) {
-		http_error_with(r, 422, "validation", "日期无效", json_pack("{s:s}", bad_date, "日期须为有效的日期，格式如 2023-09-01"),
+		int month = !strcmp(bad_date, "dispatched");
+		http_error_with(r, 422, "validation", month ? "月份无效" : "日期无效",
+				json_pack("{s:s}", bad_date,
+					  month ? "月份须为有效的月份，格式如 2023-09" : "日期须为有效的日期，格式如 2023-09-01"),
 				NULL);
 		return;
 	}

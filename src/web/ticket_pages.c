@@ -335,8 +335,10 @@ static json_t *filter_form_build(const struct choices *ch, const struct ticket_f
 			break;
 		case FF_TEXT:
 		case FF_DATE:
+		case FF_MONTH:
 			json_object_set_new(row, "input", json_pack("{s:s,s:s,s:s*}", "value", v ? v : "", "type",
-								    ff->kind == FF_DATE ? "date" : "search", "hint", ff->hint));
+								    ff->kind == FF_DATE ? "date" : ff->kind == FF_MONTH ? "month" : "search",
+								    "hint", ff->hint));
 			break;
 		}
 		json_array_append_new(list, row);
@@ -414,7 +416,9 @@ void page_tickets(struct req *r)
 	 * "no tickets". */
 	int bad_date = ticket_filter_bad_date(&f) != NULL;
 	if (bad_date)
-		json_object_set_new(ctx, "filter_error", json_string("登记日期无效：日期须为有效的日期，格式如 2023-09-01"));
+		json_object_set_new(ctx, "filter_error", json_string(!strcmp(ticket_filter_bad_date(&f), "dispatched")
+									     ? "派单月份无效：须为有效的月份，格式如 2023-09"
+									     : "登记日期无效：日期须为有效的日期，格式如 2023-09-01"));
 	/* Which ways there are more rows: forward has more when going forward and the query said so, etc. */
 	int has_next = dir == LIST_BEFORE ? 1 : dir == LIST_LAST ? 0 : more;
 	int has_prev = dir == LIST_FIRST ? 0 : dir == LIST_AFTER ? 1 : more;
@@ -945,6 +949,17 @@ static json_t *build_actions(unsigned long long open, json_t *errors, const char
 			json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:s}", "name", "co_units", "label",
 								"协办单位（选填，编码或名称，逗号分隔）", "id", tr->name, "text", 1,
 								"date", 0, "choices", 0, "error", 0, "value", ""));
+		if (!strcmp(tr->name, "callback")) {
+			/* 解决率 (SPEC section 11): asked beside satisfaction, with no answer chosen for the caller. */
+			json_t *choices = json_pack("[{s:s,s:s,s:b},{s:s,s:s,s:b},{s:s,s:s,s:b}]", "code", "", "label", "请选择",
+						    "selected", 0, "code", "1", "label", "已解决", "selected", 0, "code", "0",
+						    "label", "未解决", "selected", 0);
+			json_t *fd = json_pack("{s:s,s:s,s:s,s:o,s:b,s:b,s:b,s:s}", "name", "resolved", "label", "问题是否解决",
+					       "id", tr->name, "choices", choices, "date", 0, "text", 0, "error", 0, "value", "");
+			if (mine && json_object_get(errors, "resolved"))
+				json_object_set(fd, "error", json_object_get(errors, "resolved"));
+			json_array_append_new(fields, fd);
+		}
 		if (!strcmp(tr->name, "callback"))
 			json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:s}", "name", "note", "label",
 								"回访记录", "id", tr->name, "text", 1, "date", 0,
@@ -981,7 +996,7 @@ enum { COL_T_LIGHT_LABEL = ARRAY_LEN(ticket_page_keys) - 5, COL_T_COLOR_LABEL, C
        COL_T_SIGN_LATE_NOW };
 static const char *const progress_keys[] = { "date", "author", "note", "kind", "kind_label" };
 static const char *const attachment_keys[] = { "url", "thumb_url", "name", "at" };
-static const char *const callback_keys[] = { "at", "by", "method_label", "result_label", "note" };
+static const char *const callback_keys[] = { "at", "by", "method_label", "result_label", "note", "resolved_label" };
 static const char *const event_keys[] = { "at", "actor", "label", "to", "detail" };
 static const char *const link_keys[] = { "id", "code", "title" };
 
@@ -1040,6 +1055,8 @@ static void child_row(void *arg, enum ticket_child kind, sqlite3_stmt *st)
 		tmpl_table_set(t, 2, vs_label(&VS_CALLBACK_METHOD, db_text(st, 2)));
 		tmpl_table_set(t, 3, vs_label(&VS_CALLBACK_RESULT, db_text(st, 1)));
 		cell_col(t, 4, st, 3);
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			tmpl_table_set(t, 5, sqlite3_column_int(st, 5) ? "已解决" : "未解决");
 		break;
 	}
 	case TICKET_EVENTS: {

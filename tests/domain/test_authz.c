@@ -51,6 +51,7 @@ static const struct expect table[] = {
 	{ ACT_PERSONAL_DATA,      "ONO", "OO",    "OO",      "FF" },
 	{ ACT_DASHBOARD,          "OOO", "OO",    "OO",      "FF" },
 	{ ACT_REPORTS,            "FFF", "OO",    "OO",      "FF" },
+	{ ACT_ASSESS_PUBLISH,     "FFF", "OO",    "FF",      "FF" },
 	{ ACT_EXPORT,             "FFF", "OO",    "FF",      "FF" },
 	{ ACT_EXPORT_UNMASKED,    "FFF", "OO",    "FF",      "FF" },
 	{ ACT_IMPORT,             "FFF", "OO",    "FF",      "FF" },

@@ -137,11 +137,17 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   // As the ledger was before 013.
   const m010 = readFileSync(join(ROOT, 'migrations/010_category_tallies.sql'), 'utf8');
   const m006 = readFileSync(join(ROOT, 'migrations/006_tallies.sql'), 'utf8');
+  const m028 = readFileSync(join(ROOT, 'migrations/028_merge.sql'), 'utf8');
   const linked006 = m006.slice(m006.indexOf('CREATE VIEW tally_linked_rows'), m006.indexOf('CREATE VIEW tallies_expected'));
   const views010 = m010.slice(m010.indexOf('CREATE VIEW tally_ticket_rows'), m010.indexOf('DROP TRIGGER tickets_tally_update_before')) +
     m010.slice(m010.indexOf('CREATE TRIGGER tickets_tally_update_before'), m010.indexOf("INSERT INTO tallies\nSELECT 'category'"));
   sql(db, // Before 026: no dispatch loop (the loosened status CHECK stays: 026 accepts it as it is).
     'DROP VIEW tallies_expected; DROP VIEW tally_linked_rows; ' + linked006 + ' CREATE VIEW tallies_expected AS SELECT 1 AS n; ' +
+    // Before 031: no assessment (the ticket rows as 028 made them).
+    'DROP VIEW tally_ticket_rows; ' + m028.slice(m028.indexOf('CREATE VIEW tally_ticket_rows'), m028.indexOf('CREATE VIEW tally_linked_rows')) +
+    'DROP TABLE assessment_months; DROP TABLE assessment_weights; DROP INDEX tallies_assess_day; DROP INDEX tallies_assess_cb_day; ' +
+    "DROP INDEX tallies_assess_d_day; DROP INDEX tallies_sign_day; DELETE FROM tallies WHERE kind IN ('assess', 'assess_cb', 'assess_d'); " +
+    'ALTER TABLE callbacks DROP COLUMN resolved; ' +
     'DROP TRIGGER cards_flags; ALTER TABLE tickets DROP COLUMN card_flags; DROP INDEX cards_period; ' + // before 030
     'DROP TABLE outbox; ' + // before 029: no webhook outbox
     'DROP INDEX tickets_merged_into; ALTER TABLE tickets DROP COLUMN merged_into; ' + // before 028: no merging
@@ -170,7 +176,7 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   const complexBefore = sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'");
   assert.ok(Number(complexBefore) > 0);
   assert.equal(ledger(['init', '--db', db]).code, 0);
-  assert.equal(sql(db, 'PRAGMA user_version'), '30');
+  assert.equal(sql(db, 'PRAGMA user_version'), '31');
   assert.equal(sql(db, "SELECT group_concat(kind || ':' || files_ledger) FROM (SELECT DISTINCT kind, files_ledger FROM units WHERE kind IN ('street', 'department') ORDER BY kind)"), 'department:0,street:1');
   // 017: urgency and complexity apart; the deadline decides complexity from then on.
   assert.equal(sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'"), '0');

@@ -130,11 +130,13 @@ test('browser journey: log, accept, report, submit; return, verify, callback; da
   await page.getByRole('button', { name: '验收通过' }).click();
   await page.waitForURL(/done=verify/);
   await page.locator('#callback-result').selectOption('unsatisfied');
+  await page.locator('#callback-resolved').selectOption('0'); // 未解决
   await page.locator('#callback-note').fill('群众反映南门仍有一盏不亮。');
   await page.getByRole('button', { name: '回访' }).click();
   await page.waitForURL(/done=callback/);
   await shot(page, 'supervisor-callback');
   assert.equal(sql(srv.db, `SELECT status || ' ' || color || ' ' || return_count FROM tickets WHERE id = ${id}`), 'rectifying yellow 1');
+  assert.equal(sql(srv.db, `SELECT resolved FROM callbacks WHERE ticket_id = ${id}`), '0');
   await logout(page);
 
   // The district centre sees it on the dashboard, follows the figure, and exports.
@@ -310,10 +312,10 @@ test('phone width: no page of any role scrolls sideways', { timeout: 180000 }, a
   const id = sql(srv.db, 'SELECT id FROM tickets ORDER BY id LIMIT 1');
   const pages = {
     zhongxin: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/edit`, `/tickets/${id}/notice`, '/reports/dispatch', '/reports/ranking', '/import',
-      '/notifications', '/reports/urge-notice', '/reports/urge-notice?unit=XR'],
+      '/notifications', '/reports/urge-notice', '/reports/urge-notice?unit=XR', '/reports/assessment', '/reports/assessment?month=2023-09'],
     xingren: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/notice`, '/notifications'],
     ducha: ['/', '/tickets', '/todo', '/reports/spotcheck'],
-    admin: ['/admin/users', '/admin/users/new', '/admin/units', '/admin/campaigns', '/admin/taxonomy', '/admin/calendar', '/admin/calendar?year=2023', '/admin/time-limits', '/admin/outbox'],
+    admin: ['/admin/users', '/admin/users/new', '/admin/units', '/admin/campaigns', '/admin/taxonomy', '/admin/calendar', '/admin/calendar?year=2023', '/admin/time-limits', '/admin/outbox', '/admin/assessment'],
   };
   try {
     for (const [who, urls] of Object.entries(pages)) {
