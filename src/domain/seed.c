@@ -292,8 +292,8 @@ static int seed_ticket(struct seed_ctx *c, long index)
 		"last_progress_on, closed_on, created_at, updated_at, unit_path, responsible_path, child_lists, relapsed, "
 		"extension_deadline, extension_reason, complex, dispatched_at, sign_by, signed_at, signed_late, "
 		"suspend_pending, suspend_reason, suspended_on) VALUES "
-		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?30, 0, ?32, ?33, ?34, ?35, ?29, ?36, ?37, ?38, ?39, ?40, ?41)";
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?42, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?43, 0, ?32, ?33, ?34, ?35, ?29, ?36, ?37, ?38, ?39, ?40, ?41)";
 	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, result, method, note, resolved) "
 					 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 	static const char q_progress[] = "INSERT INTO progress (ticket_id, on_date, at, kind, note) VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -410,6 +410,11 @@ static int seed_ticket(struct seed_ctx *c, long index)
 	sqlite3_bind_text(st, 10, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 11, phone, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 12, c->u[street].id);
+	/* Most go to the street; one in four the street hands on to the community or village
+	 * where the problem is (二次派单), which is then responsible for it and assessed on it. */
+	int resp = index % 4 == 1 ? place : street;
+	sqlite3_bind_int64(st, 42, c->u[resp].id);
+	sqlite3_bind_text(st, 43, c->u[resp].path, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 13, "", -1, SQLITE_STATIC);
 	static const char *const urg[] = { "urgent", "", "normal" };
 	sqlite3_bind_text(st, 14, urg[urgency], -1, SQLITE_STATIC);
