@@ -32,7 +32,7 @@
  * [code, unit_path, responsible_path, co_paths] (out_merged keeps the viewer's own). */
 #define MERGED_ENTRY                                                                                            \
 	"json_array(m.code, m.unit_path, m.responsible_path, "                                                    \
-	"(SELECT group_concat(unit_path, ' ') FROM co_units WHERE ticket_id = m.id))"
+	"CASE WHEN m.child_lists & 16 THEN (SELECT group_concat(unit_path, ' ') FROM co_units WHERE ticket_id = m.id) END)"
 #define TICKET_COLUMNS                                                                                          \
 	"t.id, t.code, t.campaign_id, t.source_id, t.source_ref, t.category_id, t.domain_id, t.title, "          \
 	"t.description, t.location_unit_id, t.address, t.reporter_name, t.reporter_phone, t.unit_id, "           \
@@ -46,10 +46,13 @@
 	"CASE WHEN t.card_flags THEN (SELECT json_group_array(json_object('kind', c.kind, 'at', c.at, "          \
 	"'deadline', c.deadline)) FROM (SELECT kind, at, deadline FROM cards WHERE ticket_id = t.id ORDER BY id) c) " \
 	"END, "                                                                                                     \
-	"(SELECT json_group_array(json_object('unit', u.code, 'name', u.name, 'status', c.status, 'note', c.note)) " \
-	"FROM co_units c JOIN units u ON u.id = c.unit_id WHERE c.ticket_id = t.id), "                            \
-	"(SELECT " MERGED_ENTRY " FROM tickets m WHERE m.id = t.merged_into), "                                   \
-	"(SELECT json_group_array(" MERGED_ENTRY ") FROM tickets m WHERE m.merged_into = t.id) "
+	"CASE WHEN t.child_lists & 16 THEN (SELECT json_group_array(json_object('unit', u.code, 'name', u.name, "   \
+	"'status', c.status, 'note', c.note)) FROM co_units c JOIN units u ON u.id = c.unit_id "                    \
+	"WHERE c.ticket_id = t.id) END, "                                                                           \
+	"CASE WHEN t.merged_into IS NOT NULL THEN (SELECT " MERGED_ENTRY " FROM tickets m WHERE m.id = t.merged_into) " \
+	"END, "                                                                                                     \
+	"CASE WHEN t.child_lists & 32 THEN (SELECT json_group_array(" MERGED_ENTRY ") FROM tickets m "             \
+	"WHERE m.merged_into = t.id) END "
 #define TICKET_FROM "FROM tickets t "
 
 /* What a list page shows of a ticket; the columns brief_read reads. */
@@ -57,7 +60,7 @@
 	"t.id, t.code, t.title, t.supervised, t.urgency, t.deadline, t.status, t.color, t.last_progress_on, "     \
 	"t.unit_id, t.responsible_unit_id, t.urgency_rank, t.complex, t.source_ref, t.source_id, t.created_at, "  \
 	"t.suspended_on IS NOT NULL, t.urge_count, t.card_flags, "                                                \
-	"EXISTS (SELECT 1 FROM co_units WHERE ticket_id = t.id) "
+	"(t.child_lists & 16 AND EXISTS (SELECT 1 FROM co_units WHERE ticket_id = t.id)) "
 enum { BRIEF_DEADLINE = 5, BRIEF_RANK = 11, FULL_DEADLINE = 20, FULL_RANK = 38 };
 
 /* Text from the database as JSON, "" for NULL. The database holds only valid UTF-8 (every
@@ -481,6 +484,12 @@ static const char *merged_code(const struct out *o, json_t *entry)
  */
 static void out_merged(struct out *o, const char *into, const char *merged)
 {
+	if (!into && (!*merged || !strcmp(merged, "[]"))) { /* nearly every ticket: nothing to read */
+		out_cstr(o, "merged_into", NULL);
+		if (!o->tab)
+			out_value(o, "merged", o->b ? NULL : json_array(), "[]");
+		return;
+	}
 	json_t *e = into ? json_loads(into, 0, NULL) : NULL;
 	const char *code = merged_code(o, e);
 	out_cstr(o, "merged_into", code);

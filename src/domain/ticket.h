@@ -29,7 +29,9 @@ struct ticket_ref {
 };
 
 /* In a statement over "tickets t": the co-units' paths, as ticket_scope.co_paths takes them. */
-#define TICKET_CO_PATHS "(SELECT group_concat(unit_path, ' ') FROM co_units WHERE ticket_id = t.id)"
+/* (co-units are looked for only where child_lists says there may be some: 032_row_lists.sql) */
+#define TICKET_CO_PATHS                                                                                        \
+	"CASE WHEN t.child_lists & 16 THEN (SELECT group_concat(unit_path, ' ') FROM co_units WHERE ticket_id = t.id) END"
 
 /* 1 if found. */
 int ticket_ref_load(struct db *db, long long id, struct ticket_ref *t);

@@ -44,7 +44,8 @@ struct ticket_field {
 	const char *column; /* what an edit writes (a code's _id column); NULL: not edited */
 	const char *export_key, *export_sub; /* where the export reads it in the ticket's JSON; NULL: not exported */
 	int import;         /* the import reads it: 0 no, 1 optional, 2 required; a derived field
-			     * with 1 is a key (问题编号) or a fact (登记时间) an import keeps */
+			     * with 1 is a key (问题编号), a fact (登记时间) an import keeps, or the
+			     * hotline's callback (回访结果, 是否解决) it records on a closed ticket */
 	int input;          /* text and dates: where creation keeps it in struct ticket_input
 			     * (an offsetof), -1 for the rest */
 	unsigned width;     /* the export's column width, in characters */

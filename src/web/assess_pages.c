@@ -41,7 +41,7 @@ static long long campaign_of(const char *code)
 	return id > 0 ? id : -2;
 }
 
-/* GET /api/v1/assessment?month=YYYY-MM[&campaign=] */
+/* GET /api/v1/assessment?month=YYYY-MM[&campaign=][&unit=] */
 void api_assessment(struct req *r)
 {
 	if (!http_authorize(r, ACT_REPORTS, NULL))
@@ -59,6 +59,21 @@ void api_assessment(struct req *r)
 	if (!v) {
 		http_fail(r, &e);
 		return;
+	}
+	/* unit=CODE: that unit's row alone (its place is still the district's). */
+	const char *unit = http_query(r, "unit");
+	if (unit && *unit) {
+		json_t *units = json_object_get(v, "units"), *keep = json_array(), *u;
+		size_t i;
+		json_array_foreach(units, i, u) if (!strcmp(json_string_value(json_object_get(u, "unit")), unit))
+			json_array_append(keep, u);
+		json_object_set_new(v, "units", keep);
+		if (!json_array_size(keep)) {
+			json_decref(v);
+			http_error_with(r, 422, "validation", "单位不存在或不参加考评",
+					json_pack("{s:s}", "unit", "须为参加考评的街道、社区或村的编码"), NULL);
+			return;
+		}
 	}
 	http_json(r, 200, v);
 }

@@ -28,6 +28,7 @@
 #include "labels.h"
 #include "ticket.h"
 #include "ticket_fields.h"
+#include "workflow.h"
 #include "xlsx.h"
 
 #define IMPORT_BATCH 200
@@ -73,6 +74,9 @@ struct import_row {
 	json_t *cell_errors;   /* cells that cannot be read whatever the row does (an unknown name) */
 	json_t *raw;           /* the file's cells, for the rejected rows' file */
 	char code[80];         /* 问题编号, when the file gives one */
+	/* 回访结果 and 是否解决 as the file gives them (the hotline's callback, recorded on a closed
+	 * ticket that does not have it yet: row_callback) */
+	char cb_result[40], cb_resolved[16];
 	long line;
 };
 
@@ -284,6 +288,63 @@ static int row_update(struct db *w, struct import_batch *b, struct import_row *r
 	return rc;
 }
 
+/*
+ * The callback a row reports (回访结果, 是否解决: a hotline's sheet of its callbacks): recorded on
+ * ticket id, as the callback action records one, when the ticket is closed and its latest
+ * callback is not that one already; so a file exported and imported again records nothing.
+ * 1 recorded, 0 nothing to record, -1 refused (errors set).
+ */
+static int row_callback(struct db *w, struct import_batch *b, struct import_row *r, long long id, json_t *errors,
+			struct err *e)
+{
+	static const char q[] = "SELECT t.status, c.result, c.resolved FROM tickets t LEFT JOIN callbacks c ON c.id = "
+				"(SELECT max(id) FROM callbacks WHERE ticket_id = t.id) WHERE t.id = ?1";
+	if (!r->cb_result[0])
+		return 0;
+	const char *result = vs_code(&VS_CALLBACK_RESULT, r->cb_result);
+	if (!result) {
+		json_object_set_new(errors, "callback_result", json_string("回访结果须为满意、基本满意或不满意"));
+		return -1;
+	}
+	int resolved = -1;
+	const char *rv = r->cb_resolved;
+	if (!strcmp(rv, "已解决") || !strcmp(rv, "是") || !strcmp(rv, "1"))
+		resolved = 1;
+	else if (!strcmp(rv, "未解决") || !strcmp(rv, "否") || !strcmp(rv, "0"))
+		resolved = 0;
+	else if (*rv) {
+		json_object_set_new(errors, "callback_resolved", json_string("是否解决须为已解决或未解决"));
+		return -1;
+	}
+	sqlite3_stmt *st = db_prepare(w, q);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int same = 0, closed = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		closed = !strcmp(db_text(st, 0), "closed");
+		same = sqlite3_column_type(st, 1) != SQLITE_NULL && !strcmp(db_text(st, 1), result) &&
+		       (resolved < 0 || (sqlite3_column_type(st, 2) != SQLITE_NULL && sqlite3_column_int(st, 2) == resolved));
+	}
+	db_done(st);
+	if (same)
+		return 0;
+	if (!closed) {
+		json_object_set_new(errors, "callback_result", json_string("问题尚未办结，不能记录回访结果"));
+		return -1;
+	}
+	json_t *body = json_pack("{s:s,s:s,s:s}", "result", result, "method", "other", "note", "据导入文件记录的回访结果");
+	if (resolved >= 0)
+		json_object_set_new(body, "resolved", json_boolean(resolved));
+	struct ticket_action a = { .id = id, .tr = workflow_find("callback"), .body = body, .who = b->who,
+				   .subject = *b->subject, .errors = errors };
+	int rc = a.tr && ticket_action_job(w, &a, e) == 0 ? 1 : -1;
+	if (rc < 0 && !json_object_size(errors))
+		json_object_set_new(errors, "callback_result", json_string(e->message[0] ? e->message : "回访结果未能记录"));
+	json_decref(body);
+	return rc;
+}
+
 /* 1 if ticket id is merged, the code of the ticket it went into in into. */
 static int merged_into(struct db *w, long long id, char *into, size_t n)
 {
@@ -333,15 +394,18 @@ static void row_job(struct db *w, struct import_batch *b, struct import_row *r)
 		json_t *errors = json_object();
 		struct err e = { 0 };
 		int rc = row_update(w, b, r, id, errors, &e);
+		int cb = rc < 0 ? 0 : row_callback(w, b, r, id, errors, &e);
+		if (cb < 0)
+			rc = -1;
 		if (rc < 0) {
 			db_exec(w, "ROLLBACK TO row", NULL);
 			reject(rep, r->line, r->raw, errors);
-		} else if (rc == 0) {
+		} else if (rc == 0 && cb == 0) {
 			rep->unchanged++;
 			outcome(rep, r->line, code, "已在台账中，内容相同");
 		} else {
 			rep->updated++;
-			outcome(rep, r->line, code, "已更新");
+			outcome(rep, r->line, code, cb ? (rc ? "已更新，已记录回访结果" : "已记录回访结果") : "已更新");
 		}
 		json_decref(errors);
 		return;
@@ -353,6 +417,9 @@ static void row_job(struct db *w, struct import_batch *b, struct import_row *r)
 	struct err re = { 0 };
 	if (ticket_create_job(w, &r->t, &re) == 0) {
 		rep->imported++;
+		char made[80];
+		if (r->cb_result[0] && ticket_code_of(w, r->t.id, made, sizeof made))
+			outcome(rep, r->line, made, "已导入；回访结果未记录：新登记的问题尚未办结");
 		return;
 	}
 	db_exec(w, "ROLLBACK TO row", NULL);
@@ -640,6 +707,14 @@ static void end_record(struct import_run *run)
 		if (!strcmp(f->name, "created_at")) {
 			if (*val && normalize_time(val, num, created_at, sizeof created_at) != 0)
 				json_object_set_new(errors, f->name, json_string("登记时间须为日期时间（如 2023-09-27 10:00）"));
+			continue;
+		}
+		if (!strcmp(f->name, "callback_result")) {
+			str_copy(r->cb_result, sizeof r->cb_result, val);
+			continue;
+		}
+		if (!strcmp(f->name, "callback_resolved")) {
+			str_copy(r->cb_resolved, sizeof r->cb_resolved, val);
 			continue;
 		}
 		if (f->type == FT_DERIVED)

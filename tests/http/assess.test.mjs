@@ -94,6 +94,10 @@ test('a month scored by hand: rates with their parts, points, score, ranks, list
   // Communities: 长江路 and 泰山路 tie at 100 and share the first place.
   assert.deepEqual([by.XC01.score, by.XC01.rank, by.XC02.score, by.XC02.rank], [100, 1, 100, 1]);
   assert.equal(by.XR01.score, null);
+  // One unit's row; an unknown one refused.
+  x = (await json(u.centre, '/api/v1/assessment?month=2023-10&unit=XR')).body;
+  assert.deepEqual(x.units.map((v) => [v.unit, v.score, v.rank]), [['XR', 59.38, 2]]);
+  assert.equal((await json(u.centre, '/api/v1/assessment?month=2023-10&unit=NOPE')).status, 422);
   // The tickets behind a figure: the ledger with the same month, unit and part.
   const total = async (q) => (await json(u.centre, `/api/v1/tickets?${q}`)).body.total;
   assert.equal(await total('responsible_unit=XR&dispatched=2023-10&assess=on_time'), 3);
@@ -113,7 +117,7 @@ test('a month scored by hand: rates with their parts, points, score, ranks, list
   assert.match(page, /按期办结率 = 按期办结 ÷ 应办结/);
   assert.match(page, /发布 2023-10 考评结果/);
   assert.match(page, /不满意存量排名/);
-  assert.match(await (await as(u.centre)(`${srv.base}/reports/ranking`)).text(), /href="\/reports\/assessment"/);
+  assert.match(await (await as(u.centre)(`${srv.base}/reports/ranking`)).text(), /<a href="\/reports\/assessment">月度考评与红黑榜<\/a>/);
 
   // Publishing: not before the month is over.
   x = await json(u.centre, '/api/v1/assessment/publish', 'POST', { month: '2023-10' });
@@ -178,4 +182,58 @@ test('the scheme: the admin edits it; one that does not add up or has a floor ab
   assert.equal(sql(srv.db, "SELECT count(*) FROM events WHERE entity = 'assessment_scheme'"), '1');
   const form = await (await as(u.admin)(`${srv.base}/admin/assessment?campaign=${code}`)).text();
   assert.match(form, /name="return_rate_floor" inputmode="decimal" size="5" value="20"/);
+});
+
+// A CSV as the export writes it: rows of cells (quoted cells may hold commas, quotes, newlines).
+function parseCsv(text) {
+  const rows = [[]];
+  let cell = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (ch === '"') quoted = false; else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { rows.at(-1).push(cell); cell = ''; } else if (ch === '\n') { rows.at(-1).push(cell.replace(/\r$/, '')); cell = ''; rows.push([]); } else cell += ch;
+  }
+  if (cell || rows.at(-1).length) rows.at(-1).push(cell);
+  return rows.filter((r) => r.length > 1);
+}
+const toCsv = (rows) => rows.map((r) => r.map((v) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',')).join('\r\n') + '\r\n';
+
+test('the import records a hotline callback (回访结果, 是否解决) on a closed ticket once; not on an open one', async () => {
+  const u = await serveAt('2023-11-02T10:00:00+08:00');
+  const mk = async (ref) => (await json(u.centre, '/api/v1/tickets', 'POST', { ...base, title: `回访导入 ${ref}`, source_ref: `CB-${ref}`,
+    unit: 'XR', location_unit: 'XR01', responsible_unit: 'XR' })).body;
+  const closed = await mk('1');
+  const open = await mk('2');
+  sql(srv.db, `UPDATE tickets SET status = 'closed', closed_on = '2023-11-01' WHERE id = ${closed.id}`);
+  const file = parseCsv((await (await as(u.centre)(`${srv.base}/api/v1/export.csv?q=${encodeURIComponent('回访导入')}`)).text()).replace(/^\uFEFF/, ''));
+  const head = file[0];
+  const col = (name) => { const i = head.indexOf(name); assert.ok(i >= 0, `${name} in ${head}`); return i; };
+  const [cr, cz, cc] = [col('回访结果'), col('是否解决'), col('问题编号')];
+  const rowOf = (code) => file.find((r) => r[cc] === code);
+  rowOf(closed.code)[cr] = '不满意';
+  rowOf(closed.code)[cz] = '未解决';
+  const importAs = async (rows) => (await as(u.centre)(`${srv.base}/api/v1/import?mode=update`, {
+    method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: toCsv(rows) })).json();
+  // The open ticket's row asks for a callback too: refused, and nothing of that row changes.
+  rowOf(open.code)[cr] = '满意';
+  let rep = await importAs(file);
+  assert.equal(rep.rejected_rows, 1, JSON.stringify(rep).slice(0, 1500));
+  assert.match(JSON.stringify(rep.rejected), /问题尚未办结，不能记录回访结果/);
+  assert.equal(sql(srv.db, `SELECT count(*) FROM callbacks WHERE ticket_id = ${open.id}`), '0');
+  // The closed one: recorded as the callback action records it (unsatisfied: back to rectification).
+  assert.equal(sql(srv.db, `SELECT result || ' ' || resolved FROM callbacks WHERE ticket_id = ${closed.id}`), 'unsatisfied 0');
+  assert.equal(sql(srv.db, `SELECT status FROM tickets WHERE id = ${closed.id}`), 'rectifying');
+  assert.match(JSON.stringify(rep.outcomes), /已记录回访结果/);
+  assert.equal(ledger(['tally-check', '--db', srv.db]).code, 0);
+  // The same file again (the open row fixed): the callback is there already, nothing is added.
+  rowOf(open.code)[cr] = '';
+  rep = await importAs(file);
+  assert.equal(rep.rejected_rows, 0, JSON.stringify(rep.rejected));
+  assert.equal(sql(srv.db, `SELECT count(*) FROM callbacks WHERE ticket_id = ${closed.id}`), '1');
+  // A value that is not a callback's is refused in Chinese.
+  rowOf(closed.code)[cz] = '也许';
+  rep = await importAs(file);
+  assert.match(JSON.stringify(rep.rejected), /是否解决须为已解决或未解决/);
 });
