@@ -137,6 +137,7 @@ valgrind: $(BUILD)/.test-deps $(BUILD)/.calendar
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_workflow
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_search
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_score
+	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_merkle
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_xlsx
 	valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_workdays calendar/node_modules/chinese-days/dist/years
 	LEDGER_VALGRIND=1 valgrind -q --leak-check=full --error-exitcode=9 $(VG)/test_thumb

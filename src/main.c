@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "filing.h"
 #include "audit.h"
 #include "calendar.h"
 #include "db.h"
@@ -356,6 +357,12 @@ static int cmd_serve(struct opt *opts)
 		fprintf(stderr, "ledger serve: invalid --port, --threads, --per-ip, --idle or --stats-every\n");
 		return 2;
 	}
+	/* The key that signs filings (SPEC section 12): in the data folder, made on first start. */
+	struct err ke = { 0 };
+	if (filing_key_load(data, &ke) != 0) {
+		fprintf(stderr, "ledger serve: %s\n", ke.message);
+		return 1;
+	}
 	webhook_global_init();
 	int rc = server_run(&cfg);
 	webhook_global_cleanup();
@@ -439,6 +446,24 @@ static int cmd_audit_verify(struct opt *opts)
 	return rc == 0 ? 0 : rc == 1 ? 1 : 2;
 }
 
+/* ledger filing-verify --db FILE --data DIR: every filing against its key and the ledger. */
+static int cmd_filing_verify(struct opt *opts)
+{
+	struct db *db = open_existing(opts, "filing-verify");
+	if (!db)
+		return 2;
+	char data_default[4096];
+	const char *data = opt_get(opts, "data");
+	if (!data) {
+		const char *d = opt_get(opts, "db"), *slash = strrchr(d, '/');
+		snprintf(data_default, sizeof data_default, "%.*sdata", slash ? (int)(slash - d + 1) : 0, d);
+		data = data_default;
+	}
+	int rc = filing_verify(db, data, stdout);
+	db_close(db);
+	return rc == 0 ? 0 : rc == 1 ? 1 : 2;
+}
+
 static int cmd_tally_check(struct opt *opts)
 {
 	struct db *db = open_existing(opts, "tally-check");
@@ -518,6 +543,9 @@ static struct command commands[] = {
 	{ "calendar import", "Load holiday notices (chinese-days' or holiday-cn's YEAR.json), each replacing its year.",
 	  cmd_calendar_import,
 	  { { "db", 1, "database file", NULL } } },
+	{ "filing-verify", "Check every filing (报送): signature, root, items against the ledger; exit 1 naming the first that fails.",
+	  cmd_filing_verify,
+	  { { "db", 1, "database file", NULL }, { "data", 1, "data folder with filing.key (default: data/ beside the database)", NULL } } },
 	{ "tally-check", "Recount the dashboard's running tallies from the ledger; exit 0 when they agree.",
 	  cmd_tally_check,
 	  { { "db", 1, "database file", NULL } } },

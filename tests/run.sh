@@ -48,6 +48,7 @@ run_suite test_audit "$BUILD/test_audit"
 run_suite test_workflow "$BUILD/test_workflow"
 run_suite test_search "$BUILD/test_search"
 run_suite test_score "$BUILD/test_score"
+run_suite test_merkle "$BUILD/test_merkle"
 run_suite test_thumb "$BUILD/test_thumb"
 run_suite test_xlsx "$BUILD/test_xlsx"
 run_suite test_workdays "$BUILD/test_workdays" calendar/node_modules/chinese-days/dist/years

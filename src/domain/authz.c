@@ -61,6 +61,8 @@ static const struct {
 	[ACT_DASHBOARD] = { "dashboard", STAFF | REVIEWER | SUPERVISOR, NO_TICKET },
 	[ACT_REPORTS] = { "reports", REVIEWER | SUPERVISOR, NO_TICKET },
 	[ACT_ASSESS_PUBLISH] = { "assess-publish", REVIEWER, NO_TICKET },
+	[ACT_FILE] = { "file", STAFF | REVIEWER, TICKET },
+	[ACT_FILINGS_VIEW] = { "filings", STAFF | REVIEWER | SUPERVISOR, TICKET },
 	[ACT_EXPORT] = { "export", REVIEWER, NO_TICKET },
 	[ACT_EXPORT_UNMASKED] = { "export-unmasked", REVIEWER, NO_TICKET },
 	[ACT_IMPORT] = { "import", REVIEWER, NO_TICKET },

@@ -45,6 +45,8 @@ enum action {
 	ACT_DASHBOARD,       /* dashboard and statistics (staff: their own unit's figures) */
 	ACT_REPORTS,         /* ranking, dispatch report, spot-check, assessment */
 	ACT_ASSESS_PUBLISH,  /* publish a month's assessment (考评): stored as it stands */
+	ACT_FILE,            /* file a street's ledger (报送; scope: the street) */
+	ACT_FILINGS_VIEW,    /* read filings (scope: the street filed for) */
 	ACT_EXPORT,
 	ACT_EXPORT_UNMASKED, /* export with personal data (recorded) */
 	ACT_IMPORT,

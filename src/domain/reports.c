@@ -132,7 +132,11 @@ static void make_period(const char *kind, long day, struct period *p)
 struct street_counts {
 	char code[33], name[101];
 	long long v[2][6]; /* [this, previous][new, closed, returned, reopened, overdue, stale] */
-	long long ledger_first; /* day number of the first ticket, 0 if none */
+	/* The street's first filing (报送, SPEC section 12) of each kind in an active campaign:
+	 * its day (0: none), time to the minute and 台账指纹. */
+	long long filed[2];
+	char filed_at[2][20], filed_fp[2][20];
+	long long supplement; /* 补报 logged in the period */
 	long long progress_missing;
 	long long sign[3]; /* of the period's dispatches: signed on time, signed late, open past the time to sign */
 	long long suspended; /* paused now (挂起中) */
@@ -177,7 +181,7 @@ static size_t counter_at(int k, int i)
  * Progress-report filing needs the progress notes themselves, read through their date index.
  */
 struct dispatch_sql {
-	const char *events, *state, *first, *missing, *reported;
+	const char *events, *state, *missing, *reported;
 	/* 及时签收率 of the period's dispatches: ?1, ?2 the period, ?3 this moment (epoch seconds) */
 	const char *sign;
 };
@@ -199,8 +203,6 @@ static const struct dispatch_sql dispatch_scan = {
 		 "coalesce(sum(t.status <> 'closed' AND t.suspended_on IS NULL AND t.last_progress_on < ?2), 0) "
 		 "FROM tickets t JOIN units u ON u.id = t.unit_id WHERE t.status <> 'merged' AND "
 		 "substr(t.created_at, 1, 10) <= ?1 GROUP BY u.id",
-	.first = "SELECT u.code, min(substr(t.created_at, 1, 10)) FROM tickets t JOIN units u ON u.id = t.unit_id "
-		 "WHERE t.status <> 'merged' GROUP BY u.id",
 	.missing = "SELECT u.code, count(*) FROM tickets t JOIN units u ON u.id = t.unit_id "
 		   "WHERE t.status <> 'merged' AND substr(t.created_at, 1, 10) <= ?1 AND "
 		   "(t.closed_on IS NULL OR t.closed_on > ?1) "
@@ -227,8 +229,6 @@ static const struct dispatch_sql dispatch_tally = {
 		 TALLY_SUM("t.kind = 'backdated' AND t.status = 'progress' AND t.day > ?1 AND t.dim < ?4") " "
 		 "FROM tallies t CROSS JOIN units u ON u.path = t.unit_path "
 		 "WHERE t.kind IN ('deadline', 'progress', 'backdated') GROUP BY u.id",
-	.first = "SELECT u.code, min(t.day) FROM tallies t CROSS JOIN units u ON u.path = t.unit_path "
-		 "WHERE t.kind = 'created' GROUP BY u.id",
 	/* open on the due day, less those that reported in the window */
 	.missing = "SELECT u.code, " TALLY_SUM("t.kind = 'created' AND t.day <= ?1") " - "
 		   TALLY_SUM("t.kind = 'closed' AND t.day <= ?1") " + "
@@ -309,13 +309,31 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 		}
 	}
 	db_done(st);
-	st = db_prepare(db, q->first);
+	/* The filings themselves: the first of each kind per street, in an active campaign. */
+	static const char q_filings[] = "SELECT u.code, f.kind = 'progress', substr(f.filed_at, 1, 10), f.filed_at, "
+					"f.fingerprint FROM filings f JOIN units u ON u.id = f.unit_id JOIN campaigns c "
+					"ON c.id = f.campaign_id WHERE c.active = 1 ORDER BY f.id";
+	st = db_prepare(db, q_filings);
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		struct street_counts *c = find_street(s, n, db_text(st, 0));
-		if (c)
-			c->ledger_first = date_parse_days(db_text(st, 1));
+		int k = sqlite3_column_int(st, 1);
+		if (!c || c->filed[k])
+			continue;
+		c->filed[k] = date_parse_days(db_text(st, 2));
+		time_text_minute(db_text(st, 3), c->filed_at[k], sizeof c->filed_at[k]);
+		str_copy(c->filed_fp[k], sizeof c->filed_fp[k], db_text(st, 4));
 	}
 	db_done(st);
+	/* 补报 logged in the period, through their small index (033_filings.sql). */
+	static const char q_supplement[] = "SELECT u.code, count(*) FROM tickets t INDEXED BY tickets_supplement "
+					   "JOIN units u ON u.id = t.unit_id WHERE t.supplement = 1 AND t.created_at >= ?1 "
+					   "AND t.created_at <= ?2 || 'T99' AND t.status <> 'merged' GROUP BY u.id";
+	st = db_prepare(db, q_supplement);
+	if (st) {
+		sqlite3_bind_text(st, 1, p.from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, p.to, -1, SQLITE_STATIC);
+	}
+	per_street(st, s, n, offsetof(struct street_counts, supplement), 1);
 	/* Whether every open ticket reported progress counts only once the report was due. */
 	if (progress_due[0] && date_today_days() > date_parse_days(progress_due)) {
 		st = db_prepare(db, q->missing);
@@ -398,11 +416,22 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 		}
 		long due = ledger_due[0] ? date_parse_days(ledger_due) : 0;
 		const char *ledger = !due ? "—"
-				     : s[i].ledger_first && s[i].ledger_first <= due ? "按时报送"
-				     : s[i].ledger_first ? "逾期报送"
+				     : s[i].filed[0] && s[i].filed[0] <= due ? "按时报送"
+				     : s[i].filed[0] ? "逾期报送"
 				     : today > due ? "未报送" : "尚未到期";
 		long pdue = progress_due[0] ? date_parse_days(progress_due) : 0;
-		const char *progress = !pdue ? "—" : today <= pdue ? "尚未到期" : s[i].progress_missing ? "未全部报送" : "按时报送";
+		const char *progress = !pdue ? "—"
+				       : s[i].filed[1] && s[i].filed[1] <= pdue ? "按时报送"
+				       : s[i].filed[1] ? "逾期报送"
+				       : today > pdue ? "未报送" : "尚未到期";
+		/* A filing's words: its state, when, and its fingerprint (台账指纹). */
+		char ledger_text[160], progress_text[120];
+		int lt = snprintf(ledger_text, sizeof ledger_text, s[i].filed[0] ? "%s %s · %s" : "%s", ledger,
+				  s[i].filed_at[0], s[i].filed_fp[0]);
+		if (s[i].supplement && lt > 0 && (size_t)lt < sizeof ledger_text)
+			snprintf(ledger_text + lt, sizeof ledger_text - (size_t)lt, "；本期补报 %lld 件", s[i].supplement);
+		snprintf(progress_text, sizeof progress_text, s[i].filed[1] ? "%s %s · %s" : "%s", progress,
+			 s[i].filed_at[1], s[i].filed_fp[1]);
 		long long sign_due = s[i].sign[0] + s[i].sign[1] + s[i].sign[2];
 		char sign_rate[16] = "—";
 		if (sign_due)
@@ -426,8 +455,8 @@ json_t *dispatch_compute_by(struct db *db, const struct subject *who, const char
 			return_sum[k] += s[i].dispatch[k];
 		card_sum[0] += s[i].cards[0];
 		card_sum[1] += s[i].cards[1];
-		json_object_set_new(row, "ledger_filed", json_string(ledger));
-		json_object_set_new(row, "progress_filed", json_string(progress));
+		json_object_set_new(row, "ledger_filed", json_string(ledger_text));
+		json_object_set_new(row, "progress_filed", json_string(progress_text));
 		/* How many lacked a report counts only once the report was due. */
 		json_object_set_new(row, "progress_missing", json_integer(s[i].progress_missing));
 		json_object_set_new(row, "late", json_boolean(strcmp(ledger, "按时报送") && strcmp(ledger, "尚未到期") &&

@@ -52,7 +52,7 @@
 	"CASE WHEN t.merged_into IS NOT NULL THEN (SELECT " MERGED_ENTRY " FROM tickets m WHERE m.id = t.merged_into) " \
 	"END, "                                                                                                     \
 	"CASE WHEN t.child_lists & 32 THEN (SELECT json_group_array(" MERGED_ENTRY ") FROM tickets m "             \
-	"WHERE m.merged_into = t.id) END "
+	"WHERE m.merged_into = t.id) END, t.supplement "
 #define TICKET_FROM "FROM tickets t "
 
 /* What a list page shows of a ticket; the columns brief_read reads. */
@@ -60,7 +60,7 @@
 	"t.id, t.code, t.title, t.supervised, t.urgency, t.deadline, t.status, t.color, t.last_progress_on, "     \
 	"t.unit_id, t.responsible_unit_id, t.urgency_rank, t.complex, t.source_ref, t.source_id, t.created_at, "  \
 	"t.suspended_on IS NOT NULL, t.urge_count, t.card_flags, "                                                \
-	"(t.child_lists & 16 AND EXISTS (SELECT 1 FROM co_units WHERE ticket_id = t.id)) "
+	"(t.child_lists & 16 AND EXISTS (SELECT 1 FROM co_units WHERE ticket_id = t.id)), t.supplement "
 enum { BRIEF_DEADLINE = 5, BRIEF_RANK = 11, FULL_DEADLINE = 20, FULL_RANK = 38 };
 
 /* Text from the database as JSON, "" for NULL. The database holds only valid UTF-8 (every
@@ -162,6 +162,7 @@ static void brief_read(sqlite3_stmt *st, const struct codebook *cb, struct ticke
 	b->yellow_card = (cards & 1) != 0;
 	b->red_card = (cards & 2) != 0;
 	b->co_handled = sqlite3_column_int(st, 19);
+	b->supplement = sqlite3_column_int(st, 20); /* 补报 (033_filings.sql) */
 	b->cursor.rank = sqlite3_column_int(st, BRIEF_RANK);
 	const char *d = db_text(st, BRIEF_DEADLINE);
 	size_t dl = strnlen(d, sizeof b->cursor.deadline - 1);
@@ -190,6 +191,7 @@ static json_t *brief_json(const struct ticket_brief *b)
 	put(t, "color", str_or_null(b->color));
 	put(t, "stale", json_boolean(b->stale));
 	put(t, "light", str_or_null(b->light));
+	put(t, "supplement", json_boolean(b->supplement));
 	put(names, "unit", str_or_null(b->unit_name));
 	put(names, "responsible_unit", str_or_null(b->responsible_unit_name));
 	put(names, "status", json_string_nocheck(b->status_label));
@@ -628,6 +630,8 @@ static void row_out(sqlite3_stmt *st, int unmasked, struct out *o)
 	out_co_units(o, db_text(st, 56));
 	/* 合并: the ticket this one was merged into; those merged into it. */
 	out_merged(o, sqlite3_column_type(st, 57) == SQLITE_NULL ? NULL : db_text(st, 57), db_text(st, 58));
+	/* 补报 (SPEC section 12): self-found, logged after its street filed the ledger. */
+	out_bool(o, "supplement", sqlite3_column_int(st, 59));
 	char rule_text[48];
 	long long rule_id = sqlite3_column_int64(st, 44);
 	if (rule_id && time_limit_words(o->cb, rule_id, rule_text, sizeof rule_text)) {
@@ -925,8 +929,8 @@ static const char q_ticket_page[] =
 	"SELECT " TICKET_COLUMNS ", t.unit_path, t.responsible_path, t.child_lists, " TICKET_CO_PATHS " " TICKET_FROM
 	"WHERE t.id = ?1";
 static const struct ref_columns page_ref_columns = { .status = 24, .version = 37, .extension_deadline = 31,
-						     .unit_path = 59, .responsible_path = 60, .child_lists = 61,
-						     .suspend_pending = 51, .suspended_on = 53, .co_paths = 62 };
+						     .unit_path = 60, .responsible_path = 61, .child_lists = 62,
+						     .suspend_pending = 51, .suspended_on = 53, .co_paths = 63 };
 
 int ticket_row_table(struct db *db, long long id, struct ticket_ref *ref, ticket_decide_fn decide, void *arg,
 		     const struct subject *viewer, struct tmpl_table *t)
@@ -2404,7 +2408,7 @@ static int has(const char *s)
 static const char *tally_kind(const struct ticket_filter *f)
 {
 	if (has(f->q) || (has(f->status) && !strcmp(f->status, "merged")) || /* the tallies leave merged ones out */
-	    has(f->dispatched) || has(f->assess))
+	    has(f->dispatched) || has(f->assess) || f->supplement)
 		return NULL;
 	if (has(f->from) || has(f->to)) {
 		/* Days alone, in a scope: the tickets logged each day (the "created" rows). */
@@ -2720,6 +2724,8 @@ static int build_where(struct db *db, const struct ticket_filter *f, struct sqlq
 		buf_puts(&q->sql, " AND t.reopened_on IS NOT NULL AND t.status = 'rectifying'");
 	if (f->deadline_pending)
 		buf_puts(&q->sql, " AND t.deadline_pending = 1");
+	if (f->supplement) /* through its partial index (033_filings.sql) */
+		buf_puts(&q->sql, " AND t.supplement = 1");
 	if (has(f->sign) && !strcmp(f->sign, "late")) {
 		/* through the partial index of 022_time_limits.sql, whose condition this is */
 		time_format_rfc3339(clock_now(), q->now, sizeof q->now);
@@ -2924,7 +2930,7 @@ int tally_scope_only(const struct ticket_filter *f)
 	       !f->unclosed && !f->returned && !f->extension_pending && !f->callbacks_due && !f->on_time && !f->due &&
 	       !f->reopened && !f->deadline_pending && !f->ids && !f->stock && !has(f->place) && !has(f->sign) &&
 	       !f->suspended && !f->suspend_pending && !has(f->co_unit) && !f->co_todo && f->scope_part != SCOPE_CO_ONLY &&
-	       !has(f->dispatched) && !has(f->assess);
+	       !has(f->dispatched) && !has(f->assess) && !f->supplement;
 }
 
 int tally_aggregate(struct db *db, const struct ticket_filter *f, const char *kinds, const char *select,

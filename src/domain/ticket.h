@@ -64,7 +64,8 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 		"names.status", "names.urgency", "received_on", "complex", "reopened_on", "reopen_reason",        \
 		"deadline_pending", "working_days_left", "estimated", "dispatched_at", "sign_by", "signed_at",         \
 		"signed_late", "deadline_by_rule", "commitment_due", "time_limit", "time_limit.id", "time_limit.text",   \
-		"suspended", "suspended_on", "suspend_request", "suspend_request.reason", "urge_count", "cards", "co_units", "merged_into", "merged"
+		"suspended", "suspended_on", "suspend_request", "suspend_request.reason", "urge_count", "cards", "co_units", "merged_into", "merged", \
+		"supplement"
 /* Columns of TICKET_ROW_KEYS the ticket page reads by place (test_workflow checks the names). */
 enum { TICKET_ROW_COLOR = 28, TICKET_ROW_SUPERVISED = 29, TICKET_ROW_LIGHT = 36, TICKET_ROW_CREATED_AT = 38,
        TICKET_ROW_DEADLINE = 20, TICKET_ROW_WORKING_DAYS_LEFT = 55, TICKET_ROW_SIGN_BY = 58, TICKET_ROW_SIGNED_AT = 59,
@@ -202,6 +203,7 @@ struct ticket_filter {
 	/* 考评 (SPEC section 11): dispatched in this month (YYYY-MM); the tickets behind one part of
 	 * an indicator ("on_time" its numerator, "on_time.den" its denominator; assess.h). */
 	const char *dispatched, *assess;
+	int supplement; /* 补报 only (SPEC section 12) */
 	/* Internal: which part of a staff scope (the count adds the co-handled part to the tallies). */
 	enum scope_part { SCOPE_ALL, SCOPE_LEAD, SCOPE_CO_ONLY } scope_part;
 };
@@ -265,6 +267,7 @@ struct ticket_brief {
 	const char *source_ref, *source_name, *created_at;
 	int supervised, stale, complex;
 	int urges, yellow_card, red_card, co_handled;
+	int supplement; /* 补报: self-found, logged after its street filed the ledger */
 	long days_left; /* working days left (workcal_days_left); meaningful while light is set */
 	int estimated;  /* days_left or the light rest on a year with no holiday notice loaded */
 	struct ticket_cursor cursor;

@@ -52,6 +52,7 @@ const struct ticket_field ticket_fields[] = {
 	{ "callback_at", "回访时间", FT_DERIVED, 0, 0, 0, NULL, "callback_at", NULL, 0, -1, 18, 0, NULL, NULL, 0 },
 	{ "callback_resolved", "是否解决", FT_DERIVED, 0, 0, 0, NULL, "callback_resolved_label", NULL, 1, -1, 8, 0, NULL, NULL, 0 },
 	{ "supervised", "督办", FT_DERIVED, 0, 0, 0, NULL, "supervised_label", NULL, 0, -1, 6, 0, NULL, NULL, 0 },
+	{ "supplement", "补报", FT_DERIVED, 0, 0, 0, NULL, "supplement_label", NULL, 0, -1, 6, 0, NULL, NULL, 0 },
 	{ "return_count", "退回次数", FT_DERIVED, 0, 0, 0, NULL, "return_count", NULL, 0, -1, 8, 0, NULL, NULL, 0 },
 	{ "unsatisfied_count", "不满意次数", FT_DERIVED, 0, 0, 0, NULL, "unsatisfied_count", NULL, 0, -1, 10, 0, NULL, NULL, 0 },
 	{ "latest_progress", "最新进展", FT_DERIVED, 0, 0, 0, NULL, "latest_progress", NULL, 0, -1, 40, 0, NULL, NULL, 0 },
@@ -94,6 +95,7 @@ const struct filter_field filter_fields[] = {
 	{ "co_todo", "协办待办", FF_QUEUE, AT(co_todo), NULL, FO_NONE, 0, NULL },
 	{ "lead", "本单位主办", FF_QUEUE, AT(lead), NULL, FO_NONE, 0, NULL },
 	{ "dispatched", "派单月份", FF_MONTH, AT(dispatched), NULL, FO_NONE, 0, NULL },
+	{ "supplement", "补报", FF_QUEUE, AT(supplement), NULL, FO_NONE, 0, NULL },
 	{ "assess", "考评指标", FF_VALUES, AT(assess), &VS_ASSESS, FO_NONE, 0, NULL },
 };
 const size_t filter_field_count = sizeof filter_fields / sizeof filter_fields[0];

@@ -122,6 +122,7 @@ static void prepare_row(struct db *db, json_t *t, int unmasked)
 	buf_free(&co);
 	json_object_set_new(t, "supervised_label", json_string(json_is_true(json_object_get(t, "supervised")) ? "是" : "否"));
 	json_object_set_new(t, "complex_label", json_string(json_is_true(json_object_get(t, "complex")) ? "是" : "否"));
+	json_object_set_new(t, "supplement_label", json_string(json_is_true(json_object_get(t, "supplement")) ? "是" : "否"));
 	sqlite3_stmt *st = db_prepare(db, q_latest);
 	if (st) {
 		sqlite3_bind_int64(st, 1, id);

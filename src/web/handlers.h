@@ -137,6 +137,11 @@ void page_admin_assessment(struct req *r);
 void page_admin_assessment_save(struct req *r);
 void api_assessment(struct req *r);
 void api_assessment_publish(struct req *r);
+/* filing_pages.c: sealed ledgers (报送) */
+void api_filing_create(struct req *r);
+void api_filings(struct req *r);
+void api_filing_get(struct req *r);
+void api_filing_key(struct req *r);
 void page_admin_outbox(struct req *r);
 void page_spotcheck(struct req *r);
 

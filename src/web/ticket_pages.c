@@ -240,13 +240,13 @@ enum {
 	COL_ID, COL_CODE, COL_TITLE, COL_SUPERVISED, COL_STALE, COL_URGENCY, COL_URGENCY_NAME, COL_UNIT_NAME,
 	COL_RESP_NAME, COL_STATUS_NAME, COL_DEADLINE, COL_LIGHT, COL_LIGHT_LABEL, COL_COLOR, COL_COLOR_LABEL, COL_COMPLEX,
 	COL_SOURCE_REF, COL_SOURCE_NAME, COL_CREATED_ON, COL_DAYS_LEFT, COL_ESTIMATED, COL_URGES, COL_YELLOW_CARD,
-	COL_RED_CARD, COL_CO_HANDLED, NCOLS
+	COL_RED_CARD, COL_CO_HANDLED, COL_SUPPLEMENT, NCOLS
 };
 static const char *const row_keys[NCOLS] = {
 	"id", "code", "title", "supervised", "stale", "urgency", "names.urgency", "names.unit",
 	"names.responsible_unit", "names.status", "deadline", "light", "light_label", "color", "color_label", "complex",
 	"source_ref", "names.source", "created_on", "days_left", "estimated", "urges", "yellow_card", "red_card",
-	"co_handled",
+	"co_handled", "supplement",
 };
 
 struct list_page {
@@ -293,6 +293,7 @@ static void list_row(const struct ticket_brief *b, void *arg)
 	tmpl_table_set(t, COL_YELLOW_CARD, b->yellow_card ? "true" : NULL);
 	tmpl_table_set(t, COL_RED_CARD, b->red_card ? "true" : NULL);
 	tmpl_table_set(t, COL_CO_HANDLED, b->co_handled ? "true" : NULL);
+	tmpl_table_set(t, COL_SUPPLEMENT, b->supplement ? "true" : NULL);
 }
 
 /* The filter form from the filter table: each row's input with the value the list uses. */

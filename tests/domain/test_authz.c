@@ -52,6 +52,8 @@ static const struct expect table[] = {
 	{ ACT_DASHBOARD,          "OOO", "OO",    "OO",      "FF" },
 	{ ACT_REPORTS,            "FFF", "OO",    "OO",      "FF" },
 	{ ACT_ASSESS_PUBLISH,     "FFF", "OO",    "FF",      "FF" },
+	{ ACT_FILE,               "ONO", "OO",    "FF",      "FF" },
+	{ ACT_FILINGS_VIEW,       "ONO", "OO",    "OO",      "FF" },
 	{ ACT_EXPORT,             "FFF", "OO",    "FF",      "FF" },
 	{ ACT_EXPORT_UNMASKED,    "FFF", "OO",    "FF",      "FF" },
 	{ ACT_IMPORT,             "FFF", "OO",    "FF",      "FF" },
@@ -63,10 +65,10 @@ static enum authz_result letter(char c)
 	return c == 'O' ? AUTHZ_OK : c == 'F' ? AUTHZ_FORBIDDEN : c == 'N' ? AUTHZ_NOT_FOUND : AUTHZ_LOGIN;
 }
 
-/* Does the action concern one ticket (then it is asked with a ticket scope)? */
+/* Does the action concern one ticket, or a street's filing (then it is asked with a scope)? */
 static int about_ticket(enum action a)
 {
-	return a >= ACT_TICKET_VIEW && a <= ACT_PERSONAL_DATA;
+	return (a >= ACT_TICKET_VIEW && a <= ACT_PERSONAL_DATA) || a == ACT_FILE || a == ACT_FILINGS_VIEW;
 }
 
 int main(void)

@@ -195,9 +195,11 @@ int main(void)
 			CHECK(f->column != NULL && f->type != FT_DERIVED);
 		if (f->type == FT_DERIVED)
 			CHECK(f->edit == 0 && f->input < 0 && f->import <= 1);
-		/* A derived value the import reads is the key it finds a ticket by, or the time it keeps. */
+		/* A derived value the import reads is the key it finds a ticket by, the time it keeps,
+		 * or the hotline's callback it records on a closed ticket. */
 		if (f->type == FT_DERIVED && f->import)
-			CHECK(!strcmp(f->name, "code") || !strcmp(f->name, "created_at"));
+			CHECK(!strcmp(f->name, "code") || !strcmp(f->name, "created_at") || !strcmp(f->name, "callback_result") ||
+			      !strcmp(f->name, "callback_resolved"));
 		if (f->input >= 0)
 			CHECK(f->type == FT_TEXT || f->type == FT_PHONE || f->type == FT_DATE);
 		CHECK(f->export_key != NULL && f->width > 0);

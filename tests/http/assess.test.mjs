@@ -172,13 +172,23 @@ test('the scheme: the admin edits it; one that does not add up or has a floor ab
   assert.match(await r.text(), /“回退率”越低越好/);
   const before = sql(srv.db, 'SELECT count(*) FROM assessment_weights');
   assert.equal(before, '4');
-  // A campaign's own scheme, with 回退率 where lower is better.
-  const code = sql(srv.db, "SELECT code FROM campaigns WHERE code <> 'SW2023' ORDER BY id DESC LIMIT 1") || 'SW2023';
-  r = await post({ ...demo, campaign: code, satisfied_weight: '25', return_rate_weight: '10', return_rate_floor: '20', return_rate_target: '0' });
+  // The campaign of the first test's tickets gets its own scheme, with 回退率 (lower is better).
+  const code = sql(srv.db, "SELECT c.code FROM campaigns c JOIN tickets t ON t.campaign_id = c.id WHERE t.source_ref = 'AS-A'");
+  assert.ok(code);
+  r = await post({ ...demo, campaign: code, on_time_weight: '35', resolved_weight: '20', satisfied_weight: '25',
+    return_rate_weight: '10', return_rate_floor: '20', return_rate_target: '0' });
   assert.equal(r.status, 303);
   assert.equal(sql(srv.db, `SELECT count(*) FROM assessment_weights WHERE campaign_id = (SELECT id FROM campaigns WHERE code = '${code}')`), '5');
-  const s = (await json(u.centre, `/api/v1/assessment?month=2023-10&campaign=${code}`)).body.scheme;
-  assert.deepEqual(s.indicators.find((i) => i.code === 'return_rate'), { code: 'return_rate', name: '回退率', weight: 10, floor: 0.2, target: 0, lower_is_better: true });
+  const c = (await json(u.centre, `/api/v1/assessment?month=2023-10&campaign=${code}`)).body;
+  assert.equal(c.published, false); // the district's October was published, not this campaign's
+  assert.deepEqual(c.scheme.indicators.find((i) => i.code === 'return_rate'), { code: 'return_rate', name: '回退率', weight: 10, floor: 0.2, target: 0, lower_is_better: true });
+  // 兴仁 on 2 November, F closed late since (the first test): signed on time 3 of 3 (F never
+  // signed, and is no longer open: 10), on time 3 of 4 (35 × 0.375 = 13.125), resolved 2/3
+  // (20 × 1/6 = 3.33), satisfied 100 % (25), 回退率 0 of 4, at its target (10): 61.46.
+  const xr = c.units.find((v) => v.unit === 'XR');
+  assert.deepEqual(Object.fromEntries(['sign_on_time', 'on_time', 'resolved', 'satisfied', 'return_rate'].map((k) => [k, xr.rates[k].points])),
+    { sign_on_time: 10, on_time: 13.13, resolved: 3.33, satisfied: 25, return_rate: 10 });
+  assert.equal(xr.score, 61.46);
   assert.equal(sql(srv.db, "SELECT count(*) FROM events WHERE entity = 'assessment_scheme'"), '1');
   const form = await (await as(u.admin)(`${srv.base}/admin/assessment?campaign=${code}`)).text();
   assert.match(form, /name="return_rate_floor" inputmode="decimal" size="5" value="20"/);

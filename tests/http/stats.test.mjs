@@ -186,6 +186,11 @@ test('ranking: streets and communities by unsatisfied stock, the last five marke
 });
 
 test('dispatch report: the week\'s events per street, change from the week before, filing on time', async () => {
+  // 兴仁 files its ledger (报送) now, after the self-inspection ended on 09-05; 兴城 does not.
+  const phase = sql(srv.db, "SELECT name FROM campaign_phases WHERE kind = 'self_check' AND campaign_id = (SELECT id FROM campaigns WHERE code = 'SW2023')");
+  const filed = await call(reviewer, '/api/v1/filings', 'POST', { campaign: 'SW2023', phase, kind: 'ledger', unit: 'XR' });
+  assert.equal(filed.status, 201, await filed.clone().text());
+  const fp = (await filed.json()).fingerprint;
   const r = await call(reviewer, '/reports/dispatch?period=week&date=2023-09-10');
   assert.equal(r.status, 200);
   const html = await r.text();
@@ -201,8 +206,8 @@ test('dispatch report: the week\'s events per street, change from the week befor
   // yet signed but not yet due (by the end of Monday 09-11): 3 of 3.
   assert.deepEqual(row('兴仁街道')[7], ['100.0%', '3/3']);
   assert.deepEqual(row('兴仁街道')[6], ['0', '']); // 挂起中: none
-  // The ledger was due on 09-05 (end of self-inspection); its first ticket came on 09-10.
-  assert.equal(row('兴仁街道')[8][0], '逾期报送');
+  // The ledger was due on 09-05 (end of self-inspection); it was filed on 09-10: when, and its fingerprint.
+  assert.match(row('兴仁街道')[8][0], new RegExp(`^逾期报送 2023-09-10 \\d\\d:\\d\\d · ${fp}$`));
   assert.equal(row('兴仁街道')[9][0], '尚未到期'); // progress is due on 09-25
   assert.equal(row('兴城街道')[8][0], '未报送');
   assert.match(html, /及时签收率 = 本期派发的问题中按时签收的 \/ 已签收及超时未签收的/);
