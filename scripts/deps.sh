@@ -6,7 +6,8 @@ set -euo pipefail
 build_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev libsodium-dev
             libxlsxwriter-dev libmagic-dev libgd-dev libjpeg-dev libcsv-dev libzxcvbn-dev libtcmalloc-minimal4
             libzip-dev libexpat1-dev libcurl4-openssl-dev nodejs npm)
-test_pkgs=(sqlite3 curl valgrind strace chromium fonts-noto-cjk clang libclang-rt-14-dev)
+# python3 and openssl check a filing independently (hashlib.blake2b, pkeyutl -verify).
+test_pkgs=(sqlite3 curl valgrind strace chromium fonts-noto-cjk clang libclang-rt-14-dev python3 openssl)
 bench_pkgs=(wrk sqlite3 curl time)
 
 want=("${build_pkgs[@]}")
