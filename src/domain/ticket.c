@@ -909,6 +909,26 @@ static void add_children(struct db *db, long long id, json_t *t, int unmasked, c
 		json_object_set_new(t, names[k], c.a[k]);
 }
 
+json_t *ticket_evidence_shared(struct db *db, long long id, const struct subject *viewer)
+{
+	static const char q[] = "SELECT DISTINCT t.id, t.code, a.name, t.unit_path, t.responsible_path, " TICKET_CO_PATHS
+				" FROM attachments a JOIN attachments b ON b.sha256 = a.sha256 AND b.ticket_id <> a.ticket_id "
+				"JOIN tickets t ON t.id = b.ticket_id WHERE a.ticket_id = ?1 ORDER BY t.code";
+	json_t *out = json_array();
+	sqlite3_stmt *st = db_prepare(db, q);
+	if (!st)
+		return out;
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct ticket_scope other = { db_text(st, 3), db_text(st, 4), db_text(st, 5) };
+		if (!viewer || authz_in_scope(viewer, &other))
+			json_array_append_new(out, json_pack("{s:I,s:s,s:s}", "id", sqlite3_column_int64(st, 0), "code",
+							     db_text(st, 1), "file", db_text(st, 2)));
+	}
+	db_done(st);
+	return out;
+}
+
 static const char q_ticket[] = "SELECT " TICKET_COLUMNS TICKET_FROM "WHERE t.id = ?1";
 
 json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subject *viewer)
@@ -919,8 +939,13 @@ json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subj
 	sqlite3_bind_int64(st, 1, id);
 	json_t *t = sqlite3_step(st) == SQLITE_ROW ? row_json(st, codebook_get(db), unmasked, viewer) : NULL;
 	db_done(st);
-	if (t && viewer)
+	if (t && viewer) {
 		add_children(db, id, t, unmasked, viewer);
+		/* The same file on another ticket (SPEC section 12), one the viewer may see. */
+		json_object_set_new(t, "evidence_shared", json_array_size(json_object_get(t, "attachments"))
+								  ? ticket_evidence_shared(db, id, viewer)
+								  : json_array());
+	}
 	return t;
 }
 

@@ -45,6 +45,9 @@ struct ticket_scope ticket_ref_scope(const struct ticket_ref *t);
  */
 enum { TICKET_MASKED = 0, TICKET_UNMASKED = 1 };
 json_t *ticket_json(struct db *db, long long id, int unmasked, const struct subject *viewer);
+/* The tickets that carry a file this one carries (same SHA-256): [{id, code, file}], those
+ * viewer may see (NULL: all). Shown on both, listed for the spot-check. */
+json_t *ticket_evidence_shared(struct db *db, long long id, const struct subject *viewer);
 
 /*
  * The same ticket as the newest row of a template table (tmpl.h), for a page: the keys of

@@ -301,8 +301,28 @@ void page_spotcheck(struct req *r)
 		db_done(st);
 	}
 	free(items);
+	/* Evidence reuse (SPEC section 12): one file on several tickets, through 034's index. */
+	static const char q_reused[] = "SELECT a.sha256, min(a.name), t.id, t.code FROM attachments a "
+				       "JOIN tickets t ON t.id = a.ticket_id WHERE a.sha256 IN (SELECT sha256 FROM attachments "
+				       "GROUP BY sha256 HAVING count(DISTINCT ticket_id) > 1 LIMIT 200) "
+				       "GROUP BY a.sha256, t.id ORDER BY a.sha256, t.code";
+	json_t *reused = json_array(), *group = NULL;
+	char last[65] = "";
+	st = db_prepare(db, q_reused);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		if (strcmp(last, db_text(st, 0)) != 0) {
+			str_copy(last, sizeof last, db_text(st, 0));
+			char shorter[17];
+			str_copy(shorter, sizeof shorter, last);
+			group = json_pack("{s:s,s:s,s:[]}", "name", db_text(st, 1), "short", shorter, "tickets");
+			json_array_append_new(reused, group);
+		}
+		json_array_append_new(json_object_get(group, "tickets"),
+				      json_pack("{s:I,s:s}", "id", sqlite3_column_int64(st, 2), "code", db_text(st, 3)));
+	}
+	db_done(st);
 	http_page(r, 200, "spotcheck",
-		  json_pack("{s:s,s:s,s:s,s:i,s:I,s:o,s:i,s:i,s:i}", "quarter", quarter, "from", from, "to", to, "size",
+		  json_pack("{s:s,s:s,s:s,s:i,s:I,s:o,s:i,s:i,s:i,s:o}", "quarter", quarter, "from", from, "to", to, "size",
 			    (int)size, "closed", (json_int_t)n, "items", list, "sampled", (int)take, "called", called,
-			    "pending", (int)take - called));
+			    "pending", (int)take - called, "reused", reused));
 }

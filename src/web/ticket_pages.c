@@ -1199,6 +1199,8 @@ static void ticket_page_as(struct req *r, const char *tmpl, long long id, int st
 	int frozen = workflow_facts_frozen(t->status);
 	json_object_set_new_nocheck(ctx, "reworking", json_boolean(t->status == ST_RECTIFYING));
 	json_object_set_new_nocheck(ctx, "merged_state", json_boolean(t->status == ST_MERGED));
+	if (t->child_lists & 2) /* has attachments: is one of them another ticket's too? */
+		json_object_set_new_nocheck(ctx, "evidence_shared", ticket_evidence_shared(db, t->id, &viewer));
 	/* 合并: the linked repeats are offered as the ticket to merge this one into. */
 	const struct transition *merge = workflow_find("merge");
 	json_object_set_new_nocheck(ctx, "may_merge",

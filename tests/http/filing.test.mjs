@@ -170,3 +170,30 @@ test('补报: a self-found ticket logged after the street filed is marked in the
   const report = await (await fetch(`${srv.base}/reports/dispatch?period=week&date=2023-09-20`, { headers: { Cookie: centre.cookie } })).text();
   assert.match(report, new RegExp(`逾期报送 2023-09-20 \\d\\d:\\d\\d · ${filing.fingerprint}；本期补报 1 件`));
 });
+
+test('evidence reuse: the same file on two tickets is flagged on both and listed for the spot-check', async () => {
+  const mk = async (unit, place, ref) => (await json(centre, '/api/v1/tickets', 'POST', { ...base, description: '佐证', title: `佐证 ${ref}`,
+    unit, location_unit: place, responsible_unit: unit, campaign: 'SW2023' })).body;
+  const a = await mk('XR', 'XR01', 'A'), b = await mk('XR', 'XR02', 'B'), c = await mk('XC', 'XC01', 'C');
+  const photo = Buffer.concat([Buffer.from('%PDF-1.4\n%同一张照片\n'), Buffer.from(String(Date.now()))]);
+  const up = async (who, t) => {
+    const fd = new FormData();
+    fd.append('file', new Blob([photo], { type: 'application/pdf' }), `现场照片-${t.code}.pdf`);
+    const r = await fetch(`${srv.base}/api/v1/tickets/${t.id}/attachments`, { method: 'POST', body: fd, headers: { Cookie: who.cookie, 'X-CSRF-Token': who.csrf } });
+    assert.equal(r.status, 201, await r.text());
+  };
+  await up(xr, a);
+  assert.deepEqual((await json(xr, `/api/v1/tickets/${a.id}`)).body.evidence_shared, []);
+  await up(xr, b);
+  await up(xc, c);
+  const seen = (await json(xr, `/api/v1/tickets/${a.id}`)).body.evidence_shared.map((x) => x.code);
+  assert.deepEqual(seen, [b.code]); // 兴城's ticket is not named to 兴仁's staff
+  assert.deepEqual((await json(centre, `/api/v1/tickets/${a.id}`)).body.evidence_shared.map((x) => x.code).sort(), [b.code, c.code].sort());
+  assert.deepEqual((await json(xc, `/api/v1/tickets/${c.id}`)).body.evidence_shared, []);
+  const page = await (await fetch(`${srv.base}/tickets/${b.id}`, { headers: { Cookie: xr.cookie } })).text();
+  assert.match(page, new RegExp(`<strong>佐证材料重复</strong>：本问题的附件与 问题 <a href="/tickets/${a.id}">${a.code}</a>`));
+  assert.doesNotMatch(page, new RegExp(c.code));
+  const spot = await (await fetch(`${srv.base}/reports/spotcheck`, { headers: { Cookie: sup.cookie } })).text();
+  assert.match(spot, /重复使用的佐证材料/);
+  for (const t of [a, b, c]) assert.match(spot, new RegExp(`<a href="/tickets/${t.id}">${t.code}</a>`));
+});
