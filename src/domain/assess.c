@@ -394,8 +394,7 @@ static json_t *month_result(struct db *db, const char *month, long long campaign
 	return v;
 }
 
-/* The month before a valid "YYYY-MM". */
-static void previous_month(const char *month, char out[8])
+void assess_previous_month(const char *month, char out[8])
 {
 	unsigned y = (unsigned)atoi(month) % 10000, mo = (unsigned)atoi(month + 5) % 13;
 	if (mo <= 1) {
@@ -424,7 +423,7 @@ json_t *assess_compute(struct db *db, const char *month, long long campaign_id, 
 	if (!v)
 		return NULL;
 	char prev[8];
-	previous_month(month, prev);
+	assess_previous_month(month, prev);
 	struct err pe = { 0 };
 	json_t *before = month_result(db, prev, campaign_id, &pe);
 	/* The change against the previous month; the units outside who's scope left out. */

@@ -81,6 +81,9 @@ struct assess_publish {
 };
 int assess_publish_job(struct db *w, void *arg, struct err *e);
 
+/* The month before a valid "YYYY-MM" (or a date: its month's), as "YYYY-MM". */
+void assess_previous_month(const char *month, char out[8]);
+
 /* "YYYY-MM" of valid months only. */
 int assess_month_ok(const char *month);
 

@@ -244,9 +244,8 @@ int filing_create(struct filing_request *r, struct err *e)
 	}
 	sqlite3_bind_int64(st, 1, s.campaign_id);
 	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-	char upper[256]; /* the street's subtree: paths from "/1/2/" up to "/1/20" */
-	str_copy(upper, sizeof upper, path);
-	upper[strlen(upper) - 1]++;
+	char upper[256]; /* the street's subtree */
+	path_end(path, upper, sizeof upper);
 	sqlite3_bind_text(st, 3, upper, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (s.n == s.cap) {

@@ -2317,15 +2317,6 @@ static void bind_all(struct sqlq *q, sqlite3_stmt *st)
 	}
 }
 
-/* path → its subtree's upper bound: "/1/2/" → "/1/20" ('0' follows '/'). */
-static void path_end(const char *path, char *out, size_t n)
-{
-	snprintf(out, n, "%s", path);
-	size_t l = strlen(out);
-	if (l)
-		out[l - 1] = '0';
-}
-
 static int unit_path_of(struct db *db, const char *code, char *path, size_t n)
 {
 	struct unit_info u;

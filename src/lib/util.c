@@ -482,6 +482,14 @@ void time_format_date(time_t t, char *out, size_t n)
 	snprintf(out, n, "%04d-%02d-%02d", y, m, d);
 }
 
+void path_end(const char *path, char *out, size_t n)
+{
+	snprintf(out, n, "%s", path);
+	size_t l = strlen(out);
+	if (l)
+		out[l - 1] = '0';
+}
+
 long date_today_days(void)
 {
 	long local = (long)clock_now() + SHANGHAI_OFFSET;

@@ -106,6 +106,10 @@ long date_parse_days(const char *s);
 /* Today's Shanghai day number according to clock_now(). */
 long date_today_days(void);
 
+/* A unit path's subtree as a range: "/1/2/" → "/1/20" ('0' follows '/'), the bound every
+ * path below it sorts under. */
+void path_end(const char *path, char *out, size_t n);
+
 /* Monotonic milliseconds, for durations in logs. */
 double mono_ms(void);
 

@@ -16,12 +16,7 @@ static const char *last_month(char fallback[8])
 {
 	char today[11];
 	time_format_date(clock_now(), today, sizeof today);
-	unsigned y = (unsigned)atoi(today) % 10000, mo = (unsigned)atoi(today + 5) % 13;
-	if (mo <= 1) {
-		mo = 13;
-		y = y ? y - 1 : 9999;
-	}
-	snprintf(fallback, 8, "%04u-%02u", y, mo - 1);
+	assess_previous_month(today, fallback);
 	return fallback;
 }
 
