@@ -255,6 +255,31 @@ for n in $SIZES; do
                "assessment API (last month)|$base/api/v1/assessment"; do
     echo "$(measure_probed "${pair_%%|*}, one at a time" 1 5 "${pair_#*|}") — | — | — |" >>"$RESULTS"
   done
+  # Filing the street's ledger (SPEC section 12) while a person reads a ticket page and another
+  # logs tickets, each one request at a time: the sealing reads outside the writer and the
+  # writer stores the filing in parts, so both go on while it runs.
+  campaign=$(sqlite3 "$work" "SELECT code FROM campaigns WHERE active = 1 ORDER BY id DESC LIMIT 1")
+  phase=$(sqlite3 "$work" "SELECT p.name FROM campaign_phases p JOIN campaigns c ON c.id = p.campaign_id WHERE c.code = '$campaign' AND p.kind = 'self_check'")
+  rm -f "$OUT/filing-reads" "$OUT/filing-writes" "$OUT/filing-answer"
+  curl -s -o "$OUT/filing-answer" -w '%{http_code} %{time_total}\n' -H "Cookie: $staff_cookie" -H "X-CSRF-Token: $staff_csrf" \
+    -H 'Content-Type: application/json' -d "{\"campaign\":\"$campaign\",\"phase\":\"$phase\",\"kind\":\"ledger\"}" \
+    "$base/api/v1/filings" >"$OUT/filing-time" & filing_pid=$!
+  create_body='{"source":"hotline12345","category":"complaint","domain":"rural_water","title":"基准测试：报送期间登记","description":"报送期间写入的问题","unit":"XR"}'
+  (while kill -0 "$filing_pid" 2>/dev/null; do
+     curl -s -o /dev/null -w '%{time_total}\n' -H "Cookie: $cookie" "$base/tickets/$ticket" >>"$OUT/filing-reads"; done) & reads_pid=$!
+  (while kill -0 "$filing_pid" 2>/dev/null; do
+     curl -s -o /dev/null -w '%{time_total}\n' -H "Cookie: $staff_cookie" -H "X-CSRF-Token: $staff_csrf" \
+       -H 'Content-Type: application/json' -d "$create_body" "$base/api/v1/tickets" >>"$OUT/filing-writes"; done) & writes_pid=$!
+  wait "$filing_pid"; wait "$reads_pid" "$writes_pid" 2>/dev/null || true
+  read -r filing_code filing_s <"$OUT/filing-time"
+  [ "$filing_code" = 201 ] || { echo "filing answered $filing_code: $(cat "$OUT/filing-answer")"; exit 1; }
+  sealed=$(sed 's/.*"ticket_count": *\([0-9]*\).*/\1/' "$OUT/filing-answer")
+  ms() { awk '{ printf "%s\n", $1 * 1000 }' "$1" >"$1.ms"; echo "p50 $(percentile "$1.ms" 50) ms, p99 $(percentile "$1.ms" 99) ms, max $(sort -n "$1.ms" | tail -1 | awk '{ printf "%.1f", $1 }') ms over $(wc -l <"$1.ms")"; }
+  {
+    echo
+    echo "Filing street $STREET's ledger ($sealed tickets sealed): $(awk -v t="$filing_s" 'BEGIN { printf "%.2f", t }') s." \
+      "Meanwhile, one at a time: the ticket page $(ms "$OUT/filing-reads"); ticket creation $(ms "$OUT/filing-writes")."
+  } >>"$RESULTS"
   hwm=$(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$server/status")
   echo >>"$RESULTS"
   echo "Tickets created during the run: $(( after - before )). Server peak memory (VmHWM): $hwm." >>"$RESULTS"

@@ -43,6 +43,16 @@ json_t *filing_json(struct db *db, long long id, int items, char *unit_path, siz
 /* The filings of a campaign and/or street (NULL: any), newest first, kept to who's scope. */
 json_t *filing_list(struct db *db, const char *campaign, const char *unit, const struct subject *who);
 
+/* The 漏报 leads of a filing (SPEC section 12): the street's tickets of the campaign from an
+ * outside channel (a source marked outside: 12345, the environmental hotline and platform,
+ * letters and visits) received on or before the filing's day but absent from it; NULL when
+ * there is no such filing. */
+json_t *filing_leads(struct db *db, long long id);
+
+/* The seed's filings: as filing_create, at the time given, on db inside the caller's
+ * transaction (the tickets logged by then). */
+int filing_seed(struct db *db, struct filing_request *r, const char *at, struct err *e);
+
 /* ledger filing-verify: every filing's signature, root and items; 0 all good, 1 naming the
  * first that fails on out, -1 when it cannot read. */
 int filing_verify(struct db *db, const char *data_dir, FILE *out);

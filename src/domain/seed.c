@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 
 #include "audit.h"
+#include "filing.h"
 #include "notify.h"
 #include "thumb.h"
 #include "workflow.h"
@@ -224,6 +225,7 @@ struct seed_ctx {
 	long long campaign;
 	long rectify_end;
 	int nsources;
+	char outside[64]; /* by source id: an outside channel (035) */
 	long long domain_ids[NPROBLEMS];
 	struct unit u[MAX_UNITS];
 	int streets[MAX_UNITS], places[MAX_UNITS], ns, np;
@@ -291,9 +293,9 @@ static int seed_ticket(struct seed_ctx *c, long index)
 		"interim_measures, status, return_count, unsatisfied_count, callback_count, color, supervised, "
 		"last_progress_on, closed_on, created_at, updated_at, unit_path, responsible_path, child_lists, relapsed, "
 		"extension_deadline, extension_reason, complex, dispatched_at, sign_by, signed_at, signed_late, "
-		"suspend_pending, suspend_reason, suspended_on) VALUES "
+		"suspend_pending, suspend_reason, suspended_on, received_on) VALUES "
 		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?42, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?43, 0, ?32, ?33, ?34, ?35, ?29, ?36, ?37, ?38, ?39, ?40, ?41)";
+		"?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?31, ?30, ?43, 0, ?32, ?33, ?34, ?35, ?29, ?36, ?37, ?38, ?39, ?40, ?41, ?44)";
 	static const char q_callback[] = "INSERT INTO callbacks (ticket_id, at, result, method, note, resolved) "
 					 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 	static const char q_progress[] = "INSERT INTO progress (ticket_id, on_date, at, kind, note) VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -400,7 +402,15 @@ static int seed_ticket(struct seed_ctx *c, long index)
 		return -1;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, c->campaign);
-	sqlite3_bind_int64(st, 3, 1 + pick(c->nsources));
+	int source = 1 + pick(c->nsources);
+	sqlite3_bind_int64(st, 3, source);
+	/* An outside channel's ticket carries the day the channel received it: the day it was
+	 * logged or up to three days before (SPEC section 12's 漏报 leads compare it). */
+	if (source < (int)sizeof c->outside && c->outside[source]) {
+		char d_received[11];
+		day_text(created - index % 4, d_received, sizeof d_received);
+		sqlite3_bind_text(st, 44, d_received, -1, SQLITE_TRANSIENT);
+	}
 	sqlite3_bind_int64(st, 4, 1 + pick(3));
 	sqlite3_bind_int64(st, 5, c->domain_ids[prob]);
 	sqlite3_bind_text(st, 6, title, -1, SQLITE_TRANSIENT);
@@ -850,6 +860,80 @@ static int tell_stories(struct seed_ctx *c, long long first)
 	return 0;
 }
 
+/*
+ * The ledgers the streets filed (SPEC section 12) when their self-inspection ended five days
+ * ago: the first street on time the day before, the second late two days after, the third not
+ * at all; the first has also reported progress yesterday. Each seals the tickets logged by
+ * then; the self-found tickets logged since are 补报, and the outside channels' tickets
+ * received by then but logged since are the 漏报 leads.
+ */
+static int file_ledgers(struct seed_ctx *c)
+{
+	static const char q_phase[] = "SELECT c.code, p.name, p.kind FROM campaigns c JOIN campaign_phases p "
+				      "ON p.campaign_id = c.id WHERE c.id = ?1 AND p.kind IN ('self_check', 'rectify') "
+				      "ORDER BY p.seq";
+	static const char q_staff[] = "SELECT u.id, u.login FROM users u JOIN units o ON o.id = u.unit_id "
+				      "WHERE u.role = 'staff' AND substr(o.path, 1, length(?1)) = ?1 ORDER BY u.id LIMIT 1";
+	static const char q_supplement[] = "UPDATE tickets SET supplement = 1 WHERE campaign_id = ?1 AND created_at > ?2 "
+					   "AND unit_path >= ?3 AND unit_path < ?4 AND source_id IN "
+					   "(SELECT id FROM sources WHERE self_found = 1)";
+	char campaign[64] = "", ledger[160] = "", progress[160] = "";
+	sqlite3_stmt *st = db_prepare(c->db, q_phase);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, c->campaign);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		str_copy(campaign, sizeof campaign, db_text(st, 0));
+		str_copy(!strcmp(db_text(st, 2), "self_check") ? ledger : progress, sizeof ledger, db_text(st, 1));
+	}
+	db_done(st);
+	if (!*ledger || c->ns < 2)
+		return 0;
+	if (filing_key_load(c->data_dir, c->e) != 0)
+		return -1;
+	const struct {
+		int street, late_days, hh, mm; /* filed self-inspection's end + late_days */
+		const char *kind;
+	} plan[] = { { 0, -1, 17, 30, "ledger" }, { 1, 2, 10, 20, "ledger" }, { 0, 4, 16, 45, "progress" } };
+	for (size_t k = 0; k < sizeof plan / sizeof plan[0]; k++) {
+		const struct unit *u = &c->u[c->streets[plan[k].street]];
+		const char *phase = !strcmp(plan[k].kind, "ledger") ? ledger : progress;
+		if (!*phase)
+			continue;
+		char at[32];
+		at_text(c->today - 5 + plan[k].late_days, plan[k].hh, plan[k].mm, at, sizeof at);
+		char login[80] = "seed";
+		struct filing_request r = { .unit = u->code, .campaign = campaign, .phase = phase, .kind = plan[k].kind,
+					    .who = { 0, "seed" } };
+		st = db_prepare(c->db, q_staff);
+		if (st) {
+			sqlite3_bind_text(st, 1, u->path, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				r.who.id = sqlite3_column_int64(st, 0);
+				str_copy(login, sizeof login, db_text(st, 1));
+			}
+			db_done(st);
+		}
+		r.who.login = login;
+		if (filing_seed(c->db, &r, at, c->e) != 0)
+			return -1;
+		if (strcmp(plan[k].kind, "ledger"))
+			continue;
+		char upper[256];
+		path_end(u->path, upper, sizeof upper);
+		st = db_prepare(c->db, q_supplement);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, c->campaign);
+		sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, u->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, upper, -1, SQLITE_STATIC);
+		if (step(st) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int seed_run(struct db *db, long n, const char *data_dir, FILE *out, struct err *e)
 {
 	static const char q_domain[] = "SELECT id FROM domains WHERE code = ?1";
@@ -872,6 +956,11 @@ int seed_run(struct db *db, long n, const char *data_dir, FILE *out, struct err 
 	c->water = db_lookup_id(db, "SELECT id FROM units WHERE code = ?1", "SWJ");
 	sqlite3_stmt *st = db_prepare(db, q_count);
 	c->nsources = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	db_done(st);
+	st = db_prepare(db, "SELECT id FROM sources WHERE outside = 1");
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_column_int64(st, 0) < (long long)sizeof c->outside)
+			c->outside[sqlite3_column_int64(st, 0)] = 1;
 	db_done(st);
 	int rc = -1;
 	if (c->ns == 0 || c->np == 0 || !c->campaign || c->nsources == 0) {
@@ -905,7 +994,7 @@ int seed_run(struct db *db, long n, const char *data_dir, FILE *out, struct err 
 	 * index's order (at ten million, a random read per ticket, many times over), then the
 	 * tickets' indexes and the triggers. */
 	if (put_back(db, &aside, 0, e) != 0 || derive(db, first, e) != 0 || put_back(db, &aside, 1, e) != 0 ||
-	    put_back(db, &aside, 2, e) != 0 || tell_stories(c, first) != 0)
+	    put_back(db, &aside, 2, e) != 0 || tell_stories(c, first) != 0 || file_ledgers(c) != 0)
 		goto rollback;
 	/* The search index in one merged piece (see migration 011). */
 	if (db_exec(db, "INSERT INTO tickets_fts (tickets_fts) VALUES ('optimize')", e) != 0 ||

@@ -320,6 +320,7 @@ static const struct {
 	{ "/tickets", "问题台账", ACT_TICKET_VIEW },
 	{ "/tickets/new", "登记问题", ACT_TICKET_CREATE },
 	{ "/reports/dispatch", "调度通报", ACT_REPORTS },
+	{ "/filings", "台账报送", ACT_FILINGS_VIEW },
 	{ "/reports/ranking", "排名", ACT_REPORTS },
 	{ "/reports/assessment", "考评", ACT_REPORTS },
 	{ "/reports/spotcheck", "季度抽查", ACT_REPORTS },

@@ -143,6 +143,7 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
     m010.slice(m010.indexOf('CREATE TRIGGER tickets_tally_update_before'), m010.indexOf("INSERT INTO tallies\nSELECT 'category'"));
   sql(db, // Before 026: no dispatch loop (the loosened status CHECK stays: 026 accepts it as it is).
     'DROP VIEW tallies_expected; DROP VIEW tally_linked_rows; ' + linked006 + ' CREATE VIEW tallies_expected AS SELECT 1 AS n; ' +
+    'DROP INDEX tickets_received; ALTER TABLE sources DROP COLUMN outside; ALTER TABLE filings DROP COLUMN pending; ' + // before 035
     'DROP INDEX attachments_sha256; ' + // before 034
     'DROP TRIGGER tickets_supplement; DROP INDEX tickets_supplement; ALTER TABLE tickets DROP COLUMN supplement; ' +
     'ALTER TABLE sources DROP COLUMN self_found; DROP TABLE filing_items; DROP TABLE filings; ' + // before 033
@@ -180,7 +181,7 @@ test('013: a ledger from before it gets the unit index with the day logged, and 
   const complexBefore = sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'");
   assert.ok(Number(complexBefore) > 0);
   assert.equal(ledger(['init', '--db', db]).code, 0);
-  assert.equal(sql(db, 'PRAGMA user_version'), '34');
+  assert.equal(sql(db, 'PRAGMA user_version'), '35');
   assert.equal(sql(db, "SELECT group_concat(kind || ':' || files_ledger) FROM (SELECT DISTINCT kind, files_ledger FROM units WHERE kind IN ('street', 'department') ORDER BY kind)"), 'department:0,street:1');
   // 017: urgency and complexity apart; the deadline decides complexity from then on.
   assert.equal(sql(db, "SELECT count(*) FROM tickets WHERE urgency = 'complex'"), '0');

@@ -296,6 +296,23 @@ test('the living demo: a dashboard with this week in it, a ticket with its story
     await page.goto(`${demo.base}/`);
     await page.screenshot({ path: join(shots, 'demo-dashboard-phone.png'), fullPage: true });
     await accessible(page, 'the demo dashboard at phone width');
+    // The demo's filings: on time and late, the receipt with its 漏报 leads, at both widths.
+    for (const width of [390, 1366]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`${demo.base}/filings`);
+      const list = await page.content();
+      assert.match(list, /按时/);
+      assert.match(list, /逾期/);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= width, `/filings fits ${width} px`);
+      await accessible(page, `the filings page at ${width} px`);
+      await page.screenshot({ path: join(shots, `demo-filings-${width}.png`), fullPage: true });
+      await page.locator('td a code').last().click();
+      await page.waitForURL(/\/filings\/\d+$/);
+      assert.ok(await page.locator('.leads-table tbody tr').count() > 0, 'the first ledger filed has 漏报 leads');
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= width, `a filing fits ${width} px`);
+      await accessible(page, `a filing at ${width} px`);
+      await page.screenshot({ path: join(shots, `demo-filing-${width}.png`), fullPage: true });
+    }
   } finally {
     await page.close();
     await demo.stop();
@@ -313,8 +330,8 @@ test('phone width: no page of any role scrolls sideways', { timeout: 180000 }, a
   const pages = {
     zhongxin: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/edit`, `/tickets/${id}/notice`, '/reports/dispatch', '/reports/ranking', '/import',
       '/notifications', '/reports/urge-notice', '/reports/urge-notice?unit=XR', '/reports/assessment', '/reports/assessment?month=2023-09'],
-    xingren: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/notice`, '/notifications'],
-    ducha: ['/', '/tickets', '/todo', '/reports/spotcheck'],
+    xingren: ['/', '/tickets', '/todo', '/tickets/new', `/tickets/${id}`, `/tickets/${id}/notice`, '/notifications', '/filings'],
+    ducha: ['/', '/tickets', '/todo', '/reports/spotcheck', '/filings'],
     admin: ['/admin/users', '/admin/users/new', '/admin/units', '/admin/campaigns', '/admin/taxonomy', '/admin/calendar', '/admin/calendar?year=2023', '/admin/time-limits', '/admin/outbox', '/admin/assessment'],
   };
   try {

@@ -52,7 +52,9 @@ let filing, phase;
 test('a street files its ledger: the hashes, the root and the signature, checked independently', async () => {
   phase = sql(srv.db, "SELECT name FROM campaign_phases WHERE kind = 'self_check' AND campaign_id = (SELECT id FROM campaigns WHERE code = 'SW2023')");
   for (let i = 0; i < 5; i++) {
+    // The first was received by the hotline before: filed, so never a 漏报 lead.
     const t = await json(centre, '/api/v1/tickets', 'POST', { ...base, title: `报送 ${i}`, source_ref: `FL-${i}`, unit: i < 4 ? 'XR' : 'XC',
+      ...(i === 0 ? { received_on: '2023-09-18' } : {}),
       location_unit: i < 4 ? 'XR01' : 'XC01', responsible_unit: i < 4 ? 'XR' : 'XC', campaign: 'SW2023' });
     assert.equal(t.status, 201, JSON.stringify(t.body));
   }
@@ -196,4 +198,90 @@ test('evidence reuse: the same file on two tickets is flagged on both and listed
   const spot = await (await fetch(`${srv.base}/reports/spotcheck`, { headers: { Cookie: sup.cookie } })).text();
   assert.match(spot, /重复使用的佐证材料/);
   for (const t of [a, b, c]) assert.match(spot, new RegExp(`<a href="/tickets/${t.id}">${t.code}</a>`));
+});
+
+test('漏报 leads: an outside channel\'s ticket received by the filing\'s day but absent from it; the pages', async () => {
+  const mk = async (source, ref, extra) => {
+    const r = await json(centre, '/api/v1/tickets', 'POST', { ...base, source, title: `线索 ${ref}`, source_ref: `LD-${ref}`,
+      unit: 'XR', location_unit: 'XR01', responsible_unit: 'XR', campaign: 'SW2023', ...extra });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body;
+  };
+  const lead = await mk('hotline12345', 1, { received_on: '2023-09-19' }); // received before 兴仁 filed, logged after
+  await mk('self_inspection', 2, { received_on: '2023-09-19' }); // not an outside channel
+  await mk('letters_visits', 3, {}); // no day received
+  const other = await json(centre, '/api/v1/tickets', 'POST', { ...base, title: '线索 4', unit: 'ZF', location_unit: 'ZF01',
+    responsible_unit: 'ZF', campaign: 'SW2023', received_on: '2023-09-19' }); // another street
+  assert.equal(other.status, 201);
+  const r = await json(sup, `/api/v1/filings/${filing.id}/leads`);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body.map((l) => l.code), [lead.code]);
+  assert.equal(r.body[0].received_on, '2023-09-19');
+  assert.equal(r.body[0].source, '12345政务服务热线');
+  assert.equal((await json(xc, `/api/v1/filings/${filing.id}/leads`)).status, 404);
+  assert.equal((await json(xc, '/api/v1/filings/999999/leads')).status, 404);
+  // The filing's page: its fingerprint, the key, the lead; another street's staff get 404.
+  const page = await fetch(`${srv.base}/filings/${filing.id}`, { headers: { Cookie: sup.cookie } });
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, new RegExp(`<strong class="fingerprint">${filing.fingerprint}</strong>`));
+  assert.match(html, new RegExp(`<a href="/tickets/${lead.id}">${lead.code}</a>`));
+  assert.match(html, new RegExp((await json(sup, '/api/v1/filings/key')).body.public_key));
+  assert.equal((await fetch(`${srv.base}/filings/${filing.id}`, { headers: { Cookie: xc.cookie } })).status, 404);
+  // The filings page: 兴城's staff see only theirs; 兴仁's file from the form.
+  const list = await (await fetch(`${srv.base}/filings`, { headers: { Cookie: xc.cookie } })).text();
+  assert.doesNotMatch(list, new RegExp(filing.fingerprint));
+  const before = Number(sql(srv.db, 'SELECT count(*) FROM filings'));
+  const bad = await fetch(`${srv.base}/filings`, { method: 'POST', redirect: 'manual', headers: { Cookie: xr.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf_token: xr.csrf, what: '' }) });
+  assert.equal(bad.status, 422);
+  assert.match(await bad.text(), /请选择报送事项/);
+  const form = await fetch(`${srv.base}/filings`, { method: 'POST', redirect: 'manual', headers: { Cookie: xr.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf_token: xr.csrf, what: `SW2023|${phase}|ledger` }) });
+  assert.equal(form.status, 303);
+  const id = Number(form.headers.get('location').match(/\/filings\/(\d+)\?filed=1$/)[1]);
+  assert.equal(Number(sql(srv.db, 'SELECT count(*) FROM filings')), before + 1);
+  const done = await (await fetch(`${srv.base}/filings/${id}?filed=1`, { headers: { Cookie: xr.cookie } })).text();
+  assert.match(done, /已报送：台账已封存并签名/);
+  // The new filing holds the lead: it is one no longer.
+  assert.deepEqual((await json(sup, `/api/v1/filings/${id}/leads`)).body, []);
+  const intoOther = await fetch(`${srv.base}/filings`, { method: 'POST', redirect: 'manual', headers: { Cookie: xr.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf_token: xr.csrf, what: `SW2023|${phase}|ledger`, unit: 'XC' }) });
+  assert.equal(intoOther.status, 404);
+  assert.equal(Number(sql(srv.db, 'SELECT count(*) FROM filings')), before + 1);
+});
+
+test('a large street is stored in parts: a leftover part-stored filing is removed, the seed\'s filings verify', async () => {
+  // A demo ledger seeded for today: about 5,300 tickets in 兴仁, more than one part (5,000).
+  const now = new Date().toISOString();
+  const dir = tempDir(), db = join(dir, 'test.db'), env = { ...process.env, LEDGER_NOW: now };
+  assert.equal(ledger(['init', '--db', db, '--demo'], { env }).code, 0);
+  const seeded = ledger(['seed', '--db', db, '--tickets', '16000'], { env });
+  assert.equal(seeded.code, 0, seeded.stderr);
+  // The seed's filings: on time and late, with 补报 and 漏报 leads.
+  assert.equal(sql(db, 'SELECT group_concat(kind || on_time, \' \') FROM filings ORDER BY id'), 'ledger1 ledger0 progress1');
+  assert.ok(Number(sql(db, 'SELECT count(*) FROM tickets WHERE supplement = 1')) > 0);
+  // A filing a stopped server left half-stored.
+  sql(db, "INSERT INTO filings (unit_id, campaign_id, phase, kind, filed_at, due, on_time, ticket_count, root, signature, fingerprint, pending) " +
+    "SELECT unit_id, campaign_id, phase, kind, filed_at, due, on_time, 99, root, signature, fingerprint, 1 FROM filings WHERE id = 1");
+  const big = await startServer({ reuse: { dir, db }, now });
+  try {
+    const [staff, supervisor] = await Promise.all(['xingren', 'ducha'].map((l) => apiLogin(big.base, l)));
+    const seedLeads = (await apiCall(big.base, supervisor, '/api/v1/filings/1/leads')).body;
+    assert.ok(seedLeads.length > 0, 'the seed has 漏报 leads');
+    const campaign = sql(db, "SELECT code FROM campaigns WHERE code <> 'SW2023'");
+    const self = sql(db, `SELECT p.name FROM campaign_phases p JOIN campaigns c ON c.id = p.campaign_id WHERE c.code = '${campaign}' AND p.kind = 'self_check'`);
+    const r = await apiCall(big.base, staff, '/api/v1/filings', 'POST', { campaign, phase: self, kind: 'ledger' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.ok(r.body.ticket_count > 5000, `${r.body.ticket_count} tickets`);
+    assert.equal(r.body.root, pyRoot(db, 'XR', campaign).root);
+    assert.equal(sql(db, 'SELECT count(*) FROM filings WHERE pending = 1'), '0');
+    assert.equal(Number(sql(db, `SELECT count(*) FROM filing_items WHERE filing_id = ${r.body.id}`)), r.body.ticket_count);
+    assert.equal(sql(db, `SELECT count(*) FROM events WHERE entity = 'filing' AND entity_id = ${r.body.id}`), '1');
+    const v = ledger(['filing-verify', '--db', db, '--data', join(dir, 'data')]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /4 filings verified/);
+  } finally {
+    await big.stop();
+  }
 });
